@@ -1,0 +1,156 @@
+"""Effects at the edge: find files, write them atomically, run many in parallel.
+
+- ``discover`` walks folders recursively in sorted order without following symlinks, skipping
+  hidden entries (unless asked), ``*.aigc.json`` sidecars and the output folder itself.
+- ``atomic_output`` gives a temp path beside the target; on success it is fsynced and renamed
+  over the target, on failure removed. Readers never see a half-written file.
+- ``run`` maps a picklable function over items, in worker processes when ``jobs > 1``, calling
+  back as each finishes; results come back in input order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from .errors import OutputError
+from .sidecar import is_sidecar
+
+T = TypeVar("T")
+R = TypeVar("R")
+TEMP_PREFIX = ".labeler-"
+
+
+@dataclass(frozen=True)
+class Item:
+    """A discovered input file and its path relative to the folder mirrored into ``--out``."""
+
+    path: Path
+    relative: Path
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: Path
+    reason: str
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith(".")
+
+
+def discover(roots: Sequence[Path], *, include_hidden: bool = False, exclude: Path | None = None) -> tuple[list[Item], list[Skipped]]:
+    """Files under ``roots`` (files given directly are always taken), and what was skipped and why."""
+    items: list[Item] = []
+    skipped: list[Skipped] = []
+    keep_root_name = len(roots) > 1
+    excluded = exclude.resolve() if exclude else None
+    for root in roots:
+        if root.is_symlink() and root.is_dir():
+            skipped.append(Skipped(root, "symlinked folder not followed"))
+            continue
+        if not root.is_dir():
+            items.append(Item(root, Path(root.name)))
+            continue
+        prefix = Path(root.resolve().name) if keep_root_name else Path()
+        for folder, dirs, files in os.walk(root, followlinks=False):
+            here = Path(folder)
+            kept_dirs = []
+            for name in sorted(dirs):
+                sub = here / name
+                if (_hidden(name) and not include_hidden) or (excluded and sub.resolve() == excluded):
+                    continue
+                if sub.is_symlink():
+                    skipped.append(Skipped(sub, "symlinked folder not followed"))
+                    continue
+                kept_dirs.append(name)
+            dirs[:] = kept_dirs
+            for name in sorted(files):
+                path = here / name
+                if (_hidden(name) and not include_hidden) or is_sidecar(path) or name.startswith(TEMP_PREFIX):
+                    continue
+                if path.is_symlink():
+                    skipped.append(Skipped(path, "symlink not followed"))
+                    continue
+                items.append(Item(path, prefix / path.relative_to(root)))
+    return items, skipped
+
+
+def fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_output(target: Path) -> Iterator[Path]:
+    """Yield a temp path beside ``target``; rename it over ``target`` only if the block succeeds."""
+    folder = target.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=folder)
+    except OSError as exc:
+        raise OutputError(f"cannot create a file in {folder} ({exc.strerror or exc}); check that it exists and is writable", target) from exc
+    os.close(fd)
+    temp = Path(name)
+    try:
+        yield temp
+        with open(temp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        if target.exists():
+            with contextlib.suppress(OSError):
+                shutil.copymode(target, temp)
+        os.replace(temp, target)
+        fsync_dir(folder)
+    except OSError as exc:
+        raise OutputError(f"cannot write the output ({exc.strerror or exc})", target) from exc
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+
+
+@contextlib.contextmanager
+def scratch_file(beside: Path, suffix: str) -> Iterator[Path]:
+    """A temp file in the target's folder (so a later rename stays on one file system), always removed."""
+    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=suffix, dir=beside.parent)
+    os.close(fd)
+    try:
+        yield Path(name)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
+
+
+def run(items: Sequence[T], work: Callable[[T], R], *, jobs: int, on_result: Callable[[R], None] | None = None) -> list[R]:
+    """``[work(i) for i in items]``, in ``jobs`` processes; ``work`` must not raise."""
+    if jobs <= 1 or len(items) <= 1:
+        results = []
+        for item in items:
+            result = work(item)
+            if on_result:
+                on_result(result)
+            results.append(result)
+        return results
+    ordered: list[R | None] = [None] * len(items)
+    with ProcessPoolExecutor(max_workers=min(jobs, len(items))) as pool:
+        futures = {pool.submit(work, item): index for index, item in enumerate(items)}
+        for future in as_completed(futures):
+            result = future.result()
+            ordered[futures[future]] = result
+            if on_result:
+                on_result(result)
+    return [r for r in ordered if r is not None]
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

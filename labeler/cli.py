@@ -1,0 +1,287 @@
+"""The command line: parse, dispatch, render, exit code. No rules live here.
+
+Exit codes: 0 every file passed; 1 at least one file failed a check or could not be labelled;
+2 usage error or internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ._version import __version__
+from .batch import Item, default_jobs, discover, run
+from .errors import LabelerError
+from .label import parse_provider_code
+from .labelling import LabelResult, label_file
+from .notice import Notice
+from .progress import Progress
+from .registry import ADAPTERS, sniff
+from .roles import LabelOptions
+from .verify import Verdict, report_document, verify_file
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+POSITIONS = ("start", "end", "both", "top-left", "top", "top-right", "left", "right", "bottom-left", "bottom", "bottom-right")
+
+EPILOG = """\
+examples:
+  labeler label assets/ --out labelled/ --producer 001191110102MACQD9K64010000
+  labeler verify labelled/                       # table; exit 1 if any file fails
+  labeler verify labelled/ --format json -o report.json
+  labeler inspect labelled/poster.md             # every label in every carrier
+  labeler formats                                # formats, carriers, optional backends
+
+GB 45438-2025 requires both an explicit notice (text a person sees, e.g. "AI生成") and an
+implicit label (the seven-field AIGC JSON in the file's metadata) on AI-generated content.
+exit codes: 0 all files pass, 1 some file fails or could not be processed, 2 usage/internal error.
+"""
+
+
+def _label_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "label",
+        help="add the explicit notice and the implicit label to files",
+        description="Label files: add the explicit notice and the implicit AIGC metadata, then verify the output. "
+        "Inputs are never modified unless --in-place is given; outputs are written atomically.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example:\n  labeler label assets/ --out labelled/ --producer 001191110102MACQD9K64010000 --jobs 4",
+    )
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders (walked recursively)")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--out", "-o", type=Path, metavar="DIR", help="write labelled copies here, mirroring the input tree")
+    where.add_argument("--in-place", action="store_true", help="overwrite the inputs (atomically)")
+    who = p.add_argument_group("implicit label (GB 45438 Annex E)")
+    who.add_argument("--role", choices=("producer", "propagator"), default="producer", help="producer fills Label/ContentProducer/ProduceID; propagator keeps those and fills ContentPropagator/PropagateID (default: producer)")
+    who.add_argument("--label", choices=("1", "2", "3"), help="1 AI-generated (producer default), 2 possibly (propagator default for unlabelled files), 3 suspected")
+    who.add_argument("--producer", metavar="CODE", help="ContentProducer: your 27-character TC260 provider code (or an ASCII name)")
+    who.add_argument("--produce-id", metavar="ID", help="ProduceID value or template: {sha256:N}, {stem}, {date}, {uuid} (default {sha256:32}: stable per content)")
+    who.add_argument("--reserved-code1", metavar="DATA", help="ReservedCode1 (producer security data)")
+    who.add_argument("--propagator", metavar="CODE", help="ContentPropagator code (propagator role)")
+    who.add_argument("--propagate-id", metavar="ID", help="PropagateID value or template (default {sha256:32})")
+    who.add_argument("--reserved-code2", metavar="DATA", help="ReservedCode2 (propagator security data)")
+    who.add_argument("--source-type", metavar="URI", help="IPTC DigitalSourceType written beside the label in XMP (default from --label)")
+    shown = p.add_argument_group("explicit notice")
+    shown.add_argument("--notice-text", metavar="TEXT", help="notice text; must contain AI/人工智能 and 生成/合成 (default per media: 本内容由人工智能生成 / AI生成)")
+    shown.add_argument("--notice-position", choices=POSITIONS, metavar="POS", help="text: start|end|both (default start); image/video: corners and edges, default bottom-right")
+    p.add_argument("--no-explicit", action="store_true", help="write only the implicit label (content is never re-encoded)")
+    p.add_argument("--no-implicit", action="store_true", help="write only the explicit notice")
+    p.add_argument("--dry-run", action="store_true", help="show what would be done; write nothing")
+    _common(p)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--jobs", "-j", type=int, default=None, metavar="N", help=f"parallel worker processes (default: all cores, here {default_jobs()})")
+    p.add_argument("--include-hidden", action="store_true", help="also process hidden files and folders")
+    p.add_argument("--format", "-f", choices=("text", "json"), default="text", help="report format (default: text)")
+    p.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE instead of stdout")
+    p.add_argument("--no-progress", action="store_true", help="no progress output on stderr")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="labeler",
+        description="Put China's AI-content labels (GB 45438-2025) on media files, and check them.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EPILOG,
+    )
+    parser.add_argument("--version", action="version", version=f"labeler {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _label_parser(sub)
+    v = sub.add_parser("verify", help="check files for both labels; exit 1 if any file fails",
+                       description="Check that every file carries a valid explicit notice and a valid implicit label.")
+    v.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders (walked recursively)")
+    _common(v)
+    i = sub.add_parser("inspect", help="print every label found in a file, raw and parsed")
+    i.add_argument("paths", nargs="+", type=Path, metavar="FILE")
+    i.add_argument("--format", "-f", choices=("text", "json"), default="text")
+    sub.add_parser("formats", help="list supported formats, their carriers and optional backends")
+    return parser
+
+
+def _options(args: argparse.Namespace) -> LabelOptions:
+    return LabelOptions(
+        role=args.role, label=args.label, producer=args.producer, produce_id=args.produce_id,
+        reserved_code1=args.reserved_code1, propagator=args.propagator, propagate_id=args.propagate_id,
+        reserved_code2=args.reserved_code2, notice=Notice(text=args.notice_text, position=args.notice_position),
+        explicit=not args.no_explicit, implicit=not args.no_implicit, source_type=args.source_type,
+        dry_run=args.dry_run, in_place=args.in_place,
+    ).validated()
+
+
+class _LabelJob:
+    """Picklable per-file work for the process pool."""
+
+    def __init__(self, options: LabelOptions, out: Path | None) -> None:
+        self.options, self.out = options, out
+
+    def __call__(self, item: Item) -> LabelResult:
+        return label_file(item.path, None if self.out is None else self.out / item.relative, self.options)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+
+
+def _check_paths(paths: Sequence[Path]) -> None:
+    missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
+    if missing:
+        raise _Usage(f"no such file or folder: {', '.join(missing)}")
+
+
+class _Usage(Exception):
+    pass
+
+
+def cmd_label(args: argparse.Namespace) -> int:
+    options = _options(args)
+    _check_paths(args.paths)
+    items, skipped = discover(args.paths, include_hidden=args.include_hidden, exclude=args.out)
+    progress = Progress(len(items), "labelling", enabled=not args.no_progress)
+    job = _LabelJob(options, args.out)
+    results = run(items, job, jobs=args.jobs or default_jobs(), on_result=lambda r: progress.advance(f"{r.status}: {r.source}"))
+    progress.close()
+    if args.format == "json":
+        document = {"schema": "labeler.label-report/1", "tool": {"name": "labeler", "version": __version__},
+                    "files": [r.to_dict() for r in results], "skipped": [{"path": str(s.path), "reason": s.reason} for s in skipped],
+                    "summary": _counts([r.status for r in results])}
+        _emit(json.dumps(document, ensure_ascii=False, indent=2) + "\n", args.output)
+    else:
+        _emit(_label_table(results, skipped), args.output)
+    return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
+
+
+def _counts(statuses: list[str]) -> dict[str, int]:
+    counts = {"total": len(statuses)}
+    for status in statuses:
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def _label_table(results: list[LabelResult], skipped: list[Any]) -> str:
+    lines = []
+    for r in results:
+        detail = r.error or "; ".join(r.actions)
+        lines.append(f"{r.status:<10} {r.source}" + (f" -> {r.output}" if r.output and r.output != r.source else ""))
+        if detail:
+            lines.append(f"{'':<10}   {detail}")
+    for s in skipped:
+        lines.append(f"{'skipped':<10} {s.path} ({s.reason})")
+    counts = _counts([r.status for r in results])
+    lines.append("")
+    lines.append(f"{counts.pop('total')} files: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    return "\n".join(lines) + "\n"
+
+
+def verdict_lines(v: Verdict) -> list[str]:
+    lines = [f"{v.status:<17} {v.format or '-':<5} {v.path}"]
+    if v.error:
+        lines.append(f"{'':<17}       error: {v.error}")
+        return lines
+    imp = v.implicit
+    lines.append(f"{'':<17}       implicit: " + (f"{imp.carrier} Label={imp.label.label if imp.label else '?'}" if imp.present else "none"))
+    if v.explicit:
+        lines.append(f"{'':<17}       explicit: {v.explicit.evidence.summary}")
+    for problem in v.problems():
+        lines.append(f"{'':<17}       {'problem' if problem.is_error else 'warning'}: {problem}")
+    return lines
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    _check_paths(args.paths)
+    items, skipped = discover(args.paths, include_hidden=args.include_hidden)
+    progress = Progress(len(items), "verifying", enabled=not args.no_progress)
+    verdicts = run([i.path for i in items], verify_file, jobs=args.jobs or default_jobs(), on_result=lambda v: progress.advance(f"{v.status}: {v.path}"))
+    progress.close()
+    if args.format == "json":
+        _emit(json.dumps(report_document(verdicts), ensure_ascii=False, indent=2) + "\n", args.output)
+    else:
+        lines = [line for v in verdicts for line in verdict_lines(v)]
+        lines += [f"skipped: {s.path} ({s.reason})" for s in skipped]
+        summary = report_document(verdicts)["summary"]
+        lines.append("")
+        lines.append(f"{summary.pop('total')} files: " + ", ".join(f"{n} {s}" for s, n in summary.items() if n))
+        _emit("\n".join(lines) + "\n", args.output)
+    return EXIT_OK if all(v.passed for v in verdicts) else EXIT_FAILED
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    _check_paths(args.paths)
+    documents = []
+    for path in args.paths:
+        verdict = verify_file(path)
+        document = verdict.to_dict()
+        document["found"] = [
+            {"carrier": f.carrier, "raw": f.raw, "label": f.label.as_dict() if f.label else None, "wrapped": f.parsed.wrapped,
+             "problems": [str(p) for p in f.problems],
+             "providers": {key: (code.as_dict() if (code := parse_provider_code(value)) else "name")
+                           for key, value in (("ContentProducer", f.label.content_producer), ("ContentPropagator", f.label.content_propagator))
+                           if value} if f.label else {}}
+            for f in verdict.implicit.found
+        ]
+        documents.append(document)
+    if args.format == "json":
+        _emit(json.dumps(documents, ensure_ascii=False, indent=2) + "\n", None)
+        return EXIT_OK
+    out: list[str] = []
+    for document in documents:
+        out.append(f"{document['path']}: {document['media']}/{document['format']}, {document['status']}")
+        if document["error"]:
+            out.append(f"  error: {document['error']}")
+        for found in document["found"]:
+            out.append(f"  [{found['carrier']}]" + (' (wrapped {"AIGC":...} form)' if found["wrapped"] else ""))
+            out.append(f"    raw: {found['raw']}")
+            for key, value in (found["label"] or {}).items():
+                out.append(f"    {key:<17} {value!r}")
+            for key, code in found["providers"].items():
+                out.append(f"    {key} is " + ("a name (not a structured code)" if code == "name" else
+                           f"a code: USCC {code['uscc']} ({'valid' if code['uscc_valid'] else 'INVALID'} check), service {code['service_type']}, model {code['model_code']}"))
+            out.extend(f"    problem: {p}" for p in found["problems"])
+        if not document["found"] and not document["error"]:
+            out.append("  no implicit label")
+        explicit = document["explicit"]
+        if explicit["evidence"]:
+            out.append(f"  explicit: {explicit['evidence']}")
+    _emit("\n".join(out) + "\n", None)
+    return EXIT_OK
+
+
+def cmd_formats(args: argparse.Namespace) -> int:
+    lines = [f"{'adapter':<10} {'media':<9} {'extensions':<22} implicit carrier", ""]
+    for adapter in ADAPTERS:
+        carrier = adapter.carrier or "sidecar NAME.aigc.json (no in-file carrier)"
+        lines.append(f"{adapter.name:<10} {adapter.media:<9} {','.join(adapter.extensions):<22} {carrier}")
+        for backend in adapter.backends():
+            state = "available" if backend.available else f"MISSING - install: {backend.install_hint}"
+            lines.append(f"{'':<10}   backend {backend.name}: {state} ({backend.detail})")
+    _emit("\n".join(lines) + "\n", None)
+    return EXIT_OK
+
+
+COMMANDS = {"label": cmd_label, "verify": cmd_verify, "inspect": cmd_inspect, "formats": cmd_formats}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "jobs", None) is not None and args.jobs < 1:
+        parser.error("--jobs must be at least 1")
+    try:
+        return COMMANDS[args.command](args)
+    except (_Usage, LabelerError) as exc:
+        print(f"labeler {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("labeler: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK

@@ -1,0 +1,150 @@
+"""label_file: one file through explicit notice -> implicit label -> verify of the output.
+
+Every stage writes to a temp file beside the target; the target appears only by an atomic rename
+once all stages succeeded. The source is never written unless ``in_place`` names it as target.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .adapters.base import Adapter, Presence, WriteOptions
+from .batch import atomic_output, scratch_file
+from .errors import InputError, LabelerError, OutputError, UnsupportedError
+from .label import Label, file_sha256
+from .registry import sniff
+from .roles import LabelOptions, build_label
+from .sidecar import read_sidecar, sidecar_bytes, sidecar_path
+from .verify import Verdict, judge_implicit, verify_file
+from .xmp import DST_BASE, source_type_uri
+
+#: IPTC DigitalSourceType written next to the TC260 label, per Label value.
+SOURCE_TYPE_FOR_LABEL = {
+    "1": DST_BASE + "trainedAlgorithmicMedia",
+    "2": DST_BASE + "compositeWithTrainedAlgorithmicMedia",
+    "3": DST_BASE + "compositeWithTrainedAlgorithmicMedia",
+}
+#: What a verified output must show, per requested labels (explicit, implicit) -> passing statuses.
+_EXPECTED = {
+    (True, True): {"compliant"},
+    (False, True): {"compliant", "missing-explicit", "unverified"},
+    (True, False): {"compliant", "missing-implicit"},
+}
+
+
+@dataclass(frozen=True)
+class LabelResult:
+    source: Path
+    output: Path | None
+    status: str  # labelled | unchanged | dry-run | failed
+    actions: tuple[str, ...] = ()
+    label: Label | None = None
+    verdict: Verdict | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": os.fspath(self.source),
+            "output": os.fspath(self.output) if self.output else None,
+            "status": self.status,
+            "actions": list(self.actions),
+            "label": self.label.as_dict() if self.label else None,
+            "verify": self.verdict.to_dict() if self.verdict else None,
+            "error": self.error,
+        }
+
+
+@dataclass
+class _Plan:
+    adapter: Adapter
+    label: Label | None
+    add_notice: bool
+    actions: list[str] = field(default_factory=list)
+
+
+def _plan(src: Path, options: LabelOptions) -> _Plan:
+    sniffed = sniff(src)
+    if sniffed is None:
+        raise UnsupportedError("content is not a format labeler supports (see `labeler formats`)", src)
+    adapter = sniffed.adapter
+    plan = _Plan(adapter, None, False)
+    if options.implicit:
+        found = adapter.read_labels(src) + (read_sidecar(src) if adapter.carrier is None else [])
+        existing = judge_implicit(found)
+        label = build_label(existing.label, options, sha256=file_sha256(str(src)), source=src)
+        plan.label = label
+        carrier = adapter.carrier or f"sidecar {sidecar_path(src).name}"
+        if existing.label == label and len(found) == 1:
+            plan.actions.append(f"implicit label already up to date ({carrier})")
+        else:
+            plan.actions.append(f"write implicit label to {carrier}: {label.to_json()}")
+    if options.explicit:
+        evidence = adapter.detect_explicit(src)
+        if evidence.state is Presence.PRESENT and not any(p.is_error for p in evidence.problems):
+            plan.actions.append(f"explicit notice already present ({evidence.summary})")
+        else:
+            plan.add_notice = True
+            plan.actions.append(f"add explicit notice {options.notice.text_for(adapter.media)!r}")
+    return plan
+
+
+def _write(src: Path, dst: Path, plan: _Plan, options: LabelOptions) -> None:
+    adapter = plan.adapter
+    label = plan.label
+    source_type = source_type_uri(options.source_type) if options.source_type else SOURCE_TYPE_FOR_LABEL.get(label.label if label else "1")
+    write_options = WriteOptions(source_type=source_type)
+    with atomic_output(dst) as final:
+        stage = src
+        with scratch_file(dst, dst.suffix) as noticed:
+            if plan.add_notice:
+                adapter.write_explicit(stage, noticed, options.notice, write_options)
+                stage = noticed
+            if label is not None and adapter.carrier is not None:
+                adapter.write_implicit(stage, final, label, write_options)
+            else:
+                shutil.copyfile(stage, final)
+    if label is not None and adapter.carrier is None:
+        with atomic_output(sidecar_path(dst)) as side:
+            side.write_bytes(sidecar_bytes(label))
+
+
+def label_file(src: str | os.PathLike[str], dst: str | os.PathLike[str] | None, options: LabelOptions) -> LabelResult:
+    """Label ``src`` into ``dst`` (``None`` with ``options.in_place``). Never raises for bad input."""
+    src = Path(src)
+    target = src if dst is None else Path(dst)
+    try:
+        options = options.validated()
+        if not src.is_file():
+            raise InputError("does not exist or is not a regular file", src)
+        if dst is None and not options.in_place:
+            raise OutputError("no output given: pass --out DIR, or --in-place to overwrite the input", src)
+        if not options.in_place and target.exists() and os.path.samefile(src, target):
+            raise OutputError("the output would overwrite the input; pass --in-place if that is what you want", src)
+        plan = _plan(src, options)
+        if options.dry_run:
+            return LabelResult(src, target, "dry-run", tuple(plan.actions), plan.label)
+        changed = plan.add_notice or any(a.startswith("write") for a in plan.actions)
+        if changed or target != src:
+            _write(src, target, plan, options)
+        verdict = verify_file(target)
+        expected = _EXPECTED[(options.explicit, options.implicit)]
+        if verdict.status not in expected:
+            reasons = "; ".join(str(p) for p in verdict.problems() if p.is_error) or verdict.error or verdict.status
+            return LabelResult(src, target, "failed", tuple(plan.actions), plan.label, verdict, f"the output does not verify ({verdict.status}: {reasons})")
+        return LabelResult(src, target, "labelled" if changed else "unchanged", tuple(plan.actions), plan.label, verdict)
+    except LabelerError as exc:
+        return LabelResult(src, target, "failed", error=exc.message)
+    except PermissionError as exc:
+        return LabelResult(src, target, "failed", error=f"permission denied: {exc.filename or src}")
+    except OSError as exc:
+        return LabelResult(src, target, "failed", error=f"{exc.strerror or exc} ({exc.filename or src})")
+    except Exception as exc:  # noqa: BLE001 - one bad file must never stop a batch
+        return LabelResult(src, target, "failed", error=f"internal error: {type(exc).__name__}: {exc} (please report this)")

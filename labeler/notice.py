@@ -1,0 +1,108 @@
+"""The explicit notice: its text, where it goes, and the "AI element + generation element" rule.
+
+GB 45438 fixes no wording, only that a text notice holds an AI element (``AI`` or ``人工智能``)
+and a generation element (``生成`` or ``合成``). Matching is done on an NFKC-normalised,
+upper-cased copy so full-width ``ＡＩ`` and ``ai`` count too.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, replace
+
+from .errors import LabelFormatError
+from .problems import Problem, error
+
+#: Default notice text per media kind.
+DEFAULT_TEXT = {
+    "text": "本内容由人工智能生成",
+    "document": "本内容由人工智能生成",
+    "image": "AI生成",
+    "video": "AI生成",
+    "audio": "人工智能生成",
+}
+AI_ELEMENTS = ("AI", "人工智能")
+GENERATION_ELEMENTS = ("生成", "合成")
+RULE = (
+    "an explicit notice must contain an AI element ('AI' or '人工智能') and a generation element "
+    "('生成' or '合成'), e.g. 'AI生成' or '本内容由人工智能生成' (GB 45438, clause 4)"
+)
+# English-only notices do not satisfy the rule; recognising them lets verify say so.
+_ENGLISH_NOTICE = re.compile(r"\b(AI[- ]GENERATED|GENERATED (BY|WITH) AI|AI[- ]SYNTHESI[SZ]ED)\b")
+
+
+def normalise(text: str) -> str:
+    """Width- and case-folded text for matching (``ＡＩ生成`` → ``AI生成``)."""
+    return unicodedata.normalize("NFKC", text).upper()
+
+
+def has_ai_element(text: str) -> bool:
+    folded = normalise(text)
+    return any(e in folded for e in AI_ELEMENTS)
+
+
+def has_generation_element(text: str) -> bool:
+    folded = normalise(text)
+    return any(e in folded for e in GENERATION_ELEMENTS)
+
+
+def is_compliant_text(text: str) -> bool:
+    return has_ai_element(text) and has_generation_element(text)
+
+
+def text_problems(text: str) -> list[Problem]:
+    """Why a notice text fails the two-element rule (empty when it passes)."""
+    missing = [
+        name
+        for name, present in (("AI element ('AI' or '人工智能')", has_ai_element(text)), ("generation element ('生成' or '合成')", has_generation_element(text)))
+        if not present
+    ]
+    if not missing:
+        return []
+    return [error("notice.missing-element", f"notice {text!r} lacks the {' and the '.join(missing)}")]
+
+
+def is_english_only_notice(text: str) -> bool:
+    return bool(_ENGLISH_NOTICE.search(normalise(text))) and not is_compliant_text(text)
+
+
+def require_compliant_text(text: str) -> str:
+    """Return the text, or raise ``LabelFormatError`` quoting the rule."""
+    if not text.strip():
+        raise LabelFormatError(f"the notice text is empty; {RULE}")
+    if not is_compliant_text(text):
+        raise LabelFormatError(f"notice text {text!r} is refused: {RULE}")
+    if "\n" in text or "\r" in text:
+        raise LabelFormatError(f"notice text {text!r} is refused: it must be a single line")
+    return text
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What the user asked for; each adapter reads the fields that apply to its media.
+
+    ``text`` None means the media's default text; ``position`` None means the adapter's default
+    (text: ``start``; image/video: ``bottom-right``; audio: ``start``).
+    """
+
+    text: str | None = None
+    position: str | None = None
+    height_ratio: float | None = None
+    duration: float | None = None
+    persist: bool = False
+    cue: str = "morse"
+    cue_mode: str = "prepend"
+    voice_clip: str | None = None
+    pages: str = "first"
+
+    def text_for(self, media: str) -> str:
+        return self.text if self.text is not None else DEFAULT_TEXT[media]
+
+    def validated(self) -> Notice:
+        if self.text is not None:
+            require_compliant_text(self.text)
+        return self
+
+    def with_fields(self, **changes: object) -> Notice:
+        return replace(self, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,41 @@
+"""Progress on stderr: a live bar with counts and rate on a terminal, plain lines in CI/logs."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import Any
+
+
+class Progress:
+    def __init__(self, total: int, verb: str, *, enabled: bool = True) -> None:
+        self.total, self.verb, self.done = total, verb, 0
+        self.started = time.monotonic()
+        self.enabled = enabled and total > 0
+        interactive = sys.stderr.isatty() and not os.environ.get("CI")
+        self._bar: Any = None
+        if self.enabled and interactive:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn, TimeRemainingColumn
+
+            self._bar = RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                     TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), transient=True)
+            self._task = self._bar.add_task(verb, total=total, rate="")
+            self._bar.start()
+
+    def advance(self, message: str) -> None:
+        if not self.enabled:
+            return
+        self.done += 1
+        rate = self.done / max(time.monotonic() - self.started, 1e-6)
+        if self._bar is not None:
+            self._bar.update(self._task, advance=1, rate=f"{rate:.1f} files/s")
+        else:
+            print(f"[{self.done}/{self.total}] {message}", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+        if self.enabled:
+            elapsed = time.monotonic() - self.started
+            print(f"{self.verb} done: {self.done} files in {elapsed:.1f}s", file=sys.stderr)

@@ -1,0 +1,57 @@
+"""The ADAPTERS table and content sniffing.
+
+``sniff`` reads the head of a file once and asks every adapter for a score; magic bytes outweigh
+the extension, so a ``.txt`` that is really a PNG goes to the image adapter. Ties break by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .adapters.base import Adapter
+from .adapters.text import HtmlAdapter, MarkdownAdapter, PlainTextAdapter, SrtAdapter, VttAdapter
+
+#: One row per container family. Tests and ``labeler formats`` are generated from this table.
+ADAPTERS: tuple[Adapter, ...] = (
+    HtmlAdapter(),
+    MarkdownAdapter(),
+    PlainTextAdapter(),
+    SrtAdapter(),
+    VttAdapter(),
+)
+HEAD_SIZE = 8192
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    adapter: Adapter
+    format: str
+    score: int
+
+
+def sniff_bytes(name: str, head: bytes) -> Sniffed | None:
+    """The adapter with the highest positive score for this head, or None."""
+    best: Sniffed | None = None
+    for adapter in sorted(ADAPTERS, key=lambda a: a.name):
+        score = adapter.score(name, head)
+        if score > 0 and (best is None or score > best.score):
+            best = Sniffed(adapter, adapter.format_of(name, head), score)
+    return best
+
+
+def read_head(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(HEAD_SIZE)
+
+
+def sniff(path: Path) -> Sniffed | None:
+    """Sniff a file by content (raises OSError if it cannot be read)."""
+    return sniff_bytes(path.name, read_head(path))
+
+
+def adapter_named(name: str) -> Adapter:
+    for adapter in ADAPTERS:
+        if adapter.name == name:
+            return adapter
+    raise KeyError(name)

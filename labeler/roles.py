@@ -1,0 +1,86 @@
+"""Producer and propagator roles: which fields each fills, and which it must keep.
+
+- producer: writes Label, ContentProducer, ProduceID, ReservedCode1. Propagator fields already in
+  the file are kept (they belong to someone else).
+- propagator: keeps the producer's four fields byte for byte and fills ContentPropagator,
+  PropagateID, ReservedCode2. A file with no label yet is classified per Measures Art. 6: the
+  person running labeler declares it AI, so Label defaults to "2" (possibly AI-generated) and the
+  producer fields stay empty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import LabelFormatError
+from .label import DEFAULT_ID_TEMPLATE, Label, expand_id_template
+from .notice import Notice
+
+ROLES = ("producer", "propagator")
+PROPAGATOR_DEFAULT_LABEL = "2"
+
+
+@dataclass(frozen=True)
+class LabelOptions:
+    """Everything ``label_file`` needs besides the paths."""
+
+    role: str = "producer"
+    label: str | None = None  # None: "1" for producers, "2" for propagators of unlabelled files
+    producer: str | None = None
+    produce_id: str | None = None  # a value or a template with {sha256:N}, {stem}, {date}, {uuid}
+    reserved_code1: str | None = None
+    propagator: str | None = None
+    propagate_id: str | None = None
+    reserved_code2: str | None = None
+    notice: Notice = field(default_factory=Notice)
+    explicit: bool = True
+    implicit: bool = True
+    source_type: str | None = None  # IPTC DigitalSourceType; None = derived from Label
+    dry_run: bool = False
+    in_place: bool = False
+
+    def validated(self) -> LabelOptions:
+        if self.role not in ROLES:
+            raise LabelFormatError(f"role {self.role!r} is not one of {', '.join(ROLES)}")
+        if self.label is not None and self.label not in ("1", "2", "3"):
+            raise LabelFormatError(f"--label {self.label!r} is not 1 (AI-generated), 2 (possibly) or 3 (suspected)")
+        if self.role == "producer" and self.implicit and not self.producer:
+            raise LabelFormatError("a producer label needs ContentProducer: pass --producer CODE (your 27-character TC260 provider code, or an ASCII name)")
+        if self.role == "propagator" and self.implicit and not self.propagator:
+            raise LabelFormatError("a propagator label needs ContentPropagator: pass --propagator CODE")
+        if not (self.explicit or self.implicit):
+            raise LabelFormatError("nothing to do: --no-explicit and --no-implicit together leave no label to write")
+        self.notice.validated()
+        return self
+
+
+def build_label(existing: Label | None, options: LabelOptions, *, sha256: str, source: Path) -> Label:
+    """The label to write, from what the file already carries and what the user asked for."""
+    def expand(template: str) -> str:
+        return expand_id_template(template, sha256=sha256, stem=source.stem)
+
+    base = existing or Label(label="", content_producer="", produce_id="")
+    if options.role == "producer":
+        label = base.with_fields(
+            label=options.label or "1",
+            content_producer=options.producer or "",
+            produce_id=expand(options.produce_id) if options.produce_id else base.produce_id or expand(DEFAULT_ID_TEMPLATE),
+            reserved_code1=options.reserved_code1 if options.reserved_code1 is not None else base.reserved_code1,
+        )
+    else:
+        label = base.with_fields(
+            label=base.label or options.label or PROPAGATOR_DEFAULT_LABEL,
+            content_propagator=options.propagator or "",
+            propagate_id=expand(options.propagate_id) if options.propagate_id else base.propagate_id or expand(DEFAULT_ID_TEMPLATE),
+            reserved_code2=options.reserved_code2 if options.reserved_code2 is not None else base.reserved_code2,
+        )
+    try:
+        return label.require_writable()
+    except LabelFormatError as exc:
+        if existing is not None and options.role == "propagator" and existing.problems():
+            raise LabelFormatError(
+                f"the producer's label already in the file breaks Annex E and a propagator must keep it byte for byte ({exc.message}); "
+                "ask the producer for a corrected file"
+            ) from exc
+        raise

@@ -1,0 +1,201 @@
+"""verify(path) -> Verdict. Every pass/fail rule lives here and only here.
+
+Adapters report what they see (``Found`` labels, explicit ``Evidence``); this module turns that
+into one status per file:
+
+    compliant         both labels present and valid
+    missing-explicit  implicit label fine, no explicit notice
+    missing-implicit  explicit notice fine, no implicit label
+    unlabelled        neither
+    invalid           a label is present but breaks a rule
+    unverified        implicit label fine, explicit check impossible (backend missing)
+    unsupported       no adapter handles this content
+    error             unreadable, truncated, permission denied ...
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._version import __version__
+from .adapters.base import Evidence, Found, Presence
+from .errors import LabelerError
+from .label import LABEL_VALUES, Label, label_findings
+from .problems import Problem, error, warning
+from .registry import sniff
+from .sidecar import read_sidecar
+
+SCHEMA = "labeler.report/1"
+STATUSES = ("compliant", "missing-explicit", "missing-implicit", "unlabelled", "invalid", "unverified", "unsupported", "error")
+PASSING = frozenset({"compliant"})
+
+#: (implicit state, explicit state) -> status, where a state is "ok", "bad", "absent" or "unknown".
+_STATUS = {
+    ("ok", "ok"): "compliant",
+    ("ok", "absent"): "missing-explicit",
+    ("ok", "unknown"): "unverified",
+    ("absent", "ok"): "missing-implicit",
+    ("absent", "absent"): "unlabelled",
+    ("absent", "unknown"): "missing-implicit",
+}
+
+
+@dataclass(frozen=True)
+class ImplicitResult:
+    present: bool
+    carrier: str | None = None
+    label: Label | None = None
+    problems: tuple[Problem, ...] = ()
+    found: tuple[Found, ...] = ()
+
+    @property
+    def state(self) -> str:
+        if not self.present:
+            return "absent"
+        return "bad" if self.label is None or any(p.is_error for p in self.problems) else "ok"
+
+
+@dataclass(frozen=True)
+class ExplicitResult:
+    evidence: Evidence
+
+    @property
+    def present(self) -> bool | None:
+        return {Presence.PRESENT: True, Presence.ABSENT: False}.get(self.evidence.state)
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        return self.evidence.problems
+
+    @property
+    def state(self) -> str:
+        if self.evidence.state is Presence.PRESENT:
+            return "bad" if any(p.is_error for p in self.problems) else "ok"
+        return "absent" if self.evidence.state is Presence.ABSENT else "unknown"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The per-file result every report renders."""
+
+    path: Path
+    status: str
+    media: str = "unknown"
+    format: str | None = None
+    implicit: ImplicitResult = field(default_factory=lambda: ImplicitResult(False))
+    explicit: ExplicitResult | None = None
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.status in PASSING
+
+    @property
+    def classification(self) -> str:
+        """Measures Art. 6: metadata decides; an explicit notice alone means suspected."""
+        if self.implicit.label is not None and self.implicit.label.label in LABEL_VALUES:
+            return LABEL_VALUES[self.implicit.label.label]
+        if self.explicit is not None and self.explicit.present:
+            return "suspected-ai"
+        return "none"
+
+    def problems(self) -> list[Problem]:
+        return list(self.implicit.problems) + list(self.explicit.problems if self.explicit else ())
+
+    def to_dict(self) -> dict[str, Any]:
+        def split(problems: tuple[Problem, ...]) -> dict[str, list[str]]:
+            return {"problems": [str(p) for p in problems if p.is_error], "warnings": [str(p) for p in problems if not p.is_error]}
+
+        implicit = self.implicit
+        explicit = self.explicit
+        return {
+            "path": os.fspath(self.path),
+            "media": self.media,
+            "format": self.format,
+            "status": self.status,
+            "implicit": {
+                "present": implicit.present,
+                "carrier": implicit.carrier,
+                "carriers": [f.carrier for f in implicit.found],
+                "label": implicit.label.as_dict() if implicit.label else None,
+                "raw": implicit.found[0].raw if implicit.found else None,
+                **split(implicit.problems),
+            },
+            "explicit": {
+                "present": explicit.present if explicit else None,
+                "evidence": explicit.evidence.summary if explicit else None,
+                "text": explicit.evidence.text if explicit else None,
+                "where": explicit.evidence.where if explicit else None,
+                "detail": explicit.evidence.detail if explicit else {},
+                **split(explicit.problems if explicit else ()),
+            },
+            "classification": self.classification,
+            "error": self.error,
+        }
+
+
+def judge_implicit(found: list[Found]) -> ImplicitResult:
+    if not found:
+        return ImplicitResult(False)
+    first = found[0]
+    problems: list[Problem] = [p for f in found for p in f.problems]
+    labels = [f.label for f in found]
+    if len(found) > 1:
+        carriers = ", ".join(f.carrier for f in found)
+        if len({None if lab is None else lab.to_json() for lab in labels}) > 1:
+            detail = "; ".join(f"{f.carrier} says {f.raw[:120]}" for f in found)
+            problems.append(error("implicit.conflict", f"{len(found)} implicit labels disagree: {detail}"))
+        else:
+            problems.append(warning("implicit.duplicate", f"the same label is stored in {len(found)} carriers ({carriers}); GB 45438 6.1 c) expects one"))
+    if first.label is not None:
+        problems.extend(label_findings(first.label))
+    return ImplicitResult(True, first.carrier, first.label, tuple(dict.fromkeys(problems)), tuple(found))
+
+
+def decide(implicit: ImplicitResult, explicit: ExplicitResult) -> str:
+    if "bad" in (implicit.state, explicit.state):
+        return "invalid"
+    return _STATUS[(implicit.state, explicit.state)]
+
+
+def verify_file(path: str | os.PathLike[str]) -> Verdict:
+    """Check one file. Never raises for bad input: problems become the ``error`` status."""
+    path = Path(path)
+    try:
+        if not path.is_file():
+            what = "does not exist" if not path.exists() else "is not a regular file"
+            return Verdict(path, "error", error=f"{path} {what}")
+        sniffed = sniff(path)
+        if sniffed is None:
+            return Verdict(path, "unsupported", error=f"{path.name}: content is not a format labeler supports (see `labeler formats`)")
+        adapter = sniffed.adapter
+        found = adapter.read_labels(path)
+        if adapter.carrier is None:
+            found = found + read_sidecar(path)
+        implicit = judge_implicit(found)
+        explicit = ExplicitResult(adapter.detect_explicit(path))
+        return Verdict(path, decide(implicit, explicit), adapter.media, sniffed.format, implicit, explicit)
+    except LabelerError as exc:
+        return Verdict(path, "error", error=exc.message)
+    except PermissionError:
+        return Verdict(path, "error", error=f"{path}: permission denied; make the file readable (chmod u+r)")
+    except OSError as exc:
+        return Verdict(path, "error", error=f"{path}: cannot read ({exc.strerror or exc})")
+    except Exception as exc:  # noqa: BLE001 - one bad file must never stop a batch
+        return Verdict(path, "error", error=f"internal error while checking {path.name}: {type(exc).__name__}: {exc} (please report this)")
+
+
+def report_document(verdicts: list[Verdict]) -> dict[str, Any]:
+    """The ``labeler.report/1`` JSON document."""
+    summary: dict[str, int] = {"total": len(verdicts)}
+    for status in STATUSES:
+        summary[status] = sum(1 for v in verdicts if v.status == status)
+    return {
+        "schema": SCHEMA,
+        "tool": {"name": "labeler", "version": __version__},
+        "files": [v.to_dict() for v in verdicts],
+        "summary": summary,
+    }
