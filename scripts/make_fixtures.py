@@ -1,0 +1,33 @@
+#!/usr/bin/env python3
+"""Regenerate every fixture: runs ``generate(root)`` of each ``scripts/fixtures_*.py``.
+
+Usage: python scripts/make_fixtures.py [FAMILY ...]   (default: all families)
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent / "fixtures"
+
+
+def main(argv: list[str]) -> int:
+    wanted = set(argv)
+    for module_path in sorted(HERE.glob("fixtures_*.py")):
+        family = module_path.stem.removeprefix("fixtures_")
+        if wanted and family not in wanted:
+            continue
+        spec = importlib.util.spec_from_file_location(module_path.stem, module_path)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.generate(ROOT)
+        print(f"generated {family} fixtures")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

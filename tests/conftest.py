@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+PRODUCER = "001191110102MACQD9K64010000"  # Doubao's published code (valid USCC check)
+PROPAGATOR = "00119144030008867405X220001"  # Jimeng's propagation-service code
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def copy_fixture(tmp_path: Path):
+    """Copy a fixture (relative to fixtures/) into tmp_path and return the copy."""
+
+    def copy(relative: str, name: str | None = None) -> Path:
+        target = tmp_path / "in" / (name or Path(relative).name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(FIXTURES / relative, target)
+        return target
+
+    return copy
