@@ -16,7 +16,7 @@ from .adapters.base import Adapter, Presence, WriteOptions
 from .batch import atomic_output, scratch_file
 from .errors import InputError, LabelerError, OutputError, UnsupportedError
 from .label import Label, file_sha256
-from .registry import sniff
+from .registry import sniff, unsniffable_reason
 from .roles import LabelOptions, build_label
 from .sidecar import read_sidecar, sidecar_bytes, sidecar_path
 from .verify import Verdict, judge_implicit, verify_file
@@ -73,7 +73,7 @@ class _Plan:
 def _plan(src: Path, options: LabelOptions) -> _Plan:
     sniffed = sniff(src)
     if sniffed is None:
-        raise UnsupportedError("content is not a format labeler supports (see `labeler formats`)", src)
+        raise UnsupportedError(unsniffable_reason(src.name))
     adapter = sniffed.adapter
     plan = _Plan(adapter, None, False)
     if options.implicit:

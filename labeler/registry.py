@@ -50,6 +50,23 @@ def sniff(path: Path) -> Sniffed | None:
     return sniff_bytes(path.name, read_head(path))
 
 
+def claimed_by_extension(name: str) -> Adapter | None:
+    """The adapter whose extension the name has (used only to explain a failed sniff)."""
+    suffix = Path(name).suffix.lower().lstrip(".")
+    return next((a for a in ADAPTERS if suffix in a.extensions), None)
+
+
+def unsniffable_reason(name: str) -> str:
+    """Why nothing claimed a file, phrased for the user."""
+    claimed = claimed_by_extension(name)
+    if claimed is None:
+        return f"{name}: content is not a format labeler supports (see `labeler formats`)"
+    return (
+        f"{name}: the extension says {claimed.name} but the content is not "
+        "(binary, corrupt, or text in an unsupported encoding; text must be UTF-8, UTF-16/32 with BOM or GB18030)"
+    )
+
+
 def adapter_named(name: str) -> Adapter:
     for adapter in ADAPTERS:
         if adapter.name == name:

@@ -62,17 +62,20 @@ def build_label(existing: Label | None, options: LabelOptions, *, sha256: str, s
 
     base = existing or Label(label="", content_producer="", produce_id="")
     if options.role == "producer":
+        # Our earlier ProduceID is kept on relabelling; another producer's ID is not ours to reuse.
+        earlier_id = base.produce_id if base.content_producer == options.producer else ""
         label = base.with_fields(
             label=options.label or "1",
             content_producer=options.producer or "",
-            produce_id=expand(options.produce_id) if options.produce_id else base.produce_id or expand(DEFAULT_ID_TEMPLATE),
+            produce_id=expand(options.produce_id) if options.produce_id else earlier_id or expand(DEFAULT_ID_TEMPLATE),
             reserved_code1=options.reserved_code1 if options.reserved_code1 is not None else base.reserved_code1,
         )
     else:
+        earlier_id = base.propagate_id if base.content_propagator == options.propagator else ""
         label = base.with_fields(
             label=base.label or options.label or PROPAGATOR_DEFAULT_LABEL,
             content_propagator=options.propagator or "",
-            propagate_id=expand(options.propagate_id) if options.propagate_id else base.propagate_id or expand(DEFAULT_ID_TEMPLATE),
+            propagate_id=expand(options.propagate_id) if options.propagate_id else earlier_id or expand(DEFAULT_ID_TEMPLATE),
             reserved_code2=options.reserved_code2 if options.reserved_code2 is not None else base.reserved_code2,
         )
     try:

@@ -25,7 +25,7 @@ from .adapters.base import Evidence, Found, Presence
 from .errors import LabelerError
 from .label import LABEL_VALUES, Label, label_findings
 from .problems import Problem, error, warning
-from .registry import sniff
+from .registry import claimed_by_extension, sniff, unsniffable_reason
 from .sidecar import read_sidecar
 
 SCHEMA = "labeler.report/1"
@@ -170,7 +170,8 @@ def verify_file(path: str | os.PathLike[str]) -> Verdict:
             return Verdict(path, "error", error=f"{path} {what}")
         sniffed = sniff(path)
         if sniffed is None:
-            return Verdict(path, "unsupported", error=f"{path.name}: content is not a format labeler supports (see `labeler formats`)")
+            status = "error" if claimed_by_extension(path.name) else "unsupported"
+            return Verdict(path, status, error=unsniffable_reason(path.name))
         adapter = sniffed.adapter
         found = adapter.read_labels(path)
         if adapter.carrier is None:

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import labeler
+
+
+def test_all_is_sorted_and_exported() -> None:
+    assert labeler.__all__ == sorted(labeler.__all__)
+    for name in labeler.__all__:
+        assert hasattr(labeler, name), name
+
+
+def test_py_typed_shipped() -> None:
+    from pathlib import Path
+
+    assert (Path(labeler.__file__).parent / "py.typed").exists()
+
+
+def test_error_tree() -> None:
+    assert issubclass(labeler.LabelFormatError, ValueError)
+    for error in (labeler.InputError, labeler.OutputError, labeler.UnsupportedError, labeler.BackendMissingError, labeler.LabelFormatError):
+        assert issubclass(error, labeler.LabelerError)
+    assert str(labeler.InputError("truncated", "/x/a.jpg")) == "/x/a.jpg: truncated"
+
+
+def test_verify_paths_api(tmp_path) -> None:
+    (tmp_path / "a.txt").write_text("AI生成\n")
+    (verdict,) = labeler.verify_paths([tmp_path], jobs=1)
+    assert verdict.status == "missing-implicit" and verdict.classification == "suspected-ai"
