@@ -24,6 +24,9 @@ DEFAULT_TEXT = {
 }
 AI_ELEMENTS = ("AI", "人工智能")
 GENERATION_ELEMENTS = ("生成", "合成")
+# "AI" counts only as a word of its own (or AIGC): not inside "CAMPAIGN", "EMAIL" or "SAID".
+_AI = re.compile(r"(?<![A-Z])AI(?:GC)?(?![A-Z])|人工智能")
+_GENERATION = re.compile("生成|合成")
 RULE = (
     "an explicit notice must contain an AI element ('AI' or '人工智能') and a generation element "
     "('生成' or '合成'), e.g. 'AI生成' or '本内容由人工智能生成' (GB 45438, clause 4)"
@@ -38,13 +41,20 @@ def normalise(text: str) -> str:
 
 
 def has_ai_element(text: str) -> bool:
-    folded = normalise(text)
-    return any(e in folded for e in AI_ELEMENTS)
+    return _AI.search(normalise(text)) is not None
 
 
 def has_generation_element(text: str) -> bool:
+    return _GENERATION.search(normalise(text)) is not None
+
+
+def element_span(text: str) -> tuple[int, int] | None:
+    """(start, end) in the normalised text covering the first AI and first generation element."""
     folded = normalise(text)
-    return any(e in folded for e in GENERATION_ELEMENTS)
+    ai, generation = _AI.search(folded), _GENERATION.search(folded)
+    if ai is None or generation is None:
+        return None
+    return min(ai.start(), generation.start()), max(ai.end(), generation.end())
 
 
 def is_compliant_text(text: str) -> bool:

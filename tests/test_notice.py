@@ -6,13 +6,13 @@ from labeler import LabelFormatError, Notice
 from labeler.notice import is_compliant_text, is_english_only_notice, require_compliant_text, text_problems
 
 
-@pytest.mark.parametrize("text", ["AI生成", "人工智能生成", "本内容由人工智能生成", "由AI合成", "豆包AI生成", "ＡＩ生成", "ai生成"])
+@pytest.mark.parametrize("text", ["AI生成", "人工智能生成", "本内容由人工智能生成", "由AI合成", "豆包AI生成", "ＡＩ生成", "ai生成", "AIGC生成", "AI-generated / AI生成"])
 def test_compliant(text: str) -> None:
     assert is_compliant_text(text)
     assert require_compliant_text(text) == text
 
 
-@pytest.mark.parametrize("text", ["XX生成", "XXAI", "AI-generated", "", "人工生成"])
+@pytest.mark.parametrize("text", ["XX生成", "XXAI", "AI-generated", "", "人工生成", "campaign 生成", "email生成", "SAID合成"])
 def test_refused_with_the_rule(text: str) -> None:
     assert not is_compliant_text(text)
     with pytest.raises(LabelFormatError, match="AI element"):

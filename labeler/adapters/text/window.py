@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...notice import AI_ELEMENTS, GENERATION_ELEMENTS, is_compliant_text, is_english_only_notice, normalise
+from ...notice import element_span, is_compliant_text, is_english_only_notice, normalise
 from ...problems import error
 from ..base import Evidence, Presence
 
@@ -10,12 +10,11 @@ WINDOW = 100
 
 
 def _span(window: str) -> str:
-    """The shortest stretch of the window holding the first AI and generation elements."""
-    folded = normalise(window)
-    starts = [(folded.find(e), len(e)) for e in AI_ELEMENTS + GENERATION_ELEMENTS if e in folded]
-    begin = min(s for s, _ in starts)
-    end = max(s + n for s, n in starts)
-    return window[begin:end] if len(folded) == len(window) else window
+    """The stretch of the window holding the first AI and generation elements."""
+    span = element_span(window)
+    if span is None or len(normalise(window)) != len(window):
+        return window
+    return window[span[0]:span[1]]
 
 
 def find_text_notice(visible: str) -> Evidence:
