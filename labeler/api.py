@@ -1,30 +1,123 @@
 """The Python API for pipelines: the same objects the CLI reports.
 
-    >>> from labeler import LabelOptions, label_file, verify_paths
-    >>> result = label_file("in/poster.md", "out/poster.md", LabelOptions(producer="001191110102MACQD9K64010000"))
-    >>> result.status, result.verdict.status
-    ('labelled', 'compliant')
-    >>> [v.status for v in verify_paths(["out"])]
-    ['compliant']
+    >>> from labeler import LabelOptions, label_paths, verify_paths
+    >>> batch = label_paths(["assets"], out="labelled", options=LabelOptions(producer="001191110102MACQD9K64010000"))
+    >>> [r.status for r in batch.results]
+    ['labelled', 'labelled']
+    >>> [v.status for v in verify_paths(["labelled"])]
+    ['compliant', 'compliant']
+
+Batches hold an exclusive lock on the output folder, journal every finished file (``resume=True``
+skips them after a crash), and run each file under a time and memory limit.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .batch import default_jobs, discover, run
+from .batch import Item, Skipped, default_jobs, discover, run
+from .journal import Journal, output_lock, sweep_temp_files
+from .labelling import LabelResult, label_file
+from .pool import Limits, default_memory_limit
+from .roles import LabelOptions
 from .verify import Verdict, verify_file
+
+PathLike = str | os.PathLike[str]
+#: Per-file wall-time defaults: long video re-encodes are legitimate, a verify is not.
+LABEL_TIMEOUT = 3600.0
+VERIFY_TIMEOUT = 600.0
+
+
+def default_limits(jobs: int, seconds: float) -> Limits:
+    return Limits(seconds=seconds, memory_bytes=default_memory_limit(jobs))
+
+
+def _unchecked(path: Path, reason: str) -> Verdict:
+    return Verdict(path, "error", error=f"{path.name}: {reason}")
 
 
 def verify_paths(
-    paths: Iterable[str | os.PathLike[str]],
+    paths: Iterable[PathLike],
     *,
     jobs: int | None = None,
     include_hidden: bool = False,
+    limits: Limits | None = None,
     on_result: Callable[[Verdict], None] | None = None,
 ) -> list[Verdict]:
     """Verify every file under ``paths`` (folders walked recursively, symlinks not followed)."""
     items, _ = discover([Path(p) for p in paths], include_hidden=include_hidden)
-    return run([i.path for i in items], verify_file, jobs=jobs or default_jobs(), on_result=on_result)
+    return run([i.path for i in items], verify_file, jobs=jobs or default_jobs(), limits=limits, failed=_unchecked, on_result=on_result)
+
+
+class _LabelJob:
+    """Picklable per-file work for the worker processes."""
+
+    def __init__(self, options: LabelOptions, out: Path | None) -> None:
+        self.options, self.out = options, out
+
+    def target(self, item: Item) -> Path:
+        return item.path if self.out is None else self.out / item.relative
+
+    def __call__(self, item: Item) -> LabelResult:
+        return label_file(item.path, None if self.out is None else self.target(item), self.options)
+
+
+@dataclass
+class BatchOutcome:
+    results: list[LabelResult]
+    skipped: list[Skipped] = field(default_factory=list)
+    resumed: list[Path] = field(default_factory=list)  # finished by an earlier run, not redone
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+
+def label_paths(
+    paths: Iterable[PathLike],
+    *,
+    out: PathLike | None,
+    options: LabelOptions,
+    jobs: int | None = None,
+    include_hidden: bool = False,
+    resume: bool = False,
+    limits: Limits | None = None,
+    on_result: Callable[[LabelResult], None] | None = None,
+    on_plan: Callable[[int], None] | None = None,
+) -> BatchOutcome:
+    """Label every file under ``paths`` into ``out`` (``None`` = in place, with ``options.in_place``)."""
+    roots = [Path(p) for p in paths]
+    out_dir = Path(out) if out is not None else None
+    items, skipped = discover(roots, include_hidden=include_hidden, exclude=out_dir)
+    job = _LabelJob(options, out_dir)
+    state_dir = out_dir or (roots[0] if roots[0].is_dir() else roots[0].parent)
+    if options.dry_run:
+        if on_plan:
+            on_plan(len(items))
+        return BatchOutcome(run(items, job, jobs=1, on_result=on_result), skipped)
+    with output_lock(state_dir):
+        sweep_temp_files(state_dir)
+        journal = Journal(state_dir, resume=resume)
+        try:
+            resumed = [i.path for i in items if journal.finished(i.path, job.target(i))]
+            todo = [i for i in items if i.path not in set(resumed)]
+            if on_plan:
+                on_plan(len(todo))
+
+            def record(result: LabelResult) -> None:
+                if result.output is not None:
+                    journal.record(result.source, result.output, result.status)
+                if on_result:
+                    on_result(result)
+
+            def failed(item: Item, reason: str) -> LabelResult:
+                return LabelResult(item.path, job.target(item), "failed", error=reason)
+
+            jobs = jobs or default_jobs()
+            results = run(todo, job, jobs=jobs, limits=limits, failed=failed, on_result=record)
+        finally:
+            journal.close()
+    return BatchOutcome(results, skipped, resumed)

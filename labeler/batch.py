@@ -4,8 +4,8 @@
   hidden entries (unless asked), ``*.aigc.json`` sidecars and the output folder itself.
 - ``atomic_output`` gives a temp path beside the target; on success it is fsynced and renamed
   over the target, on failure removed. Readers never see a half-written file.
-- ``run`` maps a picklable function over items, in worker processes when ``jobs > 1``, calling
-  back as each finishes; results come back in input order.
+- ``run`` maps a picklable function over items, in limited worker processes (``labeler.pool``)
+  when ``jobs > 1`` or limits are set, calling back as each finishes; results keep input order.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 from .errors import OutputError
+from .pool import Limits, run_limited
 from .sidecar import is_sidecar
 
 T = TypeVar("T")
@@ -79,6 +79,9 @@ def discover(roots: Sequence[Path], *, include_hidden: bool = False, exclude: Pa
                 if path.is_symlink():
                     skipped.append(Skipped(path, "symlink not followed"))
                     continue
+                if not path.is_file():
+                    skipped.append(Skipped(path, "not a regular file (device, FIFO or socket)"))
+                    continue
                 items.append(Item(path, prefix / path.relative_to(root)))
     return items, skipped
 
@@ -131,9 +134,21 @@ def scratch_file(beside: Path, suffix: str) -> Iterator[Path]:
             os.unlink(name)
 
 
-def run(items: Sequence[T], work: Callable[[T], R], *, jobs: int, on_result: Callable[[R], None] | None = None) -> list[R]:
-    """``[work(i) for i in items]``, in ``jobs`` processes; ``work`` must not raise."""
-    if jobs <= 1 or len(items) <= 1:
+def run(
+    items: Sequence[T],
+    work: Callable[[T], R],
+    *,
+    jobs: int,
+    on_result: Callable[[R], None] | None = None,
+    limits: Limits | None = None,
+    failed: Callable[[T, str], R] | None = None,
+) -> list[R]:
+    """``[work(i) for i in items]``; ``work`` must not raise.
+
+    With ``jobs > 1`` or ``limits``, files run in limited worker processes (``labeler.pool``) and
+    ``failed(item, reason)`` gives the result for a file whose worker timed out or died.
+    """
+    if not items or (jobs <= 1 and limits is None):
         results = []
         for item in items:
             result = work(item)
@@ -141,15 +156,9 @@ def run(items: Sequence[T], work: Callable[[T], R], *, jobs: int, on_result: Cal
                 on_result(result)
             results.append(result)
         return results
-    ordered: list[R | None] = [None] * len(items)
-    with ProcessPoolExecutor(max_workers=min(jobs, len(items))) as pool:
-        futures = {pool.submit(work, item): index for index, item in enumerate(items)}
-        for future in as_completed(futures):
-            result = future.result()
-            ordered[futures[future]] = result
-            if on_result:
-                on_result(result)
-    return [r for r in ordered if r is not None]
+    if failed is None:
+        raise ValueError("run() with workers needs failed= to report files whose worker dies")
+    return run_limited(items, work, failed, jobs=jobs, limits=limits or Limits(), on_result=on_result)
 
 
 def default_jobs() -> int:

@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from ._version import __version__
-from .batch import Item, default_jobs, discover, run
+from .api import LABEL_TIMEOUT, VERIFY_TIMEOUT, _unchecked, label_paths
+from .batch import Skipped, default_jobs, discover, run
 from .errors import LabelerError
 from .label import parse_provider_code
-from .labelling import LabelResult, label_file
+from .labelling import LabelResult
+from .pool import Limits, default_memory_limit
 from .notice import Notice
 from .progress import Progress
 from .registry import ADAPTERS, sniff
@@ -71,6 +73,7 @@ def _label_parser(sub: Any) -> None:
     p.add_argument("--no-explicit", action="store_true", help="write only the implicit label (content is never re-encoded)")
     p.add_argument("--no-implicit", action="store_true", help="write only the explicit notice")
     p.add_argument("--dry-run", action="store_true", help="show what would be done; write nothing")
+    p.add_argument("--resume", action="store_true", help="after a crash or kill: skip files the journal in the output folder marks finished")
     _common(p)
 
 
@@ -80,6 +83,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", "-f", choices=("text", "json"), default="text", help="report format (default: text)")
     p.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE instead of stdout")
     p.add_argument("--no-progress", action="store_true", help="no progress output on stderr")
+    p.add_argument("--timeout", type=float, metavar="SECONDS", help="per-file time limit; the file fails, the batch goes on (default: 3600 label, 600 verify; 0 = none)")
+    p.add_argument("--max-memory", type=_size, metavar="SIZE", help="per-worker memory limit, e.g. 4G (default: 3/4 of RAM shared by the workers; 0 = none)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -113,14 +118,21 @@ def _options(args: argparse.Namespace) -> LabelOptions:
     ).validated()
 
 
-class _LabelJob:
-    """Picklable per-file work for the process pool."""
+def _size(text: str) -> int:
+    units = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    number, unit = text.upper().rstrip("B")[:-1], text.upper().rstrip("B")[-1:]
+    if unit.isdigit():
+        number, unit = number + unit, ""
+    try:
+        return int(float(number) * units[unit])
+    except (KeyError, ValueError):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size like 512M or 4G") from None
 
-    def __init__(self, options: LabelOptions, out: Path | None) -> None:
-        self.options, self.out = options, out
 
-    def __call__(self, item: Item) -> LabelResult:
-        return label_file(item.path, None if self.out is None else self.out / item.relative, self.options)
+def _limits(args: argparse.Namespace, jobs: int, default_seconds: float) -> Limits:
+    memory = default_memory_limit(jobs) if args.max_memory is None else args.max_memory or None
+    seconds = default_seconds if args.timeout is None else args.timeout or None
+    return Limits(seconds=seconds, memory_bytes=memory)
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -144,11 +156,16 @@ class _Usage(Exception):
 def cmd_label(args: argparse.Namespace) -> int:
     options = _options(args)
     _check_paths(args.paths)
-    items, skipped = discover(args.paths, include_hidden=args.include_hidden, exclude=args.out)
-    progress = Progress(len(items), "labelling", enabled=not args.no_progress)
-    job = _LabelJob(options, args.out)
-    results = run(items, job, jobs=args.jobs or default_jobs(), on_result=lambda r: progress.advance(f"{r.status}: {r.source}"))
-    progress.close()
+    jobs = args.jobs or default_jobs()
+    progress: list[Progress] = []
+    batch = label_paths(
+        args.paths, out=args.out, options=options, jobs=jobs, include_hidden=args.include_hidden, resume=args.resume,
+        limits=_limits(args, jobs, LABEL_TIMEOUT), on_plan=lambda n: progress.append(Progress(n, "labelling", enabled=not args.no_progress)),
+        on_result=lambda r: progress[0].advance(f"{r.status}: {r.source}"),
+    )
+    if progress:
+        progress[0].close()
+    results, skipped = batch.results, batch.skipped + [Skipped(p, "finished by an earlier run (--resume)") for p in batch.resumed]
     if args.format == "json":
         document = {"schema": "labeler.label-report/1", "tool": {"name": "labeler", "version": __version__},
                     "files": [r.to_dict() for r in results], "skipped": [{"path": str(s.path), "reason": s.reason} for s in skipped],
@@ -199,7 +216,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
     _check_paths(args.paths)
     items, skipped = discover(args.paths, include_hidden=args.include_hidden)
     progress = Progress(len(items), "verifying", enabled=not args.no_progress)
-    verdicts = run([i.path for i in items], verify_file, jobs=args.jobs or default_jobs(), on_result=lambda v: progress.advance(f"{v.status}: {v.path}"))
+    jobs = args.jobs or default_jobs()
+    verdicts = run([i.path for i in items], verify_file, jobs=jobs, limits=_limits(args, jobs, VERIFY_TIMEOUT), failed=_unchecked,
+                   on_result=lambda v: progress.advance(f"{v.status}: {v.path}"))
     progress.close()
     if args.format == "json":
         _emit(json.dumps(report_document(verdicts), ensure_ascii=False, indent=2) + "\n", args.output)

@@ -111,9 +111,11 @@ def _write(src: Path, dst: Path, plan: _Plan, options: LabelOptions) -> None:
                 adapter.write_implicit(stage, final, label, write_options)
             else:
                 shutil.copyfile(stage, final)
-    if label is not None and adapter.carrier is None:
-        with atomic_output(sidecar_path(dst)) as side:
-            side.write_bytes(sidecar_bytes(label))
+            if label is not None and adapter.carrier is None:
+                # The sidecar lands before the file it belongs to, so a crash never leaves a
+                # visible output without its label.
+                with atomic_output(sidecar_path(dst)) as side:
+                    side.write_bytes(sidecar_bytes(label))
 
 
 def label_file(src: str | os.PathLike[str], dst: str | os.PathLike[str] | None, options: LabelOptions) -> LabelResult:
@@ -146,5 +148,7 @@ def label_file(src: str | os.PathLike[str], dst: str | os.PathLike[str] | None, 
         return LabelResult(src, target, "failed", error=f"permission denied: {exc.filename or src}")
     except OSError as exc:
         return LabelResult(src, target, "failed", error=f"{exc.strerror or exc} ({exc.filename or src})")
+    except MemoryError:
+        return LabelResult(src, target, "failed", error="ran out of memory (raise --max-memory, or check whether the file is a decompression bomb)")
     except Exception as exc:  # noqa: BLE001 - one bad file must never stop a batch
         return LabelResult(src, target, "failed", error=f"internal error: {type(exc).__name__}: {exc} (please report this)")

@@ -32,7 +32,7 @@ def test_label_then_verify_mirrors_tree_and_exits_zero(tmp_path: Path, capsys: p
     out = tmp_path / "out"
     assert main(["label", str(TEXT_SAMPLES), "--out", str(out), "--producer", PRODUCER, "--no-progress", "--jobs", "2"]) == 0
     assert {p: sha256(p) for p in TEXT_SAMPLES.iterdir()} == before, "inputs must not change"
-    labelled = sorted(p.name for p in out.iterdir() if not p.name.endswith(".aigc.json"))
+    labelled = sorted(p.name for p in out.iterdir() if not p.name.endswith(".aigc.json") and not p.name.startswith("."))
     assert labelled == sorted(p.name for p in TEXT_SAMPLES.iterdir())
     capsys.readouterr()
     code, report = verify_json(capsys, out)
@@ -123,7 +123,7 @@ def test_in_place_is_explicit_and_atomic(tmp_path: Path, capsys: pytest.CaptureF
     shutil.copyfile(TEXT_SAMPLES / "post-plain.md", target)
     assert main(["label", str(target), "--in-place", "--producer", PRODUCER, "--no-progress"]) == 0
     assert "AIGC:" in target.read_text()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.md"]  # no temp files left
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".labeler-journal.jsonl", ".labeler.lock", "a.md"]  # no temp files left
 
 
 def test_out_equal_to_input_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -193,7 +193,7 @@ def test_hidden_files_and_symlinks_skipped(tmp_path: Path, capsys: pytest.Captur
     (folder / "loop").symlink_to(folder)
     assert main(["label", str(folder), "--out", str(tmp_path / "o"), "--producer", PRODUCER, "--no-progress"]) == 0
     out = capsys.readouterr().out
-    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["seen.txt", "seen.txt.aigc.json"]
+    assert sorted(p.name for p in (tmp_path / "o").iterdir() if not p.name.startswith(".")) == ["seen.txt", "seen.txt.aigc.json"]
     assert "symlink not followed" in out and "symlinked folder not followed" in out
 
 

@@ -1,0 +1,150 @@
+"""A worker pool with per-file time and memory limits.
+
+``concurrent.futures`` cannot stop one task, so a single pathological file (a decoder stuck in C,
+an ffmpeg that never ends, a decompression bomb) could hang or exhaust a whole batch. Here every
+worker is a long-lived process in its own process group with an address-space limit; the parent
+tracks a deadline per task, kills the worker's whole group when it passes, reports that file as
+failed and starts a fresh worker. A worker that dies (out of memory, a crash in native code) is
+reported the same way. Results arrive through ``on_result`` as they finish and are returned in
+input order.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import resource
+import signal
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Limits:
+    seconds: float | None = None  # wall time per file
+    memory_bytes: int | None = None  # address space per worker process
+
+
+def _serve(conn: Connection, work: Callable[[T], R], memory_bytes: int | None) -> None:
+    os.setpgrp()  # the parent kills the group: this worker and any ffmpeg it started
+    if memory_bytes:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        index, item = message
+        conn.send((index, work(item)))
+
+
+class _Worker(Generic[T, R]):
+    def __init__(self, context: multiprocessing.context.BaseContext, work: Callable[[T], R], limits: Limits) -> None:
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child, work, limits.memory_bytes), daemon=True)
+        self.process.start()
+        child.close()
+        self.task: tuple[int, T] | None = None
+        self.deadline = float("inf")
+
+    def give(self, index: int, item: T, seconds: float | None) -> None:
+        self.task = (index, item)
+        self.deadline = time.monotonic() + seconds if seconds else float("inf")
+        self.conn.send((index, item))
+
+    def kill(self) -> None:
+        pid = self.process.pid
+        if pid is not None:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
+        self.process.join(5)
+        if self.process.is_alive():
+            self.kill()
+
+
+def run_limited(
+    items: Sequence[T],
+    work: Callable[[T], R],
+    failed: Callable[[T, str], R],
+    *,
+    jobs: int,
+    limits: Limits,
+    on_result: Callable[[R], None] | None = None,
+) -> list[R]:
+    """Map ``work`` over ``items`` in ``jobs`` limited workers; ``failed(item, reason)`` builds the
+    result for a file whose worker timed out or died."""
+    context = multiprocessing.get_context("forkserver")
+    results: dict[int, R] = {}
+    pending = list(enumerate(items))[::-1]
+    workers = [_Worker(context, work, limits) for _ in range(max(1, min(jobs, len(items))))]
+
+    def finish(index: int, result: R) -> None:
+        results[index] = result
+        if on_result:
+            on_result(result)
+
+    try:
+        while len(results) < len(items):
+            for worker in workers:
+                if worker.task is None and pending:
+                    worker.give(*pending.pop(), limits.seconds)
+            busy = [w for w in workers if w.task is not None]
+            timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic()) if busy else None
+            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=timeout)
+            for position, worker in enumerate(workers):
+                if worker.task is None:
+                    continue
+                index, item = worker.task
+                if worker.conn in ready:
+                    try:
+                        got_index, result = worker.conn.recv()
+                    except (EOFError, OSError):
+                        got_index, result = index, None
+                    if result is not None:
+                        worker.task = None
+                        finish(got_index, result)
+                        continue
+                if worker.process.sentinel in ready or worker.conn in ready:
+                    code = worker.process.exitcode
+                    reason = f"the worker died (signal {-code})" if code and code < 0 else f"the worker exited ({code})"
+                    finish(index, failed(item, f"{reason} while processing this file; it may be hostile or need more memory than --max-memory allows"))
+                elif time.monotonic() >= worker.deadline:
+                    finish(index, failed(item, f"timed out after {limits.seconds:g} s (raise --timeout for very long media)"))
+                else:
+                    continue
+                worker.kill()
+                workers[position] = _Worker(context, work, limits)
+    finally:
+        for worker in workers:
+            if worker.task is None:
+                worker.stop()
+            else:
+                worker.kill()
+    return [results[i] for i in range(len(items))]
+
+
+def default_memory_limit(jobs: int) -> int:
+    """Three quarters of physical memory shared among the workers, at least 2 GiB each."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return 8 << 30
+    return max(2 << 30, int(total * 0.75) // max(1, jobs))
