@@ -10,11 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .adapters.base import Adapter
+from .adapters.document import OoxmlAdapter, PdfAdapter
 from .adapters.text import HtmlAdapter, MarkdownAdapter, PlainTextAdapter, SrtAdapter, VttAdapter
 
 #: One row per container family. Tests and ``labeler formats`` are generated from this table.
 ADAPTERS: tuple[Adapter, ...] = (
     HtmlAdapter(),
+    OoxmlAdapter(),
+    PdfAdapter(),
     MarkdownAdapter(),
     PlainTextAdapter(),
     SrtAdapter(),

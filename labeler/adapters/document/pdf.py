@@ -1,0 +1,172 @@
+"""PDF: ``/AIGC`` in the Document Information Dictionary, mirrored into XMP; a notice on page 1.
+
+Carriers read (each its own ``Found``):
+
+    pdf:Info:AIGC         the Info dictionary key (canonical; any key whose name contains AIGC)
+    pdf:xmp:TC260:AIGC    the XMP metadata stream (``TC260:AIGC``, element or attribute form)
+
+The Info dictionary and XMP are two synchronised views of the same document metadata (ISO 32000
+14.3), so labeler writes the label to both, and an XMP value *identical* to the Info value is one
+label, reported once with the carrier ``pdf:Info:AIGC+pdf:xmp:TC260:AIGC``. Values that differ
+are separate ``Found``s, which ``verify`` reports as a conflict (``invalid``).
+
+Writes are incremental (see ``pdfdoc``), so signatures survive and unchanged bytes stay put.
+Scanned pages without a text layer are read by OCR when ``labeler.detect`` has an OCR backend;
+without one the explicit check is UNKNOWN ("no text layer; OCR backend not installed").
+"""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pymupdf
+from PIL import Image
+
+from ...errors import InputError
+from ...label import Label
+from ...notice import Notice, is_compliant_text
+from ...xmp import AI_SOURCE_TYPES, NS_TC260, merge_xmp, parse_xmp
+from ..base import Adapter, Backend, Evidence, Found, Presence, WriteOptions
+from .pdfdoc import PASSWORD_ENV, editing, opened
+from .pdfnotice import draw_notice, find_notice, size_problems
+
+INFO_CARRIER = "pdf:Info:AIGC"
+XMP_CARRIER = "pdf:xmp:TC260:AIGC"
+MIRRORED_CARRIER = f"{INFO_CARRIER}+{XMP_CARRIER}"
+_MAGIC = b"%PDF-"
+#: Real PDFs may have junk before the header; readers accept it within the first 1024 bytes.
+_HEADER_WINDOW = 1024
+OCR_DPI = 150
+
+
+def _info_xref(doc: pymupdf.Document) -> int | None:
+    kind, value = doc.xref_get_key(-1, "Info")
+    return int(value.split()[0]) if kind == "xref" else None
+
+
+def _info_labels(doc: pymupdf.Document) -> list[Found]:
+    xref = _info_xref(doc)
+    if xref is None:
+        return []
+    found = []
+    for key in doc.xref_get_keys(xref):
+        if "AIGC" not in key.upper():
+            continue
+        kind, value = doc.xref_get_key(xref, key)
+        carrier = INFO_CARRIER if key == "AIGC" else f"pdf:Info:{key}"
+        found.append(Found.of(carrier, value))
+    return found
+
+
+def _xmp_text(doc: pymupdf.Document) -> str:
+    try:
+        return doc.get_xml_metadata() or ""
+    except (RuntimeError, ValueError):
+        return ""
+
+
+def _xmp_labels(doc: pymupdf.Document) -> list[Found]:
+    text = _xmp_text(doc)
+    if "AIGC" not in text:
+        return []
+    info = parse_xmp(text.encode("utf-8"))
+    return [Found.of(XMP_CARRIER if v.namespace == NS_TC260 else "pdf:xmp:AIGC", v.text, info.problems) for v in info.aigc]
+
+
+def _fold_mirror(info: list[Found], xmp: list[Found]) -> list[Found]:
+    """One ``Found`` for an Info label whose XMP mirror is identical; every other value on its own."""
+    if len(info) == 1 and info[0].carrier == INFO_CARRIER and [(f.carrier, f.raw) for f in xmp] == [(XMP_CARRIER, info[0].raw)]:
+        return [Found(MIRRORED_CARRIER, info[0].raw, info[0].parsed)]
+    return info + xmp
+
+
+def _ocr_backend() -> Any | None:
+    """The shared OCR wrapper (``labeler.detect.ocr``) if it and its engine are installed, else None."""
+    try:
+        module = importlib.import_module("labeler.detect.ocr")
+    except ImportError:
+        return None
+    if not (callable(getattr(module, "read_lines", None)) and callable(getattr(module, "available", None)) and module.available()):
+        return None
+    return module
+
+
+class PdfAdapter(Adapter):
+    name = "pdf"
+    media = "document"
+    extensions = ("pdf",)
+    carrier = INFO_CARRIER
+    description = "PDF; /AIGC in the Info dictionary (mirrored to XMP TC260:AIGC), notice drawn on page 1"
+
+    def score(self, name: str, head: bytes) -> int:
+        if head.startswith(_MAGIC):
+            return 10 + self.extension_score(name)
+        return 8 + self.extension_score(name) if _MAGIC in head[:_HEADER_WINDOW] else 0
+
+    def read_labels(self, path: Path) -> list[Found]:
+        with opened(path) as doc:
+            return _fold_mirror(_info_labels(doc), _xmp_labels(doc))
+
+    def write_implicit(self, src: Path, dst: Path, label: Label, options: WriteOptions = WriteOptions()) -> None:
+        label_json = label.to_json()
+        with opened(src) as doc:
+            existing = _xmp_text(doc)
+            found = _fold_mirror(_info_labels(doc), _xmp_labels(doc))
+        info = parse_xmp(existing.encode("utf-8")) if existing.strip() else None
+        if info is not None and any(p.is_error for p in info.problems):
+            raise InputError(
+                f"the PDF's XMP metadata stream is malformed ({info.problems[0].message}); repair it or remove it "
+                "(e.g. exiftool -XMP:all= FILE.pdf) and label again", src)
+        source_ok = options.source_type is None or (info is not None and info.digital_source_type in AI_SOURCE_TYPES | {options.source_type})
+        if [(f.carrier, f.raw) for f in found] == [(MIRRORED_CARRIER, label_json)] and source_ok:
+            shutil.copyfile(src, dst)  # already exactly this label: keep the bytes
+            return
+        packet = merge_xmp(existing.encode("utf-8") if existing.strip() else None, label_json, options.source_type)
+        with editing(src, dst) as doc:
+            xref = _info_xref(doc)
+            if xref is None:
+                xref = doc.get_new_xref()
+                doc.update_object(xref, "<<>>")
+                doc.xref_set_key(-1, "Info", f"{xref} 0 R")
+            for key in doc.xref_get_keys(xref):
+                if "AIGC" in key.upper() and key != "AIGC":  # one label per file
+                    doc.xref_set_key(xref, key, "null")
+            doc.xref_set_key(xref, "AIGC", pymupdf.get_pdf_str(label_json))
+            doc.set_xml_metadata(packet.decode("utf-8"))
+
+    def write_explicit(self, src: Path, dst: Path, notice: Notice, options: WriteOptions = WriteOptions()) -> None:
+        with editing(src, dst) as doc:
+            draw_notice(doc, notice, notice.text_for(self.media))
+
+    def detect_explicit(self, path: Path) -> Evidence:
+        with opened(path) as doc:
+            seen, has_text = find_notice(doc)
+            if seen is not None:
+                detail = {"page": seen.page + 1, "bbox": list(seen.bbox), "font_size": seen.size, "font": seen.font}
+                return Evidence(Presence.PRESENT, f"notice {seen.text.strip()!r} on page {seen.page + 1} ({seen.size:g} pt)",
+                                seen.text.strip(), f"page {seen.page + 1}", size_problems(seen), detail)
+            if has_text:
+                return Evidence.absent("no line with both elements ('AI'/'人工智能' and '生成'/'合成') on the first or last page")
+            return self._ocr_first_page(doc)
+
+    def _ocr_first_page(self, doc: pymupdf.Document) -> Evidence:
+        ocr = _ocr_backend()
+        if ocr is None:
+            return Evidence.unknown("no text layer; OCR backend not installed (pip install 'labeler[ocr]')")
+        pixmap = doc[0].get_pixmap(dpi=OCR_DPI)
+        image = Image.frombytes("RGB", (pixmap.width, pixmap.height), pixmap.samples)
+        for hit in ocr.read_lines(image):
+            if is_compliant_text(hit.text):
+                detail = {"page": 1, "ocr": True, "box_px": list(hit.box), "dpi": OCR_DPI, "glyph_pt": round(hit.glyph_height * 72 / OCR_DPI, 1)}
+                return Evidence(Presence.PRESENT, f"notice {hit.text!r} read by OCR on page 1 (no text layer)", hit.text, "page 1", detail=detail)
+        return Evidence.absent("no text layer; OCR of page 1 found no notice with both elements")
+
+    def backends(self) -> list[Backend]:
+        ocr = _ocr_backend() is not None
+        return [
+            Backend("pymupdf", True, f"PyMuPDF {pymupdf.VersionBind}; encrypted PDFs open with {PASSWORD_ENV}"),
+            Backend("ocr", ocr, "reads the notice on scanned pages without a text layer", "" if ocr else "pip install 'labeler[ocr]'"),
+        ]

@@ -1,0 +1,212 @@
+"""OOXML adapter: custom-property label, notices in Word/PowerPoint/Excel, byte-for-byte survival
+of every untouched zip entry, and bad packages. python-docx, python-pptx and openpyxl are the
+independent readers (test extra); exiftool when installed."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from labeler import Label, LabelOptions, Notice, label_file, verify_file
+from labeler.adapters.base import Presence
+from labeler.adapters.document import OoxmlAdapter
+from labeler.adapters.document.safezip import Limits, Package
+from labeler.errors import InputError
+from labeler.registry import sniff
+
+from .conftest import FIXTURES, PRODUCER, sha256
+
+docx = pytest.importorskip("docx")
+pptx = pytest.importorskip("pptx")
+openpyxl = pytest.importorskip("openpyxl")
+
+SAMPLES = FIXTURES / "samples" / "document"
+CASES = FIXTURES / "cases" / "document"
+OOXML = OoxmlAdapter()
+NOTICE = "本内容由人工智能生成"
+OFFICE_SAMPLES = sorted(p for p in SAMPLES.iterdir() if p.suffix != ".pdf")
+NS_CUSTOM = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
+
+
+def labelled(src: Path, tmp_path: Path, name: str | None = None, **options: object) -> Path:
+    out = tmp_path / "out" / (name or src.name)
+    result = label_file(src, out, LabelOptions(producer=PRODUCER, produce_id="ooxml-1", **options))
+    assert result.ok, result.error
+    assert result.verdict.status == "compliant", result.verdict.to_dict()
+    return out
+
+
+def entries(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {info.filename: archive.read(info) for info in archive.infolist()}
+
+
+def custom_properties(path: Path) -> list[tuple[str, str, str]]:
+    root = ET.fromstring(entries(path)["docProps/custom.xml"])
+    return [(p.get("name"), p.get("pid"), "".join(p.itertext())) for p in root.iter(f"{NS_CUSTOM}property")]
+
+
+@pytest.mark.parametrize("sample", OFFICE_SAMPLES, ids=[p.name for p in OFFICE_SAMPLES])
+def test_untouched_entries_survive_byte_for_byte(sample: Path, tmp_path: Path) -> None:
+    out = labelled(sample, tmp_path)
+    before, after = entries(sample), entries(out)
+    assert list(after)[: len(before)] == list(before), "entry order must be kept"
+    edited = {name for name in before if after[name] != before[name]}
+    allowed = {"[Content_Types].xml", "_rels/.rels", "docProps/custom.xml", "word/document.xml", "ppt/slides/slide1.xml", "xl/worksheets/sheet1.xml"}
+    assert edited <= allowed, edited
+    for name in before:
+        if name.endswith((".bin", ".png")) or "comments" in name or "media" in name:
+            assert after[name] == before[name], name
+
+
+@pytest.mark.parametrize("sample", OFFICE_SAMPLES, ids=[p.name for p in OFFICE_SAMPLES])
+def test_custom_property_registered_once(sample: Path, tmp_path: Path) -> None:
+    out = labelled(sample, tmp_path)
+    expected = Label(content_producer=PRODUCER, produce_id="ooxml-1").to_json()
+    aigc = [p for p in custom_properties(out) if p[0] == "AIGC"]
+    assert len(aigc) == 1 and aigc[0][2] == expected
+    parts = entries(out)
+    types = parts["[Content_Types].xml"].decode()
+    assert types.count('PartName="/docProps/custom.xml"') == 1
+    assert "custom-properties+xml" in types
+    assert parts["_rels/.rels"].decode().count("relationships/custom-properties") == 1
+    if shutil.which("exiftool"):
+        tags = subprocess.run(["exiftool", "-a", "-G1", "-s", str(out)], capture_output=True, text=True, check=True).stdout
+        assert re.search(r"AIGC\s*:\s*" + re.escape(expected), tags), tags
+
+
+def test_existing_custom_properties_kept_and_label_updated_not_duplicated(tmp_path: Path) -> None:
+    first = labelled(SAMPLES / "memo-macros-comments.docm", tmp_path)
+    names = [p[0] for p in custom_properties(first)]
+    assert names == ["Department", "AIGC"]
+    assert custom_properties(first)[0] == ("Department", "2", "Sales")
+    assert custom_properties(first)[1][1] == "3"  # next free pid
+    second = tmp_path / "again.docm"
+    OOXML.write_implicit(first, second, Label(content_producer=PRODUCER, produce_id="updated"))
+    props = custom_properties(second)
+    assert [p[0] for p in props] == ["Department", "AIGC"] and "updated" in props[1][2] and props[1][1] == "3"
+    assert sha256(first) != sha256(second)
+
+
+def test_reads_third_party_custom_label() -> None:
+    found = OOXML.read_labels(CASES / "docx-custom-aigc.docx")
+    assert [f.carrier for f in found] == ["ooxml:custom:AIGC"]
+    assert found[0].label.content_producer == PRODUCER
+    assert verify_file(CASES / "docx-custom-aigc.docx").status == "missing-explicit"
+
+
+def test_docx_notice_first_paragraph_tracked_changes_kept(tmp_path: Path) -> None:
+    out = labelled(SAMPLES / "memo-macros-comments.docm", tmp_path)
+    document = docx.Document(io.BytesIO(_as_docx(out)))
+    texts = [p.text for p in document.paragraphs]
+    assert texts[0] == NOTICE and texts[1] == "Quarterly report"
+    body = entries(out)["word/document.xml"].decode()
+    assert "<w:delText>deleted</w:delText>" in body and "<w:ins " in body and "commentReference" in body
+
+
+@pytest.mark.parametrize(("position", "first", "last"), [("end", "Quarterly report", NOTICE), ("both", NOTICE, NOTICE)])
+def test_docx_notice_end_and_both(position: str, first: str, last: str, tmp_path: Path) -> None:
+    out = labelled(SAMPLES / "memo.docx", tmp_path, notice=Notice(position=position))
+    texts = [p.text for p in docx.Document(str(out)).paragraphs]
+    assert texts[0] == first and texts[-1] == last
+
+
+def test_docx_notice_in_page_header(tmp_path: Path) -> None:
+    out = labelled(SAMPLES / "memo.docx", tmp_path, notice=Notice(position="top"))
+    document = docx.Document(str(out))
+    assert [p.text for p in document.sections[0].header.paragraphs] == [NOTICE]
+    assert NOTICE not in [p.text for p in document.paragraphs]
+    evidence = OOXML.detect_explicit(out)
+    assert evidence.state is Presence.PRESENT and evidence.where == "page header"
+
+
+def test_pptx_text_box_on_first_slide(tmp_path: Path) -> None:
+    out = labelled(SAMPLES / "deck.pptx", tmp_path)
+    deck = pptx.Presentation(str(out))
+    texts = [[s.text_frame.text for s in slide.shapes if s.has_text_frame] for slide in deck.slides]
+    assert texts == [["Slide 1", NOTICE], ["Slide 2"]]
+    box = next(s for s in deck.slides[0].shapes if s.has_text_frame and s.text_frame.text == NOTICE)
+    assert box.left + box.width <= deck.slide_width and box.top + box.height <= deck.slide_height
+    assert box.left > deck.slide_width / 2 and box.top > deck.slide_height / 2  # bottom-right
+    assert len({s.shape_id for s in deck.slides[0].shapes}) == 2
+
+
+def test_pptx_every_slide(tmp_path: Path) -> None:
+    out = labelled(SAMPLES / "deck.pptx", tmp_path, notice=Notice(pages="all"))
+    deck = pptx.Presentation(str(out))
+    assert all(any(s.has_text_frame and s.text_frame.text == NOTICE for s in slide.shapes) for slide in deck.slides)
+
+
+@pytest.mark.parametrize("sample", ["sales.xlsx", "sales-template.xltx"])
+def test_xlsx_cell_and_header_formulas_untouched(sample: str, tmp_path: Path) -> None:
+    out = labelled(SAMPLES / sample, tmp_path)
+    book = openpyxl.load_workbook(io.BytesIO(_as_xlsx(out)))
+    sheet = book.worksheets[0]
+    assert sheet["E1"].value == NOTICE and sheet["D1"].value is None
+    assert sheet["C2"].value == "=B2*2" and sheet["A1"].value == "Region"
+    assert sheet.oddHeader.left.text == NOTICE
+    assert book.worksheets[1]["A1"].value is None
+    evidence = OOXML.detect_explicit(out)
+    assert evidence.state is Presence.PRESENT and evidence.where == "cell E1"
+
+
+@pytest.mark.parametrize(("case", "message"), [
+    ("docx-encrypted-ole.docx", "encrypted or password-protected"),
+    ("docx-corrupt-zip.docx", "not a readable ZIP"),
+    ("docx-not-office.docx", "not an Office Open XML document"),
+    ("docx-zip-bomb.docx", "zip bomb"),
+])
+def test_bad_packages_clean_error_no_output(case: str, message: str, tmp_path: Path) -> None:
+    out = tmp_path / "out" / case
+    result = label_file(CASES / case, out, LabelOptions(producer=PRODUCER))
+    assert not result.ok and message in result.error, result.error
+    assert not out.exists()
+    assert not (out.parent.exists() and any(out.parent.iterdir()))
+
+
+def test_encrypted_office_file_is_sniffed_and_explained() -> None:
+    sniffed = sniff(CASES / "docx-encrypted-ole.docx")
+    assert sniffed is not None and sniffed.adapter.name == "ooxml"
+    verdict = verify_file(CASES / "docx-encrypted-ole.docx")
+    assert verdict.status == "error" and "password" in verdict.error
+
+
+def test_entry_count_and_size_limits(tmp_path: Path) -> None:
+    many = tmp_path / "many.docx"
+    with zipfile.ZipFile(many, "w") as archive:
+        for number in range(50):
+            archive.writestr(f"part{number}.xml", "<a/>")
+    with pytest.raises(InputError, match="entries"):
+        Package(many, Limits(entries=20))
+    with Package(CASES / "docx-zip-bomb.docx", Limits(part_bytes=1 << 20)) as pkg, pytest.raises(InputError, match="zip bomb"):
+        pkg.read("word/media/bomb.bin")
+
+
+def _as_docx(path: Path) -> bytes:
+    """python-docx refuses the macro-enabled content type; present the same package as a .docx."""
+    data = entries(path)
+    data["[Content_Types].xml"] = data["[Content_Types].xml"].replace(b"application/vnd.ms-word.document.macroEnabled.main+xml",
+                                                                      b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml")
+    return _zip(data)
+
+
+def _as_xlsx(path: Path) -> bytes:
+    """openpyxl loads templates only under their workbook content type; swap it for reading."""
+    data = entries(path)
+    data["[Content_Types].xml"] = data["[Content_Types].xml"].replace(b"spreadsheetml.template.main+xml", b"spreadsheetml.sheet.main+xml")
+    return _zip(data)
+
+
+def _zip(data: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in data.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()

@@ -1,0 +1,247 @@
+"""PDF adapter: notice drawing (embedded subset CJK font, margin placement), Info + XMP label,
+incremental/signed/encrypted saves, tolerant reading, bad input. Outputs are checked with PyMuPDF
+and, when installed, poppler (pdffonts, pdftotext) and exiftool."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from labeler import Label, LabelOptions, Notice, label_file, verify_file
+from labeler.adapters.base import Presence
+from labeler.adapters.document import PdfAdapter
+from labeler.adapters.document.pdf import INFO_CARRIER, MIRRORED_CARRIER, XMP_CARRIER, _ocr_backend
+from labeler.adapters.document.pdfdoc import PASSWORD_ENV
+from labeler.errors import InputError
+from labeler.notice import is_compliant_text
+
+from .conftest import FIXTURES, PRODUCER, sha256
+
+SAMPLES = FIXTURES / "samples" / "document"
+CASES = FIXTURES / "cases" / "document"
+PDF = PdfAdapter()
+NOTICE = "本内容由人工智能生成"
+
+
+def labelled(src: Path, tmp_path: Path, **options: object) -> Path:
+    out = tmp_path / "out" / src.name
+    result = label_file(src, out, LabelOptions(producer=PRODUCER, produce_id="pdf-1", **options))
+    assert result.ok, result.error
+    assert result.verdict.status == "compliant", result.verdict.to_dict()
+    return out
+
+
+def info_value(path: Path, key: str = "AIGC") -> str | None:
+    with pymupdf.open(path) as doc:
+        kind, value = doc.xref_get_key(-1, "Info")
+        if kind != "xref":
+            return None
+        kind, value = doc.xref_get_key(int(value.split()[0]), key)
+        return value if kind == "string" else None
+
+
+def text_blocks(page: pymupdf.Page) -> list[pymupdf.Rect]:
+    return [pymupdf.Rect(b[:4]) for b in page.get_text("blocks") if NOTICE not in b[4]]
+
+
+def notice_rect(page: pymupdf.Page) -> pymupdf.Rect:
+    rects = page.search_for(NOTICE)
+    assert rects, "notice text not found by PyMuPDF search"
+    return rects[0]
+
+
+def test_notice_is_embedded_subset_cjk_font(tmp_path: Path) -> None:
+    out = labelled(SAMPLES / "report.pdf", tmp_path)
+    with pymupdf.open(out) as doc:
+        fonts = [f for f in doc.get_page_fonts(0) if "DroidSansFallback" in f[3]]
+        assert len(fonts) == 1 and fonts[0][1] == "ttf", fonts
+        assert re.fullmatch(r"[A-Z]{6}\+DroidSansFallback", fonts[0][3])
+        size = next(s["size"] for b in doc[0].get_text("dict")["blocks"] for line in b.get("lines", ()) for s in line["spans"] if NOTICE in s["text"])
+        assert size >= 9
+    growth = out.stat().st_size - (SAMPLES / "report.pdf").stat().st_size
+    assert 0 < growth < 50_000, growth
+    if shutil.which("pdffonts"):
+        listing = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout
+        row = next(line for line in listing.splitlines() if "DroidSansFallback" in line)
+        assert "CID TrueType" in row and re.search(r"\byes\s+yes\s+yes\b", row), row  # emb sub uni
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(out), "-"], capture_output=True, text=True, check=True).stdout
+        assert NOTICE in text
+
+
+def test_notice_in_free_top_margin_not_over_text(tmp_path: Path) -> None:
+    out = labelled(SAMPLES / "report.pdf", tmp_path)
+    with pymupdf.open(out) as doc:
+        page = doc[0]
+        rect = notice_rect(page)
+        assert rect.y1 < min(r.y0 for r in text_blocks(page)), "notice should sit above the body text"
+        assert not any(rect.intersects(r) for r in text_blocks(page))
+        assert NOTICE not in doc[1].get_text()  # first page only by default
+
+
+def test_notice_goes_to_bottom_when_top_is_full(tmp_path: Path) -> None:
+    out = labelled(SAMPLES / "full-page-text.pdf", tmp_path)
+    with pymupdf.open(out) as doc:
+        page = doc[0]
+        rect = notice_rect(page)
+        assert rect.y0 > max(r.y1 for r in text_blocks(page))
+        assert page.rect.contains(rect)
+
+
+def test_notice_on_every_page_reuses_one_font(tmp_path: Path) -> None:
+    out = labelled(SAMPLES / "report.pdf", tmp_path, notice=Notice(pages="all"))
+    with pymupdf.open(out) as doc:
+        assert all(NOTICE in page.get_text() for page in doc)
+        xrefs = {f[0] for page in doc for f in page.get_fonts() if "DroidSansFallback" in f[3]}
+        assert len(xrefs) == 1
+
+
+def test_rotated_page_notice_is_readable_on_page(tmp_path: Path) -> None:
+    out = labelled(SAMPLES / "landscape-rotated.pdf", tmp_path)
+    with pymupdf.open(out) as doc:
+        assert doc[0].rotation == 90
+        assert doc[0].rect.contains(notice_rect(doc[0]))
+
+
+def test_label_in_info_and_xmp_keeping_pdfa_xmp(tmp_path: Path) -> None:
+    out = labelled(SAMPLES / "report-pdfa-xmp.pdf", tmp_path)
+    expected = Label(content_producer=PRODUCER, produce_id="pdf-1").to_json()
+    assert info_value(out) == expected
+    with pymupdf.open(out) as doc:
+        xmp = doc.get_xml_metadata()
+    assert "<pdfaid:part>2</pdfaid:part>" in xmp and "<pdfaid:conformance>B</pdfaid:conformance>" in xmp
+    assert expected.replace('"', "&quot;") in xmp
+    found = PDF.read_labels(out)
+    assert [(f.carrier, f.raw) for f in found] == [(MIRRORED_CARRIER, expected)]
+    if shutil.which("exiftool"):
+        tags = subprocess.run(["exiftool", "-a", "-G1", "-s", str(out)], capture_output=True, text=True, check=True).stdout
+        assert re.search(r"^\[PDF\]\s+AIGC\s*:\s*" + re.escape(expected), tags, re.M), tags
+        assert re.search(r"^\[XMP-TC260\]\s+Aigc\s*:\s*" + re.escape(expected), tags, re.M), tags
+
+
+def test_write_is_incremental_deterministic_and_updates(tmp_path: Path) -> None:
+    src = SAMPLES / "report.pdf"
+    first, second = tmp_path / "a.pdf", tmp_path / "b.pdf"
+    PDF.write_implicit(src, first, Label(content_producer=PRODUCER, produce_id="one"))
+    PDF.write_implicit(src, second, Label(content_producer=PRODUCER, produce_id="one"))
+    assert first.read_bytes() == second.read_bytes(), "same input and label must give the same bytes"
+    assert first.read_bytes().startswith(src.read_bytes()), "the update must be appended (incremental save)"
+    updated = tmp_path / "c.pdf"
+    PDF.write_implicit(first, updated, Label(content_producer=PRODUCER, produce_id="two"))
+    found = PDF.read_labels(updated)
+    assert len(found) == 1 and found[0].label.produce_id == "two"
+    unchanged = tmp_path / "d.pdf"
+    PDF.write_implicit(updated, unchanged, Label(content_producer=PRODUCER, produce_id="two"))
+    assert sha256(unchanged) == sha256(updated)
+
+
+@pytest.mark.parametrize(("case", "carriers"), [
+    ("pdf-info-aigc.pdf", [INFO_CARRIER]),
+    ("pdf-xmp-tc260.pdf", [XMP_CARRIER]),
+    ("pdf-info-and-xmp-disagree.pdf", [INFO_CARRIER, XMP_CARRIER]),
+])
+def test_reads_every_carrier(case: str, carriers: list[str]) -> None:
+    found = PDF.read_labels(CASES / case)
+    assert [f.carrier for f in found] == carriers
+    assert all(f.label is not None for f in found)
+
+
+def test_disagreeing_carriers_are_invalid_and_labelling_resolves_them(tmp_path: Path) -> None:
+    verdict = verify_file(CASES / "pdf-info-and-xmp-disagree.pdf")
+    assert verdict.status == "invalid"
+    assert any(p.rule == "implicit.conflict" for p in verdict.implicit.problems)
+    out = labelled(CASES / "pdf-info-and-xmp-disagree.pdf", tmp_path)
+    assert [f.carrier for f in PDF.read_labels(out)] == [MIRRORED_CARRIER]
+
+
+def test_signed_pdf_keeps_signed_bytes(tmp_path: Path) -> None:
+    src = CASES / "pdf-signed.pdf"
+    original = src.read_bytes()
+    out = labelled(src, tmp_path)
+    data = out.read_bytes()
+    assert data.startswith(original), "a signed PDF must only be appended to"
+    a, b, c, d = map(int, re.search(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", original).groups())
+    assert data[a:a + b] + data[c:c + d] == original[a:a + b] + original[c:c + d]
+    with pymupdf.open(out) as doc:
+        assert doc.get_sigflags() == 3
+
+
+def test_encrypted_pdf_needs_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = CASES / "pdf-encrypted-password-secret.pdf"
+    monkeypatch.delenv(PASSWORD_ENV, raising=False)
+    with pytest.raises(InputError, match=PASSWORD_ENV):
+        PDF.read_labels(src)
+    result = label_file(src, tmp_path / "x.pdf", LabelOptions(producer=PRODUCER))
+    assert not result.ok and PASSWORD_ENV in result.error and not (tmp_path / "x.pdf").exists()
+    monkeypatch.setenv(PASSWORD_ENV, "wrong")
+    with pytest.raises(InputError, match="does not open"):
+        PDF.read_labels(src)
+    monkeypatch.setenv(PASSWORD_ENV, "secret")
+    out = labelled(src, tmp_path)
+    with pymupdf.open(out) as doc:
+        assert doc.needs_pass, "the output must stay encrypted"
+        assert doc.authenticate("secret")
+        assert NOTICE in doc[0].get_text()
+
+
+def test_scanned_page_uses_ocr_or_says_unknown() -> None:
+    evidence = PDF.detect_explicit(CASES / "pdf-scanned-notice-no-text-layer.pdf")
+    if _ocr_backend() is None:
+        assert evidence.state is Presence.UNKNOWN
+        assert "no text layer; OCR backend not installed" in evidence.summary
+    else:
+        assert evidence.state is Presence.PRESENT and is_compliant_text(evidence.text)
+        assert evidence.detail["ocr"] is True
+
+
+def test_tiny_notice_is_reported() -> None:
+    evidence = PDF.detect_explicit(CASES / "pdf-notice-tiny.pdf")
+    assert evidence.state is Presence.PRESENT
+    assert [p.rule for p in evidence.problems] == ["notice.small"]
+
+
+@pytest.mark.parametrize(("case", "message"), [
+    ("pdf-truncated.pdf", "truncated"),
+    ("pdf-malformed-xmp.pdf", "XMP metadata stream is malformed"),
+])
+def test_bad_input_is_a_clean_error_without_output(case: str, message: str, tmp_path: Path) -> None:
+    out = tmp_path / "out" / case
+    result = label_file(CASES / case, out, LabelOptions(producer=PRODUCER))
+    assert not result.ok and message in result.error, result.error
+    assert not out.exists()
+    assert not (out.parent.exists() and any(out.parent.iterdir())), "no partial or temp output may remain"
+
+
+def test_not_a_pdf_is_input_error(tmp_path: Path) -> None:
+    fake = tmp_path / "fake.pdf"
+    fake.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 4)
+    with pytest.raises(InputError):
+        PDF.read_labels(fake)
+
+
+@pytest.mark.slow
+def test_thousand_page_pdf_bounded_memory(tmp_path: Path) -> None:
+    src = tmp_path / "big.pdf"
+    doc = pymupdf.open()
+    for number in range(1000):
+        doc.new_page().insert_text((72, 90), f"Page {number + 1}", fontsize=11)
+    doc.save(src, garbage=3, deflate=True)
+    doc.close()
+    script = (
+        "import re, sys\nfrom labeler import LabelOptions, label_file\n"
+        f"r = label_file({str(src)!r}, {str(tmp_path / 'out.pdf')!r}, LabelOptions(producer={PRODUCER!r}))\n"
+        "print(r.verdict.status if r.verdict else r.error)\n"
+        # VmHWM, not ru_maxrss: Linux carries the parent's peak over fork+exec into ru_maxrss
+        "print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    status, peak_kb = run.stdout.split()
+    assert status == "compliant"
+    assert int(peak_kb) < 250 * 1024, f"peak RSS {int(peak_kb) // 1024} MB"
+    assert (tmp_path / "out.pdf").read_bytes().startswith(src.read_bytes())
