@@ -11,11 +11,20 @@ from pathlib import Path
 
 from .adapters.base import Adapter
 from .adapters.document import OoxmlAdapter, PdfAdapter
+from .adapters.image import AvifAdapter, BmpAdapter, GifAdapter, HeifAdapter, JpegAdapter, PngAdapter, TiffAdapter, WebpAdapter
 from .adapters.text import HtmlAdapter, MarkdownAdapter, PlainTextAdapter, SrtAdapter, VttAdapter
 
 #: One row per container family. Tests and ``labeler formats`` are generated from this table.
 ADAPTERS: tuple[Adapter, ...] = (
     HtmlAdapter(),
+    JpegAdapter(),
+    PngAdapter(),
+    WebpAdapter(),
+    TiffAdapter(),
+    GifAdapter(),
+    AvifAdapter(),
+    HeifAdapter(),
+    BmpAdapter(),
     OoxmlAdapter(),
     PdfAdapter(),
     MarkdownAdapter(),

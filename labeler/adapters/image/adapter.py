@@ -1,0 +1,191 @@
+"""The image adapter: one class, one ``Container`` per file family (a table of byte-level functions).
+
+- implicit: XMP spliced as bytes (no pixel re-encode); a label already equal is left alone, so
+  relabelling is byte-stable.
+- explicit: the notice drawn in display orientation, the image re-encoded by its container's
+  encoder, and a render receipt stored in the XMP for the OCR-free check.
+- detection: receipt check → default-notice template check → OCR (if installed) → UNKNOWN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps, ImageSequence
+
+from ...errors import InputError
+from ...label import Label
+from ...notice import Notice
+from ...problems import warning
+from ...render.banner import DEFAULT_HEIGHT_RATIO, POSITIONS, Receipt, plan_banner
+from ..base import Adapter, Backend, Evidence, Found, Presence, WriteOptions
+from .packets import implicit_packet, receipt_in, with_receipt
+from .pixels import Placement, opened, place, stored_box, to_display
+
+Encoder = Callable[[Image.Image, Placement, bytes, bytes], bytes]
+MAX_CHECKED_FRAMES = 64
+
+
+@dataclass(frozen=True)
+class Container:
+    """Byte-level functions for one container family (``None`` = no XMP carrier)."""
+
+    magic: Callable[[bytes], bool]
+    labels: Callable[[bytes], list[Found]]
+    xmp: Callable[[bytes], bytes | None] | None
+    with_xmp: Callable[[bytes, bytes], bytes] | None
+    encode: Encoder
+    #: True when ``encode`` already stored the XMP packet (formats whose encoder writes it).
+    encoder_writes_xmp: bool = False
+    #: True when the encoder carries metadata itself (JPEG/PNG splice the original segments back).
+    encoder_keeps_metadata: bool = False
+    palette_notice: bool = False
+    #: Called before Pillow opens the file (registers an optional plugin, or raises BackendMissingError).
+    prepare: Callable[[], None] | None = None
+
+
+def read_bytes(path: Path) -> bytes:
+    data = path.read_bytes()
+    if not data:
+        raise InputError("the file is empty (0 bytes)", path)
+    return data
+
+
+def orientation_of(image: Image.Image) -> int:
+    try:
+        value = image.getexif().get(0x0112, 1)
+    except Exception:  # noqa: BLE001 - a broken EXIF block must not stop labelling; treat as upright
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+class ImageAdapter(Adapter):
+    """Subclasses set the class attributes and ``container``."""
+
+    media = "image"
+    container: Container
+
+    def score(self, name: str, head: bytes) -> int:
+        return 10 + self.extension_score(name) if self.container.magic(head) else 0
+
+    # -- implicit --------------------------------------------------------------------------
+    def read_labels(self, path: Path) -> list[Found]:
+        return self._guard(path, lambda: self.container.labels(read_bytes(path)))
+
+    def write_implicit(self, src: Path, dst: Path, label: Label, options: WriteOptions = WriteOptions()) -> None:
+        container = self.container
+        if container.xmp is None or container.with_xmp is None:
+            return super().write_implicit(src, dst, label, options)
+
+        def run() -> bytes:
+            data = read_bytes(src)
+            packet = implicit_packet(container.xmp(data), label, options.source_type)  # type: ignore[misc]
+            return data if packet is None else container.with_xmp(data, packet)  # type: ignore[misc]
+
+        dst.write_bytes(self._guard(src, run))
+
+    # -- explicit --------------------------------------------------------------------------
+    def write_explicit(self, src: Path, dst: Path, notice: Notice, options: WriteOptions = WriteOptions()) -> None:
+        container = self.container
+        data = read_bytes(src)
+
+        def run() -> bytes:
+            if container.prepare:
+                container.prepare()
+            with opened(data, options.max_pixels) as image:
+                binary = container.palette_notice or image.mode in ("P", "PA", "1")
+                placement = place(notice.text_for(self.media), image.size, orientation_of(image), notice.position, notice.height_ratio, binary)
+                existing = container.xmp(data) if container.xmp else None
+                packet = with_receipt(existing, placement.receipt.to_json())
+                encoded = container.encode(image, placement, data, packet)
+            if container.with_xmp is not None and not container.encoder_keeps_metadata and not container.encoder_writes_xmp:
+                encoded = container.with_xmp(encoded, packet)
+            return encoded
+
+        dst.write_bytes(self._guard(src, run))
+
+    # -- detection -------------------------------------------------------------------------
+    def detect_explicit(self, path: Path) -> Evidence:
+        return self._guard(path, lambda: self._detect(read_bytes(path)))
+
+    def _detect(self, data: bytes) -> Evidence:
+        from ...detect import ocr
+        from ...detect.geometry import TextHit, hit_evidence, judge_hits
+
+        raw = receipt_in(self.container.xmp(data)) if self.container.xmp else None
+        extra = ()
+        if self.container.prepare:
+            self.container.prepare()
+        with opened(data) as image:
+            orientation = orientation_of(image)
+            if raw is not None:
+                try:
+                    receipt = Receipt.from_json(raw)
+                except ValueError as exc:
+                    receipt, extra = None, (warning("notice.receipt-unreadable", f"the notice receipt in the XMP is unreadable ({exc})"),)
+                if receipt is not None:
+                    ok, why = self._receipt_holds(image, receipt, orientation)
+                    if ok:
+                        hit = TextHit(receipt.text, receipt.box, receipt.glyph_height)
+                        return hit_evidence(hit, receipt.frame, "receipt")
+                    extra = (warning("notice.receipt-mismatch", f"the notice labeler drew is no longer in the pixels ({why}): cropped, scaled or painted over"),)
+            else:
+                template = self._template(image, orientation)
+                if template is not None:
+                    return hit_evidence(TextHit(template.text, template.box, template.glyph_height), template.frame, "template")
+            if not ocr.available():
+                summary = "; ".join(p.message for p in extra) or "no labeler notice receipt in the file"
+                if extra:
+                    return Evidence(Presence.ABSENT, summary, problems=extra, detail={"method": "receipt"})
+                return Evidence.unknown(f"{summary}; reading a third-party notice needs OCR: {ocr.INSTALL_HINT}")
+            image.seek(0)
+            shown = ImageOps.exif_transpose(image.convert("RGBA") if image.mode in ("P", "PA", "LA", "RGBA") else image.convert("RGB"))
+            return judge_hits(ocr.read_lines(shown), shown.size, "ocr", extra)
+
+    def _receipt_holds(self, image: Image.Image, receipt: Receipt, orientation: int) -> tuple[bool, str]:
+        from ...detect.receipt import patch_matches
+        from .pixels import display_size
+
+        if display_size(image.size, orientation) != receipt.frame:
+            return False, f"image is {image.size}, the notice was drawn on {receipt.frame}"
+        box = stored_box(receipt.box, image.size, orientation)
+        for index, frame in enumerate(ImageSequence.Iterator(image)):
+            if index >= MAX_CHECKED_FRAMES:
+                break
+            ok, why = patch_matches(to_display(frame.crop(box), orientation), receipt)
+            if not ok:
+                return False, f"frame {index}: {why}" if index else why
+        return True, "matches"
+
+    def _template(self, image: Image.Image, orientation: int) -> Receipt | None:
+        """labeler's default notice at any of the eight positions, for files whose XMP was stripped."""
+        from ...detect.receipt import patch_matches
+        from .pixels import display_size
+
+        frame = display_size(image.size, orientation)
+        binary = self.container.palette_notice or image.mode in ("P", "PA", "1")
+        for position in POSITIONS:
+            try:
+                receipt = plan_banner(Notice().text_for(self.media), frame, position, DEFAULT_HEIGHT_RATIO, binary=binary)
+            except ValueError:
+                return None
+            if patch_matches(to_display(image.crop(stored_box(receipt.box, image.size, orientation)), orientation), receipt)[0]:
+                return receipt
+        return None
+
+    def backends(self) -> list[Backend]:
+        from ...detect import ocr
+
+        return [ocr.backend()]
+
+    @staticmethod
+    def _guard(path: Path, run: Callable[[], object]):  # type: ignore[no-untyped-def]
+        """Run ``run``; attach the path to ``InputError``s raised without one."""
+        try:
+            return run()
+        except InputError as exc:
+            if exc.path is None:
+                exc.path = path
+            raise

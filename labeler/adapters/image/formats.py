@@ -1,0 +1,119 @@
+"""One adapter class per image container family, each a row of byte-level functions."""
+
+from __future__ import annotations
+
+from ..base import Found
+from ...errors import BackendMissingError
+from ..base import Backend
+from . import encoders, gif, isobmff, jpeg, png, tiffdir, webp
+from .adapter import Container, ImageAdapter
+from .packets import labels_in_xmp
+
+
+def _tiff_magic(head: bytes) -> bool:
+    return head[:4] in (b"II*\0", b"MM\0*", b"II+\0", b"MM\0+")
+
+
+def _tiff_labels(data: bytes) -> list[Found]:
+    packet = tiffdir.xmp_of(data)
+    found = labels_in_xmp(packet) if packet is not None else []
+    return found + [Found.of(carrier, text) for carrier, text in tiffdir.exif_texts(data)]
+
+
+def _bmp_magic(head: bytes) -> bool:
+    return head[:2] == b"BM" and len(head) >= 18 and int.from_bytes(head[14:18], "little") in (12, 16, 40, 52, 56, 64, 108, 124)
+
+
+def _no_labels(data: bytes) -> list[Found]:
+    return []
+
+
+class JpegAdapter(ImageAdapter):
+    name = "jpeg"
+    extensions = ("jpg", "jpeg", "jpe", "jfif")
+    carrier = "xmp:TC260:AIGC"
+    description = "JPEG; XMP APP1 segment spliced as bytes; notice re-encoded with the source's quantisation tables"
+    container = Container(jpeg.is_jpeg, jpeg.labels, jpeg.xmp_packet, jpeg.with_xmp, encoders.encode_jpeg, encoder_keeps_metadata=True)
+
+
+class PngAdapter(ImageAdapter):
+    name = "png"
+    extensions = ("png", "apng")
+    carrier = "xmp:TC260:AIGC"
+    description = "PNG/APNG; XMP iTXt chunk before IDAT; every ancillary chunk kept"
+    container = Container(png.is_png, png.labels, png.xmp_packet, png.with_xmp, encoders.encode_png, encoder_keeps_metadata=True)
+
+
+
+class WebpAdapter(ImageAdapter):
+    name = "webp"
+    extensions = ("webp",)
+    carrier = "xmp:TC260:AIGC"
+    description = "WebP (lossy, lossless, animated); RIFF 'XMP ' chunk with the VP8X flag"
+    container = Container(webp.is_webp, webp.labels, webp.xmp_packet, webp.with_xmp, encoders.encode_webp)
+
+
+class TiffAdapter(ImageAdapter):
+    name = "tiff"
+    extensions = ("tif", "tiff")
+    carrier = "xmp:TC260:AIGC"
+    description = "TIFF; XMP in tag 700 of IFD 0 (directory rewritten, pixel data untouched)"
+    container = Container(_tiff_magic, _tiff_labels, tiffdir.xmp_of, tiffdir.with_xmp, encoders.encode_tiff)
+
+
+class GifAdapter(ImageAdapter):
+    name = "gif"
+    extensions = ("gif",)
+    carrier = "xmp:TC260:AIGC"
+    description = "GIF (static, animated); XMP application extension; notice on every frame"
+    container = Container(gif.is_gif, gif.labels, gif.xmp_packet, gif.with_xmp, encoders.encode_gif, palette_notice=True)
+
+
+class BmpAdapter(ImageAdapter):
+    name = "bmp"
+    extensions = ("bmp", "dib")
+    carrier = None
+    description = "BMP; explicit notice only (no metadata carrier): the label goes to a NAME.aigc.json sidecar"
+    container = Container(_bmp_magic, _no_labels, None, None, encoders.encode_bmp)
+
+
+HEIF_HINT = "pip install 'labeler[heif]'  (pillow-heif)"
+
+
+def heif_available() -> bool:
+    try:
+        import pillow_heif  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _register_heif() -> None:
+    try:
+        import pillow_heif
+    except ImportError as exc:
+        raise BackendMissingError(f"drawing or checking a notice on HEIC needs pillow-heif; {HEIF_HINT}") from exc
+    pillow_heif.register_heif_opener()
+
+
+class AvifAdapter(ImageAdapter):
+    name = "avif"
+    extensions = ("avif",)
+    carrier = "xmp:TC260:AIGC"
+    description = "AVIF; XMP 'mime' item in the meta box (item tables rewritten, coded image untouched)"
+    container = Container(isobmff.is_avif, isobmff.labels, isobmff.xmp_packet, isobmff.with_xmp, encoders.encode_with("AVIF", 90), encoder_writes_xmp=True)
+
+
+class HeifAdapter(ImageAdapter):
+    name = "heif"
+    extensions = ("heic", "heif", "hif")
+    carrier = "xmp:TC260:AIGC"
+    description = "HEIC/HEIF; XMP 'mime' item in the meta box; the notice needs pillow-heif (extra 'heif')"
+    container = Container(
+        isobmff.is_heif, isobmff.labels, isobmff.xmp_packet, isobmff.with_xmp, encoders.encode_with("HEIF", 90),
+        encoder_writes_xmp=True, prepare=_register_heif,
+    )  # fmt: skip
+
+    def backends(self) -> list[Backend]:
+        heif = Backend("pillow-heif", heif_available(), "decodes/encodes HEIC for the visible notice (labels are read and written without it)", HEIF_HINT)
+        return [heif, *super().backends()]

@@ -1,0 +1,201 @@
+"""JPEG segment surgery: find every metadata segment (also between progressive scans) and splice
+the XMP APP1 segment as bytes, never touching the entropy-coded data.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+from ...errors import InputError
+from ..base import Found
+from .packets import labels_in_xmp
+from .tiffdir import exif_texts
+
+SOI, EOI, SOS = 0xD8, 0xD9, 0xDA
+XMP_NS = b"http://ns.adobe.com/xap/1.0/\0"
+EXT_NS = b"http://ns.adobe.com/xmp/extension/\0"
+EXIF_NS = b"Exif\0\0"
+MAX_SEGMENT = 65533  # payload bytes an APPn segment can hold (length field 65535 - 2)
+MAX_EXTENDED = 16 * 1024 * 1024
+#: Markers with no length field.
+_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
+
+
+@dataclass(frozen=True)
+class Segment:
+    marker: int
+    start: int  # offset of the 0xFF
+    end: int  # offset just past the segment (for SOS: past its header only)
+
+    def payload(self, data: bytes) -> bytes:
+        return data[self.start + 4 : self.end]
+
+
+def is_jpeg(head: bytes) -> bool:
+    return head[:3] == b"\xff\xd8\xff"
+
+
+def _next_marker(data: bytes, pos: int) -> int:
+    """Offset of the next real marker after entropy-coded data (skips stuffed FF00 and RSTn)."""
+    while True:
+        pos = data.find(b"\xff", pos)
+        if pos < 0 or pos + 1 >= len(data):
+            raise InputError("the JPEG is truncated: the image data ends without an end-of-image marker; re-export the file")
+        following = data[pos + 1]
+        if following == 0x00 or following == 0xFF or 0xD0 <= following <= 0xD7:
+            pos += 1 if following == 0xFF else 2
+            continue
+        return pos
+
+
+def segments(data: bytes) -> list[Segment]:
+    """Every marker segment up to EOI, including those between scans. Raises ``InputError``."""
+    if not is_jpeg(data):
+        raise InputError("not a JPEG file (no start-of-image marker)")
+    found = [Segment(SOI, 0, 2)]
+    pos = 2
+    while True:
+        if pos + 2 > len(data) or data[pos] != 0xFF:
+            raise InputError(f"the JPEG is truncated or corrupt at byte {pos}: expected a marker; re-export the file")
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker == EOI:
+            found.append(Segment(EOI, pos, pos + 2))
+            return found
+        if marker in _STANDALONE:
+            found.append(Segment(marker, pos, pos + 2))
+            pos += 2
+            continue
+        if pos + 4 > len(data):
+            raise InputError(f"the JPEG is truncated at byte {pos}; re-export the file")
+        (length,) = struct.unpack_from(">H", data, pos + 2)
+        end = pos + 2 + length
+        if length < 2 or end > len(data):
+            raise InputError(f"the JPEG is truncated: segment 0x{marker:02X} at byte {pos} runs past the end of the file; re-export the file")
+        found.append(Segment(marker, pos, end))
+        pos = _next_marker(data, end) if marker == SOS else end
+
+
+def is_xmp(segment: Segment, data: bytes) -> bool:
+    return segment.marker == 0xE1 and data.startswith(XMP_NS, segment.start + 4)
+
+
+def xmp_packet(data: bytes, segs: list[Segment] | None = None) -> bytes | None:
+    for segment in segs if segs is not None else segments(data):
+        if is_xmp(segment, data):
+            return segment.payload(data)[len(XMP_NS) :]
+    return None
+
+
+def extended_xmp(data: bytes, segs: list[Segment]) -> dict[bytes, bytes]:
+    """ExtendedXMP packets by GUID, reassembled from their chunks (size-limited)."""
+    parts: dict[bytes, dict[int, bytes]] = {}
+    totals: dict[bytes, int] = {}
+    for segment in segs:
+        if segment.marker != 0xE1 or not data.startswith(EXT_NS, segment.start + 4):
+            continue
+        body = segment.payload(data)[len(EXT_NS) :]
+        if len(body) < 40:
+            continue
+        guid, (total, offset) = body[:32], struct.unpack(">II", body[32:40])
+        if total > MAX_EXTENDED:
+            raise InputError(f"ExtendedXMP claims {total:,} bytes, over the {MAX_EXTENDED:,}-byte limit; strip it (exiftool -xmp:all= FILE)")
+        totals[guid] = total
+        parts.setdefault(guid, {})[offset] = body[40:]
+    return {guid: b"".join(chunk for _, chunk in sorted(chunks.items())) for guid, chunks in parts.items()}
+
+
+def labels(data: bytes) -> list[Found]:
+    segs = segments(data)
+    found: list[Found] = []
+    packet = xmp_packet(data, segs)
+    if packet is not None:
+        found += labels_in_xmp(packet)
+    for packet in extended_xmp(data, segs).values():
+        found += labels_in_xmp(packet, "xmp-extended:TC260:AIGC")
+    for segment in segs:
+        if segment.marker == 0xE1 and data.startswith(EXIF_NS, segment.start + 4):
+            found += [Found.of(carrier, text) for carrier, text in exif_texts(segment.payload(data)[len(EXIF_NS) :])]
+        elif segment.marker == 0xFE and b"AIGC" in segment.payload(data).upper():
+            found.append(Found.of("jpeg:COM", segment.payload(data).decode("utf-8", errors="replace").strip("\0 ")))
+    return found
+
+
+def exif_block(data: bytes, segs: list[Segment] | None = None) -> bytes | None:
+    for segment in segs if segs is not None else segments(data):
+        if segment.marker == 0xE1 and data.startswith(EXIF_NS, segment.start + 4):
+            return segment.payload(data)[len(EXIF_NS) :]
+    return None
+
+
+def app1_xmp(packet: bytes) -> bytes:
+    payload = XMP_NS + packet
+    if len(payload) > MAX_SEGMENT:
+        raise InputError(
+            f"the XMP packet with the label is {len(payload):,} bytes, over the 64 KB a JPEG APP1 segment holds; "
+            "shrink the existing XMP (e.g. exiftool -xmp:all= FILE, or move bulky properties to ExtendedXMP) and retry"
+        )
+    return b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
+
+
+def with_xmp(data: bytes, packet: bytes) -> bytes:
+    """Replace the XMP APP1 (dropping duplicates) or insert one after the leading APP0/APP1 run."""
+    segs = segments(data)
+    new = app1_xmp(packet)
+    xmps = [s for s in segs if is_xmp(s, data)]
+    if xmps:
+        out, pos = bytearray(), 0
+        for index, segment in enumerate(xmps):
+            out += data[pos : segment.start] + (new if index == 0 else b"")
+            pos = segment.end
+        return bytes(out + data[pos:])
+    anchor = 2
+    for segment in segs[1:]:
+        if segment.marker not in (0xE0, 0xE1):
+            break
+        anchor = segment.end
+    return data[:anchor] + new + data[anchor:]
+
+
+def replace_headers(encoded: bytes, original: bytes, packet: bytes) -> bytes:
+    """Pillow's freshly encoded JPEG with the original's APPn/COM segments (XMP replaced by ``packet``).
+
+    The encoder's own APP14 (Adobe colour transform) is kept because it must match how the new scan
+    data was written; every other application segment comes from the original, in its order.
+    """
+    original_segs = segments(original)
+    encoded_segs = segments(encoded)
+    kept = bytearray()
+    placed = False
+    for segment in original_segs[1:]:
+        if segment.marker == SOS:
+            break
+        if not (0xE0 <= segment.marker <= 0xEF or segment.marker == 0xFE) or segment.marker == 0xEE:
+            continue
+        if is_xmp(segment, original):
+            if not placed:
+                kept += app1_xmp(packet)
+                placed = True
+            continue
+        kept += original[segment.start : segment.end]
+    if not placed:
+        kept = _insert_after_leading(kept, app1_xmp(packet))
+    body = bytearray()
+    for segment in encoded_segs[1:]:
+        if 0xE0 <= segment.marker <= 0xEF and segment.marker != 0xEE or segment.marker == 0xFE:
+            continue
+        if segment.marker == SOS:
+            body += encoded[segment.start :]
+            break
+        body += encoded[segment.start : segment.end]
+    return b"\xff\xd8" + bytes(kept) + bytes(body)
+
+
+def _insert_after_leading(headers: bytearray, segment: bytes) -> bytearray:
+    pos = 0
+    while pos + 4 <= len(headers) and headers[pos + 1] in (0xE0, 0xE1):
+        pos += 2 + struct.unpack_from(">H", headers, pos + 2)[0]
+    return headers[:pos] + segment + headers[pos:]

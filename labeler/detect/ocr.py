@@ -1,0 +1,120 @@
+"""OCR of visible notices with rapidocr-onnxruntime (optional extra ``ocr``; models ship in the wheel).
+
+The engine loads once per process, lazily. A frame is rescaled so its shortest side is about
+``TARGET_SHORT`` pixels (small images are upscaled: a 5 % notice on a 240-px image is 12 px tall,
+too small for the detector), read once, and each line's *glyph* height is then measured in the
+original pixels (the detector's boxes are padded, so their height would overstate the text).
+Text is normalised: full-width characters folded, and ``Al``/``A1`` (a common misread of ``AI``
+next to Chinese) corrected.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from ..adapters.base import Backend
+from ..errors import BackendMissingError
+from .geometry import TextHit
+
+INSTALL_HINT = "pip install 'labeler[ocr]'  (rapidocr-onnxruntime==1.4.4, Python < 3.13)"
+TARGET_SHORT = 720
+MAX_LONG = 1600
+MIN_SCORE = 0.5
+_LOCK = threading.Lock()
+_MISREAD_AI = re.compile(r"(?<![A-Za-z])A[l1I|](?=[\u4e00-\u9fff]|$|\s)")
+
+
+def available() -> bool:
+    try:
+        import rapidocr_onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def backend() -> Backend:
+    return Backend("ocr", available(), "rapidocr-onnxruntime reads notices on third-party images", INSTALL_HINT)
+
+
+@lru_cache(maxsize=1)
+def engine() -> Any:
+    """The shared OCR engine (loaded on first use; raises ``BackendMissingError`` if absent)."""
+    try:
+        from rapidocr_onnxruntime import RapidOCR
+    except ImportError as exc:
+        raise BackendMissingError(f"OCR is not installed; {INSTALL_HINT}") from exc
+    return RapidOCR()
+
+
+def normalise_text(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text).strip()
+    return _MISREAD_AI.sub("AI", folded)
+
+
+def _otsu(values: np.ndarray) -> float:
+    hist = np.bincount(values.astype(np.uint8).ravel(), minlength=256).astype(np.float64)
+    total = hist.sum()
+    weights = np.cumsum(hist)
+    means = np.cumsum(hist * np.arange(256))
+    between = (means[-1] * weights - means * total) ** 2 / np.maximum(weights * (total - weights), 1e-9)
+    return float(np.argmax(between))
+
+
+def glyph_extent(gray: np.ndarray) -> tuple[int, int] | None:
+    """Top and bottom row of the text inside a detector box (text = the minority Otsu class)."""
+    if gray.size < 16 or gray.max() - gray.min() < 40:
+        return None
+    threshold = _otsu(gray)
+    light = gray > threshold
+    ink = light if light.mean() < 0.5 else ~light
+    rows = np.where(ink.sum(axis=1) >= max(1, 0.01 * gray.shape[1]))[0]
+    if rows.size == 0:
+        return None
+    return int(rows[0]), int(rows[-1])
+
+
+def read_lines(image: Image.Image) -> list[TextHit]:
+    """Every text line OCR sees in ``image`` (display orientation), in its pixel coordinates."""
+    rgb = image if image.mode == "RGB" else image.convert("RGBA").convert("RGB") if image.mode in ("P", "LA", "PA", "RGBA") else image.convert("RGB")
+    width, height = rgb.size
+    scale = min(TARGET_SHORT / min(width, height), MAX_LONG / max(width, height), 4.0)
+    work = rgb.resize((max(1, round(width * scale)), max(1, round(height * scale))), Image.Resampling.BICUBIC) if abs(scale - 1) > 0.05 else rgb
+    scale_x, scale_y = work.width / width, work.height / height
+    ocr = engine()
+    with _LOCK:  # onnxruntime sessions are thread-safe, the rapidocr wrapper is not documented as such
+        result, _ = ocr(np.asarray(work)[:, :, ::-1])
+    gray = np.asarray(rgb.convert("L"), dtype=np.float32)
+    hits = []
+    for points, text, score in result or []:
+        if float(score) < MIN_SCORE:
+            continue
+        xs, ys = [p[0] / scale_x for p in points], [p[1] / scale_y for p in points]
+        box = (max(0, int(min(xs))), max(0, int(min(ys))), min(width, int(round(max(xs)))), min(height, int(round(max(ys)))))
+        if box[2] <= box[0] or box[3] <= box[1]:
+            continue
+        extent = glyph_extent(gray[box[1] : box[3], box[0] : box[2]])
+        glyph = (extent[1] - extent[0] + 1) if extent else (box[3] - box[1]) / 1.6
+        hits.append(TextHit(normalise_text(str(text)), box, float(glyph), float(score)))
+    return _with_joined(hits)
+
+
+def _with_joined(hits: list[TextHit]) -> list[TextHit]:
+    """Also offer neighbouring lines joined (``元宝`` above ``AI生成``, ``人工智能`` / ``生成``)."""
+    joined = []
+    for a in hits:
+        for b in hits:
+            if a is b:
+                continue
+            same_row = abs(a.box[1] - b.box[1]) < 0.5 * a.glyph_height and 0 <= b.box[0] - a.box[2] < 2 * a.glyph_height
+            stacked = 0 <= b.box[1] - a.box[3] < a.glyph_height and min(a.box[2], b.box[2]) > max(a.box[0], b.box[0])
+            if same_row or stacked:
+                box = (min(a.box[0], b.box[0]), min(a.box[1], b.box[1]), max(a.box[2], b.box[2]), max(a.box[3], b.box[3]))
+                joined.append(TextHit(a.text + b.text, box, min(a.glyph_height, b.glyph_height), min(a.score, b.score)))
+    return hits + joined
