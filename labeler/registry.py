@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .adapters.audio import AiffAdapter, FlacAdapter, M4aAdapter, Mp3Adapter, OggAdapter, WavAdapter
 from .adapters.base import Adapter
 from .adapters.document import OoxmlAdapter, PdfAdapter
 from .adapters.image import AvifAdapter, BmpAdapter, GifAdapter, HeifAdapter, JpegAdapter, PngAdapter, TiffAdapter, WebpAdapter
@@ -31,6 +32,12 @@ ADAPTERS: tuple[Adapter, ...] = (
     PlainTextAdapter(),
     SrtAdapter(),
     VttAdapter(),
+    WavAdapter(),
+    Mp3Adapter(),
+    FlacAdapter(),
+    OggAdapter(),
+    M4aAdapter(),
+    AiffAdapter(),
 )
 HEAD_SIZE = 8192
 

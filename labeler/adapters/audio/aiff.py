@@ -1,0 +1,122 @@
+"""AIFF / AIFF-C: the spec names no carrier; we use an ``ID3 `` chunk with ``TXXX:AIGC`` (L).
+
+That is the ID3 carrier the spec fixes for MP3 and WAV, and the one mutagen, ffprobe and ExifTool
+read in AIFF. The notice is written losslessly with libsndfile at the source's bit depth (blocks,
+streaming); the ID3 chunk and the text chunks (NAME, AUTH, (c) , ANNO, COMT) are copied over.
+"""
+
+from __future__ import annotations
+
+import shutil
+import struct
+from pathlib import Path
+
+import numpy as np
+
+from ...errors import InputError
+from ...label import Label
+from ...notice import Notice
+from ..base import Adapter, Backend, Evidence, Found, WriteOptions
+from . import common
+from .explicit import CuePlan, with_cue
+from .vorbis import _soundfile_detect
+
+BLOCK_FRAMES = 1 << 16
+TEXT_CHUNKS = (b"NAME", b"AUTH", b"(c) ", b"ANNO", b"COMT")
+MAX_TEXT_CHUNK = 1 << 20
+
+
+def _aiff(path: Path) -> object:
+    from mutagen.aiff import AIFF
+
+    return AIFF(path)
+
+
+def _text_chunks(path: Path) -> list[bytes]:
+    """Raw text chunks (header + payload + pad) of an AIFF file."""
+    out = []
+    with open(path, "rb") as handle:
+        head = handle.read(12)
+        end = min(struct.unpack(">I", head[4:8])[0] + 8, path.stat().st_size)
+        offset = 12
+        while offset + 8 <= end:
+            handle.seek(offset)
+            chunk_id, size = struct.unpack(">4sI", handle.read(8))
+            if chunk_id in TEXT_CHUNKS and size <= MAX_TEXT_CHUNK:
+                out.append(chunk_id + struct.pack(">I", size) + handle.read(size) + (b"\x00" if size & 1 else b""))
+            offset += 8 + size + (size & 1)
+    return out
+
+
+def _append_chunks(path: Path, chunks: list[bytes]) -> None:
+    if not chunks:
+        return
+    with open(path, "r+b") as handle:
+        handle.seek(0, 2)
+        handle.write(b"".join(chunks))
+        total = handle.tell()
+        handle.seek(4)
+        handle.write(struct.pack(">I", total - 8))
+
+
+class AiffAdapter(Adapter):
+    name = "aiff"
+    media = "audio"
+    extensions = ("aiff", "aif", "aifc")
+    carrier = "aiff:id3:TXXX:AIGC"
+    description = "AIFF/AIFF-C; label in an ID3 chunk TXXX:AIGC (no carrier is specified; ID3 as for WAV/MP3)"
+
+    def score(self, name: str, head: bytes) -> int:
+        return common.score(self.extension_score(name), head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"), head)
+
+    def format_of(self, name: str, head: bytes) -> str:
+        return "aiff"
+
+    def read_labels(self, path: Path) -> list[Found]:
+        tags = common.mutagen_load(path, _aiff, "AIFF").tags  # type: ignore[attr-defined]
+        if tags is None:
+            return []
+        return [Found.of(self.carrier, str(f.text[0]) if f.text else "") for f in tags.getall("TXXX") if f.desc.upper() == "AIGC"]
+
+    def write_implicit(self, src: Path, dst: Path, label: Label, options: WriteOptions = WriteOptions()) -> None:
+        from mutagen.id3 import TXXX
+
+        text = label.require_writable().to_json()
+        common.mutagen_load(src, _aiff, "AIFF")
+        shutil.copyfile(src, dst)
+        audio = _aiff(dst)
+        if audio.tags is None:  # type: ignore[attr-defined]
+            audio.add_tags()  # type: ignore[attr-defined]
+        tags = audio.tags  # type: ignore[attr-defined]
+        for frame in [f for f in tags.getall("TXXX") if f.desc.upper() == "AIGC"]:
+            del tags[frame.HashKey]
+        tags.add(TXXX(encoding=0, desc="AIGC", text=[text]))
+        audio.save(padding=lambda info: info.padding if info.padding >= 0 else 1024)  # type: ignore[attr-defined]
+
+    def write_explicit(self, src: Path, dst: Path, notice: Notice, options: WriteOptions = WriteOptions()) -> None:
+        import soundfile
+
+        plan = CuePlan.of(notice)
+        source = common.mutagen_load(src, _aiff, "AIFF")
+        try:
+            with soundfile.SoundFile(str(src)) as reader:
+                subtype = reader.subtype if reader.subtype in ("PCM_S8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE") else "PCM_24"
+                rate, channels = reader.samplerate, reader.channels
+                with soundfile.SoundFile(str(dst), "w", rate, channels, subtype, format="AIFF") as writer:
+                    for block in with_cue(reader.blocks(BLOCK_FRAMES, dtype="float64", always_2d=True), rate, channels, plan):
+                        writer.write(np.clip(block, -1.0, 1.0))
+        except soundfile.LibsndfileError as exc:
+            raise InputError(f"cannot decode the AIFF audio ({exc}); the file is corrupt or truncated", src) from exc
+        _append_chunks(dst, _text_chunks(src))
+        if source.tags is not None:  # type: ignore[attr-defined]
+            written = _aiff(dst)
+            written.add_tags()  # type: ignore[attr-defined]
+            for frame in source.tags.values():  # type: ignore[attr-defined]
+                written.tags.add(frame)  # type: ignore[attr-defined]
+            written.save()  # type: ignore[attr-defined]
+
+    def detect_explicit(self, path: Path) -> Evidence:
+        return _soundfile_detect(path, "AIFF")
+
+    def backends(self) -> list[Backend]:
+        return [common.voice_backend()]

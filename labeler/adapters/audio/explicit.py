@@ -1,0 +1,172 @@
+"""The audible notice for every audio container: where it goes, how it is mixed, how it is found.
+
+Containers hand this module a stream of float64 sample blocks ``(frames, channels)`` and get the
+stream back with the cue in it, so a one-hour file never sits in memory: only the first and last
+``LEVEL_S`` seconds are buffered (to measure the loudness the cue must match, and to place an
+``end`` cue without knowing the length in advance).
+
+``cue_mode``: ``prepend`` puts cue + ``GAP_S`` of silence before the content (or after it, for an
+``end`` cue) and masks nothing; ``overlay`` mixes the cue over the first (last) seconds, ducking the
+content by 12 dB under it so the cue stays clear and the sum cannot clip; the length is unchanged
+unless the content is shorter than the cue.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+
+from ...errors import LabelFormatError
+from ...notice import Notice
+from ...render.cue import GAP_S, cue_peak, morse_cue, voice_cue
+from ..base import Evidence, Presence
+from ...detect.rhythm import EDGE_S, RATE, find_rhythm, find_voice, speech_like
+
+POSITIONS = ("start", "end", "both")
+MODES = ("prepend", "overlay")
+CUES = ("morse", "voice")
+LEVEL_S = 10.0
+DUCK = 10 ** (-12 / 20)
+TAIL_PAD_S = 0.25  # silence after an end cue, so codec padding never clips it
+RAMP_S = 0.02
+
+
+@dataclass(frozen=True)
+class CuePlan:
+    """A validated notice request for audio."""
+
+    position: str
+    mode: str
+    cue: str
+    text: str
+    clip: str | None
+
+    @classmethod
+    def of(cls, notice: Notice) -> CuePlan:
+        position = notice.position or "start"
+        for value, allowed, what in ((position, POSITIONS, "position"), (notice.cue_mode, MODES, "cue mode"), (notice.cue, CUES, "cue")):
+            if value not in allowed:
+                raise LabelFormatError(f"audio notice {what} {value!r} is not supported; use one of {', '.join(allowed)}")
+        return cls(position, notice.cue_mode, notice.cue, notice.text_for("audio"), notice.voice_clip)
+
+    def make_cue(self, context: np.ndarray, sample_rate: int) -> np.ndarray:
+        """The mono cue, its level set from the content next to it."""
+        peak = cue_peak(context, sample_rate)
+        if self.cue == "voice":
+            return voice_cue(sample_rate, peak=peak, clip=self.clip, text=self.text)
+        return morse_cue(sample_rate, peak=peak)
+
+
+def _ramp_gain(n: int, start: int, stop: int, sample_rate: int) -> np.ndarray:
+    """Gain 1 outside [start, stop), DUCK inside, with short ramps (no clicks)."""
+    gain = np.ones(n)
+    gain[start:stop] = DUCK
+    ramp = max(1, int(RAMP_S * sample_rate))
+    kernel = np.ones(ramp) / ramp
+    return np.convolve(np.pad(gain, ramp, mode="edge"), kernel, mode="same")[ramp:-ramp]
+
+
+def _put(x: np.ndarray, cue: np.ndarray, mode: str, at_end: bool, sample_rate: int) -> np.ndarray:
+    channels = x.shape[1]
+    gap = np.zeros((int(GAP_S * sample_rate), channels))
+    spread = np.repeat(cue[:, None], channels, axis=1)
+    if mode == "prepend":
+        if at_end:
+            return np.concatenate([x, gap, spread, np.zeros((int(TAIL_PAD_S * sample_rate), channels))])
+        return np.concatenate([spread, gap, x])
+    if len(x) < len(cue):
+        pad = np.zeros((len(cue) - len(x), channels))
+        x = np.concatenate([pad, x]) if at_end else np.concatenate([x, pad])
+    start = len(x) - len(cue) if at_end else 0
+    out = x * _ramp_gain(len(x), start, start + len(cue), sample_rate)[:, None]
+    out[start : start + len(cue)] += spread
+    return out
+
+
+def _take(blocks: Iterator[np.ndarray], frames: int, channels: int) -> tuple[np.ndarray, bool]:
+    """Up to ``frames`` frames from the stream (may overshoot by a block); True if it ended."""
+    got: list[np.ndarray] = []
+    count = 0
+    for block in blocks:
+        got.append(block)
+        count += len(block)
+        if count >= frames:
+            return np.concatenate(got), False
+    return (np.concatenate(got) if got else np.zeros((0, channels))), True
+
+
+def with_cue(blocks: Iterable[np.ndarray], sample_rate: int, channels: int, plan: CuePlan) -> Iterator[np.ndarray]:
+    """The content stream with the cue placed per ``plan``."""
+    level_n = int(LEVEL_S * sample_rate)
+    stream = iter(blocks)
+    head, ended = _take(stream, 2 * level_n, channels)
+    start = plan.position in ("start", "both")
+    end = plan.position in ("end", "both")
+    if ended:  # short content: everything is in memory already
+        out = head
+        if end:
+            out = _put(out, plan.make_cue(head[-level_n:], sample_rate), plan.mode, True, sample_rate)
+        if start:
+            out = _put(out, plan.make_cue(head[:level_n], sample_rate), plan.mode, False, sample_rate)
+        yield out
+        return
+    first, rest = head[:level_n], head[level_n:]
+    yield _put(first, plan.make_cue(first, sample_rate), plan.mode, False, sample_rate) if start else first
+    tail: deque[np.ndarray] = deque([rest])
+    held = len(rest)
+    for block in stream:
+        tail.append(block)
+        held += len(block)
+        while held - len(tail[0]) >= level_n:
+            held -= len(tail[0])
+            yield tail.popleft()
+    last = np.concatenate(list(tail))
+    yield _put(last, plan.make_cue(last[-level_n:], sample_rate), plan.mode, True, sample_rate) if end else last
+
+
+# --- detection --------------------------------------------------------------------------------------
+
+
+def detect(windows: list[tuple[float, np.ndarray]], duration: float, voice_available: bool) -> Evidence:
+    """Evidence from the edge windows, each (offset s, mono 16 kHz samples); see ``detect.rhythm``."""
+
+    def side(at: float) -> str:
+        return "start" if at < duration / 2 else "end"
+
+    found: dict[str, dict[str, object]] = {}
+    for offset, samples in windows:
+        for hit in find_rhythm(samples)[:2]:
+            found.setdefault(side(hit.start + offset), {"cue": "morse", **hit.as_detail(offset)})
+        voice = find_voice(samples) if voice_available and not found else None
+        if voice is not None:
+            found.setdefault(side(voice[0] + offset), {"cue": "voice", "start_s": round(voice[0] + offset, 3), "correlation": round(voice[1], 3)})
+    if found:
+        where = "+".join(sorted(found, key=POSITIONS.index))
+        first = found[min(found, key=POSITIONS.index)]
+        if first["cue"] == "morse":
+            summary = f"Morse rhythm '.- ..' (AI) at the {where}, unit {first['unit_ms']} ms, {first['freq_hz']} Hz"
+            text = "short-long-short-short"
+        else:
+            summary, text = f"voice notice 人工智能生成 (labeler's espeak-ng clip) at the {where}", "人工智能生成"
+        return Evidence(Presence.PRESENT, summary, text=text, where=where, detail=found)
+    checked = f"first/last {EDGE_S:.0f} s" if len(windows) > 1 else "whole file"
+    speechy = sorted({side(offset + len(samples) / RATE / 2) if len(windows) > 1 else "start" for offset, samples in windows if speech_like(samples)})
+    if speechy:
+        return Evidence(
+            Presence.UNKNOWN,
+            "no rhythm notice; speech-like sound near the " + "+".join(speechy) + " may be a voice notice, which cannot be checked without an offline speech recogniser",
+            where="+".join(speechy),
+            detail={"checked": checked, "speech_like": speechy},
+        )
+    return Evidence(Presence.ABSENT, f"no rhythm notice and no speech in the {checked}", detail={"checked": checked})
+
+
+def edge_windows(duration: float, read: Callable[[float, float], np.ndarray]) -> list[tuple[float, np.ndarray]]:
+    """The start and end windows (one when the file is short); ``read(start, length)`` gives mono 16 kHz."""
+    if duration <= 2 * EDGE_S:
+        return [(0.0, read(0.0, duration + 1.0))]
+    tail_at = max(0.0, duration - EDGE_S)
+    return [(0.0, read(0.0, EDGE_S)), (tail_at, read(tail_at, EDGE_S + 1.0))]

@@ -1,0 +1,105 @@
+"""M4A / audio-only MP4 (AAC): the label is the ``mdta`` key ``AIGC`` in ``moov/udta/meta``.
+
+The boxes are written by ``labeler.containers.mp4`` (mutagen cannot name ``mdta`` keys), so
+``mdat`` is copied byte for byte. The notice re-encodes once with ffmpeg's AAC encoder at the
+source's sample rate, channels and bitrate; the source's ``udta``/``meta`` (iTunes tags, cover
+art) replace the new file's. An MP4 with a video track belongs to the video family: this adapter
+scores it low and refuses to put an audio notice on it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ... import ffmpeg
+from ...containers import mp4
+from ...errors import BackendMissingError, UnsupportedError
+from ...label import Label
+from ...notice import Notice
+from ...xmp import parse_xmp
+from ..base import Adapter, Backend, Evidence, Found, WriteOptions
+from . import common
+from .explicit import CuePlan, detect, edge_windows, with_cue
+from .stream import decode_blocks, encode_blocks, read_mono
+
+AUDIO_BRANDS = (b"M4A ", b"M4B ", b"M4P ", b"F4A ")
+VIDEO_HINT = b"vide"
+
+
+def _brands(head: bytes) -> list[bytes]:
+    if head[4:8] != b"ftyp" or len(head) < 16:
+        return []
+    size = int.from_bytes(head[:4], "big")
+    body = head[8 : min(size, len(head))]
+    return [body[:4]] + [body[i : i + 4] for i in range(8, len(body) - 3, 4)]
+
+
+def _audio_only_score(head: bytes) -> int:
+    """10: surely audio-only; 5: an MP4 whose tracks are not in the head; 0: has video or not MP4."""
+    brands = _brands(head)
+    if not brands:
+        return 0
+    if VIDEO_HINT in head:  # a 'vide' handler in a moov within the first 8 KB
+        return 0
+    if b"moov" in head and b"soun" in head:
+        return 10
+    return 10 if brands[0] in AUDIO_BRANDS else 5
+
+
+class M4aAdapter(Adapter):
+    name = "m4a"
+    media = "audio"
+    extensions = ("m4a", "m4b", "mp4")
+    carrier = "mp4:mdta:AIGC"
+    description = "M4A / audio-only MP4 (AAC); label in moov/udta/meta mdta key AIGC; notice re-encoded once"
+
+    def score(self, name: str, head: bytes) -> int:
+        base = _audio_only_score(head)
+        return base + self.extension_score(name) if base else common.score(self.extension_score(name), False, head)
+
+    def format_of(self, name: str, head: bytes) -> str:
+        return "m4a"
+
+    def read_labels(self, path: Path) -> list[Found]:
+        found: list[Found] = []
+        for carrier, raw in mp4.find_labels(mp4.load(path)):
+            if carrier != "xmp-uuid":
+                found.append(Found.of(carrier, raw.rstrip(b"\x00")))
+                continue
+            info = parse_xmp(raw)
+            found += [Found.of("xmp:TC260:AIGC", value.text, info.problems) for value in info.aigc]
+        return found
+
+    def write_implicit(self, src: Path, dst: Path, label: Label, options: WriteOptions = WriteOptions()) -> None:
+        mp4.write_label(src, dst, label.require_writable().to_json())
+
+    def write_explicit(self, src: Path, dst: Path, notice: Notice, options: WriteOptions = WriteOptions()) -> None:
+        from mutagen.mp4 import MP4
+
+        plan = CuePlan.of(notice)
+        movie = mp4.load(src)
+        if b"vide" in mp4.track_handlers(movie):
+            raise UnsupportedError("this MP4 has a video track; an audio notice alone would not label it (the video family handles MP4 video)", src)
+        if "aac" not in ffmpeg.encoders():
+            raise BackendMissingError(f"the resolved ffmpeg has no AAC encoder ({ffmpeg.describe()}); {ffmpeg.INSTALL_HINT}", src)
+        info = common.mutagen_load(src, MP4, "MP4").info
+        rate, channels = info.sample_rate, info.channels
+        args = ["-c:a", "aac", "-b:a", f"{max(16, round(info.bitrate / 1000))}k", "-map_metadata", "-1", "-f", "ipod" if src.suffix.lower() in (".m4a", ".m4b") else "mp4"]
+        encoded = dst.with_name(dst.name + ".aac.mp4")
+        try:
+            encode_blocks(with_cue(decode_blocks(src, rate, channels), rate, channels, plan), encoded, rate, channels, args)
+            mp4.transplant_metadata(src, encoded, dst)
+        finally:
+            encoded.unlink(missing_ok=True)
+
+    def detect_explicit(self, path: Path) -> Evidence:
+        from mutagen.mp4 import MP4
+
+        mp4.load(path)  # a clean error for a missing moov before ffmpeg's less helpful one
+        if not ffmpeg.available():
+            return Evidence.unknown(f"ffmpeg is not installed, so the audible notice cannot be checked; {ffmpeg.INSTALL_HINT}")
+        duration = common.mutagen_load(path, MP4, "MP4").info.length
+        return detect(edge_windows(duration, lambda start, length: read_mono(path, start, length)), duration, common.voice_backend().available)
+
+    def backends(self) -> list[Backend]:
+        return [common.ffmpeg_backend("AAC decode/encode for the audible notice"), common.voice_backend()]

@@ -1,0 +1,157 @@
+"""MP3: the label is an ID3v2 ``TXXX`` frame with description ``AIGC`` (the tag's version is kept).
+
+Implicit labelling edits only the ID3v2 tag (mutagen), so the MPEG frames are untouched. The notice
+re-encodes once with LAME at the source's sample rate, channels and bitrate mode (CBR bitrate, VBR
+``-V`` quality from the LAME header or the nearest to the average bitrate, ABR target); the source's
+ID3v2 and ID3v1 tags are then copied over byte for byte (cover art included).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from ... import ffmpeg
+from ...errors import BackendMissingError, InputError
+from ...label import Label
+from ...notice import Notice
+from ..base import Adapter, Backend, Evidence, Found, WriteOptions
+from . import common
+from .explicit import CuePlan, detect, edge_windows, with_cue
+from .stream import decode_blocks, encode_blocks, read_mono
+
+#: LAME -V level -> typical average bitrate (kbps) for 44.1 kHz stereo.
+VBR_LEVELS = {0: 245, 1: 225, 2: 190, 3: 175, 4: 165, 5: 130, 6: 115, 7: 100, 8: 85, 9: 65}
+CBR_RATES = (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160, 192, 224, 256, 320)
+ID3V1_SIZE = 128
+DEFAULT_PADDING = 1024
+
+
+def _is_mpeg_frame(head: bytes) -> bool:
+    # sync (11 bits), layer III, a bitrate index that is neither free (0) nor bad (15), a valid rate
+    return len(head) >= 4 and head[0] == 0xFF and (head[1] & 0xE6) == 0xE2 and 0 < head[2] >> 4 < 15 and (head[2] >> 2) & 3 != 3
+
+
+def _padding(info: object) -> int:
+    """Keep the existing padding when the tag still fits, else a fixed amount: deterministic bytes."""
+    padding = getattr(info, "padding")
+    return padding if padding >= 0 else DEFAULT_PADDING
+
+
+def _id3v2_size(head: bytes) -> int:
+    if head[:3] != b"ID3" or len(head) < 10:
+        return 0
+    size = 0
+    for byte in head[6:10]:
+        size = (size << 7) | (byte & 0x7F)
+    return 10 + size + (10 if head[5] & 0x10 else 0)
+
+
+def _encoder_args(path: Path) -> tuple[int, int, list[str]]:
+    from mutagen.mp3 import MP3, BitrateMode
+
+    info = common.mutagen_load(path, MP3, "MP3").info
+    kbps = max(8, round(info.bitrate / 1000))
+    if info.bitrate_mode == BitrateMode.VBR:
+        match = re.search(r"-V\s*(\d)", info.encoder_settings or "")
+        level = int(match.group(1)) if match else min(VBR_LEVELS, key=lambda v: abs(VBR_LEVELS[v] - kbps))
+        rate = ["-q:a", str(level)]
+    elif info.bitrate_mode == BitrateMode.ABR:
+        rate = ["-abr", "1", "-b:a", f"{kbps}k"]
+    else:
+        rate = ["-b:a", f"{min(CBR_RATES, key=lambda r: abs(r - kbps))}k"]
+    args = ["-c:a", "libmp3lame", *rate, "-id3v2_version", "0", "-write_id3v1", "0", "-map_metadata", "-1", "-f", "mp3"]
+    return info.sample_rate, info.channels, args
+
+
+class Mp3Adapter(Adapter):
+    name = "mp3"
+    media = "audio"
+    extensions = ("mp3",)
+    carrier = "id3:TXXX:AIGC"
+    description = "MP3 (CBR/VBR, ID3v2.3/2.4); label in ID3v2 TXXX:AIGC; notice re-encoded once with LAME"
+
+    def score(self, name: str, head: bytes) -> int:
+        tag = _id3v2_size(head)
+        after = head[tag : tag + 4]
+        # "ID3" alone also starts ID3-tagged FLAC/AAC; then the bytes after the tag decide
+        magic = _is_mpeg_frame(head) or (tag > 0 and (_is_mpeg_frame(after) or (len(after) < 4 and self.extension_score(name) > 0)))
+        return common.score(self.extension_score(name), magic, head)
+
+    def format_of(self, name: str, head: bytes) -> str:
+        return "mp3"
+
+    def read_labels(self, path: Path) -> list[Found]:
+        from mutagen.id3 import ID3, ID3NoHeaderError
+
+        common.require_content(path)
+        try:
+            tags = ID3(path)
+        except ID3NoHeaderError:
+            return []
+        except Exception as exc:  # noqa: BLE001
+            raise InputError(f"the ID3v2 tag is corrupt ({exc}); repair it with a tag editor or strip it (`ffmpeg -i IN -map_metadata -1 -c copy OUT`)", path) from exc
+        return [Found.of("id3:TXXX:AIGC", str(f.text[0]) if f.text else "") for f in tags.getall("TXXX") if f.desc.upper() == "AIGC"]
+
+    def write_implicit(self, src: Path, dst: Path, label: Label, options: WriteOptions = WriteOptions()) -> None:
+        from mutagen.id3 import ID3, TXXX, ID3NoHeaderError
+        from mutagen.mp3 import MP3
+
+        common.mutagen_load(src, MP3, "MP3")  # refuse files without MPEG audio frames
+        text = label.require_writable().to_json()
+        shutil.copyfile(src, dst)
+        try:
+            tags = ID3(dst)
+        except ID3NoHeaderError:
+            tags = ID3()
+        except Exception as exc:  # noqa: BLE001
+            raise InputError(f"the ID3v2 tag is corrupt ({exc}); strip it first (`ffmpeg -i IN -map_metadata -1 -c copy OUT`)", src) from exc
+        version = 3 if tags.version[:2] == (2, 3) else 4
+        for frame in [f for f in tags.getall("TXXX") if f.desc.upper() == "AIGC"]:
+            del tags[frame.HashKey]
+        tags.add(TXXX(encoding=0, desc="AIGC", text=[text]))  # Latin-1: the JSON is ASCII, valid in v2.3 and v2.4
+        tags.save(dst, v2_version=version, v1=1, padding=_padding)
+
+    def write_explicit(self, src: Path, dst: Path, notice: Notice, options: WriteOptions = WriteOptions()) -> None:
+        plan = CuePlan.of(notice)
+        if "libmp3lame" not in ffmpeg.encoders():
+            raise BackendMissingError(f"the resolved ffmpeg has no libmp3lame encoder ({ffmpeg.describe()}); {ffmpeg.INSTALL_HINT}", src)
+        rate, channels, args = _encoder_args(src)
+        encoded = dst.with_name(dst.name + ".mpeg")
+        try:
+            encode_blocks(with_cue(decode_blocks(src, rate, channels), rate, channels, plan), encoded, rate, channels, args)
+            _assemble(src, encoded, dst)
+        finally:
+            encoded.unlink(missing_ok=True)
+
+    def detect_explicit(self, path: Path) -> Evidence:
+        from mutagen.mp3 import MP3
+
+        if not ffmpeg.available():
+            return Evidence.unknown(f"ffmpeg is not installed, so the audible notice cannot be checked; {ffmpeg.INSTALL_HINT}")
+        duration = common.mutagen_load(path, MP3, "MP3").info.length
+        return detect(edge_windows(duration, lambda start, length: read_mono(path, start, length)), duration, common.voice_backend().available)
+
+    def backends(self) -> list[Backend]:
+        return [common.ffmpeg_backend("decode/encode for the audible notice"), common.voice_backend()]
+
+
+def _assemble(src: Path, encoded: Path, dst: Path) -> None:
+    """dst = the source's ID3v2 tag + the new MPEG stream + the source's ID3v1 tag, byte for byte."""
+    with open(src, "rb") as handle:
+        head = handle.read(10)
+        size = _id3v2_size(head)
+        handle.seek(0)
+        v2 = handle.read(size)
+        handle.seek(0, 2)
+        end = handle.tell()
+        v1 = b""
+        if end >= ID3V1_SIZE + size:
+            handle.seek(end - ID3V1_SIZE)
+            tail = handle.read(ID3V1_SIZE)
+            v1 = tail if tail[:3] == b"TAG" else b""
+    with open(dst, "wb") as out, open(encoded, "rb") as body:
+        out.write(v2)
+        shutil.copyfileobj(body, out, 1 << 20)
+        out.write(v1)

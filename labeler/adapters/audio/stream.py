@@ -1,0 +1,81 @@
+"""Streaming decode/encode of compressed audio through ffmpeg pipes (float32 PCM in between).
+
+The decoder writes raw ``f32le`` to a pipe, Python reads it in blocks, and the encoder reads the
+transformed blocks from its stdin; ffmpeg's logs go to temporary files (no pipe can fill up and
+deadlock) and are summarised only when a process fails.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+import numpy as np
+
+from ... import ffmpeg
+from ...errors import InputError, OutputError
+from .explicit import RATE
+
+BLOCK_FRAMES = 1 << 16
+
+
+def decode_blocks(path: Path, sample_rate: int, channels: int, *, stream: str = "0:a:0") -> Iterator[np.ndarray]:
+    """Float64 blocks ``(frames, channels)`` of the first audio stream, resampled to ``sample_rate``."""
+    args = ["-v", "error", "-i", str(path), "-map", stream, "-f", "f32le", "-acodec", "pcm_f32le", "-ar", str(sample_rate), "-ac", str(channels), "-"]
+    with tempfile.TemporaryFile() as log:
+        process = ffmpeg.popen(args, stdout=subprocess.PIPE, stderr=log)
+        assert process.stdout is not None
+        frame_bytes = 4 * channels
+        pending = b""
+        try:
+            while True:
+                chunk = process.stdout.read(BLOCK_FRAMES * frame_bytes)
+                if not chunk:
+                    break
+                chunk = pending + chunk
+                usable = len(chunk) - len(chunk) % frame_bytes
+                pending = chunk[usable:]
+                if usable:
+                    yield np.frombuffer(chunk[:usable], dtype="<f4").reshape(-1, channels).astype(np.float64)
+        finally:
+            process.stdout.close()
+            code = process.wait()
+        if code != 0:
+            log.seek(0)
+            raise InputError(f"cannot decode the audio ({ffmpeg.summarise(log.read().decode('utf-8', 'replace'))}); the file may be truncated or corrupt", path)
+
+
+def encode_blocks(blocks: Iterable[np.ndarray], dst: Path, sample_rate: int, channels: int, codec_args: Sequence[str]) -> None:
+    """Encode float blocks to ``dst`` with ``codec_args`` (codec, bitrate, muxer ``-f``...)."""
+    args = ["-v", "error", "-f", "f32le", "-ar", str(sample_rate), "-ac", str(channels), "-i", "-", *codec_args, "-y", str(dst)]
+    with tempfile.TemporaryFile() as log:
+        process = ffmpeg.popen(args, stdin=subprocess.PIPE, stderr=log)
+        assert process.stdin is not None
+        try:
+            for block in blocks:
+                process.stdin.write(np.clip(block, -1.0, 1.0).astype("<f4").tobytes())
+        except BrokenPipeError:
+            pass  # the encoder died; its log says why
+        except BaseException:
+            process.kill()
+            raise
+        finally:
+            try:
+                process.stdin.close()
+            except BrokenPipeError:
+                pass
+            code = process.wait()
+        if code != 0:
+            log.seek(0)
+            raise OutputError(f"the encoder failed ({ffmpeg.summarise(log.read().decode('utf-8', 'replace'))})", dst)
+
+
+def read_mono(path: Path, start: float, length: float) -> np.ndarray:
+    """``length`` seconds from ``start`` as mono 16 kHz float64 (for the detectors)."""
+    # no -ss at 0: ffmpeg 5 then blanks the first ~0.35 s of some MP3s (encoder-delay trimming)
+    seek = ["-ss", f"{start:.3f}"] if start > 0 else []
+    args = ["-v", "error", *seek, "-t", f"{length:.3f}", "-i", str(path), "-map", "0:a:0", "-f", "f64le", "-ac", "1", "-ar", str(RATE), "-"]
+    raw = ffmpeg.run(args, path=path)
+    return np.frombuffer(raw[: len(raw) - len(raw) % 8], dtype="<f8").copy()

@@ -1,0 +1,205 @@
+"""FLAC, OGG Vorbis and Opus: the label is the Vorbis comment ``AIGC=<json>``.
+
+Implicit labelling rewrites only the comment block/packet (mutagen); audio frames and packets are
+untouched. The notice keeps FLAC lossless (libsndfile, streaming, same bit depth) and re-encodes OGG
+Vorbis (nearest ``-q`` to the nominal bitrate) and Opus (the measured bitrate) once with ffmpeg.
+All comments and pictures of the source are copied to the new file.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from ... import ffmpeg
+from ...errors import BackendMissingError, InputError
+from ...label import Label
+from ...notice import Notice
+from ..base import Adapter, Backend, Evidence, Found, WriteOptions
+from . import common
+from .explicit import CuePlan, detect, edge_windows, with_cue
+from .stream import decode_blocks, encode_blocks, read_mono
+from ...detect.rhythm import to_analysis
+
+DEFAULT_PADDING = 1024
+BLOCK_FRAMES = 1 << 16
+#: libvorbis -q level -> nominal kbps at 44.1 kHz stereo (per channel pair).
+VORBIS_Q = {-1: 45, 0: 64, 1: 80, 2: 96, 3: 112, 4: 128, 5: 160, 6: 192, 7: 224, 8: 256, 9: 320, 10: 500}
+OGG_CODECS = {b"\x01vorbis": "ogg", b"OpusHead": "opus"}
+
+
+def _padding(info: Any) -> int:
+    return info.padding if info.padding >= 0 else DEFAULT_PADDING
+
+
+def _labels(tags: Any, carrier: str) -> list[Found]:
+    if tags is None:
+        return []
+    return [Found.of(carrier, value) for key, value in tags if key.upper() == "AIGC"]
+
+
+def _set_label(tags: Any, text: str) -> None:
+    for key in {k for k, _ in tags if k.upper() == "AIGC"}:
+        del tags[key]
+    tags["AIGC"] = [text]
+
+
+def _copy_comments(src_tags: Any, dst_tags: Any) -> None:
+    dst_tags.clear()
+    dst_tags.extend(list(src_tags or []))
+    if src_tags is not None:
+        dst_tags.vendor = src_tags.vendor
+
+
+class _VorbisCommentAdapter(Adapter):
+    """Shared implicit label handling: mutagen opens, edits and saves the comment."""
+
+    media = "audio"
+    loader: Callable[[Path], Any]
+    kind: str
+
+    def _open(self, path: Path) -> Any:
+        return common.mutagen_load(path, type(self).loader, self.kind)
+
+    def read_labels(self, path: Path) -> list[Found]:
+        return _labels(self._open(path).tags, self.carrier or "")
+
+    def write_implicit(self, src: Path, dst: Path, label: Label, options: WriteOptions = WriteOptions()) -> None:
+        text = label.require_writable().to_json()
+        self._open(src)
+        shutil.copyfile(src, dst)
+        audio = self._open(dst)
+        if audio.tags is None:
+            audio.add_tags()
+        _set_label(audio.tags, text)
+        audio.save(padding=_padding)
+
+    def backends(self) -> list[Backend]:
+        return [common.ffmpeg_backend("decode/encode for the audible notice"), common.voice_backend()]
+
+
+def _flac(path: Path) -> Any:
+    from mutagen.flac import FLAC
+
+    return FLAC(path)
+
+
+class FlacAdapter(_VorbisCommentAdapter):
+    name = "flac"
+    extensions = ("flac",)
+    carrier = "vorbis:AIGC"
+    description = "FLAC; label in the Vorbis comment AIGC; notice stays lossless"
+    loader = staticmethod(_flac)
+    kind = "FLAC"
+
+    def score(self, name: str, head: bytes) -> int:
+        return common.score(self.extension_score(name), head[:4] == b"fLaC", head)
+
+    def format_of(self, name: str, head: bytes) -> str:
+        return "flac"
+
+    def write_explicit(self, src: Path, dst: Path, notice: Notice, options: WriteOptions = WriteOptions()) -> None:
+        import soundfile
+
+        plan = CuePlan.of(notice)
+        source = self._open(src)
+        try:
+            with soundfile.SoundFile(str(src)) as reader:
+                subtype = reader.subtype if reader.subtype in ("PCM_S8", "PCM_16", "PCM_24") else "PCM_24"
+                rate, channels = reader.samplerate, reader.channels
+                blocks: Iterator[np.ndarray] = reader.blocks(BLOCK_FRAMES, dtype="float64", always_2d=True)
+                with soundfile.SoundFile(str(dst), "w", rate, channels, subtype, format="FLAC") as writer:
+                    for block in with_cue(blocks, rate, channels, plan):
+                        writer.write(np.clip(block, -1.0, 1.0 - 2.0**-23))
+        except soundfile.LibsndfileError as exc:
+            raise InputError(f"cannot decode the FLAC audio ({exc}); the file is corrupt or truncated", src) from exc
+        written = self._open(dst)
+        if written.tags is None:
+            written.add_tags()
+        _copy_comments(source.tags, written.tags)
+        for picture in source.pictures:
+            written.add_picture(picture)
+        written.save(padding=_padding)
+
+    def detect_explicit(self, path: Path) -> Evidence:
+        return _soundfile_detect(path, "FLAC")
+
+
+def _soundfile_detect(path: Path, kind: str) -> Evidence:
+    import soundfile
+
+    common.require_content(path)
+    try:
+        with soundfile.SoundFile(str(path)) as handle:
+            rate, frames = handle.samplerate, handle.frames
+            duration = frames / rate
+
+            def read(start: float, length: float) -> np.ndarray:
+                handle.seek(min(frames, int(start * rate)))
+                return to_analysis(handle.read(int(length * rate), dtype="float64", always_2d=True), rate)
+
+            return detect(edge_windows(duration, read), duration, common.voice_backend().available)
+    except soundfile.LibsndfileError as exc:
+        raise InputError(f"cannot decode the {kind} audio ({exc}); the file is corrupt or truncated", path) from exc
+
+
+def _ogg(path: Path) -> Any:
+    import mutagen
+    from mutagen.oggopus import OggOpus
+    from mutagen.oggvorbis import OggVorbis
+
+    audio = mutagen.File(path, options=[OggVorbis, OggOpus])
+    if audio is None:
+        raise ValueError("no Vorbis or Opus stream in this Ogg file")
+    return audio
+
+
+def _ogg_codec(head: bytes) -> str | None:
+    return OGG_CODECS.get(head[28:36]) or OGG_CODECS.get(head[28:35]) if head[:4] == b"OggS" else None
+
+
+class OggAdapter(_VorbisCommentAdapter):
+    name = "ogg"
+    extensions = ("ogg", "oga", "opus")
+    carrier = "vorbis:AIGC"
+    description = "OGG Vorbis and Opus; label in the Vorbis comment AIGC; notice re-encoded once"
+    loader = staticmethod(_ogg)
+    kind = "OGG Vorbis/Opus"
+
+    def score(self, name: str, head: bytes) -> int:
+        return common.score(self.extension_score(name), _ogg_codec(head) is not None, head)
+
+    def format_of(self, name: str, head: bytes) -> str:
+        return _ogg_codec(head) or super().format_of(name, head)
+
+    def write_explicit(self, src: Path, dst: Path, notice: Notice, options: WriteOptions = WriteOptions()) -> None:
+        plan = CuePlan.of(notice)
+        source = self._open(src)
+        info = source.info
+        opus = type(source).__name__ == "OggOpus"
+        encoder = "libopus" if opus else "libvorbis"
+        if encoder not in ffmpeg.encoders():
+            raise BackendMissingError(f"the resolved ffmpeg has no {encoder} encoder ({ffmpeg.describe()}); {ffmpeg.INSTALL_HINT}", src)
+        channels = info.channels
+        if opus:
+            rate = 48000  # Opus always decodes at 48 kHz
+            kbps = max(6, round(src.stat().st_size * 8 / max(info.length, 0.01) / 1000))
+            args = ["-c:a", "libopus", "-b:a", f"{kbps}k", "-f", "opus"]
+        else:
+            rate = info.sample_rate
+            per_pair = info.bitrate / 1000 * 2 / max(channels, 1)
+            quality = min(VORBIS_Q, key=lambda q: abs(VORBIS_Q[q] - per_pair))
+            args = ["-c:a", "libvorbis", "-q:a", str(quality), "-f", "ogg"]
+        encode_blocks(with_cue(decode_blocks(src, rate, channels), rate, channels, plan), dst, rate, channels, ["-map_metadata", "-1", *args])
+        written = self._open(dst)
+        _copy_comments(source.tags, written.tags)
+        written.save(padding=_padding)
+
+    def detect_explicit(self, path: Path) -> Evidence:
+        if ffmpeg.available():
+            duration = self._open(path).info.length
+            return detect(edge_windows(duration, lambda start, length: read_mono(path, start, length)), duration, common.voice_backend().available)
+        return _soundfile_detect(path, "OGG")

@@ -1,0 +1,215 @@
+"""WAV: the label is a RIFF ``AIGC`` chunk (JSON, padded to even length, RIFF size updated).
+
+Also read: a ``LIST``/``INFO`` entry ``AIGC`` and an ``id3 `` chunk with ``TXXX:AIGC``. Writing the
+canonical chunk removes those variants, so the file keeps exactly one label (GB 45438 6.1 c).
+The notice is written sample-exactly in the source's own PCM encoding, streaming block by block:
+a one-hour WAV needs a few MB of memory, and the content samples are copied unchanged.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+import numpy as np
+
+from ...errors import InputError, OutputError, UnsupportedError
+from ...label import Label
+from ...notice import Notice
+from ..base import Adapter, Backend, Evidence, Found, WriteOptions
+from . import common
+from .explicit import CuePlan, detect, edge_windows, with_cue
+from .riff import REPAIR_HINT, Chunk, PcmFormat, Riff, chunk_bytes, copy_range, parse_fmt, parse_riff, read_payload, sub_chunks
+from ...detect.rhythm import to_analysis
+
+AIGC = b"AIGC"
+MAX_RIFF = 0xFFFFFFFF
+BLOCK_FRAMES = 1 << 16
+
+
+def _open(path: Path) -> tuple[BinaryIO, Riff]:
+    handle = open(path, "rb")
+    try:
+        size = path.stat().st_size
+        riff = parse_riff(handle, path, size)
+        if riff.form != b"WAVE":
+            raise InputError(f"a RIFF file of type {riff.form!r}, not WAVE", path)
+    except BaseException:
+        handle.close()
+        raise
+    return handle, riff
+
+
+def _format(handle: BinaryIO, riff: Riff, path: Path) -> tuple[PcmFormat, Chunk]:
+    fmt, data = riff.first(b"fmt "), riff.first(b"data")
+    if fmt is None or data is None:
+        raise InputError(f"the WAV has no {'fmt ' if fmt is None else 'data'!r} chunk; {REPAIR_HINT}", path)
+    return parse_fmt(read_payload(handle, fmt, path), path), data
+
+
+def _id3_labels(payload: bytes) -> list[tuple[str, str]]:
+    from mutagen.id3 import ID3, ID3NoHeaderError
+
+    try:
+        tags = ID3(io.BytesIO(payload))
+    except (ID3NoHeaderError, Exception):  # noqa: BLE001 - a broken ID3 chunk carries no label we can read
+        return []
+    return [(f.desc, str(f.text[0]) if f.text else "") for f in tags.getall("TXXX") if f.desc.upper() == "AIGC"]
+
+
+def _without_id3_label(payload: bytes) -> bytes:
+    from mutagen.id3 import ID3
+
+    buffer = io.BytesIO(payload)
+    tags = ID3(buffer)
+    for frame in [f for f in tags.getall("TXXX") if f.desc.upper() == "AIGC"]:
+        del tags[frame.HashKey]
+    buffer.seek(0)
+    tags.save(buffer, padding=lambda info: 0)
+    return buffer.getvalue()
+
+
+def _without_info_label(payload: bytes) -> bytes:
+    kept = [(cid, data) for cid, data in sub_chunks(payload) if cid.upper() != AIGC]
+    return payload[:4] + b"".join(chunk_bytes(cid, data) for cid, data in kept)
+
+
+class WavAdapter(Adapter):
+    name = "wav"
+    media = "audio"
+    extensions = ("wav", "wave")
+    carrier = "riff:AIGC"
+    description = "WAV (PCM 8/16/24/32-bit, float); label in a RIFF AIGC chunk; notice written sample-exactly"
+
+    def score(self, name: str, head: bytes) -> int:
+        return common.score(self.extension_score(name), head[:4] == b"RIFF" and head[8:12] == b"WAVE", head)
+
+    def format_of(self, name: str, head: bytes) -> str:
+        return "wav"
+
+    def read_labels(self, path: Path) -> list[Found]:
+        handle, riff = _open(path)
+        with handle:
+            found: list[Found] = []
+            for chunk in riff.chunks:
+                if chunk.id == AIGC:
+                    found.append(Found.of("riff:AIGC", read_payload(handle, chunk, path).rstrip(b"\x00")))
+                elif chunk.id == b"LIST":
+                    payload = read_payload(handle, chunk, path)
+                    if payload[:4] == b"INFO":
+                        found += [Found.of("riff:LIST/INFO:AIGC", data.rstrip(b"\x00")) for cid, data in sub_chunks(payload) if cid.upper() == AIGC]
+                elif chunk.id in (b"id3 ", b"ID3 "):
+                    found += [Found.of("riff:id3:TXXX:AIGC", text) for _, text in _id3_labels(read_payload(handle, chunk, path))]
+            return found
+
+    def write_implicit(self, src: Path, dst: Path, label: Label, options: WriteOptions = WriteOptions()) -> None:
+        label_chunk = chunk_bytes(AIGC, label.require_writable().to_json().encode("ascii"))
+        handle, riff = _open(src)
+        with handle, open(dst, "wb") as out:
+            out.write(b"RIFF\x00\x00\x00\x00WAVE")
+            placed = False
+            for chunk in riff.chunks:
+                if chunk.id == AIGC:
+                    if not placed:
+                        out.write(label_chunk)
+                        placed = True
+                elif chunk.id == b"LIST" and read_payload(handle, chunk, src)[:4] == b"INFO" and any(c.upper() == AIGC for c, _ in sub_chunks(read_payload(handle, chunk, src))):
+                    out.write(chunk_bytes(b"LIST", _without_info_label(read_payload(handle, chunk, src))))
+                elif chunk.id in (b"id3 ", b"ID3 ") and _id3_labels(read_payload(handle, chunk, src)):
+                    out.write(chunk_bytes(chunk.id, _without_id3_label(read_payload(handle, chunk, src))))
+                else:
+                    copy_range(handle, out, chunk.offset, chunk.end - chunk.offset)
+            if not placed:
+                out.write(label_chunk)
+            _finish_riff(out, dst)
+
+    def write_explicit(self, src: Path, dst: Path, notice: Notice, options: WriteOptions = WriteOptions()) -> None:
+        plan = CuePlan.of(notice)
+        handle, riff = _open(src)
+        with handle:
+            fmt, data = _format(handle, riff, src)
+            _require_pcm(fmt, src)
+            with open(dst, "wb") as out:
+                out.write(b"RIFF\x00\x00\x00\x00WAVE")
+                fact_at = None
+                for chunk in riff.chunks:
+                    if chunk.id == b"data":
+                        size = _write_data(out, with_cue(_blocks(handle, data, fmt), fmt.sample_rate, fmt.channels, plan), fmt)
+                        frames = size // fmt.block_align
+                    else:
+                        if chunk.id == b"fact" and chunk.size >= 4:
+                            fact_at = out.tell() + 8
+                        copy_range(handle, out, chunk.offset, chunk.end - chunk.offset)
+                if fact_at is not None:
+                    out.seek(fact_at)
+                    out.write(struct.pack("<I", min(frames, MAX_RIFF)))
+                    out.seek(0, io.SEEK_END)
+                _finish_riff(out, dst)
+
+    def detect_explicit(self, path: Path) -> Evidence:
+        handle, riff = _open(path)
+        with handle:
+            fmt, data = _format(handle, riff, path)
+            if fmt.dtype is None:
+                return Evidence.unknown(f"WAV sample format {fmt.tag}/{fmt.bits}-bit cannot be decoded for the notice check")
+            frames = data.size // fmt.block_align
+            duration = frames / fmt.sample_rate
+
+            def read(start: float, length: float) -> np.ndarray:
+                first = int(start * fmt.sample_rate)
+                count = max(0, min(frames - first, int(length * fmt.sample_rate)))
+                handle.seek(data.data_offset + first * fmt.block_align)
+                return to_analysis(fmt.decode(handle.read(count * fmt.block_align)), fmt.sample_rate)
+
+            return detect(edge_windows(duration, read), duration, common.voice_backend().available)
+
+    def backends(self) -> list[Backend]:
+        return [common.voice_backend()]
+
+
+def _require_pcm(fmt: PcmFormat, path: Path) -> None:
+    if fmt.dtype is None or fmt.block_align != fmt.channels * max(1, fmt.bits // 8):
+        raise UnsupportedError(f"WAV sample format (tag {fmt.tag}, {fmt.bits}-bit) cannot take an audible notice; convert it to PCM or float first", path)
+
+
+def _blocks(handle: BinaryIO, data: Chunk, fmt: PcmFormat) -> Iterator[np.ndarray]:
+    remaining = data.size - data.size % fmt.block_align
+    offset = data.data_offset
+    while remaining > 0:
+        want = min(remaining, BLOCK_FRAMES * fmt.block_align)
+        handle.seek(offset)
+        raw = handle.read(want)
+        if len(raw) < want:
+            raise InputError("the data chunk ended early (truncated file)")
+        offset += want
+        remaining -= want
+        yield fmt.decode(raw)
+
+
+def _write_data(out: BinaryIO, blocks: Iterator[np.ndarray], fmt: PcmFormat) -> int:
+    header_at = out.tell()
+    out.write(b"data\x00\x00\x00\x00")
+    size = 0
+    for block in blocks:
+        raw = fmt.encode(block)
+        out.write(raw)
+        size += len(raw)
+    if size > MAX_RIFF - 64:
+        raise OutputError("the WAV with its notice would exceed 4 GiB, the RIFF limit; split the file first")
+    if size & 1:
+        out.write(b"\x00")
+    end = out.tell()
+    out.seek(header_at + 4)
+    out.write(struct.pack("<I", size))
+    out.seek(end)
+    return size
+
+
+def _finish_riff(out: BinaryIO, dst: Path) -> None:
+    total = out.tell()
+    if total - 8 > MAX_RIFF:
+        raise OutputError("the output WAV would exceed 4 GiB, the RIFF limit", dst)
+    out.seek(4)
+    out.write(struct.pack("<I", total - 8))
