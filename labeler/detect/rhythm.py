@@ -47,7 +47,7 @@ LEVEL_SPREAD_DB = 6.0
 ONSETS = np.array([0.0, 2.0, 8.0, 10.0])
 LENGTHS = np.array([1.0, 3.0, 1.0, 1.0])
 PATTERN_UNITS = 11.0
-VOICE_MATCH = 0.6  # normalised correlation of log band energies that counts as our clip
+VOICE_MATCH = 0.75  # normalised correlation of log band energies that counts as our clip
 
 
 @dataclass(frozen=True)
@@ -187,8 +187,8 @@ def voice_available() -> bool:
     return espeak_path() is not None
 
 
-def find_voice(samples: np.ndarray) -> tuple[float, float] | None:
-    """(start s, correlation) of our espeak-ng voice notice in mono 16 kHz samples, or None."""
+def find_voice(samples: np.ndarray) -> tuple[float, float, float] | None:
+    """(start s, end s, correlation) of our espeak-ng voice notice in mono 16 kHz samples, or None."""
     template = _voice_template()
     if template is None:
         return None
@@ -204,7 +204,8 @@ def find_voice(samples: np.ndarray) -> tuple[float, float] | None:
         score = float(np.sum(window * template) / (np.linalg.norm(window) * t_norm + 1e-12))
         if score > best:
             best, best_at = score, at
-    return (best_at * 2 * HOP / RATE, best) if best >= VOICE_MATCH else None
+    start = best_at * 2 * HOP / RATE
+    return (start, start + n * 2 * HOP / RATE, best) if best >= VOICE_MATCH else None
 
 
 # --- could a voice notice be here? -----------------------------------------------------------------

@@ -133,16 +133,18 @@ def with_cue(blocks: Iterable[np.ndarray], sample_rate: int, channels: int, plan
 def detect(windows: list[tuple[float, np.ndarray]], duration: float, voice_available: bool) -> Evidence:
     """Evidence from the edge windows, each (offset s, mono 16 kHz samples); see ``detect.rhythm``."""
 
-    def side(at: float) -> str:
-        return "start" if at < duration / 2 else "end"
+    def side(start: float, end: float) -> str:
+        return "start" if start <= duration - end else "end"
 
     found: dict[str, dict[str, object]] = {}
     for offset, samples in windows:
         for hit in find_rhythm(samples)[:2]:
-            found.setdefault(side(hit.start + offset), {"cue": "morse", **hit.as_detail(offset)})
+            found.setdefault(side(hit.start + offset, hit.end + offset), {"cue": "morse", **hit.as_detail(offset)})
         voice = find_voice(samples) if voice_available and not found else None
         if voice is not None:
-            found.setdefault(side(voice[0] + offset), {"cue": "voice", "start_s": round(voice[0] + offset, 3), "correlation": round(voice[1], 3)})
+            start, end, correlation = voice
+            detail = {"cue": "voice", "start_s": round(start + offset, 3), "end_s": round(end + offset, 3), "correlation": round(correlation, 3)}
+            found.setdefault(side(start + offset, end + offset), detail)
     if found:
         where = "+".join(sorted(found, key=POSITIONS.index))
         first = found[min(found, key=POSITIONS.index)]
@@ -153,7 +155,7 @@ def detect(windows: list[tuple[float, np.ndarray]], duration: float, voice_avail
             summary, text = f"voice notice 人工智能生成 (labeler's espeak-ng clip) at the {where}", "人工智能生成"
         return Evidence(Presence.PRESENT, summary, text=text, where=where, detail=found)
     checked = f"first/last {EDGE_S:.0f} s" if len(windows) > 1 else "whole file"
-    speechy = sorted({side(offset + len(samples) / RATE / 2) if len(windows) > 1 else "start" for offset, samples in windows if speech_like(samples)})
+    speechy = [name for name, (_, samples) in zip(("start", "end"), windows) if speech_like(samples)]
     if speechy:
         return Evidence(
             Presence.UNKNOWN,
