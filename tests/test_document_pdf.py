@@ -245,3 +245,26 @@ def test_thousand_page_pdf_bounded_memory(tmp_path: Path) -> None:
     assert status == "compliant"
     assert int(peak_kb) < 250 * 1024, f"peak RSS {int(peak_kb) // 1024} MB"
     assert (tmp_path / "out.pdf").read_bytes().startswith(src.read_bytes())
+
+
+def test_certified_no_changes_pdf_is_refused(tmp_path: Path) -> None:
+    src = tmp_path / "certified.pdf"
+    with pymupdf.open(CASES / "pdf-signed.pdf") as doc:
+        sig = next(x for x in range(1, doc.xref_length()) if doc.xref_get_key(x, "Type")[1] == "/Sig")
+        doc.xref_set_key(sig, "Reference", "[<</Type/SigRef/TransformMethod/DocMDP/TransformParams<</Type/TransformParams/P 1/V/1.2>>>>]")
+        doc.xref_set_key(doc.pdf_catalog(), "Perms", f"<</DocMDP {sig} 0 R>>")
+        doc.save(src)
+    result = label_file(src, tmp_path / "out.pdf", LabelOptions(producer=PRODUCER))
+    assert not result.ok and "DocMDP P=1" in result.error
+    assert not (tmp_path / "out.pdf").exists()
+
+
+def test_invisible_notice_text_does_not_count(tmp_path: Path) -> None:
+    path = tmp_path / "hidden.pdf"
+    with pymupdf.open() as doc:
+        page = doc.new_page()
+        page.insert_text((72, 90), "Body text that everyone sees.", fontsize=11)
+        page.insert_text((72, 40), "AI生成", fontname="china-s", fontsize=12, render_mode=3)
+        doc.save(path)
+    assert "AI生成" in pymupdf.open(path)[0].get_text()
+    assert PDF.detect_explicit(path).state is not Presence.PRESENT

@@ -199,7 +199,10 @@ class OggAdapter(_VorbisCommentAdapter):
         written.save(padding=_padding)
 
     def detect_explicit(self, path: Path) -> Evidence:
-        if ffmpeg.available():
-            duration = self._open(path).info.length
-            return detect(edge_windows(duration, lambda start, length: read_mono(path, start, length)), duration, common.voice_backend().available)
-        return _soundfile_detect(path, "OGG")
+        try:  # libsndfile decodes Vorbis and Opus in-process: no ffmpeg start-up per file
+            return _soundfile_detect(path, "OGG")
+        except InputError:
+            if not ffmpeg.available():
+                raise
+        duration = self._open(path).info.length
+        return detect(edge_windows(duration, lambda start, length: read_mono(path, start, length)), duration, common.voice_backend().available)

@@ -143,12 +143,12 @@ class PdfAdapter(Adapter):
 
     def detect_explicit(self, path: Path) -> Evidence:
         with opened(path) as doc:
-            seen, has_text = find_notice(doc)
+            seen, trust_text = find_notice(doc)
             if seen is not None:
                 detail = {"page": seen.page + 1, "bbox": list(seen.bbox), "font_size": seen.size, "font": seen.font}
                 return Evidence(Presence.PRESENT, f"notice {seen.text.strip()!r} on page {seen.page + 1} ({seen.size:g} pt)",
                                 seen.text.strip(), f"page {seen.page + 1}", size_problems(seen), detail)
-            if has_text:
+            if trust_text:
                 return Evidence.absent("no line with both elements ('AI'/'人工智能' and '生成'/'合成') on the first or last page")
             return self._ocr_first_page(doc)
 

@@ -175,15 +175,23 @@ def visible_lines(page: pymupdf.Page) -> list[Seen]:
 
 
 def find_notice(doc: pymupdf.Document) -> tuple[Seen | None, bool]:
-    """The first notice line on the first or last page, and whether those pages have any visible text."""
-    any_text = False
+    """The first visible notice line on the first or last page, and whether to trust the text layer.
+
+    The second value is False when those pages have no text at all, or when the notice is there
+    only as invisible text (the OCR layer of a scan): the caller then reads the page image.
+    """
+    any_text = hidden_notice = False
     for number in dict.fromkeys((0, doc.page_count - 1)):
-        lines = visible_lines(doc[number])
-        any_text = any_text or any(line.text.strip() for line in lines)
-        for line in lines:
+        page = doc[number]
+        plain = " ".join(page.get_text("text").split())
+        any_text = any_text or bool(plain)
+        if not is_compliant_text(plain):  # cheap pre-check: no line can pass if the whole page fails
+            continue
+        for line in visible_lines(page):
             if is_compliant_text(line.text):
                 return line, True
-    return None, any_text
+        hidden_notice = True
+    return None, any_text and not hidden_notice
 
 
 def size_problems(seen: Seen) -> tuple[Problem, ...]:

@@ -10,6 +10,7 @@ not replace with the same name, order, timestamp, compression and attributes, so
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ MAX_ENTRIES = 10_000
 MAX_PART_BYTES = 256 * 1024 * 1024  # one part, inflated
 MAX_TOTAL_BYTES = 1024 * 1024 * 1024  # the whole package, inflated
 _CHUNK = 1 << 16
+ZIP64_LIMIT = (1 << 31) - 1
 
 
 @dataclass(frozen=True)
@@ -80,9 +82,15 @@ class Package:
         return self.read_info(info)
 
     def read_info(self, info: zipfile.ZipInfo) -> bytes:
+        chunks: list[bytes] = []
+        self._inflate(info, chunks.append)
+        return b"".join(chunks)
+
+    def _inflate(self, info: zipfile.ZipInfo, sink: Callable[[bytes], object]) -> None:
+        """Feed the inflated entry to ``sink`` chunk by chunk, enforcing the limits as it grows."""
         if info.flag_bits & 0x1:
             raise InputError(f"the ZIP entry {info.filename!r} is encrypted; remove the password and try again", self.path)
-        chunks, size = [], 0
+        size = 0
         try:
             with self._zip.open(info) as stream:
                 while chunk := stream.read(_CHUNK):
@@ -92,10 +100,9 @@ class Package:
                         raise InputError(f"the part {info.filename!r} inflates past {self.limits.part_bytes:,} bytes (a zip bomb?); refused", self.path)
                     if self._inflated > self.limits.total_bytes:
                         raise InputError(f"the package inflates past {self.limits.total_bytes:,} bytes (a zip bomb?); refused", self.path)
-                    chunks.append(chunk)
+                    sink(chunk)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
             raise InputError(f"the ZIP entry {info.filename!r} cannot be read ({exc}); the file is corrupt: re-export it", self.path) from exc
-        return b"".join(chunks)
 
     def rewrite(self, dst: Path, replace: dict[str, bytes], add: dict[str, bytes]) -> None:
         """Write ``dst``: every entry copied except those in ``replace``; ``add`` appended (deflated)."""
@@ -103,7 +110,11 @@ class Package:
         with zipfile.ZipFile(dst, "w", allowZip64=True) as out:
             for info in self.infos:
                 data = wanted.pop(info.filename.lower(), None)
-                out.writestr(_clone(info), data if data is not None else self.read_info(info))
+                if data is not None:
+                    out.writestr(_clone(info), data)
+                    continue
+                with out.open(_clone(info), "w", force_zip64=info.file_size >= ZIP64_LIMIT) as stream:
+                    self._inflate(info, stream.write)  # streamed: a large media part is never held in memory
             for name, data in add.items():
                 entry = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
                 entry.compress_type = zipfile.ZIP_DEFLATED
