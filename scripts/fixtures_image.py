@@ -110,8 +110,10 @@ def _write(path: Path, data: bytes) -> None:
 
 def samples(folder: Path) -> None:
     base = scene()
-    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
-    _write(folder / "jpeg-baseline-exif-icc.jpg", encode(base, "JPEG", quality=85, exif=exif_with(), icc_profile=srgb, dpi=(300, 300)))
+    srgb = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    srgb[24:36] = bytes([0x07, 0xE9, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0])  # fixed creation date: deterministic bytes
+    srgb[84:100] = bytes(16)  # profile ID "not computed" (it would hash the date)
+    _write(folder / "jpeg-baseline-exif-icc.jpg", encode(base, "JPEG", quality=85, exif=exif_with(), icc_profile=bytes(srgb), dpi=(300, 300)))
     _write(folder / "jpeg-progressive.jpg", encode(scene(seed=1), "JPEG", quality=80, progressive=True, subsampling=0))
     _write(folder / "jpeg-cmyk.jpg", encode(base.convert("CMYK"), "JPEG", quality=85))
     _write(folder / "jpeg-gray.jpg", encode(base.convert("L"), "JPEG", quality=85))
@@ -194,7 +196,7 @@ def cases(folder: Path) -> None:
     _write(folder / "png-xmp-after-idat.png", png_insert(png, png_chunk(b"iTXt", b"XML:com.adobe.xmp\0\0\0\0\0" + xmp(escaped(GOOD))), after_idat=True))
     ihdr = struct.pack(">IIBBBBB", 30000, 30000, 8, 2, 0, 0, 0)
     _write(folder / "png-decompression-bomb.png", b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", zlib.compress(b"\0" * 90001 * 4, 9)) + png_chunk(b"IEND", b""))
-    _write(folder / "png-tiny-32x24.png", encode(scene((32, 24)), "PNG"))
+    _write(folder / "png-tiny-20x14.png", encode(scene((20, 14)), "PNG"))
 
 
 def generate(root: Path) -> None:

@@ -33,6 +33,8 @@ TEXT_RGB = (255, 255, 255)
 BOX_ALPHA = {False: 176, True: 255}  # translucent box; opaque for palette images
 PAD_X, PAD_Y, MARGIN = 0.30, 0.22, 0.02  # fractions of the glyph height / shortest side
 RECEIPT_VERSION = 1
+#: Below this glyph height (pixels) CJK strokes merge and the notice is not legible, whatever the ratio.
+MIN_GLYPH_PX = 8
 #: Where each position puts the box: (horizontal, vertical) anchor as 0 = start, 1 = centre, 2 = end.
 _ANCHORS = {
     "top-left": (0, 0), "top": (1, 0), "top-right": (2, 0),
@@ -148,7 +150,7 @@ def plan_banner(text: str, frame: tuple[int, int], position: str | None = None, 
     short = min(width, height)
     if short <= 0:
         raise LabelFormatError(f"cannot place a notice on an empty {width}x{height} frame")
-    target = max(1, math.ceil(ratio * short))
+    target = max(MIN_GLYPH_PX, math.ceil(ratio * short))
     size = font_size_for(text, target)
     left, top, right, bottom = _glyph_box(text, size)
     glyph_h = bottom - top
@@ -158,7 +160,8 @@ def plan_banner(text: str, frame: tuple[int, int], position: str | None = None, 
     if box_w + 2 * margin > width or box_h + 2 * margin > height:
         raise LabelFormatError(
             f"a legible notice {text!r} at {ratio:.0%} of the shortest side needs {box_w + 2 * margin}x{box_h + 2 * margin} px, "
-            f"but the image is {width}x{height}; use a shorter notice text or a larger image"
+            f"(text at least {MIN_GLYPH_PX} px tall to stay legible), but the image is {width}x{height}; "
+            "choose a shorter notice text (--notice-text), another position (Notice.position), or label a larger image"
         )
     h_anchor, v_anchor = _ANCHORS[position]
     x0 = (margin, (width - box_w) // 2, width - margin - box_w)[h_anchor]

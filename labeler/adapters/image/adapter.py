@@ -42,6 +42,8 @@ class Container:
     #: True when the encoder carries metadata itself (JPEG/PNG splice the original segments back).
     encoder_keeps_metadata: bool = False
     palette_notice: bool = False
+    #: Removes labels from non-canonical carriers once the label is in XMP (one label per file).
+    without_legacy: Callable[[bytes], bytes] | None = None
     #: Called before Pillow opens the file (registers an optional plugin, or raises BackendMissingError).
     prepare: Callable[[], None] | None = None
 
@@ -68,6 +70,8 @@ class ImageAdapter(Adapter):
     container: Container
 
     def score(self, name: str, head: bytes) -> int:
+        if not head:  # an empty file named like an image is this adapter's to refuse, clearly
+            return 3 * self.extension_score(name)
         return 10 + self.extension_score(name) if self.container.magic(head) else 0
 
     # -- implicit --------------------------------------------------------------------------
@@ -81,6 +85,8 @@ class ImageAdapter(Adapter):
 
         def run() -> bytes:
             data = read_bytes(src)
+            if container.without_legacy is not None and any(not f.carrier.startswith("xmp") for f in container.labels(data)):
+                data = container.without_legacy(data)  # the label moves to XMP: GB 45438 6.1 c) one label per file
             packet = implicit_packet(container.xmp(data), label, options.source_type)  # type: ignore[misc]
             return data if packet is None else container.with_xmp(data, packet)  # type: ignore[misc]
 

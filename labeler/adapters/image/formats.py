@@ -33,7 +33,7 @@ class JpegAdapter(ImageAdapter):
     extensions = ("jpg", "jpeg", "jpe", "jfif")
     carrier = "xmp:TC260:AIGC"
     description = "JPEG; XMP APP1 segment spliced as bytes; notice re-encoded with the source's quantisation tables"
-    container = Container(jpeg.is_jpeg, jpeg.labels, jpeg.xmp_packet, jpeg.with_xmp, encoders.encode_jpeg, encoder_keeps_metadata=True)
+    container = Container(jpeg.is_jpeg, jpeg.labels, jpeg.xmp_packet, jpeg.with_xmp, encoders.encode_jpeg, encoder_keeps_metadata=True, without_legacy=jpeg.without_legacy)
 
 
 class PngAdapter(ImageAdapter):
@@ -41,7 +41,7 @@ class PngAdapter(ImageAdapter):
     extensions = ("png", "apng")
     carrier = "xmp:TC260:AIGC"
     description = "PNG/APNG; XMP iTXt chunk before IDAT; every ancillary chunk kept"
-    container = Container(png.is_png, png.labels, png.xmp_packet, png.with_xmp, encoders.encode_png, encoder_keeps_metadata=True)
+    container = Container(png.is_png, png.labels, png.xmp_packet, png.with_xmp, encoders.encode_png, encoder_keeps_metadata=True, without_legacy=png.without_legacy)
 
 
 
@@ -50,7 +50,7 @@ class WebpAdapter(ImageAdapter):
     extensions = ("webp",)
     carrier = "xmp:TC260:AIGC"
     description = "WebP (lossy, lossless, animated); RIFF 'XMP ' chunk with the VP8X flag"
-    container = Container(webp.is_webp, webp.labels, webp.xmp_packet, webp.with_xmp, encoders.encode_webp)
+    container = Container(webp.is_webp, webp.labels, webp.xmp_packet, webp.with_xmp, encoders.encode_webp, without_legacy=webp.without_legacy)
 
 
 class TiffAdapter(ImageAdapter):
@@ -58,7 +58,7 @@ class TiffAdapter(ImageAdapter):
     extensions = ("tif", "tiff")
     carrier = "xmp:TC260:AIGC"
     description = "TIFF; XMP in tag 700 of IFD 0 (directory rewritten, pixel data untouched)"
-    container = Container(_tiff_magic, _tiff_labels, tiffdir.xmp_of, tiffdir.with_xmp, encoders.encode_tiff)
+    container = Container(_tiff_magic, _tiff_labels, tiffdir.xmp_of, tiffdir.with_xmp, encoders.encode_tiff, without_legacy=tiffdir.without_legacy)
 
 
 class GifAdapter(ImageAdapter):
@@ -66,7 +66,7 @@ class GifAdapter(ImageAdapter):
     extensions = ("gif",)
     carrier = "xmp:TC260:AIGC"
     description = "GIF (static, animated); XMP application extension; notice on every frame"
-    container = Container(gif.is_gif, gif.labels, gif.xmp_packet, gif.with_xmp, encoders.encode_gif, palette_notice=True)
+    container = Container(gif.is_gif, gif.labels, gif.xmp_packet, gif.with_xmp, encoders.encode_gif, palette_notice=True, without_legacy=gif.without_legacy)
 
 
 class BmpAdapter(ImageAdapter):

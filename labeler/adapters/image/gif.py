@@ -107,3 +107,12 @@ def with_xmp(data: bytes, packet: bytes) -> bytes:
     kept = b"".join(data[b.start : b.end] for b in found if b.kind != "xmp")
     tail = data[found[-1].end if found else start :]
     return b"GIF89a" + data[6:start] + XMP_APP + packet + MAGIC_TRAILER + kept + tail
+
+
+def without_legacy(data: bytes) -> bytes:
+    """Comment extensions holding a label dropped."""
+    drop = [b for b in blocks(data) if b.kind == "comment" and b"AIGC" in _comment_of(data, b).upper()]
+    out = bytearray(data)
+    for block in reversed(drop):
+        del out[block.start : block.end]
+    return bytes(out)

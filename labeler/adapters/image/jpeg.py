@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from ...errors import InputError
 from ..base import Found
 from .packets import labels_in_xmp
-from .tiffdir import exif_texts
+from .tiffdir import blank_label_texts, exif_texts
 
 SOI, EOI, SOS = 0xD8, 0xD9, 0xDA
 XMP_NS = b"http://ns.adobe.com/xap/1.0/\0"
@@ -199,3 +199,17 @@ def _insert_after_leading(headers: bytearray, segment: bytes) -> bytearray:
     while pos + 4 <= len(headers) and headers[pos + 1] in (0xE0, 0xE1):
         pos += 2 + struct.unpack_from(">H", headers, pos + 2)[0]
     return headers[:pos] + segment + headers[pos:]
+
+
+def without_legacy(data: bytes) -> bytes:
+    """EXIF text fields holding a label blanked in place, COM segments holding one dropped."""
+    out = bytearray(data)
+    drop = []
+    for segment in segments(data):
+        if segment.marker == 0xE1 and data.startswith(EXIF_NS, segment.start + 4):
+            blank_label_texts(out, segment.start + 4 + len(EXIF_NS), segment.end)
+        elif segment.marker == 0xFE and b"AIGC" in segment.payload(data).upper():
+            drop.append(segment)
+    for segment in reversed(drop):
+        del out[segment.start : segment.end]
+    return bytes(out)

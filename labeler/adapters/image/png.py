@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ...errors import InputError
 from ..base import Found
 from .packets import labels_in_xmp
-from .tiffdir import exif_texts
+from .tiffdir import blank_label_texts, exif_texts
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 XMP_KEYWORD = b"XML:com.adobe.xmp"
@@ -150,3 +150,19 @@ def _is_xmp(chunk: Chunk, data: bytes) -> bool:
 
 def _first(data: bytes, kind: bytes) -> int:
     return next((c.start for c in chunks(data, check_crc=False) if c.type == kind), len(data))
+
+
+def without_legacy(data: bytes) -> bytes:
+    """Text chunks keyed ``AIGC`` dropped; an eXIf label blanked (CRC recomputed)."""
+    out = bytearray()
+    for chunk in chunks(data):
+        body = chunk.data(data)
+        if chunk.type in (b"tEXt", b"zTXt", b"iTXt") and b"AIGC" in body.partition(b"\0")[0].upper():
+            continue
+        if chunk.type == b"eXIf":
+            exif = bytearray(body)
+            if blank_label_texts(exif, 0, len(exif)):
+                out += make_chunk(b"eXIf", bytes(exif))
+                continue
+        out += data[chunk.start : chunk.end]
+    return SIGNATURE + bytes(out)

@@ -22,6 +22,11 @@ TYPE_UNDEFINED = 7
 TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4}
 MAX_ENTRIES = 4096
 #: EXIF UserComment character-code prefixes (8 bytes) and how to decode what follows.
+_TEXT_OF = {
+    TAG_IMAGE_DESCRIPTION: lambda v: v.decode("utf-8", errors="replace"),
+    TAG_USER_COMMENT: lambda v: decode_comment(v),
+    TAG_XP_COMMENT: lambda v: v.decode("utf-16-le", errors="replace"),
+}
 _COMMENT_CODES = {b"ASCII\0\0\0": "latin-1", b"UNICODE\0": "utf-16", b"\0\0\0\0\0\0\0\0": "utf-8", b"JIS\0\0\0\0\0": "shift_jis"}
 
 
@@ -133,11 +138,19 @@ def orientation(data: bytes) -> int:
 def with_xmp(data: bytes, packet: bytes) -> bytes:
     """The TIFF with tag 700 set to ``packet`` in IFD 0.
 
-    Nothing is moved: the packet and a rewritten copy of IFD 0 are appended and the header points
-    to the copy, so every strip/tile offset stays valid. The old directory is left unreferenced.
+    A packet that fits the old one's space is written in place. Otherwise nothing is moved: the
+    packet and a rewritten copy of IFD 0 are appended and the header points to the copy, so every
+    strip/tile offset stays valid; the old directory is left unreferenced and the old packet blanked.
     """
     order, ifd0 = first_ifd(data)
     out = bytearray(data)
+    old = ifd0.get(TAG_XMP)
+    if old is not None and old.count > 4 and len(old.value) == old.count:
+        (at,) = struct.unpack(order + "I", old.raw)
+        if len(packet) <= old.count:  # fits: overwrite in place, padded with XML whitespace
+            out[at : at + old.count] = packet + b" " * (old.count - len(packet))
+            return bytes(out)
+        out[at : at + old.count] = b" " * old.count  # no stale second label left behind
     if len(out) % 2:
         out += b"\0"
     packet_at = len(out)
@@ -164,3 +177,39 @@ def xmp_of(data: bytes) -> bytes | None:
     if len(entry.value) != TYPE_SIZES.get(entry.type, 1) * entry.count:
         raise InputError("the TIFF XMP tag (700) points past the end of the file (truncated or corrupt)")
     return entry.value
+
+
+def blank_label_texts(data: bytearray, start: int, end: int) -> bool:
+    """Overwrite, in place, EXIF text fields holding an ``AIGC`` label in the TIFF structure at
+    ``data[start:end]`` (spaces; a UserComment keeps its character-code prefix). Used after the label
+    moved to XMP, so a file keeps exactly one label. Returns True if anything was blanked."""
+    block = bytes(data[start:end])
+    if len(block) < 8 or b"AIGC" not in block.upper():
+        return False
+    try:
+        order, ifd0 = first_ifd(block)
+        ifds = [ifd0]
+        pointer = ifd0.get(TAG_EXIF_IFD)
+        if pointer and len(pointer.raw) == 4:
+            ifds.append(read_ifd(block, struct.unpack(order + "I", pointer.raw)[0], order))
+    except (InputError, struct.error):
+        return False
+    changed = False
+    for ifd in ifds:
+        for entry in ifd.entries:
+            if entry.tag not in (TAG_IMAGE_DESCRIPTION, TAG_USER_COMMENT, TAG_XP_COMMENT) or len(entry.value) <= 4:
+                continue
+            if "AIGC" not in _TEXT_OF[entry.tag](entry.value).upper():
+                continue
+            (at,) = struct.unpack(order + "I", entry.raw)
+            keep = 8 if entry.tag == TAG_USER_COMMENT and entry.value[:8] in _COMMENT_CODES else 0
+            filler = b"\0" * (len(entry.value) - keep) if entry.tag == TAG_XP_COMMENT else b" " * (len(entry.value) - keep - 1) + b"\0"
+            data[start + at + keep : start + at + len(entry.value)] = filler
+            changed = True
+    return changed
+
+
+def without_legacy(data: bytes) -> bytes:
+    out = bytearray(data)
+    blank_label_texts(out, 0, len(out))
+    return bytes(out)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from ...errors import InputError
 from ..base import Found
 from .packets import labels_in_xmp
-from .tiffdir import exif_texts
+from .tiffdir import blank_label_texts, exif_texts
 
 FLAG_ICC, FLAG_ALPHA, FLAG_EXIF, FLAG_XMP, FLAG_ANIM = 0x20, 0x10, 0x08, 0x04, 0x02
 
@@ -94,3 +94,12 @@ def with_xmp(data: bytes, packet: bytes) -> bytes:
         header = bytearray(struct.pack("<I", flags) + (width - 1).to_bytes(3, "little") + (height - 1).to_bytes(3, "little"))
     payload = b"WEBP" + _make(b"VP8X", bytes(header)) + b"".join(body) + _make(b"XMP ", packet)
     return b"RIFF" + struct.pack("<I", len(payload)) + payload
+
+
+def without_legacy(data: bytes) -> bytes:
+    out = bytearray(data)
+    for chunk in chunks(data):
+        if chunk.fourcc == b"EXIF":
+            start = chunk.start + 8 + (6 if data.startswith(b"Exif\0\0", chunk.start + 8) else 0)
+            blank_label_texts(out, start, chunk.start + 8 + len(chunk.data(data)))
+    return bytes(out)
