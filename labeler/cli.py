@@ -7,6 +7,7 @@ Exit codes: 0 every file passed; 1 at least one file failed a check or could not
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -17,6 +18,7 @@ from typing import Any
 from ._version import __version__
 from .api import LABEL_TIMEOUT, VERIFY_TIMEOUT, _unchecked, label_paths
 from .batch import Skipped, default_jobs, discover, run
+from .c2pa.cli import add_sign_arguments, add_verify_arguments, sign_settings, signal_lines, signal_options
 from .errors import LabelerError
 from .label import parse_provider_code
 from .labelling import LabelResult
@@ -74,6 +76,7 @@ def _label_parser(sub: Any) -> None:
     p.add_argument("--no-implicit", action="store_true", help="write only the explicit notice")
     p.add_argument("--dry-run", action="store_true", help="show what would be done; write nothing")
     p.add_argument("--resume", action="store_true", help="after a crash or kill: skip files the journal in the output folder marks finished")
+    add_sign_arguments(p)
     _common(p)
 
 
@@ -100,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("verify", help="check files for both labels; exit 1 if any file fails",
                        description="Check that every file carries a valid explicit notice and a valid implicit label.")
     v.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders (walked recursively)")
+    add_verify_arguments(v)
     _common(v)
     i = sub.add_parser("inspect", help="print every label found in a file, raw and parsed")
     i.add_argument("paths", nargs="+", type=Path, metavar="FILE")
@@ -114,7 +118,7 @@ def _options(args: argparse.Namespace) -> LabelOptions:
         reserved_code1=args.reserved_code1, propagator=args.propagator, propagate_id=args.propagate_id,
         reserved_code2=args.reserved_code2, notice=Notice(text=args.notice_text, position=args.notice_position),
         explicit=not args.no_explicit, implicit=not args.no_implicit, source_type=args.source_type,
-        dry_run=args.dry_run, in_place=args.in_place,
+        dry_run=args.dry_run, in_place=args.in_place, c2pa=sign_settings(args),
     ).validated()
 
 
@@ -207,6 +211,7 @@ def verdict_lines(v: Verdict) -> list[str]:
     lines.append(f"{'':<17}       implicit: " + (f"{imp.carrier} Label={imp.label.label if imp.label else '?'}" if imp.present else "none"))
     if v.explicit:
         lines.append(f"{'':<17}       explicit: {v.explicit.evidence.summary}")
+    lines.extend(f"{'':<17}       {line}" for line in signal_lines(v.signals))
     for problem in v.problems():
         lines.append(f"{'':<17}       {'problem' if problem.is_error else 'warning'}: {problem}")
     return lines
@@ -217,7 +222,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     items, skipped = discover(args.paths, include_hidden=args.include_hidden)
     progress = Progress(len(items), "verifying", enabled=not args.no_progress)
     jobs = args.jobs or default_jobs()
-    verdicts = run([i.path for i in items], verify_file, jobs=jobs, limits=_limits(args, jobs, VERIFY_TIMEOUT), failed=_unchecked,
+    verdicts = run([i.path for i in items], functools.partial(verify_file, signals=signal_options(args)), jobs=jobs, limits=_limits(args, jobs, VERIFY_TIMEOUT), failed=_unchecked,
                    on_result=lambda v: progress.advance(f"{v.status}: {v.path}"))
     progress.close()
     if args.format == "json":

@@ -14,6 +14,8 @@ from typing import Any
 
 from .adapters.base import Adapter, Presence, WriteOptions
 from .batch import atomic_output, scratch_file
+from .c2pa import SignalOptions, sidecar_manifest_path
+from .c2pa.pipeline import SignPlan, plan_signing, sign_output
 from .errors import InputError, LabelerError, OutputError, UnsupportedError
 from .label import Label, file_sha256
 from .registry import sniff, unsniffable_reason
@@ -68,6 +70,7 @@ class _Plan:
     label: Label | None
     add_notice: bool
     actions: list[str] = field(default_factory=list)
+    sign: SignPlan | None = None  # the C2PA step, when --c2pa-cert/--c2pa-key were given
 
 
 def _plan(src: Path, options: LabelOptions) -> _Plan:
@@ -93,6 +96,10 @@ def _plan(src: Path, options: LabelOptions) -> _Plan:
         else:
             plan.add_notice = True
             plan.actions.append(f"add explicit notice {options.notice.text_for(adapter.media)!r}")
+    if options.c2pa is not None:
+        content_changes = plan.add_notice or any(a.startswith("write") for a in plan.actions)
+        plan.sign = plan_signing(src, options.c2pa, plan.label, content_changes=content_changes)
+        plan.actions.append(plan.sign.action)
     return plan
 
 
@@ -103,19 +110,26 @@ def _write(src: Path, dst: Path, plan: _Plan, options: LabelOptions) -> None:
     write_options = WriteOptions(source_type=source_type)
     with atomic_output(dst) as final:
         stage = src
-        with scratch_file(dst, dst.suffix) as noticed:
+        signing = options.c2pa is not None and plan.sign is not None and plan.sign.mode is not None
+        with scratch_file(dst, dst.suffix) as noticed, scratch_file(dst, dst.suffix) as unsigned:
+            out = unsigned if signing and plan.sign.mode == "embed" else final  # the signature is the last write
             if plan.add_notice:
                 adapter.write_explicit(stage, noticed, options.notice, write_options)
                 stage = noticed
             if label is not None and adapter.carrier is not None:
-                adapter.write_implicit(stage, final, label, write_options)
+                adapter.write_implicit(stage, out, label, write_options)
             else:
-                shutil.copyfile(stage, final)
+                shutil.copyfile(stage, out)
             if label is not None and adapter.carrier is None:
                 # The sidecar lands before the file it belongs to, so a crash never leaves a
                 # visible output without its label.
                 with atomic_output(sidecar_path(dst)) as side:
                     side.write_bytes(sidecar_bytes(label))
+            if signing:
+                manifest = sign_output(plan.sign, unsigned, final, label, source_type, options.c2pa, dst.name)
+                if manifest is not None:  # detached: NAME.c2pa lands before the file, like the label sidecar
+                    with atomic_output(sidecar_manifest_path(dst)) as side:
+                        side.write_bytes(manifest)
 
 
 def label_file(src: str | os.PathLike[str], dst: str | os.PathLike[str] | None, options: LabelOptions) -> LabelResult:
@@ -133,10 +147,10 @@ def label_file(src: str | os.PathLike[str], dst: str | os.PathLike[str] | None, 
         plan = _plan(src, options)
         if options.dry_run:
             return LabelResult(src, target, "dry-run", tuple(plan.actions), plan.label)
-        changed = plan.add_notice or any(a.startswith("write") for a in plan.actions)
+        changed = plan.add_notice or any(a.startswith(("write", "sign")) for a in plan.actions)
         if changed or target != src:
             _write(src, target, plan, options)
-        verdict = verify_file(target)
+        verdict = verify_file(target, signals=SignalOptions(require_c2pa=plan.sign is not None and plan.sign.expected))
         expected = _EXPECTED[(options.explicit, options.implicit)]
         if verdict.status not in expected:
             reasons = "; ".join(str(p) for p in verdict.problems() if p.is_error) or verdict.error or verdict.status

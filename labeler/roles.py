@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .c2pa.settings import C2paSettings
 from .errors import LabelFormatError
 from .label import DEFAULT_ID_TEMPLATE, Label, expand_id_template
 from .notice import Notice
@@ -39,6 +40,7 @@ class LabelOptions:
     source_type: str | None = None  # IPTC DigitalSourceType; None = derived from Label
     dry_run: bool = False
     in_place: bool = False
+    c2pa: C2paSettings | None = None  # sign a C2PA manifest as the last write (None: no signing)
 
     def validated(self) -> LabelOptions:
         if self.role not in ROLES:
@@ -52,6 +54,8 @@ class LabelOptions:
         if not (self.explicit or self.implicit):
             raise LabelFormatError("nothing to do: --no-explicit and --no-implicit together leave no label to write")
         self.notice.validated()
+        if self.c2pa is not None:
+            self.c2pa.validated()
         return self
 
 

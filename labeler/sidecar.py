@@ -25,7 +25,8 @@ def sidecar_path(path: Path) -> Path:
 
 
 def is_sidecar(path: Path) -> bool:
-    return path.name.endswith(SUFFIX)
+    # NAME.c2pa beside NAME is a detached C2PA manifest (labeler/c2pa/sign.py), read with NAME.
+    return path.name.endswith(SUFFIX) or (path.name.endswith(".c2pa") and path.with_name(path.name[: -len(".c2pa")]).is_file())
 
 
 def read_sidecar(path: Path) -> list[Found]:

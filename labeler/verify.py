@@ -22,6 +22,7 @@ from typing import Any
 
 from ._version import __version__
 from .adapters.base import Evidence, Found, Presence
+from .c2pa import SignalOptions, Signals, read_signals
 from .errors import LabelerError
 from .label import LABEL_VALUES, Label, label_findings
 from .problems import Problem, error, warning
@@ -88,6 +89,7 @@ class Verdict:
     implicit: ImplicitResult = field(default_factory=lambda: ImplicitResult(False))
     explicit: ExplicitResult | None = None
     error: str | None = None
+    signals: Signals | None = None  # C2PA and IPTC beside the TC260 label (spec §6), with cross-checks
 
     @property
     def passed(self) -> bool:
@@ -103,7 +105,7 @@ class Verdict:
         return "none"
 
     def problems(self) -> list[Problem]:
-        return list(self.implicit.problems) + list(self.explicit.problems if self.explicit else ())
+        return list(self.implicit.problems) + list(self.explicit.problems if self.explicit else ()) + list(self.signals.problems if self.signals else ())
 
     def to_dict(self) -> dict[str, Any]:
         def split(problems: tuple[Problem, ...]) -> dict[str, list[str]]:
@@ -134,6 +136,7 @@ class Verdict:
             },
             "classification": self.classification,
             "error": self.error,
+            "signals": self.signals.to_dict() if self.signals else None,
         }
 
 
@@ -161,7 +164,7 @@ def decide(implicit: ImplicitResult, explicit: ExplicitResult) -> str:
     return _STATUS[(implicit.state, explicit.state)]
 
 
-def verify_file(path: str | os.PathLike[str]) -> Verdict:
+def verify_file(path: str | os.PathLike[str], *, signals: SignalOptions | None = None) -> Verdict:
     """Check one file. Never raises for bad input: problems become the ``error`` status."""
     path = Path(path)
     try:
@@ -178,7 +181,11 @@ def verify_file(path: str | os.PathLike[str]) -> Verdict:
             found = found + read_sidecar(path)
         implicit = judge_implicit(found)
         explicit = ExplicitResult(adapter.detect_explicit(path))
-        return Verdict(path, decide(implicit, explicit), adapter.media, sniffed.format, implicit, explicit)
+        found_signals = read_signals(path, implicit.label, signals or SignalOptions())
+        status = decide(implicit, explicit)
+        if status in ("compliant", "unverified") and any(p.is_error for p in found_signals.problems):
+            status = "invalid"  # --require c2pa: a missing or broken manifest fails an otherwise good file
+        return Verdict(path, status, adapter.media, sniffed.format, implicit, explicit, signals=found_signals)
     except LabelerError as exc:
         return Verdict(path, "error", error=exc.message)
     except PermissionError:

@@ -1,0 +1,73 @@
+"""The C2PA step of ``label_file``: decide (plan) and sign (last write, inside the atomic output)."""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..label import Label
+from .formats import ZIP_TYPES, mime_type, unsignable_kind
+from .read import read_c2pa
+from .scan import windows
+from .sign import SIDECAR_SUFFIX, sign_embedded, sign_sidecar
+from .settings import C2paSettings
+
+
+@dataclass(frozen=True)
+class SignPlan:
+    mode: str | None  # "embed", "sidecar", or None (nothing to sign)
+    mime: str | None
+    action: str  # the LabelResult action; starts with "sign" when something will be signed
+    expected: bool = True  # the output must carry a valid manifest (False: format skipped)
+
+
+def _compressed_zip(path: Path) -> bool:
+    with zipfile.ZipFile(path) as archive:
+        return any(info.compress_type != zipfile.ZIP_STORED for info in archive.infolist())
+
+
+def _store_zip(src: Path, dst: Path) -> None:
+    """Rewrite a ZIP with every entry stored: c2pa-python 0.38 cannot read deflated entries (it
+    fails with "compression method not supported: 8"), and Office writes deflated ones. Names,
+    order, dates, extra fields and comments are kept; the parts' bytes are the same."""
+    with zipfile.ZipFile(src) as old, zipfile.ZipFile(dst, "w", zipfile.ZIP_STORED) as new:
+        new.comment = old.comment
+        for info in old.infolist():
+            data = old.read(info)
+            info.compress_type = zipfile.ZIP_STORED
+            new.writestr(info, data)
+
+
+def plan_signing(src: Path, settings: C2paSettings, label: Label | None, *, content_changes: bool) -> SignPlan:
+    parts = windows(src)
+    mime = mime_type(src.name, parts[0].data[:64] if parts else b"")
+    kind = unsignable_kind(src.name, parts[0].data[:64] if parts else b"")
+    if mime is None and not settings.sidecar:
+        return SignPlan(None, None, f"C2PA not signed: c2pa cannot embed a manifest in {kind} files (pass --c2pa-sidecar for NAME{SIDECAR_SUFFIX})", expected=False)
+    mode = "embed" if mime else "sidecar"
+    if not content_changes:
+        existing = read_c2pa(src, mime, parts)
+        if existing is not None and existing.valid and existing.tc260 == label and existing.embedded == (mode == "embed"):
+            return SignPlan(None, mime, f"C2PA manifest already up to date ({existing.state}, signed by {(existing.signer or {}).get('common_name', '?')})")
+    where = f"embedded ({mime})" if mode == "embed" else f"sidecar NAME{SIDECAR_SUFFIX}"
+    if mime in ZIP_TYPES.values():
+        where += "; ZIP entries stored uncompressed, as c2pa 0.38 requires"
+    return SignPlan(mode, mime, f"sign C2PA manifest {where} with {settings.alg}" + (f", time-stamped by {settings.tsa}" if settings.tsa else ""))
+
+
+def sign_output(plan: SignPlan, unsigned: Path, final: Path, label: Label | None, source_type: str, settings: C2paSettings, title: str) -> bytes | None:
+    """Embed: ``unsigned`` + manifest -> ``final``. Sidecar: ``final`` is already complete; the
+    manifest bytes are returned for the caller to write once ``final`` is in place."""
+    if plan.mode == "embed" and plan.mime:
+        if plan.mime in ZIP_TYPES.values() and _compressed_zip(unsigned):
+            stored = unsigned.with_name(unsigned.name + ".stored")
+            try:
+                _store_zip(unsigned, stored)
+                sign_embedded(stored, final, plan.mime, label, source_type, settings, title)
+            finally:
+                stored.unlink(missing_ok=True)
+        else:
+            sign_embedded(unsigned, final, plan.mime, label, source_type, settings, title)
+        return None
+    return sign_sidecar(final, label, source_type, settings, title)

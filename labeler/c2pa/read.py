@@ -1,0 +1,142 @@
+"""Read and validate a C2PA manifest (embedded, or in a ``NAME.c2pa`` sidecar) into plain values.
+
+Validation states are c2pa's: ``Trusted`` (chain ends in a given trust anchor), ``Valid`` (the
+signature and hashes check out, signer not on a trust list: ``signingCredential.untrusted``),
+``Invalid`` (a hash or signature fails — typically the file was edited after signing). A broken
+manifest is a finding about the file, never an ``error`` status.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..label import Label, parse_label
+from .scan import Window, has_jumbf
+from .sign import SIDECAR_MIME, TC260_ASSERTION, sidecar_manifest_path
+
+#: c2pa stores actions as ``c2pa.actions.v2``: match by prefix.
+ACTIONS_PREFIX = "c2pa.actions"
+#: Sidecar manifests are refused above this size (real ones are kilobytes; thumbnails add ~100 KB).
+MAX_SIDECAR_BYTES = 16 * 1024 * 1024
+UNTRUSTED = "signingCredential.untrusted"
+
+
+@dataclass(frozen=True)
+class C2paSignal:
+    state: str  # Trusted | Valid | Invalid | Unreadable
+    embedded: bool  # False: read from the NAME.c2pa sidecar
+    manifest: str | None = None  # the active manifest's label (urn:c2pa:…)
+    manifests: int = 0
+    signer: dict[str, Any] | None = None  # common_name, issuer, alg, time, cert_serial_number
+    claim_generator: str | None = None
+    actions: tuple[str, ...] = ()
+    digital_source_type: str | None = None  # of the first c2pa.created/opened action
+    tc260: Label | None = None
+    tc260_raw: str | None = None
+    failures: tuple[str, ...] = ()  # validation failure codes, e.g. assertion.dataHash.mismatch
+    error: str | None = None  # why an embedded store could not be read at all
+
+    @property
+    def untrusted(self) -> bool:
+        return UNTRUSTED in self.failures
+
+    @property
+    def valid(self) -> bool:
+        return self.state in ("Trusted", "Valid")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "state": self.state,
+            "embedded": self.embedded,
+            "manifest": self.manifest,
+            "manifests": self.manifests,
+            "signer": self.signer,
+            "claim_generator": self.claim_generator,
+            "actions": list(self.actions),
+            "digital_source_type": self.digital_source_type,
+            "tc260": self.tc260.as_dict() if self.tc260 else None,
+            "tc260_raw": self.tc260_raw,
+            "failures": list(self.failures),
+            "error": self.error,
+        }
+
+
+@lru_cache(maxsize=8)
+def _context(anchors: bytes | None) -> Any:
+    import c2pa
+
+    settings: dict[str, Any] = {"verify": {"remote_manifest_fetch": False, "ocsp_fetch": False}}
+    if anchors:
+        settings["trust"] = {"trust_anchors": anchors.decode("ascii", "replace")}
+    return c2pa.Context(c2pa.Settings.from_dict(settings))
+
+
+def _first_source_action(actions: list[dict[str, Any]]) -> str | None:
+    for action in actions:
+        if action.get("action") in ("c2pa.created", "c2pa.opened") and action.get("digitalSourceType"):
+            return str(action["digitalSourceType"])
+    return None
+
+
+def _tc260(assertions: list[dict[str, Any]]) -> tuple[Label | None, str | None]:
+    for assertion in assertions:
+        data = assertion.get("data")
+        if assertion.get("label") == TC260_ASSERTION or (isinstance(data, dict) and "AIGC" in data):
+            value = data.get("AIGC") if isinstance(data, dict) else None
+            raw = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            return parse_label(raw).label, raw
+    return None, None
+
+
+def _signal(store: dict[str, Any], state: str, embedded: bool) -> C2paSignal:
+    active = store.get("active_manifest")
+    manifest = store.get("manifests", {}).get(active, {}) if active else {}
+    assertions = manifest.get("assertions", [])
+    actions = [a for x in assertions if str(x.get("label", "")).startswith(ACTIONS_PREFIX) for a in x.get("data", {}).get("actions", [])]
+    generator = manifest.get("claim_generator_info") or []
+    tc260, raw = _tc260(assertions)
+    failures = store.get("validation_results", {}).get("activeManifest", {}).get("failure")
+    if failures is None:
+        failures = store.get("validation_status", [])
+    return C2paSignal(
+        state=state,
+        embedded=embedded,
+        manifest=active,
+        manifests=len(store.get("manifests", {})),
+        signer=manifest.get("signature_info"),
+        claim_generator=" ".join(str(generator[0].get(k, "")) for k in ("name", "version")).strip() if generator else manifest.get("claim_generator"),
+        actions=tuple(str(a.get("action")) for a in actions),
+        digital_source_type=_first_source_action(actions),
+        tc260=tc260,
+        tc260_raw=raw,
+        failures=tuple(dict.fromkeys(str(f.get("code")) for f in failures)),
+    )
+
+
+def _read(mime: str | None, path: Path, manifest_data: bytes | None, anchors: bytes | None) -> C2paSignal | None:
+    import c2pa
+
+    embedded = manifest_data is None
+    try:
+        with open(path, "rb") as stream:
+            reader = c2pa.Reader.try_create(mime or SIDECAR_MIME, stream, manifest_data, _context(anchors))
+            if reader is None:
+                return None
+            with reader:
+                return _signal(json.loads(reader.json()), reader.get_validation_state() or "Invalid", embedded)
+    except c2pa.C2paError as exc:
+        return C2paSignal(state="Unreadable", embedded=embedded, error=f"{type(exc).__name__}: {exc}")
+
+
+def read_c2pa(path: Path, mime: str | None, parts: list[Window], anchors: bytes | None = None) -> C2paSignal | None:
+    """The manifest in ``path`` or its sidecar, or None (fast: no c2pa call without a JUMBF box)."""
+    side = sidecar_manifest_path(path)
+    if side.is_file() and side.stat().st_size <= MAX_SIDECAR_BYTES:
+        return _read(mime, path, side.read_bytes(), anchors)
+    if mime is None or not has_jumbf(parts):
+        return None
+    return _read(mime, path, None, anchors)
