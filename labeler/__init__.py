@@ -7,6 +7,7 @@ seven-field ``AIGC`` JSON in the file's metadata) on every public AI-generated f
 from ._version import __version__
 from .adapters.base import Evidence, Found, Presence
 from .api import verify_paths
+from .c2pa import C2paSettings, SignalOptions, Signals
 from .errors import BackendMissingError, InputError, LabelerError, LabelFormatError, OutputError, UnsupportedError
 from .label import Label, ParsedLabel, ProviderCode, parse_label, parse_provider_code
 from .labelling import LabelResult, label_file
@@ -17,6 +18,7 @@ from .verify import Verdict, verify_file
 
 __all__ = [
     "BackendMissingError",
+    "C2paSettings",
     "Evidence",
     "Found",
     "InputError",
@@ -32,6 +34,8 @@ __all__ = [
     "Problem",
     "ProviderCode",
     "Severity",
+    "SignalOptions",
+    "Signals",
     "UnsupportedError",
     "Verdict",
     "__version__",
