@@ -61,10 +61,10 @@ class CuePlan:
 
 
 def _ramp_gain(n: int, start: int, stop: int, sample_rate: int) -> np.ndarray:
-    """Gain 1 outside [start, stop), DUCK inside, with short ramps (no clicks)."""
+    """Gain DUCK over [start, stop), 1 away from it, with short ramps outside the span (no clicks)."""
     gain = np.ones(n)
-    gain[start:stop] = DUCK
     ramp = max(1, int(RAMP_S * sample_rate))
+    gain[max(0, start - ramp) : stop + ramp] = DUCK  # the smoothing below eats one ramp each side
     kernel = np.ones(ramp) / ramp
     return np.convolve(np.pad(gain, ramp, mode="edge"), kernel, mode="same")[ramp:-ramp]
 

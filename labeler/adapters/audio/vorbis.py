@@ -127,6 +127,9 @@ class FlacAdapter(_VorbisCommentAdapter):
     def detect_explicit(self, path: Path) -> Evidence:
         return _soundfile_detect(path, "FLAC")
 
+    def backends(self) -> list[Backend]:
+        return [common.voice_backend()]  # libsndfile decodes and encodes FLAC; no ffmpeg needed
+
 
 def _soundfile_detect(path: Path, kind: str) -> Evidence:
     import soundfile
