@@ -210,3 +210,10 @@ def _zip(data: dict[str, bytes]) -> bytes:
         for name, content in data.items():
             archive.writestr(name, content)
     return buffer.getvalue()
+
+
+def test_xlsx_every_sheet(tmp_path: Path) -> None:
+    out = labelled(SAMPLES / "sales.xlsx", tmp_path, notice=Notice(pages="all"))
+    book = openpyxl.load_workbook(str(out))
+    assert book.worksheets[0]["E1"].value == NOTICE and book.worksheets[1]["A1"].value == NOTICE
+    assert all(sheet.oddHeader.left.text == NOTICE for sheet in book.worksheets)

@@ -7,7 +7,7 @@ Two places, because a spreadsheet is read two ways:
   shifting or re-referencing any existing cell (no formulas move);
 - **on paper / PDF export**: the left section of the page header (``&L``) of that sheet.
 
-Detection reads the cells of the first five rows (inline and shared strings) and the page headers
+``Notice.pages == "all"`` puts both on every visible sheet. Detection reads the cells of the first five rows (inline and shared strings) and the page headers
 and footers of the first visible sheet.
 """
 
@@ -47,16 +47,21 @@ def column_index(name: str) -> int:
     return value
 
 
-def first_sheet(pkg: Package, main: str) -> str:
+def visible_sheets(pkg: Package, main: str) -> list[str]:
+    """Worksheet part names in tab order, visible ones only (all of them if every sheet is hidden)."""
     root = parse(pkg.read(main) or b"", main)
     targets = {r.get("Id"): resolve(main, r.get("Target", "")) for r in relationships(pkg.read(rels_name(main)), rels_name(main))}
     sheets = [el for el in root.iter() if local(el.tag) == "sheet"]
     visible = [el for el in sheets if el.get("state", "visible") == "visible"] or sheets
-    for sheet in visible:
-        rid = next((v for k, v in sheet.attrib.items() if k.startswith("{") and local(k) == "id"), None)
-        if rid in targets and pkg.has(targets[rid]):
-            return targets[rid]
-    raise InputError("the workbook has no worksheet to put the notice on; add a sheet first")
+    ids = [next((v for k, v in sheet.attrib.items() if k.startswith("{") and local(k) == "id"), None) for sheet in visible]
+    parts = [targets[rid] for rid in ids if rid in targets and pkg.has(targets[rid])]
+    if not parts:
+        raise InputError("the workbook has no worksheet to put the notice on; add a sheet first")
+    return parts
+
+
+def first_sheet(pkg: Package, main: str) -> str:
+    return visible_sheets(pkg, main)[0]
 
 
 def _prefix(text: str, part: str) -> str:
@@ -127,18 +132,23 @@ def _add_header(text: str, s: str, notice_text: str) -> str:
     return text[:closing] + element + text[closing:]
 
 
-def write_notice(pkg: Package, main: str, notice: Notice, notice_text: str) -> tuple[dict[str, bytes], dict[str, bytes]]:
-    part = first_sheet(pkg, main)
-    text = decode(pkg.read(part) or b"", part)
+def _sheet_with_notice(text: str, part: str, notice_text: str) -> bytes:
     s = _prefix(text, part)
-    column = _used_columns(text, s) + (2 if _used_columns(text, s) else 1)
+    used = _used_columns(text, s)
+    column = used + 2 if used else 1
     ref = f"{column_name(column)}1"
     cell = f'<{s}c r="{ref}" t="inlineStr"><{s}is><{s}t>{escape(notice_text)}</{s}t></{s}is></{s}c>'
     text = _extend_dimension(_add_cell(text, s, cell, column), ref)
-    text = _add_header(text, s, notice_text)
-    data = text.encode("utf-8")
+    data = _add_header(text, s, notice_text).encode("utf-8")
     parse(data, part)
-    return {part: data}, {}
+    return data
+
+
+def write_notice(pkg: Package, main: str, notice: Notice, notice_text: str) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """The notice on the first visible sheet (``Notice.pages == "all"``: on every visible sheet)."""
+    parts = visible_sheets(pkg, main)
+    chosen = parts if notice.pages == "all" else parts[:1]
+    return {part: _sheet_with_notice(decode(pkg.read(part) or b"", part), part, notice_text) for part in chosen}, {}
 
 
 def _shared_strings(pkg: Package, main: str) -> list[str]:
