@@ -12,7 +12,7 @@ import pytest
 import soundfile
 
 from labeler import Presence
-from labeler.detect.rhythm import RATE, find_rhythm, find_voice, speech_like
+from labeler.detect.rhythm import find_rhythm, find_voice, speech_like
 from labeler.registry import sniff
 from labeler.render.cue import espeak_voice, morse_cue, morse_segments, morse_units
 

@@ -99,7 +99,7 @@ def test_mutagen_reads_the_m4a_mdta_boxes(tmp_path: Path) -> None:
     assert "covr" in MP4(out).tags and MP4(out).tags["\xa9nam"] == ["M4A clip"]
 
 
-@pytest.mark.parametrize("case", ["wav-list-info-aigc.wav", "wav-id3-chunk-txxx-aigc.wav", "m4a-freeform-itunes.m4a"])
+@pytest.mark.parametrize("case", ["wav-list-info-aigc.wav", "wav-id3-chunk-txxx-aigc.wav", "m4a-freeform-itunes.m4a", "m4a-quicktime-meta.m4a"])
 def test_legacy_carrier_becomes_the_canonical_one(case: str, tmp_path: Path) -> None:
     src = CASES / case
     assert len(sniff(src).adapter.read_labels(src)) == 1
@@ -346,3 +346,15 @@ def test_user_voice_clip_is_written_and_reported_unverifiable(tmp_path: Path) ->
     verdict = verify_file(out)
     assert verdict.status == "unverified" and "speech recogniser" in verdict.explicit.evidence.summary
     assert not result.ok and "unverified" in (result.error or "")
+
+
+def test_propagator_update_keeps_mp4_xmp_copy_in_line(tmp_path: Path) -> None:
+    from .conftest import PROPAGATOR
+
+    out = tmp_path / "p.m4a"
+    result = label_file(CASES / "m4a-xmp-uuid.m4a", out, LabelOptions(role="propagator", propagator=PROPAGATOR, explicit=False))
+    assert result.ok, result.error
+    labels = {f.carrier: f.label for f in sniff(out).adapter.read_labels(out)}
+    assert set(labels) == {"mp4:mdta:AIGC", "xmp:TC260:AIGC"}
+    assert len(set(labels.values())) == 1 and labels["mp4:mdta:AIGC"].content_propagator == PROPAGATOR
+    assert labels["mp4:mdta:AIGC"].produce_id == "audio-7f3a"  # the producer's fields are kept

@@ -55,7 +55,6 @@ class Node:
     type: bytes
     payload: bytes = b""  # leaf payload, or the FullBox header of a ``meta`` container
     children: list[Node] | None = None
-    _parent: Node | None = field(default=None, repr=False, compare=False)
 
     def find(self, box_type: bytes) -> Node | None:
         return next(iter(self.all(box_type)), None)
@@ -146,7 +145,8 @@ class Movie:
     boxes: list[TopBox]
     moov_box: TopBox
     moov: Node
-    top_uuids: list[bytes]
+    top_uuids: list[tuple[TopBox, bytes]]
+    replaced: dict[int, bytes] = field(default_factory=dict)  # top-level box offset -> new box bytes
 
 
 def load(path: Path) -> Movie:
@@ -161,7 +161,7 @@ def load(path: Path) -> Movie:
         if moov_box is None:
             raise InputError(f"the MP4 has no moov box (an interrupted recording or upload?); without it the file cannot be played or labelled; {REMUX_HINT} if a player can still read it", path)
         moov = Node(b"moov", b"", parse_nodes(_read(handle, moov_box, path), b"moov"))
-        uuids = [_read(handle, b, path) for b in boxes if b.type == b"uuid" and b.size <= MAX_MOOV]
+        uuids = [(b, _read(handle, b, path)) for b in boxes if b.type == b"uuid" and b.size <= MAX_MOOV]
     return Movie(boxes, moov_box, moov, uuids)
 
 
@@ -222,11 +222,24 @@ def find_labels(movie: Movie) -> list[tuple[str, bytes]]:
             elif item.type.upper() == KEY.encode():
                 found += [("mp4:ilst:AIGC", v) for v in _data_values(item)]
     udta_uuids = [n.payload for u in movie.moov.all(b"udta") for n in u.all(b"uuid")] + [n.payload for n in movie.moov.all(b"uuid")]
-    for payload in movie.top_uuids + udta_uuids:
+    for payload in [p for _, p in movie.top_uuids] + udta_uuids:
         xmp = _uuid_xmp(payload)
         if xmp is not None:
             found.append(("xmp-uuid", xmp))
     return found
+
+
+def mdta_values(movie: Movie, key: str) -> list[bytes]:
+    """The values stored under ``mdta`` key ``key`` (any case) in the movie's metadata."""
+    values: list[bytes] = []
+    for meta in _metas(movie.moov):
+        ilst = meta.find(b"ilst")
+        keys = _keys(meta) if _handler(meta) == b"mdta" else []
+        for item in (ilst.children or []) if ilst is not None and keys else []:
+            index = struct.unpack(">I", item.type)[0]
+            if 1 <= index <= len(keys) and keys[index - 1][1].decode("latin-1").upper() == key.upper():
+                values += _data_values(item)
+    return values
 
 
 def track_handlers(movie: Movie) -> list[bytes]:
@@ -257,17 +270,23 @@ def _new_mdta_meta() -> Node:
     return Node(b"meta", b"\x00\x00\x00\x00", [hdlr, Node(b"keys", struct.pack(">II", 0, 0)), Node(b"ilst", b"", [])])
 
 
-def set_label(moov: Node, text: str) -> None:
-    """Put ``text`` under key AIGC in the ``mdta`` meta of ``moov/udta`` (one label, no duplicates)."""
+def _has_key(meta: Node, key: str) -> bool:
+    return _handler(meta) == b"mdta" and any(name.decode("latin-1").upper() == key.upper() for _, name in _keys(meta))
+
+
+def set_label(moov: Node, text: str, key: str = KEY) -> None:
+    """Put ``text`` under ``key`` (default AIGC) in an ``mdta`` meta: the one that already has the key
+    (also a QuickTime ``moov/meta``), else the one in ``moov/udta`` (created if needed). For AIGC,
+    iTunes-style copies are removed, so the file keeps one label."""
     udta = moov.find(b"udta")
     if udta is None:
         udta = Node(b"udta", b"", [])
         moov.children = (moov.children or []) + [udta]
-    for meta in _metas(moov):  # drop iTunes-style copies: exactly one label per file
+    for meta in _metas(moov) if key == KEY else []:  # drop iTunes-style copies: exactly one label per file
         ilst = meta.find(b"ilst")
         if ilst is not None and _handler(meta) != b"mdta":
             ilst.children = [i for i in ilst.children or [] if not _is_itunes_label(i)]
-    meta = next((m for m in udta.all(b"meta") if _handler(m) == b"mdta"), None)
+    meta = next((m for m in _metas(moov) if _has_key(m, key)), None) or next((m for m in udta.all(b"meta") if _handler(m) == b"mdta"), None)
     if meta is None:
         meta = _new_mdta_meta()
         udta.children = (udta.children or []) + [meta]
@@ -276,9 +295,9 @@ def set_label(moov: Node, text: str) -> None:
     if ilst is None:
         ilst = Node(b"ilst", b"", [])
         meta.children = (meta.children or []) + [ilst]
-    index = next((i + 1 for i, (_, name) in enumerate(keys) if name.decode("latin-1").upper() == KEY), None)
+    index = next((i + 1 for i, (_, name) in enumerate(keys) if name.decode("latin-1").upper() == key.upper()), None)
     if index is None:
-        keys.append((b"mdta", KEY.encode()))
+        keys.append((b"mdta", key.encode()))
         index = len(keys)
         keys_node = meta.find(b"keys")
         assert keys_node is not None
@@ -354,12 +373,42 @@ def rewrite(src: Path, dst: Path, edit: Callable[[Movie], None]) -> None:
             _copy(handle, out, box.offset, box.size)
         out.write(b"".join(in_place))
         for box in after:
-            _copy(handle, out, box.offset, box.size)
+            if box.offset in movie.replaced:
+                out.write(movie.replaced[box.offset])
+            else:
+                _copy(handle, out, box.offset, box.size)
         out.write(at_end)
 
 
+def _merged_xmp(payload: bytes, text: str) -> bytes | None:
+    """The uuid payload with its XMP ``AIGC`` set to ``text``, or None if it holds no label."""
+    from ..xmp import merge_xmp, parse_xmp
+
+    xmp = _uuid_xmp(payload)
+    if xmp is None or not parse_xmp(xmp).aigc:
+        return None
+    return XMP_UUID + merge_xmp(xmp, text, None)
+
+
+def label_movie(movie: Movie, text: str) -> None:
+    """Set the canonical label and bring every XMP copy in line (never two different labels).
+
+    A top-level XMP box is rewritten only when no media follows it (its size may change)."""
+    set_label(movie.moov, text)
+    for node in movie.moov.walk():
+        if node.type == b"uuid":
+            merged = _merged_xmp(node.payload, text)
+            if merged is not None:
+                node.payload = merged
+    media = [b.offset for b in movie.boxes if b.type in (b"mdat", b"moof")]
+    for box, payload in movie.top_uuids:
+        merged = _merged_xmp(payload, text)
+        if merged is not None and all(offset < box.offset for offset in media) and box.offset > movie.moov_box.offset:
+            movie.replaced[box.offset] = struct.pack(">I4s", len(merged) + 8, b"uuid") + merged
+
+
 def write_label(src: Path, dst: Path, text: str) -> None:
-    rewrite(src, dst, lambda movie: set_label(movie.moov, text))
+    rewrite(src, dst, lambda movie: label_movie(movie, text))
 
 
 def metadata_nodes(movie: Movie) -> list[Node]:

@@ -23,7 +23,7 @@ from ...errors import LabelFormatError
 from ...notice import Notice
 from ...render.cue import GAP_S, cue_peak, morse_cue, voice_cue
 from ..base import Evidence, Presence
-from ...detect.rhythm import EDGE_S, RATE, find_rhythm, find_voice, speech_like
+from ...detect.rhythm import EDGE_S, find_rhythm, find_voice, speech_like
 
 POSITIONS = ("start", "end", "both")
 MODES = ("prepend", "overlay")

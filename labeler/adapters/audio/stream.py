@@ -16,7 +16,7 @@ import numpy as np
 
 from ... import ffmpeg
 from ...errors import InputError, OutputError
-from .explicit import RATE
+from ...detect.rhythm import RATE
 
 BLOCK_FRAMES = 1 << 16
 
