@@ -181,3 +181,18 @@ def test_zip_bomb_in_ztxt_is_refused(tmp_path: Path) -> None:
     path.write_bytes(data[:33] + chunk + data[33:])
     with pytest.raises(InputError, match="bomb"):
         sniff(path).adapter.read_labels(path)
+
+
+CONFIG = Path(__file__).resolve().parent.parent / "labeler" / "data" / "exiftool-tc260.config"
+
+
+def test_shipped_exiftool_config_interoperates(tmp_path: Path) -> None:
+    if shutil.which("exiftool") is None:
+        pytest.skip("exiftool not installed")
+    theirs = tmp_path / "exiftool.jpg"
+    shutil.copyfile(FIXTURES / "samples/image/jpeg-gray.jpg", theirs)
+    subprocess.run(["exiftool", "-config", str(CONFIG), "-q", "-overwrite_original", f"-XMP-TC260:AIGC={LABEL.to_json()}", str(theirs)], check=True)
+    assert [f.label for f in sniff(theirs).adapter.read_labels(theirs)] == [LABEL]
+    ours = write(FIXTURES / "samples/image/png-rgb.png", tmp_path / "ours.png")
+    value = subprocess.run(["exiftool", "-config", str(CONFIG), "-s3", "-XMP-TC260:AIGC", str(ours)], capture_output=True, text=True, check=True).stdout.strip()
+    assert value == LABEL.to_json()

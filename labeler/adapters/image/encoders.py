@@ -39,7 +39,6 @@ def _frames(image: Image.Image, placement: Placement, to_palette: bool) -> tuple
 
 
 def encode_jpeg(image: Image.Image, placement: Placement, original: bytes, packet: bytes) -> bytes:
-    drawn = composite(image, placement)
     options: dict[str, object] = {"qtables": image.quantization, "optimize": False}
     sampling = JpegImagePlugin.get_sampling(image)
     if sampling >= 0:
@@ -47,7 +46,7 @@ def encode_jpeg(image: Image.Image, placement: Placement, original: bytes, packe
     if image.info.get("progressive") or image.info.get("progression"):
         options["progressive"] = True
     buffer = io.BytesIO()
-    drawn.save(buffer, "JPEG", **options)
+    composite(image, placement, in_place=True).save(buffer, "JPEG", **options)
     return jpeg.replace_headers(buffer.getvalue(), original, packet)
 
 
@@ -110,14 +109,14 @@ def encode_tiff(image: Image.Image, placement: Placement, original: bytes, packe
         frames, _ = _frames(image, placement, False)
         frames[0].save(buffer, "TIFF", save_all=True, append_images=frames[1:], **options)
     else:
-        composite(image, placement).save(buffer, "TIFF", **options)
+        composite(image, placement, in_place=True).save(buffer, "TIFF", **options)
     return buffer.getvalue()
 
 
 def encode_bmp(image: Image.Image, placement: Placement, original: bytes, packet: bytes) -> bytes:
     buffer = io.BytesIO()
     options = {"dpi": image.info["dpi"]} if "dpi" in image.info else {}
-    composite(image, placement).save(buffer, "BMP", **options)
+    composite(image, placement, in_place=True).save(buffer, "BMP", **options)
     return buffer.getvalue()
 
 

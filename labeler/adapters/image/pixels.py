@@ -110,14 +110,16 @@ def place(text: str, size: tuple[int, int], orientation: int, position: str | No
     return Placement(receipt, stored_box(receipt.box, size, orientation), patch)
 
 
-def composite(frame: Image.Image, placement: Placement) -> Image.Image:
-    """``frame`` with the notice drawn in, same mode; pixels outside the box untouched."""
+def composite(frame: Image.Image, placement: Placement, in_place: bool = False) -> Image.Image:
+    """``frame`` with the notice drawn in, same mode; pixels outside the box untouched.
+
+    ``in_place`` draws into ``frame`` itself (no second full-size copy: peak memory on 24 MP)."""
     mode = frame.mode
     if mode in ("P", "PA"):
         rgba = frame.convert("RGBA")
         _blend_rgba(rgba, placement)
         return repalettise(rgba, frame)
-    out = frame.copy()
+    out = frame if in_place else frame.copy()
     if mode in _VIA_RGBA:
         region = out.crop(placement.box).convert("RGBA")
         region = Image.alpha_composite(region, placement.patch)
