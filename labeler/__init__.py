@@ -11,10 +11,14 @@ from .c2pa import C2paSettings, SignalOptions, Signals
 from .errors import BackendMissingError, InputError, LabelerError, LabelFormatError, OutputError, UnsupportedError
 from .label import Label, ParsedLabel, ProviderCode, parse_label, parse_provider_code
 from .labelling import LabelResult, label_file
+from .config import load_config
 from .notice import Notice
+from .policy import Policy, Waiver
 from .problems import Problem, Severity
+from .report import RunInfo
+from .report import render as render_report
 from .roles import LabelOptions
-from .verify import Verdict, verify_file
+from .verify import Verdict, gate_failures, verify_file
 
 __all__ = [
     "BackendMissingError",
@@ -30,18 +34,24 @@ __all__ = [
     "Notice",
     "OutputError",
     "ParsedLabel",
+    "Policy",
     "Presence",
     "Problem",
     "ProviderCode",
+    "RunInfo",
     "Severity",
     "SignalOptions",
     "Signals",
     "UnsupportedError",
     "Verdict",
+    "Waiver",
     "__version__",
+    "gate_failures",
     "label_file",
+    "load_config",
     "parse_label",
     "parse_provider_code",
+    "render_report",
     "verify_file",
     "verify_paths",
 ]

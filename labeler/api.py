@@ -13,14 +13,17 @@ skips them after a crash), and run each file under a time and memory limit.
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .batch import Item, Skipped, default_jobs, discover, run
+from .ignore import IgnoreRules, filter_ignored
 from .journal import Journal, output_lock, sweep_temp_files
 from .labelling import LabelResult, label_file
+from .policy import Policy, get_policy
 from .pool import Limits, default_memory_limit
 from .roles import LabelOptions
 from .verify import Verdict, verify_file
@@ -46,10 +49,23 @@ def verify_paths(
     include_hidden: bool = False,
     limits: Limits | None = None,
     on_result: Callable[[Verdict], None] | None = None,
+    policy: Policy | str | None = None,
+    ignore: Sequence[IgnoreRules] = (),
 ) -> list[Verdict]:
-    """Verify every file under ``paths`` (folders walked recursively, symlinks not followed)."""
+    """Verify every file under ``paths`` (folders walked recursively, symlinks not followed).
+
+    ``policy``: a ``Policy`` or profile name (``gb45438`` default, ``strict``, ``report-only``);
+    ``ignore``: rules whose files are skipped (e.g. ``labeler.config.load_config().ignore_rules()``).
+    Gate a pipeline with ``labeler.verify.gate_failures(verdicts, policy)``:
+
+        >>> from labeler import verify_paths
+        >>> from labeler.verify import gate_failures
+        >>> failing = gate_failures(verify_paths(["labelled"], policy="strict"), "strict")
+    """
     items, _ = discover([Path(p) for p in paths], include_hidden=include_hidden)
-    return run([i.path for i in items], verify_file, jobs=jobs or default_jobs(), limits=limits, failed=_unchecked, on_result=on_result)
+    items, _ = filter_ignored(items, ignore)
+    work = functools.partial(verify_file, policy=get_policy(policy))
+    return run([i.path for i in items], work, jobs=jobs or default_jobs(), limits=limits, failed=_unchecked, on_result=on_result)
 
 
 class _LabelJob:
@@ -87,11 +103,14 @@ def label_paths(
     limits: Limits | None = None,
     on_result: Callable[[LabelResult], None] | None = None,
     on_plan: Callable[[int], None] | None = None,
+    ignore: Sequence[IgnoreRules] = (),
 ) -> BatchOutcome:
     """Label every file under ``paths`` into ``out`` (``None`` = in place, with ``options.in_place``)."""
     roots = [Path(p) for p in paths]
     out_dir = Path(out) if out is not None else None
     items, skipped = discover(roots, include_hidden=include_hidden, exclude=out_dir)
+    items, ignored = filter_ignored(items, ignore)
+    skipped += ignored
     job = _LabelJob(options, out_dir)
     state_dir = out_dir or (roots[0] if roots[0].is_dir() else roots[0].parent)
     if options.dry_run:

@@ -19,7 +19,13 @@ from ._version import __version__
 from .api import LABEL_TIMEOUT, VERIFY_TIMEOUT, _unchecked, label_paths
 from .batch import Skipped, default_jobs, discover, run
 from .c2pa.cli import add_sign_arguments, add_verify_arguments, sign_settings, signal_lines, signal_options
+from .config import Config, add_config_arguments, configure, ignore_rules, load_config, media_notice_options
+from .config import show as show_config
 from .errors import LabelerError
+from .ignore import filter_ignored
+from .policy import add_gate_arguments, policy_from_args
+from .report import RunInfo, add_report_arguments, write_reports
+from .report import render as render_report
 from .label import parse_provider_code
 from .labelling import LabelResult
 from .pool import Limits, default_memory_limit
@@ -27,7 +33,7 @@ from .notice import Notice
 from .progress import Progress
 from .registry import ADAPTERS, sniff
 from .roles import LabelOptions
-from .verify import Verdict, report_document, verify_file
+from .verify import Verdict, gate_failures, report_document, verify_file
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 POSITIONS = ("start", "end", "both", "top-left", "top", "top-right", "left", "right", "bottom-left", "bottom", "bottom-right")
@@ -86,6 +92,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", "-f", choices=("text", "json"), default="text", help="report format (default: text)")
     p.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE instead of stdout")
     p.add_argument("--no-progress", action="store_true", help="no progress output on stderr")
+    add_config_arguments(p)
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="per-file time limit; the file fails, the batch goes on (default: 3600 label, 600 verify; 0 = none)")
     p.add_argument("--max-memory", type=_size, metavar="SIZE", help="per-worker memory limit, e.g. 4G (default: 3/4 of RAM shared by the workers; 0 = none)")
 
@@ -105,10 +112,15 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders (walked recursively)")
     add_verify_arguments(v)
     _common(v)
+    add_gate_arguments(v)
+    add_report_arguments(v)
     i = sub.add_parser("inspect", help="print every label found in a file, raw and parsed")
     i.add_argument("paths", nargs="+", type=Path, metavar="FILE")
     i.add_argument("--format", "-f", choices=("text", "json"), default="text")
     sub.add_parser("formats", help="list supported formats, their carriers and optional backends")
+    c = sub.add_parser("config", help="show the effective configuration (labeler.toml / [tool.labeler]) and where each value came from")
+    c.add_argument("--show", action="store_true", required=True, help="print every setting of label and verify with its source")
+    add_config_arguments(c)
     return parser
 
 
@@ -118,7 +130,7 @@ def _options(args: argparse.Namespace) -> LabelOptions:
         reserved_code1=args.reserved_code1, propagator=args.propagator, propagate_id=args.propagate_id,
         reserved_code2=args.reserved_code2, notice=Notice(text=args.notice_text, position=args.notice_position),
         explicit=not args.no_explicit, implicit=not args.no_implicit, source_type=args.source_type,
-        dry_run=args.dry_run, in_place=args.in_place, c2pa=sign_settings(args),
+        dry_run=args.dry_run, in_place=args.in_place, media_notices=media_notice_options(args), c2pa=sign_settings(args),
     ).validated()
 
 
@@ -163,7 +175,7 @@ def cmd_label(args: argparse.Namespace) -> int:
     jobs = args.jobs or default_jobs()
     progress: list[Progress] = []
     batch = label_paths(
-        args.paths, out=args.out, options=options, jobs=jobs, include_hidden=args.include_hidden, resume=args.resume,
+        args.paths, out=args.out, options=options, jobs=jobs, include_hidden=args.include_hidden, resume=args.resume, ignore=ignore_rules(args),
         limits=_limits(args, jobs, LABEL_TIMEOUT), on_plan=lambda n: progress.append(Progress(n, "labelling", enabled=not args.no_progress)),
         on_result=lambda r: progress[0].advance(f"{r.status}: {r.source}"),
     )
@@ -220,21 +232,29 @@ def verdict_lines(v: Verdict) -> list[str]:
 def cmd_verify(args: argparse.Namespace) -> int:
     _check_paths(args.paths)
     items, skipped = discover(args.paths, include_hidden=args.include_hidden)
+    items, ignored = filter_ignored(items, ignore_rules(args))
+    skipped += ignored
+    policy = policy_from_args(args, getattr(args, "loaded_config", None))
     progress = Progress(len(items), "verifying", enabled=not args.no_progress)
     jobs = args.jobs or default_jobs()
-    verdicts = run([i.path for i in items], functools.partial(verify_file, signals=signal_options(args)), jobs=jobs, limits=_limits(args, jobs, VERIFY_TIMEOUT), failed=_unchecked,
+    verdicts = run([i.path for i in items], functools.partial(verify_file, policy=policy, signals=signal_options(args)), jobs=jobs, limits=_limits(args, jobs, VERIFY_TIMEOUT), failed=_unchecked,
                    on_result=lambda v: progress.advance(f"{v.status}: {v.path}"))
     progress.close()
-    if args.format == "json":
-        _emit(json.dumps(report_document(verdicts), ensure_ascii=False, indent=2) + "\n", args.output)
+    failing = gate_failures(verdicts, policy, args.fail_on)
+    run_info = RunInfo(policy, tuple((str(s.path), s.reason) for s in skipped), fail_on=args.fail_on, gate_failed=bool(failing))
+    write_reports(args.report, verdicts, run_info)
+    if args.format != "text":
+        _emit(render_report(args.format, verdicts, run_info), args.output)
     else:
         lines = [line for v in verdicts for line in verdict_lines(v)]
         lines += [f"skipped: {s.path} ({s.reason})" for s in skipped]
+        lines += [f"waiver: {w.rule}: {w.reason}" for w in policy.waivers]
         summary = report_document(verdicts)["summary"]
         lines.append("")
         lines.append(f"{summary.pop('total')} files: " + ", ".join(f"{n} {s}" for s, n in summary.items() if n))
+        lines.append(f"policy {policy.name}: gate " + (f"failed ({len(failing)} file(s))" if failing else "passed"))
         _emit("\n".join(lines) + "\n", args.output)
-    return EXIT_OK if all(v.passed for v in verdicts) else EXIT_FAILED
+    return EXIT_FAILED if failing else EXIT_OK
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -290,7 +310,13 @@ def cmd_formats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"label": cmd_label, "verify": cmd_verify, "inspect": cmd_inspect, "formats": cmd_formats}
+def cmd_config(args: argparse.Namespace) -> int:
+    config = Config() if args.no_config else load_config(args.config)
+    _emit(show_config(build_parser(), config), None)
+    return EXIT_OK
+
+
+COMMANDS = {"label": cmd_label, "verify": cmd_verify, "inspect": cmd_inspect, "formats": cmd_formats, "config": cmd_config}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -299,6 +325,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "jobs", None) is not None and args.jobs < 1:
         parser.error("--jobs must be at least 1")
     try:
+        if args.command in ("label", "verify"):
+            configure(parser, args, sys.argv[1:] if argv is None else argv)
         return COMMANDS[args.command](args)
     except (_Usage, LabelerError) as exc:
         print(f"labeler {args.command}: {exc}", file=sys.stderr)

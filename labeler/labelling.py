@@ -95,7 +95,7 @@ def _plan(src: Path, options: LabelOptions) -> _Plan:
             plan.actions.append(f"explicit notice already present ({evidence.summary})")
         else:
             plan.add_notice = True
-            plan.actions.append(f"add explicit notice {options.notice.text_for(adapter.media)!r}")
+            plan.actions.append(f"add explicit notice {options.notice_for(adapter.media).text_for(adapter.media)!r}")
     if options.c2pa is not None:
         content_changes = plan.add_notice or any(a.startswith("write") for a in plan.actions)
         plan.sign = plan_signing(src, options.c2pa, plan.label, content_changes=content_changes)
@@ -114,7 +114,7 @@ def _write(src: Path, dst: Path, plan: _Plan, options: LabelOptions) -> None:
         with scratch_file(dst, dst.suffix) as noticed, scratch_file(dst, dst.suffix) as unsigned:
             out = unsigned if signing and plan.sign.mode == "embed" else final  # the signature is the last write
             if plan.add_notice:
-                adapter.write_explicit(stage, noticed, options.notice, write_options)
+                adapter.write_explicit(stage, noticed, options.notice_for(adapter.media), write_options)
                 stage = noticed
             if label is not None and adapter.carrier is not None:
                 adapter.write_implicit(stage, out, label, write_options)

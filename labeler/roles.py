@@ -40,9 +40,16 @@ class LabelOptions:
     source_type: str | None = None  # IPTC DigitalSourceType; None = derived from Label
     dry_run: bool = False
     in_place: bool = False
+    media_notices: tuple[tuple[str, Notice], ...] = ()  # per-media notice (config [notice.<media>])
     c2pa: C2paSettings | None = None  # sign a C2PA manifest as the last write (None: no signing)
 
+    def notice_for(self, media: str) -> Notice:
+        """The notice for one media type: its own from the config, else the general one."""
+        return dict(self.media_notices).get(media, self.notice)
+
     def validated(self) -> LabelOptions:
+        for _, notice in self.media_notices:
+            notice.validated()
         if self.role not in ROLES:
             raise LabelFormatError(f"role {self.role!r} is not one of {', '.join(ROLES)}")
         if self.label is not None and self.label not in ("1", "2", "3"):

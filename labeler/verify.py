@@ -16,7 +16,7 @@ into one status per file:
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from .adapters.base import Evidence, Found, Presence
 from .c2pa import SignalOptions, Signals, read_signals
 from .errors import LabelerError
 from .label import LABEL_VALUES, Label, label_findings
+from .policy import Policy, Waiver, get_policy
 from .problems import Problem, error, warning
 from .registry import claimed_by_extension, sniff, unsniffable_reason
 from .sidecar import read_sidecar
@@ -89,11 +90,13 @@ class Verdict:
     implicit: ImplicitResult = field(default_factory=lambda: ImplicitResult(False))
     explicit: ExplicitResult | None = None
     error: str | None = None
+    passing: frozenset[str] = PASSING  # statuses that pass for this file under its policy and waivers
+    waivers: tuple[Waiver, ...] = ()  # waivers that cover this file
     signals: Signals | None = None  # C2PA and IPTC beside the TC260 label (spec §6), with cross-checks
 
     @property
     def passed(self) -> bool:
-        return self.status in PASSING
+        return self.status in self.passing
 
     @property
     def classification(self) -> str:
@@ -137,6 +140,8 @@ class Verdict:
             "classification": self.classification,
             "error": self.error,
             "signals": self.signals.to_dict() if self.signals else None,
+            "passed": self.passed,
+            "waivers": [{"rule": w.rule, "reason": w.reason} for w in self.waivers],
         }
 
 
@@ -164,9 +169,19 @@ def decide(implicit: ImplicitResult, explicit: ExplicitResult) -> str:
     return _STATUS[(implicit.state, explicit.state)]
 
 
-def verify_file(path: str | os.PathLike[str], *, signals: SignalOptions | None = None) -> Verdict:
-    """Check one file. Never raises for bad input: problems become the ``error`` status."""
+def verify_file(path: str | os.PathLike[str], policy: Policy | str | None = None, *, signals: SignalOptions | None = None) -> Verdict:
+    """Check one file. Never raises for bad input: problems become the ``error`` status.
+
+    ``policy`` (a ``Policy`` or a profile name, default ``gb45438``) adjusts findings and which
+    statuses pass; the status itself is always decided here.
+    """
     path = Path(path)
+    policy = get_policy(policy)
+    verdict = _verify(path, policy, signals or SignalOptions())
+    return replace(verdict, passing=policy.passing_for(path), waivers=policy.waivers_for(path))
+
+
+def _verify(path: Path, policy: Policy, signal_options: SignalOptions) -> Verdict:
     try:
         if not path.is_file():
             what = "does not exist" if not path.exists() else "is not a regular file"
@@ -180,30 +195,45 @@ def verify_file(path: str | os.PathLike[str], *, signals: SignalOptions | None =
         if adapter.carrier is None:
             found = found + read_sidecar(path)
         implicit = judge_implicit(found)
-        explicit = ExplicitResult(adapter.detect_explicit(path))
-        found_signals = read_signals(path, implicit.label, signals or SignalOptions())
+        implicit = replace(implicit, problems=policy.adjust(implicit.problems + tuple(policy.extra_implicit(implicit.label)), path))
+        evidence = adapter.detect_explicit(path)
+        extra = policy.extra_explicit(adapter.media, evidence.state is Presence.PRESENT, evidence.detail)
+        explicit = ExplicitResult(replace(evidence, problems=policy.adjust(evidence.problems + tuple(extra), path)))
+        signals = read_signals(path, implicit.label, signal_options)
+        signals = replace(signals, problems=policy.adjust(signals.problems, path))
         status = decide(implicit, explicit)
-        if status in ("compliant", "unverified") and any(p.is_error for p in found_signals.problems):
+        if status in ("compliant", "unverified") and any(p.is_error for p in signals.problems):
             status = "invalid"  # --require c2pa: a missing or broken manifest fails an otherwise good file
-        return Verdict(path, status, adapter.media, sniffed.format, implicit, explicit, signals=found_signals)
+        return Verdict(path, status, adapter.media, sniffed.format, implicit, explicit, signals=signals)
     except LabelerError as exc:
         return Verdict(path, "error", error=exc.message)
     except PermissionError:
         return Verdict(path, "error", error=f"{path}: permission denied; make the file readable (chmod u+r)")
     except OSError as exc:
         return Verdict(path, "error", error=f"{path}: cannot read ({exc.strerror or exc})")
+    except MemoryError:
+        return Verdict(path, "error", error=f"{path.name}: ran out of memory while checking (raise --max-memory, or check for a decompression bomb)")
     except Exception as exc:  # noqa: BLE001 - one bad file must never stop a batch
         return Verdict(path, "error", error=f"internal error while checking {path.name}: {type(exc).__name__}: {exc} (please report this)")
 
 
-def report_document(verdicts: list[Verdict]) -> dict[str, Any]:
-    """The ``labeler.report/1`` JSON document."""
+def summary_counts(verdicts: list[Verdict]) -> dict[str, int]:
     summary: dict[str, int] = {"total": len(verdicts)}
     for status in STATUSES:
         summary[status] = sum(1 for v in verdicts if v.status == status)
-    return {
-        "schema": SCHEMA,
-        "tool": {"name": "labeler", "version": __version__},
-        "files": [v.to_dict() for v in verdicts],
-        "summary": summary,
-    }
+    return summary
+
+
+def gate_failures(verdicts: list[Verdict], policy: Policy | str | None = None, fail_on: frozenset[str] | None = None) -> list[Verdict]:
+    """The files that fail the gate: not passing under their policy and, with ``fail_on``, having
+    one of those statuses. ``report-only`` never fails."""
+    if get_policy(policy).never_fail:
+        return []
+    return [v for v in verdicts if not v.passed and (fail_on is None or v.status in fail_on)]
+
+
+def report_document(verdicts: list[Verdict], run: Any = None) -> dict[str, Any]:
+    """The ``labeler.report/1`` JSON document (rendered by ``labeler.report.json``)."""
+    from .report.json import document
+
+    return document(verdicts, run)

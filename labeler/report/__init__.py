@@ -1,0 +1,196 @@
+"""Report renderers: pure functions of the verdicts (plus the run's policy and skipped files).
+
+    json      labeler.report/1, the machine contract (docs/report.schema.json)
+    junit     one testsuite per run, one testcase per file and check
+    sarif     SARIF 2.1.0 for code-scanning dashboards
+    html      one self-contained page for people
+    markdown  a short summary for CI job summaries
+
+Every renderer takes ``(verdicts, run)`` and returns text. ``checks_of`` splits a verdict into
+per-check outcomes so JUnit, SARIF and HTML agree on what failed and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..policy import DEFAULT_POLICY, Policy
+from ..verify import Verdict
+
+FORMATS = ("json", "junit", "sarif", "html", "markdown")
+#: Default file names when ``--report FORMAT`` is given without ``=PATH``.
+DEFAULT_NAMES = {"json": "labeler-report.json", "junit": "labeler-junit.xml", "sarif": "labeler.sarif",
+                 "html": "labeler-report.html", "markdown": "labeler-summary.md"}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule a report shows per file, with the clause of the standard it enforces."""
+
+    id: str
+    name: str
+    title: str
+    clause: str
+    help: str
+
+
+CHECKS: dict[str, Check] = {c.name: c for c in (
+    Check("LBL001", "explicit", "Explicit notice present and valid",
+          "GB 45438-2025 clause 4 (explicit labels) and Measures Art. 4",
+          "The file must carry a notice a person perceives: visible text containing an AI element (AI/人工智能) and a "
+          "generation element (生成/合成) at the start/end of text, at an edge or corner of images and video (text height "
+          ">= 5% of the shortest side; video: opening frames, >= 2 s), or an audible voice or Morse 'AI' rhythm cue in audio. "
+          "Fix: `labeler label FILE --out DIR --producer CODE`."),
+    Check("LBL002", "implicit", "Implicit AIGC label present and valid",
+          "GB 45438-2025 clause 6.1 and Annex E (implicit label in file metadata)",
+          "The file's metadata must hold exactly one seven-field AIGC JSON object (Label, ContentProducer, ProduceID, "
+          "ReservedCode1, ContentPropagator, PropagateID, ReservedCode2), values printable ASCII without space, '\"' or '\\'. "
+          "Fix: `labeler label FILE --out DIR --producer CODE --no-explicit` to add or repair it."),
+    Check("LBL003", "c2pa", "C2PA manifest and IPTC source type consistent (when present or required)",
+          "not GB 45438: C2PA Content Credentials and IPTC DigitalSourceType (labelling rules section 6), errors only when required",
+          "When C2PA is required (--require c2pa) a signed manifest must be present and validate, and it must agree with the "
+          "TC260 label. Signing must be the last write: any later edit breaks the signature."),
+    Check("LBL000", "checkable", "File can be checked",
+          "gate rule: a file the tool cannot check fails unless ignored (.labelerignore)",
+          "labeler could not read or does not support this file. Fix the file, or list it in .labelerignore if it is not "
+          "an asset that needs labels."),
+)}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    message: str
+    error: bool = True
+
+    @classmethod
+    def parse(cls, text: str, error: bool) -> Finding:
+        rule, _, message = text.partition(": ")
+        return cls(rule, message or text, error)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one check on one file: ``pass``, ``fail`` or ``waived`` (failed but accepted)."""
+
+    check: Check
+    result: str
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def failed(self) -> bool:
+        return self.result == "fail"
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What a report needs besides the verdicts."""
+
+    policy: Policy = DEFAULT_POLICY
+    skipped: tuple[tuple[str, str], ...] = ()  # (path, reason)
+    root: Path | None = None  # report paths relative to this folder (default: the working directory)
+    fail_on: frozenset[str] | None = None
+    gate_failed: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _section_outcome(check: Check, section: dict[str, Any], missing: Finding | None, accepted: bool) -> Outcome:
+    findings = [Finding.parse(p, True) for p in section.get("problems", [])] + [Finding.parse(w, False) for w in section.get("warnings", [])]
+    if missing is not None:
+        return Outcome(check, "waived" if accepted else "fail", (missing, *findings))
+    return Outcome(check, "fail" if any(f.error for f in findings) else "pass", tuple(findings))
+
+
+def checks_of(verdict: Verdict) -> list[Outcome]:
+    """Per-check outcomes of one verdict (``checkable`` alone when the file could not be checked)."""
+    entry = verdict.to_dict()
+    if verdict.status in ("error", "unsupported"):
+        rule = "file.unsupported" if verdict.status == "unsupported" else "file.error"
+        return [Outcome(CHECKS["checkable"], "fail", (Finding(rule, verdict.error or verdict.status),))]
+    implicit, explicit = entry["implicit"], entry["explicit"]
+    missing_implicit = None if implicit["present"] else Finding("implicit.missing", "no implicit AIGC label in the file's metadata")
+    if explicit["present"] is None:
+        missing_explicit: Finding | None = Finding("explicit.unverified", f"the explicit notice could not be checked: {explicit['evidence'] or 'no evidence'}")
+    elif explicit["present"] is False:
+        missing_explicit = Finding("explicit.missing", f"no explicit notice found ({explicit['evidence'] or 'not detected'})")
+    else:
+        missing_explicit = None
+    outcomes = [
+        _section_outcome(CHECKS["explicit"], explicit, missing_explicit, "missing-explicit" in verdict.passing),
+        _section_outcome(CHECKS["implicit"], implicit, missing_implicit, "missing-implicit" in verdict.passing),
+    ]
+    signals = entry.get("signals")
+    if isinstance(signals, dict) and (signals.get("c2pa") or signals.get("problems")):
+        # Shown when a manifest is there or a C2PA/IPTC rule failed (--require c2pa makes a missing one an error).
+        outcomes.append(_section_outcome(CHECKS["c2pa"], signals, None, False))
+    return outcomes
+
+
+def display_path(path: Path | str, root: Path | None = None) -> str:
+    """``path`` relative to ``root`` (default: working directory) in POSIX form, else as given."""
+    path = Path(path)
+    base = Path(root) if root is not None else Path.cwd()
+    try:
+        return path.absolute().relative_to(base.absolute()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+Renderer = Callable[[Sequence[Verdict], RunInfo], str]
+
+
+def renderer(fmt: str) -> Renderer:
+    import importlib
+
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    render: Renderer = importlib.import_module(f"{__name__}.{fmt}").render
+    return render
+
+
+def render(fmt: str, verdicts: Sequence[Verdict], run: RunInfo | None = None) -> str:
+    """Render ``verdicts`` in ``fmt`` (one of ``FORMATS``)."""
+    return renderer(fmt)(verdicts, run or RunInfo())
+
+
+
+
+# --- command line -----------------------------------------------------------------------------------
+
+
+def parse_report_spec(text: str) -> tuple[str, Path]:
+    """``FORMAT=PATH`` (or ``FORMAT`` alone: a default file name in the working directory)."""
+    import argparse
+
+    fmt, _, target = text.partition("=")
+    fmt = fmt.strip().lower()
+    if fmt not in FORMATS:
+        raise argparse.ArgumentTypeError(f"{fmt!r} is not a report format; use one of {', '.join(FORMATS)} as FORMAT=PATH")
+    return fmt, Path(target.strip() or DEFAULT_NAMES[fmt])
+
+
+def add_report_arguments(parser: Any) -> None:
+    """``--format`` gains the report formats; ``--report FORMAT=PATH`` writes several at once."""
+    for action in parser._actions:  # widen the shared --format option for this command only
+        if action.dest == "format":
+            action.choices = ("text", *FORMATS)
+            action.help = f"report on stdout (or --output): text (default), {', '.join(FORMATS)}"
+    parser.add_argument("--report", action="append", type=parse_report_spec, default=[], metavar="FORMAT=PATH",
+                        help=f"also write a report file; repeatable, e.g. --report junit=labeler.xml --report sarif=labeler.sarif ({', '.join(FORMATS)})")
+
+
+def write_reports(specs: Sequence[tuple[str, Path]], verdicts: Sequence[Verdict], run: RunInfo) -> None:
+    """Write every ``--report`` file (atomically, so a CI artefact is never half written)."""
+    from ..batch import atomic_output
+
+    for fmt, target in specs:
+        text = render(fmt, verdicts, run)
+        with atomic_output(Path(target)) as temp:
+            temp.write_text(text, encoding="utf-8")
+
+
+__all__ = ["CHECKS", "DEFAULT_NAMES", "FORMATS", "Check", "Finding", "Outcome", "RunInfo", "add_report_arguments", "checks_of",
+           "display_path", "parse_report_spec", "render", "renderer", "write_reports"]

@@ -1,0 +1,258 @@
+"""One self-contained HTML page for people: counts, a filterable table, and per file a preview
+(image thumbnail with the detected notice box outlined, audio waveform with the cue marked), the
+implicit label fields and the problems in plain language.
+
+Safety: every value taken from a file (names, label fields, evidence text) goes through
+``html.escape``; the only script is a fixed string allowed by a Content-Security-Policy hash, so
+even markup that slipped through could not run. Previews are ``data:`` URIs (no network, one file).
+The filter reads ``#status=...&q=...`` from the address too, so a link can open a filtered view.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import io
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .._version import __version__
+from ..verify import STATUSES, Verdict, summary_counts
+from . import Finding, RunInfo, checks_of, display_path
+
+MAX_PREVIEWS = 300  # keeps a report of a huge folder openable
+THUMB = 240  # longest side of an image thumbnail, px
+WAVE = (480, 64)  # waveform strip size, px
+OUTLINE = (255, 0, 170)  # notice box outline colour (magenta: never a natural label colour)
+CUE = (255, 170, 0, 110)
+
+#: Rule id -> what it means for someone who does not read standards.
+PLAIN = {
+    "explicit.missing": "No visible or audible 'AI-generated' notice was found.",
+    "explicit.unverified": "The visible notice could not be checked on this machine (a detection component is not installed).",
+    "implicit.missing": "The hidden AIGC label in the file's metadata is missing.",
+    "implicit.conflict": "The file carries two hidden labels that disagree.",
+    "implicit.duplicate": "The same hidden label is stored twice; the standard expects one.",
+    "implicit.sidecar": "This format has no metadata, so the hidden label is in a separate .aigc.json file next to it.",
+    "file.unsupported": "labeler does not handle this kind of file. If it is not a published asset, list it in .labelerignore.",
+    "file.error": "The file could not be read or is damaged.",
+    "notice.too-small": "The notice text is too small: it must be at least 5% of the picture's shorter side.",
+    "notice.not-at-edge": "The notice must sit at an edge or corner of the picture.",
+    "notice.english-only": "The notice is only in English; a Chinese notice such as 'AI生成' is required.",
+    "notice.not-both-ends": "The audio notice must be heard at both the start and the end (strict policy).",
+    "provider.not-a-code": "The producer is a name, but this policy requires the 27-character TC260 provider code.",
+    "c2pa.missing": "The C2PA Content Credentials required by this configuration are missing.",
+}
+#: Rule-id family -> plain lead-in for rules without their own sentence.
+PLAIN_FAMILY = {
+    "label": "The hidden label's JSON breaks the standard's format",
+    "provider": "The provider code in the hidden label looks wrong",
+    "notice": "The visible notice does not meet the rules",
+    "xmp": "The file's XMP metadata is damaged",
+    "c2pa": "The C2PA Content Credentials have a problem",
+    "implicit": "The hidden label has a problem",
+    "explicit": "The visible notice has a problem",
+}
+
+STYLE = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans CJK SC",sans-serif;margin:24px;color:#1b1f24;background:#fff}
+h1{font-size:22px;margin:0 0 4px}.sub{color:#57606a;margin:0 0 16px}
+.cards{display:flex;flex-wrap:wrap;gap:10px;margin:12px 0 18px}
+.card{border-radius:8px;padding:10px 14px;min-width:110px;color:#fff}.card b{display:block;font-size:24px}
+.ok{background:#1a7f37}.bad{background:#cf222e}.warn{background:#9a6700}.none{background:#8c959f}
+.verdict{font-weight:600;padding:6px 12px;border-radius:6px;display:inline-block;color:#fff}
+.controls{margin:8px 0 12px;display:flex;gap:8px;align-items:center}
+input,select{font:inherit;padding:4px 8px}
+table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #d0d7de;padding:6px 8px;text-align:left;vertical-align:top}
+th{background:#f6f8fa}.path{font-family:ui-monospace,monospace;overflow-wrap:anywhere;min-width:200px;max-width:320px}
+td.pv{min-width:250px;max-width:300px}td.lf{min-width:240px;max-width:360px;overflow-wrap:anywhere}
+.status{font-weight:600;white-space:nowrap}.s-pass{color:#1a7f37}.s-fail{color:#cf222e}.s-waived{color:#9a6700}
+.preview img{display:block;max-width:240px;border:1px solid #d0d7de}
+.fields{font-family:ui-monospace,monospace;font-size:12px;border-collapse:collapse}.fields td{border:0;padding:1px 6px}
+ul.problems{margin:0;padding-left:18px}.detail{color:#57606a;font-size:12px}
+.waivers li{margin:2px 0}
+"""
+
+SCRIPT = """(function(){
+var q=document.getElementById("q"),s=document.getElementById("status-filter"),n=document.getElementById("shown");
+function apply(){var t=q.value.toLowerCase(),v=s.value,c=0;
+document.querySelectorAll("tbody.file").forEach(function(b){
+var ok=(!v||b.dataset.status===v||(v==="failing"&&b.dataset.passed==="false"))&&(!t||b.dataset.search.indexOf(t)>=0);
+b.hidden=!ok;if(ok)c++;});n.textContent=String(c);}
+var h=new URLSearchParams(location.hash.slice(1));
+if(h.get("q"))q.value=h.get("q");if(h.get("status"))s.value=h.get("status");
+q.addEventListener("input",apply);s.addEventListener("change",apply);apply();
+document.documentElement.setAttribute("data-filter","ready");})();"""
+SCRIPT_HASH = base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()
+CSP = f"default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'sha256-{SCRIPT_HASH}'"
+
+
+def e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def plain(finding: Finding) -> str:
+    lead = PLAIN.get(finding.rule) or PLAIN_FAMILY.get(finding.rule.split(".", 1)[0], "Problem")
+    return lead if finding.rule in PLAIN and finding.rule.endswith((".missing", ".unverified")) else f"{lead.rstrip('.')}: {finding.message}"
+
+
+def _png(image: Any) -> str:
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def _boxes(detail: Mapping[str, Any]) -> list[tuple[list[float], list[float] | None]]:
+    """(box, frame) pairs from evidence detail: top-level ``box`` or per-position dicts holding one."""
+    found = []
+    for value in [detail, *(v for v in detail.values() if isinstance(v, Mapping))]:
+        box = value.get("box")
+        if isinstance(box, (list, tuple)) and len(box) == 4 and all(isinstance(x, (int, float)) for x in box):
+            frame = value.get("frame")
+            found.append((list(box), list(frame) if isinstance(frame, (list, tuple)) and len(frame) == 2 else None))
+    return found
+
+
+def image_preview(path: Path, detail: Mapping[str, Any]) -> str | None:
+    """A thumbnail with each detected notice box outlined, or None if Pillow cannot read it."""
+    try:
+        from PIL import Image, ImageDraw
+
+        with Image.open(path) as source:
+            source.seek(0)
+            image = source.convert("RGB")
+    except Exception:  # noqa: BLE001 - a preview is optional; the verdict already says what is wrong
+        return None
+    width, height = image.size
+    scale = min(1.0, THUMB / max(width, height))
+    thumb = image.resize((max(1, round(width * scale)), max(1, round(height * scale))))
+    draw = ImageDraw.Draw(thumb)
+    for box, frame in _boxes(detail):
+        fx = scale * (width / frame[0]) if frame and frame[0] else scale
+        fy = scale * (height / frame[1]) if frame and frame[1] else scale
+        x0, y0, x1, y1 = box[0] * fx, box[1] * fy, box[2] * fx, box[3] * fy
+        draw.rectangle([x0 - 2, y0 - 2, x1 + 2, y1 + 2], outline=OUTLINE, width=3)
+    return _png(thumb)
+
+
+def _cues(detail: Mapping[str, Any]) -> list[tuple[float, float]]:
+    spans = []
+    for value in [detail, *(v for v in detail.values() if isinstance(v, Mapping))]:
+        start = value.get("start_s", value.get("start"))
+        end = value.get("end_s", value.get("end"))
+        if isinstance(start, (int, float)) and not isinstance(start, bool):
+            spans.append((float(start), float(end) if isinstance(end, (int, float)) and not isinstance(end, bool) else float(start) + 0.5))
+    return spans
+
+
+def audio_preview(path: Path, detail: Mapping[str, Any]) -> str | None:
+    """A waveform strip with the detected cue(s) shaded, or None when the audio cannot be decoded."""
+    try:
+        import numpy as np
+        import soundfile
+        from PIL import Image, ImageDraw
+
+        samples, rate = soundfile.read(str(path), dtype="float32", always_2d=True, frames=rate_cap(path))
+    except Exception:  # noqa: BLE001 - optional preview
+        return None
+    mono = samples.mean(axis=1)
+    if mono.size == 0:
+        return None
+    width, height = WAVE
+    duration = mono.size / rate
+    columns = np.array_split(mono, width)
+    image = Image.new("RGB", WAVE, (246, 248, 250))
+    draw = ImageDraw.Draw(image, "RGBA")  # RGBA drawing on an RGB image blends the translucent cue
+    for start, end in _cues(detail):
+        x0, x1 = width * start / duration, width * min(end, duration) / duration
+        draw.rectangle([x0, 0, max(x1, x0 + 2), height], fill=CUE)
+    peak = float(np.abs(mono).max()) or 1.0
+    for x, column in enumerate(columns):
+        if column.size:
+            top, bottom = float(column.max()) / peak, float(column.min()) / peak
+            draw.line([(x, height / 2 - top * (height / 2 - 2)), (x, height / 2 - bottom * (height / 2 - 2))], fill=(36, 41, 47, 255))
+    return _png(image)
+
+
+def rate_cap(path: Path) -> int:
+    """Read at most ten minutes of audio for the strip (the report stays fast on long files)."""
+    import soundfile
+
+    info = soundfile.info(str(path))
+    return min(info.frames, int(info.samplerate * 600)) if info.frames > 0 else -1
+
+
+PREVIEWS = {"image": image_preview, "audio": audio_preview}
+
+
+def _preview(verdict: Verdict, detail: Mapping[str, Any]) -> str:
+    maker = PREVIEWS.get(verdict.media)
+    uri = maker(verdict.path, detail) if maker and verdict.path.is_file() else None
+    if uri is None:
+        return ""
+    what = "detected notice outlined" if verdict.media == "image" else "waveform, detected cue shaded"
+    return f'<div class="preview"><img alt="preview of {e(verdict.path.name)} ({what})" src="{uri}"></div>'
+
+
+def _fields(entry: Mapping[str, Any]) -> str:
+    label = entry["implicit"]["label"]
+    if not label:
+        return '<span class="detail">no implicit label</span>'
+    rows = "".join(f"<tr><td>{e(k)}</td><td>{e(v) if v else '<i>(empty)</i>'}</td></tr>" for k, v in label.items())
+    return f'<table class="fields">{rows}</table><div class="detail">carrier: {e(entry["implicit"]["carrier"])}</div>'
+
+
+def _file(index: int, verdict: Verdict, run: RunInfo, with_preview: bool) -> str:
+    entry = verdict.to_dict()
+    path = display_path(verdict.path, run.root)
+    outcomes = checks_of(verdict)
+    problems = [f for o in outcomes for f in o.findings]
+    items = "".join(f'<li class="{"s-fail" if f.error else "s-waived"}">{e(plain(f))}</li>' for f in problems) or '<li class="s-pass">No problems.</li>'
+    items += "".join(f'<li class="s-waived">Waived {e(w.rule)}: {e(w.reason)}</li>' for w in verdict.waivers)
+    checks = " ".join(f'<span class="s-{o.result}">{e(o.check.name)}: {e(o.result)}</span>' for o in outcomes)
+    explicit = entry["explicit"]
+    evidence = f'<div class="detail">explicit: {e(explicit["evidence"])}</div>' if explicit["evidence"] else ""
+    search = " ".join([path, verdict.status, verdict.media, *(f.rule for f in problems)]).lower()
+    preview = _preview(verdict, explicit.get("detail") or {}) if with_preview else ""
+    return (
+        f'<tbody class="file" id="f{index}" data-status="{e(verdict.status)}" data-passed="{str(verdict.passed).lower()}" data-search="{e(search)}">'
+        f'<tr><td class="path">{e(path)}</td><td class="status {"s-pass" if verdict.passed else "s-fail"}">{e(verdict.status)}</td>'
+        f'<td>{e(verdict.media)}{" / " + e(verdict.format) if verdict.format else ""}<div class="detail">{e(entry["classification"])}</div></td>'
+        f'<td class="pv">{preview}{evidence}<div class="detail">{checks}</div></td><td class="lf">{_fields(entry)}</td><td><ul class="problems">{items}</ul></td></tr></tbody>'
+    )
+
+
+def render(verdicts: Sequence[Verdict], run: RunInfo) -> str:
+    counts = summary_counts(list(verdicts))
+    passed = sum(1 for v in verdicts if v.passed)
+    klass = {"compliant": "ok", "unverified": "warn", "unsupported": "none"}
+    cards = f'<div class="card ok"><b>{passed}</b>pass</div><div class="card {"bad" if passed < len(verdicts) else "ok"}"><b>{len(verdicts) - passed}</b>do not pass</div>'
+    cards += "".join(f'<div class="card {klass.get(s, "bad")}"><b>{counts[s]}</b>{e(s)}</div>' for s in STATUSES if counts[s])
+    options = '<option value="">all statuses</option><option value="failing">not passing</option>' + "".join(f'<option value="{s}">{s}</option>' for s in STATUSES)
+    rows = "".join(_file(i, v, run, i < MAX_PREVIEWS) for i, v in enumerate(verdicts))
+    waivers = "".join(f"<li><b>{e(w.rule)}</b>: {e(w.reason)}" + (f" (paths: {e(', '.join(w.paths))})" if w.paths else "") + "</li>" for w in run.policy.waivers)
+    skipped = "".join(f'<li><span class="path">{e(p)}</span>: {e(r)}</li>' for p, r in run.skipped)
+    verdict = ('<span class="verdict bad">Gate failed</span>' if run.gate_failed else '<span class="verdict ok">Gate passed</span>')
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{e(CSP)}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>labeler report: {len(verdicts)} files, {passed} pass</title>
+<style>{STYLE}</style></head>
+<body>
+<h1>AI-content label check (GB 45438-2025)</h1>
+<p class="sub">labeler {e(__version__)}, policy <b>{e(run.policy.name)}</b> ({e(run.policy.description)}). {verdict}</p>
+<p class="sub">Every public AI-generated file needs <b>both</b> a notice people can see or hear and a hidden AIGC label in its metadata.</p>
+<div class="cards" id="summary">{cards}</div>
+{f'<h2>Waivers</h2><ul class="waivers">{waivers}</ul>' if waivers else ''}
+<div class="controls"><label>Filter <input id="q" type="search" placeholder="file name or rule"></label>
+<label>Status <select id="status-filter">{options}</select></label> <span><span id="shown">{len(verdicts)}</span> shown</span></div>
+<table id="files"><thead><tr><th>File</th><th>Status</th><th>Type</th><th>Preview and notice</th><th>Hidden label (implicit)</th><th>Problems</th></tr></thead>
+{rows}
+</table>
+{f'<h2>Skipped</h2><ul>{skipped}</ul>' if skipped else ''}
+<script>{SCRIPT}</script>
+</body></html>
+"""
