@@ -156,8 +156,21 @@ def test_unlabelled_speech_is_unknown_not_missing(tmp_path: Path) -> None:
 
 def test_unlabelled_music_without_speech_is_absent(tmp_path: Path) -> None:
     tone = np.sin(2 * np.pi * 220 * np.arange(SR * 5) / SR) * 0.2
-    found = evidence(as_file(tmp_path, "hum", tone, "wav"))
-    assert found.state is Presence.ABSENT
+    assert evidence(as_file(tmp_path, "hum", tone, "wav")).state is Presence.ABSENT
+    rng = np.random.default_rng(0)
+    absent = sum(evidence(as_file(tmp_path, f"m{k}", melody(rng, 12), "wav")).state is Presence.ABSENT for k in range(10))
+    assert absent >= 8  # held notes are not syllables
+
+
+@pytest.mark.skipif(ESPEAK is None, reason="espeak-ng not installed")
+@pytest.mark.parametrize("music_db", [-10, -3])
+def test_speech_over_music_is_unknown(music_db: int, tmp_path: Path) -> None:
+    rng = np.random.default_rng(music_db + 100)
+    talk = np.concatenate([speech(s) for s in SENTENCES[:3]])
+    level = np.sqrt(np.mean(talk[np.abs(talk) > 0.01] ** 2)) * 10 ** (music_db / 20)
+    music = melody(rng, 12) / 0.1 * level
+    found = evidence(as_file(tmp_path, "talk", place(12, talk[: 11 * SR], 0.5, music), "wav"))
+    assert found.state is Presence.UNKNOWN
 
 
 # --- recall and false positives on a generated mixed set ------------------------------------------

@@ -15,12 +15,14 @@ re-encoding). A third-party voice notice cannot be recognised without an offline
 recogniser.
 
 Decision for "no rhythm and no voice clip of ours" (deliberate): if an edge window holds
-speech-like sound (several syllable-like energy bursts within 3 s that are not pure tones), the
+speech-like sound (several syllable-like energy bursts within 3 s that are not pure tones, and
+whose strongest partial is not held still like notes in >= 80 % of the sounding frames), the
 answer is UNKNOWN — a voice notice may be there and we cannot hear it, so calling the file
 "missing" would be false. A gate still fails such a file (``unverified`` is not ``compliant``), so an
 unlabelled file is never waved through. If the edges hold only silence, steady sound, tones or
-isolated beeps, no notice of any kind can be there: ABSENT. Music with vocals at an edge therefore
-reads UNKNOWN; that is the honest answer.
+isolated beeps, no notice of any kind can be there: ABSENT. Music with vocals at an edge reads UNKNOWN, and so does speech over quieter music; instrumental music with held notes
+mostly reads ABSENT. Measured on generated sets: espeak-ng speech scores 0-0.15 on the held-note
+ratio, speech over music 0.65-0.8, melodies 0.8-0.95 - the threshold errs towards UNKNOWN.
 """
 
 from __future__ import annotations
@@ -211,8 +213,39 @@ def find_voice(samples: np.ndarray) -> tuple[float, float, float] | None:
 # --- could a voice notice be here? -----------------------------------------------------------------
 
 
+STEADY_WIN = 1024  # 64 ms: ~16 Hz resolution for the dominant low partial
+STEADY_RUN = 10  # frames of 10 ms: a partial held this long is a note, not a syllable
+STEADY_MAX = 0.8  # held notes in at least this share of sounding frames: music, not speech
+
+
+def steady_pitch_ratio(x: np.ndarray) -> float:
+    """Share of sounding frames whose strongest partial (80-1000 Hz) holds still for >= 100 ms.
+
+    Held notes make music score ~0.8-0.95; speech glides (syllables, tones): ~0-0.15; speech over
+    quieter music ~0.65-0.8 (measured on espeak-ng speech and generated melodies)."""
+    if len(x) < STEADY_WIN:
+        return 0.0
+    hop = RATE // 100
+    frames = 1 + (len(x) - STEADY_WIN) // hop
+    index = np.arange(STEADY_WIN)[None, :] + hop * np.arange(frames)[:, None]
+    power = np.abs(np.fft.rfft(x[index] * np.hanning(STEADY_WIN), axis=1)) ** 2
+    freqs = np.fft.rfftfreq(STEADY_WIN, 1 / RATE)
+    band = power[:, (freqs >= 80) & (freqs <= 1000)]
+    energy = band.sum(axis=1)
+    sounding = energy > energy.max() * 1e-3
+    if not sounding.any():
+        return 0.0
+    peak = np.argmax(band, axis=1)
+    held = np.zeros(frames, dtype=bool)
+    for start, end in _runs(np.concatenate(([False], peak[1:] == peak[:-1])) & sounding):
+        if end - start >= STEADY_RUN:
+            held[start - 1 : end] = True
+    return float(held[sounding].mean())
+
+
 def speech_like(samples: np.ndarray) -> bool:
-    """Several syllable-like, non-tonal bursts within 3 s (see the module docstring)."""
+    """Several syllable-like, non-tonal bursts within 3 s whose pitch is not held like notes
+    (see the module docstring)."""
     power = _stft_power(samples)[::2]
     freqs = np.fft.rfftfreq(WIN, 1 / RATE)
     band = power[:, (freqs >= 100) & (freqs <= 4000)]
@@ -232,4 +265,5 @@ def speech_like(samples: np.ndarray) -> bool:
     for i in nuclei:
         if not spaced or i - spaced[-1] >= 10:  # 100 ms apart
             spaced.append(i)
-    return any(spaced[k + 3] - spaced[k] <= 300 for k in range(len(spaced) - 3))  # 4 within 3 s
+    bursts = any(spaced[k + 3] - spaced[k] <= 300 for k in range(len(spaced) - 3))  # 4 within 3 s
+    return bursts and steady_pitch_ratio(samples) < STEADY_MAX
