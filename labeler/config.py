@@ -78,6 +78,8 @@ class Config:
     def ignore_rules(self) -> list[IgnoreRules]:
         """Config patterns plus the nearest ``.labelerignore`` (searched from the working directory)."""
         rules = [IgnoreRules(self.root, self.ignore, f"{shown(self.path) if self.path else self.name} ignore")] if self.ignore else []
+        if self.path is not None and self.path.name == CONFIG_FILE:  # the gate's own settings are not an asset
+            rules.append(IgnoreRules(self.root, ("/" + CONFIG_FILE,), "the labeler configuration"))
         found = find_ignore_file(Path.cwd())
         if found is None and self.path is not None:
             candidate = self.root / ".labelerignore"

@@ -170,3 +170,30 @@ def test_parser_dests_cover_documented_keys() -> None:
     verify = build_parser()._subparsers._group_actions[0].choices["verify"]  # noqa: SLF001
     dests = {a.dest for a in verify._actions}  # noqa: SLF001
     assert {"policy", "fail_on", "report", "format", "config", "no_config"} <= dests
+
+
+def test_a_file_nobody_can_check_fails_unless_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "assets").mkdir()
+    shutil.copyfile(CASES / "labelled-compliant.md", tmp_path / "assets" / "post.md")
+    (tmp_path / "assets" / "notes.json").write_text('{"not": "an asset"}', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["verify", "assets", "--no-progress", "--jobs", "1"]) == 1
+    assert "unsupported" in capsys.readouterr().out
+    (tmp_path / ".labelerignore").write_text("*.json\n", encoding="utf-8")
+    assert main(["verify", "assets", "--no-progress", "--jobs", "1"]) == 0
+    assert "skipped: assets/notes.json (ignored by .labelerignore)" in capsys.readouterr().out
+
+
+def test_python_api_takes_policy_and_ignore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import labeler
+
+    (tmp_path / "labeler.toml").write_text('ignore = ["*.json"]\n', encoding="utf-8")
+    shutil.copyfile(CASES / "label-chinese-producer.md", tmp_path / "post.md")
+    (tmp_path / "notes.json").write_text("{}", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    config = labeler.load_config()
+    verdicts = labeler.verify_paths([tmp_path], jobs=1, policy="report-only", ignore=config.ignore_rules())
+    assert [v.path.name for v in verdicts] == ["post.md"] and verdicts[0].status == "invalid"
+    assert labeler.gate_failures(verdicts, "report-only") == [] and labeler.gate_failures(verdicts, "gb45438") == verdicts
+    text = labeler.render_report("markdown", verdicts, labeler.RunInfo(labeler.Policy(), gate_failed=True))
+    assert "label check failed" in text and "post.md" in text

@@ -118,3 +118,26 @@ def test_screenshot_shows_outlined_notice_and_cue(report: Path, tmp_path: Path) 
     ys, xs = np.nonzero((np.abs(pixels - np.array(OUTLINE)).max(axis=2) <= 8))
     # the outline sits in the bottom-right of the 240x180 thumbnail (the box is at 600..780 x 540..580 of 800x600)
     assert xs.max() - xs.min() < 80 and ys.max() - ys.min() < 30
+
+
+def _outline_pixels(uri: str) -> int:
+    import base64
+    import io
+
+    image = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGB")
+    pixels = np.asarray(image).astype(int)
+    return int((np.abs(pixels - np.array(OUTLINE)).max(axis=2) <= 8).sum())
+
+
+def test_video_preview_is_the_checked_frame_with_the_box(tmp_path: Path) -> None:
+    from labeler import ffmpeg
+    from labeler.report.html import video_preview
+
+    if not ffmpeg.available():
+        pytest.skip("ffmpeg is not available")
+    clip = tmp_path / "clip.mp4"
+    subprocess.run([ffmpeg.executable(), "-y", "-loglevel", "error", "-f", "lavfi", "-i", "color=c=navy:size=320x240:rate=10:duration=1",
+                    "-pix_fmt", "yuv420p", str(clip)], check=True, timeout=120)
+    uri = video_preview(clip, {"box": [250, 200, 310, 230], "frame": [320, 240], "start_s": 0.0, "end_s": 1.0})
+    assert uri is not None and _outline_pixels(uri) > 100
+    assert video_preview(tmp_path / "missing.mp4", {}) is None  # no preview, no exception

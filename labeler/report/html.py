@@ -115,26 +115,57 @@ def _boxes(detail: Mapping[str, Any]) -> list[tuple[list[float], list[float] | N
     return found
 
 
-def image_preview(path: Path, detail: Mapping[str, Any]) -> str | None:
-    """A thumbnail with each detected notice box outlined, or None if Pillow cannot read it."""
-    try:
-        from PIL import Image, ImageDraw
+def _outlined(image: Any, detail: Mapping[str, Any], full: tuple[int, int] | None = None) -> str:
+    """A thumbnail of ``image`` with each detected notice box outlined; boxes are in the pixels of
+    their ``frame`` (else of ``full``, the undecimated size)."""
+    from PIL import ImageDraw
 
-        with Image.open(path) as source:
-            source.seek(0)
-            image = source.convert("RGB")
-    except Exception:  # noqa: BLE001 - a preview is optional; the verdict already says what is wrong
-        return None
     width, height = image.size
     scale = min(1.0, THUMB / max(width, height))
-    thumb = image.resize((max(1, round(width * scale)), max(1, round(height * scale))))
+    thumb = image.convert("RGB").resize((max(1, round(width * scale)), max(1, round(height * scale))))
     draw = ImageDraw.Draw(thumb)
     for box, frame in _boxes(detail):
+        frame = frame or (list(full) if full else None)
         fx = scale * (width / frame[0]) if frame and frame[0] else scale
         fy = scale * (height / frame[1]) if frame and frame[1] else scale
         x0, y0, x1, y1 = box[0] * fx, box[1] * fy, box[2] * fx, box[3] * fy
         draw.rectangle([x0 - 2, y0 - 2, x1 + 2, y1 + 2], outline=OUTLINE, width=3)
     return _png(thumb)
+
+
+def image_preview(path: Path, detail: Mapping[str, Any]) -> str | None:
+    """A thumbnail with each detected notice box outlined, or None if Pillow cannot read it."""
+    try:
+        from PIL import Image
+
+        with Image.open(path) as source:
+            source.seek(0)
+            full = source.size
+            source.draft("RGB", (THUMB * 2, THUMB * 2))  # JPEG: decode at reduced size (boxes scale by the frame size)
+            image = source.convert("RGB")
+    except Exception:  # noqa: BLE001 - a preview is optional; the verdict already says what is wrong
+        return None
+    return _outlined(image, detail, full)
+
+
+def video_preview(path: Path, detail: Mapping[str, Any]) -> str | None:
+    """The frame where the notice was checked (``start_s``, else 0.5 s) with its box outlined."""
+    import subprocess
+
+    try:
+        from PIL import Image
+
+        from .. import ffmpeg
+
+        at = detail.get("start_s")
+        at = float(at) + 0.05 if isinstance(at, (int, float)) and not isinstance(at, bool) else 0.5
+        command = [ffmpeg.executable(), "-hide_banner", "-nostdin", "-loglevel", "error", "-ss", f"{at:.3f}", "-i", str(path),
+                   "-frames:v", "1", "-f", "image2pipe", "-vcodec", "png", "-"]
+        frame = subprocess.run(command, capture_output=True, timeout=60, check=True).stdout
+        image = Image.open(io.BytesIO(frame)).convert("RGB")
+    except Exception:  # noqa: BLE001 - optional preview (no ffmpeg, undecodable stream, timeout)
+        return None
+    return _outlined(image, detail)
 
 
 def _cues(detail: Mapping[str, Any]) -> list[tuple[float, float]]:
@@ -184,7 +215,7 @@ def rate_cap(path: Path) -> int:
     return min(info.frames, int(info.samplerate * 600)) if info.frames > 0 else -1
 
 
-PREVIEWS = {"image": image_preview, "audio": audio_preview}
+PREVIEWS = {"image": image_preview, "video": video_preview, "audio": audio_preview}
 
 
 def _preview(verdict: Verdict, detail: Mapping[str, Any]) -> str:
@@ -192,7 +223,7 @@ def _preview(verdict: Verdict, detail: Mapping[str, Any]) -> str:
     uri = maker(verdict.path, detail) if maker and verdict.path.is_file() else None
     if uri is None:
         return ""
-    what = "detected notice outlined" if verdict.media == "image" else "waveform, detected cue shaded"
+    what = "waveform, detected cue shaded" if verdict.media == "audio" else "detected notice outlined"
     return f'<div class="preview"><img alt="preview of {e(verdict.path.name)} ({what})" src="{uri}"></div>'
 
 
