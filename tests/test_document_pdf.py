@@ -268,3 +268,31 @@ def test_invisible_notice_text_does_not_count(tmp_path: Path) -> None:
         doc.save(path)
     assert "AI生成" in pymupdf.open(path)[0].get_text()
     assert PDF.detect_explicit(path).state is not Presence.PRESENT
+
+
+def test_direct_info_dictionary_is_read_and_kept(tmp_path: Path) -> None:
+    src = tmp_path / "direct-info.pdf"
+    with pymupdf.open(SAMPLES / "report.pdf") as doc:
+        doc.xref_set_key(-1, "Info", f"<</Title(Direct title)/AIGC{pymupdf.get_pdf_str(Label(content_producer=PRODUCER).to_json())}>>")
+        doc.save(src)
+    assert [f.carrier for f in PDF.read_labels(src)] == [INFO_CARRIER]
+    out = labelled(src, tmp_path)
+    with pymupdf.open(out) as doc:
+        assert doc.metadata["title"] == "Direct title"
+    assert [f.label.produce_id for f in PDF.read_labels(out)] == ["pdf-1"]
+
+
+def test_page_without_free_margin_gets_notice_on_white_box(tmp_path: Path) -> None:
+    src = tmp_path / "crowded.pdf"
+    with pymupdf.open() as doc:
+        page = doc.new_page(width=300, height=200)
+        for y in range(12, 200, 12):
+            page.insert_text((10, y), "crowded line of body text " * 3, fontsize=10)
+        doc.save(src)
+    out = labelled(src, tmp_path)
+    with pymupdf.open(out) as doc:
+        page = doc[0]
+        rect = notice_rect(page)
+        assert page.rect.contains(rect) and rect.y0 < 40  # top edge
+        white = [d for d in page.get_drawings() if d.get("fill") == (1.0, 1.0, 1.0) and d["rect"].contains(rect)]
+        assert white, "the notice must sit on a white box when it has to cover text"

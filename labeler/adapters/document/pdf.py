@@ -50,7 +50,8 @@ def _info_xref(doc: pymupdf.Document) -> int | None:
 def _info_labels(doc: pymupdf.Document) -> list[Found]:
     xref = _info_xref(doc)
     if xref is None:
-        return []
+        kind, value = doc.xref_get_key(-1, "Info/AIGC")  # a direct Info dictionary (not allowed, but seen)
+        return [Found.of(INFO_CARRIER, value)] if kind != "null" else []
     found = []
     for key in doc.xref_get_keys(xref):
         if "AIGC" not in key.upper():
@@ -127,9 +128,10 @@ class PdfAdapter(Adapter):
         packet = merge_xmp(existing.encode("utf-8") if existing.strip() else None, label_json, options.source_type)
         with editing(src, dst) as doc:
             xref = _info_xref(doc)
-            if xref is None:
+            if xref is None:  # none, or a direct dictionary: make it an indirect object, keeping its entries
+                kind, value = doc.xref_get_key(-1, "Info")
                 xref = doc.get_new_xref()
-                doc.update_object(xref, "<<>>")
+                doc.update_object(xref, value if kind == "dict" else "<<>>")
                 doc.xref_set_key(-1, "Info", f"{xref} 0 R")
             for key in doc.xref_get_keys(xref):
                 if "AIGC" in key.upper() and key != "AIGC":  # one label per file
