@@ -16,7 +16,8 @@ added to the CLI is configurable without touching this module:
 
 Keys with a meaning of their own: ``ignore = [...]`` (gitignore patterns, relative to the config
 file), ``[[waiver]]`` (rule, reason, paths), ``[notice.<media>]`` (text, position, size, ... per
-media type: text/image/audio/video/document), ``[report] files = {junit = "PATH", ...}``.
+media type: text/image/audio/video/document), ``[cue]`` (the audible notice: type, mode,
+voice_clip, position), ``[report] files = {junit = "PATH", ...}``.
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ NOTICE_FIELDS = {"text": "text", "position": "position", "size": "height_ratio",
 #: Command-line dests that override a ``Notice`` field in every per-media notice.
 NOTICE_FLAGS = {"notice_text": "text", "notice_position": "position"}
 #: Keys handled here rather than mapped onto a flag.
-SPECIAL = {"ignore", "waiver", "notice", "report"}
+SPECIAL = {"ignore", "waiver", "notice", "report", "cue"}
+#: ``[cue]`` keys (the audible notice) -> ``Notice`` fields of the audio notice.
+CUE_FIELDS = {"type": "cue", "mode": "cue_mode", "voice_clip": "voice_clip", "position": "position"}
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,12 @@ def load_config(path: Path | None = None, *, start: Path | None = None) -> Confi
             notices[key] = {NOTICE_FIELDS[k]: v for k, v in value.items()}
         else:
             settings.append(Setting(f"notice.{key}", "", value, origin))
+    cue = data.get("cue", {})
+    unknown_cue = set(cue) - set(CUE_FIELDS) if isinstance(cue, dict) else {"(not a table)"}
+    if unknown_cue:
+        raise LabelFormatError(f"[cue]: unknown key(s) {', '.join(sorted(unknown_cue))} (known: {', '.join(CUE_FIELDS)})", path)
+    if cue:  # [notice.audio] keys win over [cue]
+        notices["audio"] = {**{CUE_FIELDS[k]: v for k, v in cue.items()}, **notices.get("audio", {})}
     report = data.get("report", {})
     if not isinstance(report, dict):
         raise LabelFormatError("'report' must be a table ([report])", path)

@@ -31,6 +31,11 @@ position = "end"
 text = "由AI生成"
 size = 0.06
 
+[cue]
+type = "morse"
+mode = "overlay"
+position = "both"
+
 [c2pa]
 alg = "ps256"
 tsa = "http://tsa.invalid"
@@ -79,6 +84,8 @@ def test_show_reports_values_and_origins(tmp_path: Path, monkeypatch: pytest.Mon
     assert "'strict'" in _line(text, "verify", "policy") and "'text'" in _line(text, "verify", "format") and "# default" in _line(text, "verify", "format")
     assert "labeler.toml: report.files" in _line(text, "verify", "report")
     assert "[notice.text]" in text and "height_ratio" in text and "assets/raw/" in text
+    audio = text.split("[notice.audio]", 1)[1].split("\n\n", 1)[0]
+    assert "cue_mode" in audio and "'overlay'" in audio and "'both'" in audio  # [cue] -> the audio notice
     assert "notice.english-only: bilingual campaign" in text
 
 

@@ -99,3 +99,31 @@ def test_report_only_never_fails_and_fail_on_threshold() -> None:
     assert parse_fail_on("any") is None and parse_fail_on("invalid, error") == {"invalid", "error"}
     with pytest.raises(Exception, match="not a status"):
         parse_fail_on("broken")
+
+
+def test_strict_audio_end_to_end_with_cue_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """[cue] position = "both" from labeler.toml reaches the audio adapter; strict then passes, a start-only cue does not."""
+    import json
+
+    from labeler.cli import main
+
+    from .conftest import PRODUCER
+
+    sample = FIXTURES / "samples" / "audio" / "wav-pcm16-mono-8k.wav"
+    if not sample.is_file():
+        pytest.skip("no audio sample fixture")
+    shutil.copyfile(sample, tmp_path / "jingle.wav")
+    (tmp_path / "labeler.toml").write_text(f'producer = "{PRODUCER}"\n[cue]\nposition = "both"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+
+    def strict(folder: str, *extra: str) -> dict:
+        main(["verify", folder, "--policy", "strict", "--format", "json", "--no-progress", "--jobs", "1", *extra])
+        return json.loads(capsys.readouterr().out)["files"][0]
+
+    assert main(["label", "jingle.wav", "--out", "both", "--no-progress", "--jobs", "1"]) == 0
+    assert main(["label", "jingle.wav", "--out", "start", "--no-progress", "--jobs", "1", "--no-config", "--producer", PRODUCER]) == 0
+    capsys.readouterr()
+    both = strict("both")
+    assert both["status"] == "compliant" and both["explicit"]["detail"].keys() >= {"start", "end"}
+    start = strict("start", "--no-config")
+    assert start["status"] == "invalid" and start["explicit"]["problems"][0].startswith("notice.not-both-ends")
