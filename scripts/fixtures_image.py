@@ -129,6 +129,7 @@ def samples(folder: Path) -> None:
     _write(folder / "webp-lossless.webp", encode(base.quantize(32).convert("RGB"), "WEBP", lossless=True))
     frames = animated((240, 180), 3)
     _write(folder / "webp-animated.webp", encode(frames[0], "WEBP", save_all=True, append_images=frames[1:], duration=[100, 200, 300], loop=2, quality=70))
+    _write(folder / "png-apng-animated.png", encode(frames[0], "PNG", save_all=True, append_images=frames[1:], duration=[100, 200, 300], loop=0))
     _write(folder / "tiff-lzw.tif", encode(base, "TIFF", compression="tiff_lzw", dpi=(300, 300)))
     _write(folder / "gif-static.gif", encode(base.quantize(64, dither=Image.Dither.NONE), "GIF"))
     pal = [f.quantize(32, dither=Image.Dither.NONE) for f in animated((240, 180), 3)]
