@@ -140,7 +140,7 @@ class PdfAdapter(Adapter):
             doc.set_xml_metadata(packet.decode("utf-8"))
 
     def write_explicit(self, src: Path, dst: Path, notice: Notice, options: WriteOptions = WriteOptions()) -> None:
-        with editing(src, dst) as doc:
+        with editing(src, dst, page_content=True) as doc:
             draw_notice(doc, notice, notice.text_for(self.media))
 
     def detect_explicit(self, path: Path) -> Evidence:

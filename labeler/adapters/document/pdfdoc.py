@@ -88,18 +88,26 @@ def docmdp_permission(doc: pymupdf.Document) -> int | None:
     return int(match.group(1)) if match else 2  # /P defaults to 2 (form filling and signing)
 
 
-def _require_changes_allowed(doc: pymupdf.Document, path: Path) -> None:
-    if docmdp_permission(doc) == 1:
+def _require_changes_allowed(doc: pymupdf.Document, path: Path, page_content: bool) -> None:
+    """Refuse what would break a certification signature (DocMDP): P=1 allows no change at all;
+    P=2 and P=3 allow form filling and annotations, never new page content such as a notice."""
+    permission = docmdp_permission(doc)
+    if permission == 1:
         raise InputError(
             "the PDF is certified with a signature that allows no changes (DocMDP P=1); any label would invalidate "
             "the certification: label the document before it is certified", path)
+    if permission is not None and page_content:
+        raise InputError(
+            f"the PDF is certified (DocMDP P={permission}): a visible notice changes page content, which breaks the "
+            "certification; label it before it is certified, or write only the implicit label (--no-explicit)", path)
 
 
 @contextlib.contextmanager
-def editing(src: Path, dst: Path) -> Iterator[pymupdf.Document]:
+def editing(src: Path, dst: Path, page_content: bool = False) -> Iterator[pymupdf.Document]:
     """Yield ``dst`` opened for editing; on clean exit save it (incrementally when possible).
 
-    ``dst`` is a copy of ``src``; incremental saves append to it. A signed PDF that cannot be
+    ``dst`` is a copy of ``src``; incremental saves append to it. ``page_content`` says the edit
+    draws on pages (refused on certified PDFs). A signed PDF that cannot be
     saved incrementally (a damaged cross-reference table MuPDF had to repair) is refused, because
     a full rewrite would break its signatures.
     """
@@ -107,7 +115,7 @@ def editing(src: Path, dst: Path) -> Iterator[pymupdf.Document]:
         incremental = probe.can_save_incrementally() and not probe.is_repaired
         signed = is_signed(probe)
         if signed:
-            _require_changes_allowed(probe, src)
+            _require_changes_allowed(probe, src, page_content)
     if signed and not incremental:
         raise InputError("the PDF is digitally signed but its cross-reference table is damaged, so it cannot be updated "
                          "incrementally without breaking the signatures; repair it and sign it again", src)
