@@ -141,3 +141,19 @@ def test_video_preview_is_the_checked_frame_with_the_box(tmp_path: Path) -> None
     uri = video_preview(clip, {"box": [250, 200, 310, 230], "frame": [320, 240], "start_s": 0.0, "end_s": 1.0})
     assert uri is not None and _outline_pixels(uri) > 100
     assert video_preview(tmp_path / "missing.mp4", {}) is None  # no preview, no exception
+
+
+def test_pdf_preview_outlines_the_notice_on_its_page(tmp_path: Path) -> None:
+    from labeler import LabelOptions, label_file
+    from labeler.report.html import document_preview
+
+    from .conftest import PRODUCER
+
+    source = FIXTURES / "samples" / "document" / "report.pdf"
+    if not source.is_file():
+        pytest.skip("no PDF sample fixture")
+    result = label_file(source, tmp_path / "report.pdf", LabelOptions(producer=PRODUCER))
+    assert result.verdict is not None and result.verdict.status == "compliant"
+    uri = document_preview(tmp_path / "report.pdf", result.verdict.to_dict()["explicit"]["detail"])
+    assert uri is not None and _outline_pixels(uri) > 100
+    assert document_preview(FIXTURES / "samples" / "text" / "post-plain.md", {}) is None

@@ -215,7 +215,33 @@ def rate_cap(path: Path) -> int:
     return min(info.frames, int(info.samplerate * 600)) if info.frames > 0 else -1
 
 
-PREVIEWS = {"image": image_preview, "video": video_preview, "audio": audio_preview}
+def document_preview(path: Path, detail: Mapping[str, Any]) -> str | None:
+    """PDF: the page holding the notice with its bounding box (PDF points, or OCR pixels) outlined."""
+    try:
+        import pymupdf
+        from PIL import Image
+
+        with pymupdf.open(path) as doc:
+            if not doc.is_pdf or doc.page_count == 0:
+                return None
+            number = detail.get("page", 1)
+            page = doc[min(max(int(number) - 1, 0), doc.page_count - 1) if isinstance(number, int) else 0]
+            width, height = page.rect.width, page.rect.height
+            zoom = THUMB / max(width, height)
+            pixmap = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=False)
+            image = Image.frombytes("RGB", (pixmap.width, pixmap.height), pixmap.samples)
+    except Exception:  # noqa: BLE001 - optional preview (encrypted, damaged, not a PDF)
+        return None
+    boxes: dict[str, Any] = {}
+    if isinstance(detail.get("bbox"), (list, tuple)):
+        boxes = {"box": list(detail["bbox"]), "frame": [width, height]}
+    elif isinstance(detail.get("box_px"), (list, tuple)) and isinstance(detail.get("dpi"), (int, float)):
+        scale = detail["dpi"] / 72
+        boxes = {"box": list(detail["box_px"]), "frame": [width * scale, height * scale]}
+    return _outlined(image, boxes)
+
+
+PREVIEWS = {"image": image_preview, "video": video_preview, "audio": audio_preview, "document": document_preview}
 
 
 def _preview(verdict: Verdict, detail: Mapping[str, Any]) -> str:
