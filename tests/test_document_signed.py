@@ -25,9 +25,9 @@ from pyhanko.keys import load_cert_from_pemder  # noqa: E402
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter  # noqa: E402
 from pyhanko.pdf_utils.reader import PdfFileReader  # noqa: E402
 from pyhanko.sign import signers  # noqa: E402
+from pyhanko.sign.diff_analysis import ModificationLevel  # noqa: E402
 from pyhanko.sign.fields import MDPPerm  # noqa: E402
 from pyhanko.sign.validation import validate_pdf_signature  # noqa: E402
-from pyhanko.sign.diff_analysis import ModificationLevel  # noqa: E402
 from pyhanko_certvalidator import ValidationContext  # noqa: E402
 
 

@@ -21,8 +21,18 @@ from ...notice import Notice
 from ..base import Adapter, Evidence, Found, WriteOptions
 from . import presentationml, spreadsheetml, wordml
 from .opc import (
-    CONTENT_TYPES, CUSTOM_CT, CUSTOM_PART, CUSTOM_REL, ROOT_RELS, add_override, add_relationship, content_type_of,
-    custom_labels, relationships, resolve, set_custom_label,
+    CONTENT_TYPES,
+    CUSTOM_CT,
+    CUSTOM_PART,
+    CUSTOM_REL,
+    ROOT_RELS,
+    add_override,
+    add_relationship,
+    content_type_of,
+    custom_labels,
+    relationships,
+    resolve,
+    set_custom_label,
 )
 from .safezip import OLE_MAGIC, ZIP_MAGIC, Package
 

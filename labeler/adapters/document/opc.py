@@ -144,7 +144,7 @@ def set_custom_label(data: bytes | None, label_json: str) -> bytes:
     if data is None:
         return (f'{XML_DECL}<Properties xmlns="{NS_CUSTOM}" xmlns:vt="{NS_VT}">'
                 f'<property fmtid="{FMTID}" pid="2" name="AIGC"><vt:lpwstr>{escape(label_json)}</vt:lpwstr></property>'
-                "</Properties>").encode("utf-8")
+                "</Properties>").encode()
     parse(data, CUSTOM_PART)
     text = decode(data, CUSTOM_PART)
     vt = prefix_for(text, NS_VT)

@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 from ...errors import InputError, LabelFormatError
 from ...notice import Notice, is_compliant_text
 from ..base import Evidence, Presence
-from .opc import decode, local, parse, prefix_for, rels_name, relationships, resolve
+from .opc import decode, local, parse, prefix_for, relationships, rels_name, resolve
 from .safezip import Package
 
 NS_P = "http://schemas.openxmlformats.org/presentationml/2006/main"

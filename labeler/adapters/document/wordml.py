@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape
 from ...errors import InputError, LabelFormatError
 from ...notice import Notice, is_compliant_text
 from ..base import Evidence, Presence
-from .opc import XML_DECL, add_override, add_relationship, decode, local, parse, prefix_for, rels_name, relationships, resolve
+from .opc import XML_DECL, add_override, add_relationship, decode, local, parse, prefix_for, relationships, rels_name, resolve
 from .safezip import Package
 
 NS_W = ("http://schemas.openxmlformats.org/wordprocessingml/2006/main", "http://purl.oclc.org/ooxml/wordprocessingml/main")
@@ -78,7 +78,7 @@ def _add_header(pkg: Package, main: str, text: str, w: str, notice_text: str, ed
             continue
         if new_header is None:
             name = "word/header-aigc.xml"
-            added[name] = (f'{XML_DECL}<w:hdr xmlns:w="{NS_W[0]}">{paragraph("w:", notice_text)}</w:hdr>').encode("utf-8")
+            added[name] = (f'{XML_DECL}<w:hdr xmlns:w="{NS_W[0]}">{paragraph("w:", notice_text)}</w:hdr>').encode()
             rels, new_header = add_relationship(rels, HEADER_REL, posixpath.relpath(name, posixpath.dirname(main)))
             edits[rels_name(main)] = rels
             edits["[Content_Types].xml"] = add_override(edits.get("[Content_Types].xml") or pkg.read("[Content_Types].xml") or b"", name, HEADER_CT)
