@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import LabelFormatError
+from .ignore import compile_patterns
 from .label import Label, parse_provider_code
 from .problems import Problem, Severity, error
 
@@ -51,8 +52,6 @@ class Waiver:
     def covers(self, path: Path, root: Path | None) -> bool:
         if not self.paths:
             return True
-        from .ignore import compile_patterns  # local: ignore.py imports pathspec lazily too
-
         relative = _relative(path, root)
         return relative is not None and compile_patterns(self.paths).match_file(relative)
 
