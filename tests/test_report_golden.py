@@ -120,3 +120,15 @@ def test_junit_structure(reports: dict[str, str]) -> None:
     assert failure.get("type") == "notice.english-only" and "GB 45438" in failure.text
     passed = next(c for c in cases if c.get("name") == "labelled/post-plain.md [implicit]")
     assert list(passed) == []
+
+
+def test_junit_reads_in_an_independent_parser(reports: dict[str, str], tmp_path: Path) -> None:
+    junitparser = pytest.importorskip("junitparser")  # the parser many CI integrations use
+    path = tmp_path / "labeler.xml"
+    path.write_text(reports["junit"], encoding="utf-8")
+    (suite,) = list(junitparser.JUnitXml.fromfile(str(path)))
+    failures = [c for c in suite for r in c.result if isinstance(r, junitparser.Failure)]
+    skipped = [c for c in suite for r in c.result if isinstance(r, junitparser.Skipped)]
+    assert suite.tests == len(list(suite)) and suite.failures == len(failures) and suite.skipped == len(skipped)
+    assert {c.classname for c in failures} <= {"labeler.explicit", "labeler.implicit", "labeler.checkable"}
+    assert all(r.message and r.type for c in failures for r in c.result)
