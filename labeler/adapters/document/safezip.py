@@ -1,7 +1,8 @@
 """A bounded ZIP reader and an entry-preserving rewriter for OOXML packages.
 
 Reading refuses what a hostile or broken package does: too many entries, entries that inflate past
-a limit (checked while inflating, not trusted from the header), duplicate or absolute names, and
+a limit (declared sizes are checked on open, and real sizes again while inflating, since a header
+can lie), duplicate or absolute names, and
 an encrypted Office file (an OLE compound file, not a ZIP). Rewriting copies every entry it does
 not replace with the same name, order, timestamp, compression and attributes, so untouched parts
 (macros, media, comments, tracked changes) keep their exact uncompressed bytes.
@@ -58,6 +59,11 @@ class Package:
         if any(n.startswith(("/", "\\")) or ".." in n.split("/") for n in names):
             self._zip.close()
             raise InputError("the package has an entry with an absolute or '..' path (crafted); refused", path)
+        declared = max((i.file_size for i in infos), default=0)
+        if declared > limits.part_bytes or sum(i.file_size for i in infos) > limits.total_bytes:
+            self._zip.close()
+            raise InputError(f"the package declares parts that inflate past the limits ({declared:,} bytes in one part; "
+                             f"{limits.part_bytes:,} per part, {limits.total_bytes:,} in all): a zip bomb?; refused", path)
         self.infos = infos
         self._by_name = {i.filename.lower(): i for i in infos}
         self._inflated = 0
