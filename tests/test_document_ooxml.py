@@ -224,3 +224,46 @@ def test_xlsx_every_sheet(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(str(out))
     assert book.worksheets[0]["E1"].value == NOTICE and book.worksheets[1]["A1"].value == NOTICE
     assert all(sheet.oddHeader.left.text == NOTICE for sheet in book.worksheets)
+
+
+def _library_packages(folder: Path) -> list[Path]:
+    """Packages written by the libraries' own (Office-authored) templates: styles, themes, settings."""
+    folder.mkdir(parents=True, exist_ok=True)
+    document = docx.Document()
+    document.add_heading("Library report", 1)
+    document.add_paragraph("Body text in the default Word template.")
+    document.sections[0].header.paragraphs[0].text = "Existing header"
+    document.save(str(folder / "library.docx"))
+    deck = pptx.Presentation()
+    for title in ("One", "Two"):
+        deck.slides.add_slide(deck.slide_layouts[1]).shapes.title.text = title
+    deck.save(str(folder / "library.pptx"))
+    book = openpyxl.Workbook()
+    book.active.append(["Region", "Sales"])
+    book.active.append(["North", 120])
+    book.active.oddFooter.center.text = "Page &P"
+    book.save(str(folder / "library.xlsx"))
+    return sorted(folder.iterdir())
+
+
+def test_packages_from_office_templates(tmp_path: Path) -> None:
+    for src in _library_packages(tmp_path / "in"):
+        out = labelled(src, tmp_path)
+        before, after = entries(src), entries(out)
+        changed = sorted(name for name in before if after[name] != before[name])
+        assert len(changed) <= 4, (src.name, changed)  # content types, rels, custom.xml-or-none, the one edited part
+        assert OOXML.read_labels(out)[0].label.produce_id == "ooxml-1"
+    assert docx.Document(str(tmp_path / "out" / "library.docx")).paragraphs[0].text == NOTICE
+    assert docx.Document(str(tmp_path / "out" / "library.docx")).sections[0].header.paragraphs[0].text == "Existing header"
+    slide = pptx.Presentation(str(tmp_path / "out" / "library.pptx")).slides[0]
+    assert [s.text_frame.text for s in slide.shapes if s.has_text_frame][-1] == NOTICE
+    sheet = openpyxl.load_workbook(str(tmp_path / "out" / "library.xlsx")).active
+    assert sheet["D1"].value == NOTICE and sheet["B2"].value == 120 and sheet.oddFooter.center.text == "Page &P"
+
+
+def test_docx_header_position_reuses_existing_header(tmp_path: Path) -> None:
+    src = _library_packages(tmp_path / "in")[0]
+    out = labelled(src, tmp_path, notice=Notice(position="top"))
+    header = [p.text for p in docx.Document(str(out)).sections[0].header.paragraphs]
+    assert header == [NOTICE, "Existing header"]
+    assert not [name for name in entries(out) if "header-aigc" in name]
