@@ -296,3 +296,19 @@ def test_page_without_free_margin_gets_notice_on_white_box(tmp_path: Path) -> No
         assert page.rect.contains(rect) and rect.y0 < 40  # top edge
         white = [d for d in page.get_drawings() if d.get("fill") == (1.0, 1.0, 1.0) and d["rect"].contains(rect)]
         assert white, "the notice must sit on a white box when it has to cover text"
+
+
+@pytest.mark.parametrize("layout", ["object-streams", "linearized"])
+def test_pdfs_written_by_another_library(layout: str, tmp_path: Path) -> None:
+    pikepdf = pytest.importorskip("pikepdf")
+    src = tmp_path / f"{layout}.pdf"
+    with pikepdf.open(SAMPLES / "report-pdfa-xmp.pdf") as pdf:
+        pdf.save(src, object_stream_mode=pikepdf.ObjectStreamMode.generate, linearize=layout == "linearized")
+    out = labelled(src, tmp_path)
+    assert out.read_bytes().startswith(src.read_bytes())
+    with pikepdf.open(out) as pdf:  # an independent parser reads the update
+        assert str(pdf.docinfo["/AIGC"]) == Label(content_producer=PRODUCER, produce_id="pdf-1").to_json()
+        assert b"<pdfaid:part>2</pdfaid:part>" in pdf.Root.Metadata.read_bytes()
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-l", "1", str(out), "-"], capture_output=True, text=True, check=True).stdout
+        assert NOTICE in text
