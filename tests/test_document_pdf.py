@@ -312,3 +312,13 @@ def test_pdfs_written_by_another_library(layout: str, tmp_path: Path) -> None:
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", "-l", "1", str(out), "-"], capture_output=True, text=True, check=True).stdout
         assert NOTICE in text
+
+
+def test_bottom_right_position(tmp_path: Path) -> None:
+    out = labelled(SAMPLES / "report.pdf", tmp_path, notice=Notice(position="bottom-right"))
+    with pymupdf.open(out) as doc:
+        page = doc[0]
+        rect = notice_rect(page)
+        assert rect.y0 > max(r.y1 for r in text_blocks(page)) and rect.x0 > page.rect.width / 2
+    refused = label_file(SAMPLES / "report.pdf", tmp_path / "x.pdf", LabelOptions(producer=PRODUCER, notice=Notice(position="left")))
+    assert not refused.ok and "does not apply to PDFs" in refused.error

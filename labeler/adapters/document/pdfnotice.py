@@ -4,8 +4,9 @@ Drawing: the notice is set in PyMuPDF's bundled Droid Sans Fallback (a TrueType 
 subset with fontTools to just the notice's glyphs and embedded as a Type0/CIDFontType2 font with a
 ToUnicode map, so it renders in every viewer and extracts as text; the file grows by a few KB. The
 font gets a deterministic six-letter subset tag (``ABCDEF+DroidSansFallback``) as PDF requires for
-subset fonts. It goes into the free top margin (else the bottom one, per ``Notice.position``), left-aligned
-with the text column; when a page has no free margin it goes at the top edge on a white box.
+subset fonts. It goes into the free top margin (else the bottom one; ``Notice.position`` ``bottom``,
+``end`` or ``bottom-*`` tries the bottom first), aligned with the left edge of the text column
+(``*-right``: its right edge); when a page has no free margin it goes at the edge on a white box.
 
 Finding: the lines of the first and last page (visible text only: not render mode 3, not fully
 transparent, inside the page) are checked with the two-element rule.
@@ -35,8 +36,9 @@ FONT_FAMILY = "DroidSansFallback"
 RESOURCE_NAME = "AIGCNotice"
 #: Notice.position values -> the margins to try, in order.
 MARGINS = {
-    None: ("top", "bottom"), "top": ("top", "bottom"), "start": ("top", "bottom"),
-    "bottom": ("bottom", "top"), "end": ("bottom", "top"),
+    None: ("top", "bottom"), "top": ("top", "bottom"), "start": ("top", "bottom"), "top-left": ("top", "bottom"),
+    "top-right": ("top", "bottom"), "bottom": ("bottom", "top"), "end": ("bottom", "top"), "bottom-left": ("bottom", "top"),
+    "bottom-right": ("bottom", "top"),
 }
 #: MuPDF span char_flags: the glyphs are filled or stroked (render mode 3 text is neither).
 _PAINTED = 8 | 16
@@ -88,7 +90,11 @@ def place(page: pymupdf.Page, width: float, height: float, position: str | None)
     """Where the notice box goes, and whether it covers content (no free margin)."""
     area = page.rect
     content = _content_box(page)
-    left = area.x0 + EDGE_GAP if content is None else max(area.x0 + EDGE_GAP, min(content.x0, area.x1 - EDGE_GAP - width))
+    if position is not None and position.endswith("-right"):  # right-aligned with the text column
+        right = area.x1 - EDGE_GAP if content is None else min(area.x1 - EDGE_GAP, max(content.x1, area.x0 + EDGE_GAP + width))
+        left = right - width
+    else:  # left-aligned with the text column
+        left = area.x0 + EDGE_GAP if content is None else max(area.x0 + EDGE_GAP, min(content.x0, area.x1 - EDGE_GAP - width))
     left = max(area.x0, min(left, area.x1 - width))
     free = {
         "top": (area.y0, area.y1 if content is None else content.y0),
@@ -97,7 +103,7 @@ def place(page: pymupdf.Page, width: float, height: float, position: str | None)
     try:
         order = MARGINS[position]
     except KeyError:
-        raise LabelFormatError(f"notice position {position!r} does not apply to PDFs; use top or bottom (start/end mean the same)") from None
+        raise LabelFormatError(f"notice position {position!r} does not apply to PDFs; use {', '.join(p for p in MARGINS if p)}") from None
     for margin in order:
         low, high = free[margin]
         room = high - low
