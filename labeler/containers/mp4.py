@@ -152,7 +152,7 @@ class Movie:
 def load(path: Path) -> Movie:
     size = path.stat().st_size
     if size == 0:
-        raise InputError("the file is empty (0 bytes)", path)
+        raise InputError("the file is empty (0 bytes); re-export or re-download it", path)
     with open(path, "rb") as handle:
         boxes = top_boxes(handle, size, path)
         if not boxes or boxes[0].type not in (b"ftyp", b"wide", b"free", b"skip", b"mdat", b"moov", b"pnot", b"uuid", b"styp"):

@@ -51,7 +51,7 @@ class Riff:
 def parse_riff(handle: BinaryIO, path: Path, file_size: int) -> Riff:
     head = handle.read(12)
     if len(head) < 12 or head[:4] != b"RIFF":
-        raise InputError("not a RIFF/WAVE file (no 'RIFF' header)" if file_size else "the file is empty (0 bytes)", path)
+        raise InputError("not a RIFF/WAVE file (no 'RIFF' header)" if file_size else "the file is empty (0 bytes); re-export or re-download it", path)
     declared = struct.unpack("<I", head[4:8])[0]
     if declared + 8 != file_size and declared + 8 != file_size - 1:  # tolerate a missing final pad byte
         state = "truncated" if declared + 8 > file_size else "followed by unknown bytes"

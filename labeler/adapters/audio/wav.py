@@ -71,6 +71,19 @@ def _without_id3_label(payload: bytes) -> bytes:
     return buffer.getvalue()
 
 
+def _rewritten(handle: BinaryIO, chunk: Chunk, path: Path) -> bytes | None:
+    """A LIST/INFO or ID3 chunk without its AIGC label, or None when the chunk stays as it is."""
+    if chunk.id == b"LIST":
+        payload = read_payload(handle, chunk, path)
+        if payload[:4] == b"INFO" and any(cid.upper() == AIGC for cid, _ in sub_chunks(payload)):
+            return chunk_bytes(b"LIST", _without_info_label(payload))
+    elif chunk.id in (b"id3 ", b"ID3 "):
+        payload = read_payload(handle, chunk, path)
+        if _id3_labels(payload):
+            return chunk_bytes(chunk.id, _without_id3_label(payload))
+    return None
+
+
 def _without_info_label(payload: bytes) -> bytes:
     kept = [(cid, data) for cid, data in sub_chunks(payload) if cid.upper() != AIGC]
     return payload[:4] + b"".join(chunk_bytes(cid, data) for cid, data in kept)
@@ -111,14 +124,13 @@ class WavAdapter(Adapter):
             out.write(b"RIFF\x00\x00\x00\x00WAVE")
             placed = False
             for chunk in riff.chunks:
+                replacement = _rewritten(handle, chunk, src)
                 if chunk.id == AIGC:
-                    if not placed:
+                    if not placed:  # the first AIGC chunk is updated in place; later copies go
                         out.write(label_chunk)
                         placed = True
-                elif chunk.id == b"LIST" and read_payload(handle, chunk, src)[:4] == b"INFO" and any(c.upper() == AIGC for c, _ in sub_chunks(read_payload(handle, chunk, src))):
-                    out.write(chunk_bytes(b"LIST", _without_info_label(read_payload(handle, chunk, src))))
-                elif chunk.id in (b"id3 ", b"ID3 ") and _id3_labels(read_payload(handle, chunk, src)):
-                    out.write(chunk_bytes(chunk.id, _without_id3_label(read_payload(handle, chunk, src))))
+                elif replacement is not None:
+                    out.write(replacement)
                 else:
                     copy_range(handle, out, chunk.offset, chunk.end - chunk.offset)
             if not placed:
