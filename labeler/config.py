@@ -262,6 +262,15 @@ def media_notices(config: Config, given: set[str]) -> dict[str, dict[str, Any]]:
     return {media: {k: v for k, v in fields.items() if k not in overridden} for media, fields in config.notices.items()}
 
 
+def _shown_value(value: Any) -> str:
+    """A setting as TOML would spell it (``fail_on`` is a set, ``report`` a list of (format, path))."""
+    if isinstance(value, (set, frozenset)):
+        return repr(",".join(sorted(value)))
+    if isinstance(value, list) and all(isinstance(v, tuple) and len(v) == 2 for v in value):
+        return repr([f"{fmt}={path}" for fmt, path in value])
+    return repr(str(value)) if isinstance(value, Path) else repr(value)
+
+
 def show(parser: argparse.ArgumentParser, config: Config, commands: Sequence[str] = COMMAND_SECTIONS) -> str:
     """The effective configuration of each command and where every value came from."""
     lines = [f"configuration file: {config.name}"]
@@ -271,7 +280,7 @@ def show(parser: argparse.ArgumentParser, config: Config, commands: Sequence[str
         origins = apply_config(parser, args, config, set())
         lines += ["", f"[{command}]"]
         for dest in sorted(origins):
-            lines.append(f"  {dest:<18} = {getattr(args, dest, None)!r:<40} # {origins[dest]}")
+            lines.append(f"  {dest:<18} = {_shown_value(getattr(args, dest, None)):<40} # {origins[dest]}")
     for media, fields in sorted(config.notices.items()):
         lines += ["", f"[notice.{media}]"] + [f"  {k:<18} = {v!r:<40} # {config.name}" for k, v in fields.items()]
     rules = config.ignore_rules()
