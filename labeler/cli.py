@@ -24,7 +24,7 @@ from .config import show as show_config
 from .errors import LabelerError
 from .ignore import filter_ignored
 from .policy import add_gate_arguments, policy_from_args
-from .report import RunInfo, add_report_arguments, write_reports
+from .report import RunInfo, add_report_arguments, repository_root, write_reports
 from .report import render as render_report
 from .label import parse_provider_code
 from .labelling import LabelResult
@@ -78,6 +78,8 @@ def _label_parser(sub: Any) -> None:
     shown = p.add_argument_group("explicit notice")
     shown.add_argument("--notice-text", metavar="TEXT", help="notice text; must contain AI/人工智能 and 生成/合成 (default per media: 本内容由人工智能生成 / AI生成)")
     shown.add_argument("--notice-position", choices=POSITIONS, metavar="POS", help="text: start|end|both (default start); image/video: corners and edges, default bottom-right")
+    shown.add_argument("--notice-duration", type=float, metavar="SECONDS", help="video: show the notice from the first frame for this long (default 3, at least 2; clamped to shorter clips)")
+    shown.add_argument("--persist", action="store_true", default=None, help="video: keep the notice on every frame of the whole video")
     p.add_argument("--no-explicit", action="store_true", help="write only the implicit label (content is never re-encoded)")
     p.add_argument("--no-implicit", action="store_true", help="write only the explicit notice")
     p.add_argument("--dry-run", action="store_true", help="show what would be done; write nothing")
@@ -128,7 +130,7 @@ def _options(args: argparse.Namespace) -> LabelOptions:
     return LabelOptions(
         role=args.role, label=args.label, producer=args.producer, produce_id=args.produce_id,
         reserved_code1=args.reserved_code1, propagator=args.propagator, propagate_id=args.propagate_id,
-        reserved_code2=args.reserved_code2, notice=Notice(text=args.notice_text, position=args.notice_position),
+        reserved_code2=args.reserved_code2, notice=Notice(text=args.notice_text, position=args.notice_position, duration=args.notice_duration, persist=bool(args.persist)),
         explicit=not args.no_explicit, implicit=not args.no_implicit, source_type=args.source_type,
         dry_run=args.dry_run, in_place=args.in_place, media_notices=media_notice_options(args), c2pa=sign_settings(args),
     ).validated()
@@ -241,7 +243,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                    on_result=lambda v: progress.advance(f"{v.status}: {v.path}"))
     progress.close()
     failing = gate_failures(verdicts, policy, args.fail_on)
-    run_info = RunInfo(policy, tuple((str(s.path), s.reason) for s in skipped), fail_on=args.fail_on, gate_failed=bool(failing))
+    run_info = RunInfo(policy, tuple((str(s.path), s.reason) for s in skipped), repository_root(), args.fail_on, bool(failing))
     write_reports(args.report, verdicts, run_info)
     if args.format != "text":
         _emit(render_report(args.format, verdicts, run_info), args.output)

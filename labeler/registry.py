@@ -14,6 +14,7 @@ from .adapters.base import Adapter
 from .adapters.document import OoxmlAdapter, PdfAdapter
 from .adapters.image import AvifAdapter, BmpAdapter, GifAdapter, HeifAdapter, JpegAdapter, PngAdapter, TiffAdapter, WebpAdapter
 from .adapters.text import HtmlAdapter, MarkdownAdapter, PlainTextAdapter, SrtAdapter, VttAdapter
+from .adapters.video import AviAdapter, FlvAdapter, MatroskaAdapter, Mp4VideoAdapter
 
 #: One row per container family. Tests and ``labeler formats`` are generated from this table.
 ADAPTERS: tuple[Adapter, ...] = (
@@ -38,6 +39,10 @@ ADAPTERS: tuple[Adapter, ...] = (
     OggAdapter(),
     M4aAdapter(),
     AiffAdapter(),
+    Mp4VideoAdapter(),
+    MatroskaAdapter(),
+    AviAdapter(),
+    FlvAdapter(),
 )
 HEAD_SIZE = 8192
 

@@ -1,0 +1,50 @@
+"""AVI: label in the ``LIST INFO`` sub-chunk ``AIGC``, written directly (stock ffmpeg cannot).
+
+``labeler.adapters.video.riff`` rewrites only the INFO list (taking room from ``JUNK`` or placing it
+after ``idx1``); ``movi`` is copied byte for byte. The notice receipt is the INFO entry ``LNTC``.
+After the re-encode the source's INFO entries (ffmpeg keeps only those it knows) are written back.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..base import Found
+from . import riff
+from .common import LABEL_KEY, NOTICE_KEY, VideoAdapter
+from .explicit import Plan, render
+from .probe import Probe
+
+AVI_IDS = {LABEL_KEY: b"AIGC", NOTICE_KEY: b"LNTC"}
+
+
+class AviAdapter(VideoAdapter):
+    name = "avi"
+    extensions = ("avi",)
+    carrier = "avi:INFO:AIGC"
+    description = "AVI video; label in the LIST INFO sub-chunk AIGC written directly (movi copied); notice overlaid, video re-encoded"
+    muxers = {"avi": "avi"}
+
+    def score(self, name: str, head: bytes) -> int:
+        return 10 + self.extension_score(name) if head[:4] == b"RIFF" and head[8:12] == b"AVI " else 0
+
+    def found(self, path: Path) -> list[Found]:
+        return [Found.of(self.carrier, riff.value(raw)) for cid, raw in riff.load(path).info if cid.upper() == AVI_IDS[LABEL_KEY]]
+
+    def receipt(self, path: Path) -> str | None:
+        raw = next((raw for cid, raw in riff.load(path).info if cid == AVI_IDS[NOTICE_KEY]), None)
+        return None if raw is None else riff.value(raw).decode("utf-8", errors="replace")
+
+    def write_entries(self, src: Path, dst: Path, entries: dict[str, str]) -> None:
+        riff.write_info(src, dst, {AVI_IDS[key]: text.encode("utf-8") for key, text in entries.items()})
+
+    def reencode(self, src: Path, dst: Path, info: Probe, job: Plan, muxer: str) -> None:
+        source = dict(riff.load(src).info)
+        encoded = dst.with_name(dst.name + ".enc.avi")
+        try:
+            render(src, encoded, info, job, muxer, "avi")
+            changes = {cid: riff.value(raw) for cid, raw in source.items()}
+            changes[AVI_IDS[NOTICE_KEY]] = job.to_json().encode("utf-8")
+            riff.write_info(encoded, dst, changes)
+        finally:
+            encoded.unlink(missing_ok=True)

@@ -1,0 +1,108 @@
+"""MP4 / MOV / M4V with a picture track: label in ``moov/udta/meta`` (``mdta`` key ``AIGC``).
+
+The label and the notice receipt (``mdta`` key ``com.labeler.notice``) are written by
+``labeler.containers.mp4``: only ``moov`` is rewritten, ``mdat`` is copied byte for byte, so the
+media packets are untouched and writing twice gives identical bytes. After the notice re-encode the
+source's ``udta``/``meta`` (all its tags, an existing label) replace ffmpeg's, and ``faststart``
+is kept when the source had ``moov`` first.
+
+An MP4 without a picture track is audio: the scoring leaves it to the audio family when ``moov``
+is in the head, and when it is not (``moov`` after ``mdat``) this adapter hands every operation to
+the M4A adapter once the tracks are known.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ...containers import mp4
+from ...notice import Notice
+from ...xmp import parse_xmp
+from ..audio.m4a import M4aAdapter
+from ..base import Evidence, Found, WriteOptions
+from .common import LABEL_KEY, NOTICE_KEY, VideoAdapter
+from .explicit import Plan, render
+from .probe import Probe
+
+MP4_KEYS = {LABEL_KEY: mp4.KEY, NOTICE_KEY: "com.labeler.notice"}
+QUICKTIME_FIRST_BOXES = (b"moov", b"mdat", b"wide", b"free", b"skip")
+AUDIO_BRANDS = (b"M4A ", b"M4B ", b"M4P ", b"F4A ")
+
+
+def _is_mp4(head: bytes) -> bool:
+    return head[4:8] == b"ftyp" or head[4:8] in QUICKTIME_FIRST_BOXES
+
+
+class Mp4VideoAdapter(VideoAdapter):
+    name = "mp4"
+    extensions = ("mp4", "mov", "m4v", "qt")
+    carrier = "mp4:mdta:AIGC"
+    description = "MP4 / MOV / M4V video; label in moov/udta/meta mdta key AIGC (moov rewritten, mdat copied); notice overlaid, video re-encoded"
+    muxers = {"mp4": "mp4", "m4v": "ipod", "mov": "mov", "qt": "mov"}
+    _audio = M4aAdapter()
+
+    def score(self, name: str, head: bytes) -> int:
+        if not _is_mp4(head):
+            return 0
+        if b"vide" in head:
+            return 10 + self.extension_score(name)
+        if b"moov" in head[:8192] and b"soun" in head or head[8:12] in AUDIO_BRANDS:
+            return 0  # audio-only MP4: the audio family's
+        return 7 + self.extension_score(name)  # moov after mdat: tracks unknown from the head
+
+    def format_of(self, name: str, head: bytes) -> str:
+        suffix = Path(name).suffix.lower().lstrip(".")
+        return {"qt": "mov"}.get(suffix, suffix if suffix in self.extensions else "mp4")
+
+    def _audio_only(self, path: Path) -> bool:
+        return b"vide" not in mp4.track_handlers(mp4.load(path))
+
+    def found(self, path: Path) -> list[Found]:
+        found: list[Found] = []
+        for carrier, raw in mp4.find_labels(mp4.load(path)):
+            if carrier != "xmp-uuid":
+                found.append(Found.of(carrier, raw.rstrip(b"\x00")))
+                continue
+            info = parse_xmp(raw)
+            found += [Found.of("xmp:TC260:AIGC", value.text, info.problems) for value in info.aigc]
+        return found
+
+    def receipt(self, path: Path) -> str | None:
+        values = mp4.mdta_values(mp4.load(path), MP4_KEYS[NOTICE_KEY])
+        return values[0].rstrip(b"\x00").decode("utf-8", errors="replace") if values else None
+
+    def write_entries(self, src: Path, dst: Path, entries: dict[str, str]) -> None:
+        def edit(movie: mp4.Movie) -> None:
+            for key, text in entries.items():
+                mp4.set_label(movie.moov, text, MP4_KEYS[key])
+
+        mp4.rewrite(src, dst, edit)
+
+    def reencode(self, src: Path, dst: Path, info: Probe, job: Plan, muxer: str) -> None:
+        source = mp4.load(src)
+        kept = mp4.metadata_nodes(source)
+        mdat = next((b.offset for b in source.boxes if b.type == b"mdat"), None)
+        faststart = ["-movflags", "+faststart"] if mdat is None or source.moov_box.offset < mdat else []
+        encoded = dst.with_name(dst.name + ".enc" + src.suffix)
+        try:
+            render(src, encoded, info, job, muxer, "mp4", faststart)
+
+            def edit(movie: mp4.Movie) -> None:
+                movie.moov.children = [n for n in movie.moov.children or [] if n.type not in (b"udta", b"meta")] + kept
+                mp4.set_label(movie.moov, job.to_json(), MP4_KEYS[NOTICE_KEY])
+
+            mp4.rewrite(encoded, dst, edit)
+        finally:
+            encoded.unlink(missing_ok=True)
+
+    # audio-only MP4s that reached this adapter (moov after mdat) are the audio family's work
+    def write_explicit(self, src: Path, dst: Path, notice: Notice, options: WriteOptions = WriteOptions()) -> None:
+        if self._audio_only(src):
+            return self._audio.write_explicit(src, dst, notice, options)
+        return super().write_explicit(src, dst, notice, options)
+
+    def detect_explicit(self, path: Path) -> Evidence:
+        if self._audio_only(path):
+            return self._audio.detect_explicit(path)
+        return super().detect_explicit(path)
+

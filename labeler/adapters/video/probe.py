@@ -1,0 +1,193 @@
+"""Stream information for the video family: ffprobe JSON when installed, else ffmpeg's own log.
+
+ffprobe gives everything as JSON. The static ffmpeg bundled by imageio-ffmpeg has no ffprobe, so
+the fallback reads the stream lines ffmpeg prints for ``ffmpeg -i FILE`` (codec, pixel format,
+size, SAR, rate, bitrate, rotation). Both return the same ``Probe``; ``backend_name()`` says which
+one is used (shown by ``labeler formats``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from ... import ffmpeg
+from ...errors import InputError
+
+#: Colour properties copied to the encoder (ffprobe key -> ffmpeg output option).
+COLOUR_OPTIONS = {"color_primaries": "-color_primaries", "color_transfer": "-color_trc", "color_space": "-colorspace", "color_range": "-color_range"}
+_UNSET = {"", "unknown", "unspecified", "reserved"}
+MAX_PROBE_OUTPUT = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Stream:
+    index: int
+    kind: str  # video | audio | subtitle | data | attachment
+    codec: str
+    width: int = 0
+    height: int = 0
+    pix_fmt: str = ""
+    sar: Fraction = Fraction(1)
+    rotation: int = 0  # clockwise degrees a player turns the stored picture (0, 90, 180, 270)
+    bit_rate: int = 0
+    start_time: float = 0.0
+    duration: float = 0.0
+    frame_rate: str = ""
+    time_base: str = ""
+    codec_tag: str = ""
+    attached_pic: bool = False
+    colour: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def display_size(self) -> tuple[int, int]:
+        """(width, height) as a player shows it: SAR applied, then rotation."""
+        width = max(1, round(self.width * self.sar)) if self.sar > 0 else self.width
+        return (self.height, width) if self.rotation in (90, 270) else (width, self.height)
+
+
+@dataclass(frozen=True)
+class Probe:
+    format_name: str
+    duration: float
+    start_time: float
+    bit_rate: int
+    streams: tuple[Stream, ...]
+    tags: dict[str, str]
+    backend: str
+
+    @property
+    def video(self) -> Stream | None:
+        """The main picture stream (cover art and thumbnails are not the video)."""
+        return next((s for s in self.streams if s.kind == "video" and not s.attached_pic), None)
+
+
+def backend_name() -> str:
+    if ffmpeg.available("ffprobe"):
+        return "ffprobe"
+    return "ffmpeg log" if ffmpeg.available() else "missing"
+
+
+def probe(path: Path) -> Probe:
+    """Probe ``path``; ``InputError`` when ffmpeg cannot read it, ``BackendMissingError`` without ffmpeg."""
+    if path.stat().st_size == 0:
+        raise InputError("the file is empty (0 bytes)", path)
+    if ffmpeg.available("ffprobe"):
+        return _from_ffprobe(path)
+    return _from_log(path)
+
+
+# --- ffprobe -------------------------------------------------------------------------------------
+
+
+def _float(value: Any, default: float = 0.0) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return default
+    return number if number == number else default
+
+
+def _int(value: Any) -> int:
+    return int(_float(value))
+
+
+def _fraction(value: Any) -> Fraction:
+    try:
+        num, den = (int(v) for v in str(value).split(":"))
+        return Fraction(num, den) if num > 0 and den > 0 else Fraction(1)
+    except (ValueError, ZeroDivisionError):
+        return Fraction(1)
+
+
+def _rotation(stream: dict[str, Any]) -> int:
+    """Clockwise display rotation from the display matrix (ffprobe reports it counter-clockwise)."""
+    for side in stream.get("side_data_list") or []:
+        if "rotation" in side:
+            return round(-_float(side["rotation"]) / 90) * 90 % 360
+    return round(_float((stream.get("tags") or {}).get("rotate")) / 90) * 90 % 360
+
+
+def _stream(raw: dict[str, Any]) -> Stream:
+    colour = {k: str(raw[k]) for k in COLOUR_OPTIONS if str(raw.get(k, "")) not in _UNSET}
+    return Stream(
+        index=_int(raw.get("index")),
+        kind=str(raw.get("codec_type", "data")),
+        codec=str(raw.get("codec_name", "none")),
+        width=_int(raw.get("width")),
+        height=_int(raw.get("height")),
+        pix_fmt=str(raw.get("pix_fmt", "")),
+        sar=_fraction(raw.get("sample_aspect_ratio", "1:1")),
+        rotation=_rotation(raw),
+        bit_rate=_int(raw.get("bit_rate")),
+        start_time=_float(raw.get("start_time")),
+        duration=_float(raw.get("duration")),
+        frame_rate=str(raw.get("avg_frame_rate", "")),
+        time_base=str(raw.get("time_base", "")),
+        codec_tag=str(raw.get("codec_tag_string", "")),
+        attached_pic=bool((raw.get("disposition") or {}).get("attached_pic")),
+        colour=colour,
+    )
+
+
+def _from_ffprobe(path: Path) -> Probe:
+    out = ffmpeg.run(["-v", "error", "-print_format", "json", "-show_format", "-show_streams", "--", str(path)], path=path, name="ffprobe")
+    try:
+        data = json.loads(out[:MAX_PROBE_OUTPUT].decode("utf-8", errors="replace"))
+    except ValueError as exc:
+        raise InputError(f"ffprobe printed no readable stream list ({exc})", path) from exc
+    fmt = data.get("format") or {}
+    streams = tuple(_stream(s) for s in data.get("streams") or [])
+    if not streams:
+        raise InputError("ffprobe finds no streams in the file (corrupt or not a video)", path)
+    tags = {str(k): str(v) for k, v in (fmt.get("tags") or {}).items()}
+    return Probe(str(fmt.get("format_name", "")), _float(fmt.get("duration")), _float(fmt.get("start_time")), _int(fmt.get("bit_rate")), streams, tags, "ffprobe")
+
+
+# --- ffmpeg -i log (no ffprobe) --------------------------------------------------------------------
+
+_DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?), start: (-?[\d.]+), bitrate: (\d+|N/A)")
+_STREAM = re.compile(r"Stream #0:(\d+)[^:]*: (Video|Audio|Subtitle|Data|Attachment): (\w+)(.*)")
+_SIZE = re.compile(r"(\d{1,5})x(\d{1,5})(?: \[SAR (\d+):(\d+))?")
+_KBPS = re.compile(r"(\d+) kb/s")
+_FPS = re.compile(r"([\d.]+k?) (?:fps|tbr)")
+_ROTATION = re.compile(r"rotation of (-?[\d.]+) degrees")
+_PIX_FMT = re.compile(r", (\w+)(?:\(([^)]*)\))?, \d{1,5}x\d{1,5}")
+
+
+def _from_log(path: Path) -> Probe:
+    command = [ffmpeg.executable(), "-hide_banner", "-nostdin", "-i", str(path)]
+    log = subprocess.run(command, capture_output=True, check=False).stderr[:MAX_PROBE_OUTPUT].decode("utf-8", errors="replace")
+    duration = _DURATION.search(log)
+    streams: list[Stream] = []
+    for line_no, line in enumerate(lines := log.splitlines()):
+        match = _STREAM.search(line)
+        if not match:
+            continue
+        index, kind, codec, rest = int(match[1]), match[2].lower(), match[3], match[4]
+        size, kbps, fps, pix = _SIZE.search(rest), _KBPS.search(rest), _FPS.search(rest), _PIX_FMT.search(rest)
+        following = "\n".join(lines[line_no + 1 : line_no + 8]).split("Stream #")[0]
+        rotation = _ROTATION.search(following)
+        streams.append(
+            Stream(
+                index, kind, codec,
+                width=int(size[1]) if size and kind == "video" else 0,
+                height=int(size[2]) if size and kind == "video" else 0,
+                pix_fmt=pix[1] if pix else "",
+                sar=Fraction(int(size[3]), int(size[4])) if size and size[3] and int(size[3]) and int(size[4]) else Fraction(1),
+                rotation=round(-float(rotation[1]) / 90) * 90 % 360 if rotation else 0,
+                bit_rate=int(kbps[1]) * 1000 if kbps else 0,
+                frame_rate=fps[1] if fps else "",
+                attached_pic="(attached pic)" in rest,
+            )
+        )  # fmt: skip
+    if duration is None or not streams:
+        raise InputError(f"ffmpeg cannot read the file: {ffmpeg.summarise(log)}", path)
+    seconds = int(duration[1]) * 3600 + int(duration[2]) * 60 + float(duration[3])
+    bit_rate = int(duration[5]) * 1000 if duration[5] != "N/A" else 0
+    return Probe("", seconds, float(duration[4]), bit_rate, tuple(streams), {}, "ffmpeg log")

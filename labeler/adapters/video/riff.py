@@ -1,0 +1,175 @@
+"""AVI: read and write ``LIST INFO`` sub-chunks (``AIGC`` and labeler's notice receipt) directly.
+
+Stock ffmpeg writes only the INFO ids it knows, so the label is written here. Only chunk headers
+are read while walking; ``movi`` (the media) is copied byte for byte, never parsed. Placement, in
+order of preference:
+
+1. The existing ``LIST INFO`` before ``movi`` is rewritten; growth is taken from the ``JUNK`` chunk
+   that follows it (ffmpeg reserves 1016 bytes of ``JUNK`` before ``movi``).
+2. A new ``LIST INFO`` takes the place of (part of) a ``JUNK`` chunk before ``movi``.
+3. Otherwise the ``LIST INFO`` goes to the end of the ``RIFF AVI`` chunk (after ``idx1``), where
+   ffmpeg also reads it; nothing in front of it moves, so no index offset changes.
+
+A file of several RIFF chunks (OpenDML ``AVIX``) without room before ``movi`` is refused.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from ...errors import InputError, UnsupportedError
+
+MAX_INFO = 1024 * 1024
+MAX_CHUNKS = 100_000
+REMUX_HINT = "re-mux it with `ffmpeg -i IN -c copy OUT.avi`"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: bytes
+    offset: int  # of the 8-byte header
+    size: int  # payload size (without header and pad byte)
+    form: bytes = b""  # list type for RIFF/LIST
+
+    @property
+    def end(self) -> int:
+        return self.offset + 8 + self.size + (self.size & 1)
+
+
+def _chunks(handle: BinaryIO, start: int, end: int, path: Path) -> list[Chunk]:
+    out: list[Chunk] = []
+    offset = start
+    while offset + 8 <= end:
+        handle.seek(offset)
+        head = handle.read(12)
+        cid, size = struct.unpack("<4sI", head[:8])
+        if offset + 8 + size > end:
+            raise InputError(f"AVI chunk {cid!r} at byte {offset} claims {size} bytes but only {end - offset - 8} remain (the file is truncated); {REMUX_HINT}", path)
+        out.append(Chunk(cid, offset, size, head[8:12] if cid in (b"RIFF", b"LIST") else b""))
+        if len(out) > MAX_CHUNKS:
+            raise InputError("more than 100000 AVI chunks at one level (corrupt or hostile file)", path)
+        offset += 8 + size + (size & 1)
+    return out
+
+
+@dataclass(frozen=True)
+class Layout:
+    riffs: list[Chunk]
+    body: list[Chunk]  # children of the first RIFF AVI chunk
+    info: list[tuple[bytes, bytes]]  # INFO entries (id, raw value), in order
+
+
+def load(path: Path) -> Layout:
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError("the file is empty (0 bytes)", path)
+    with open(path, "rb") as handle:
+        head = handle.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"AVI ":
+            raise InputError("not an AVI file (no RIFF AVI header)", path)
+        declared = struct.unpack("<I", head[4:8])[0]
+        if 8 + declared > size:
+            raise InputError(f"the AVI is truncated: its RIFF header declares {8 + declared} bytes but the file has {size}; {REMUX_HINT}", path)
+        riffs = _chunks(handle, 0, size, path)
+        body = _chunks(handle, 12, riffs[0].end - (riffs[0].size & 1), path)
+        if not any(c.form == b"movi" for c in body):
+            raise InputError(f"the AVI has no movi list (no media data); {REMUX_HINT}", path)
+        info: list[tuple[bytes, bytes]] = []
+        for chunk in body:
+            if chunk.id == b"LIST" and chunk.form == b"INFO":
+                if chunk.size > MAX_INFO:
+                    raise InputError(f"the AVI INFO list is {chunk.size} bytes, over the {MAX_INFO} byte limit", path)
+                for entry in _chunks(handle, chunk.offset + 12, chunk.offset + 8 + chunk.size, path):
+                    handle.seek(entry.offset + 8)
+                    info.append((entry.id, handle.read(entry.size)))
+    return Layout(riffs, body, info)
+
+
+def value(raw: bytes) -> bytes:
+    return raw.split(b"\x00", 1)[0]
+
+
+def _entry(cid: bytes, text: bytes) -> bytes:
+    data = text + b"\x00"
+    return struct.pack("<4sI", cid, len(data)) + data + (b"\x00" if len(data) & 1 else b"")
+
+
+def _info_list(entries: list[tuple[bytes, bytes]]) -> bytes:
+    body = b"INFO" + b"".join(_entry(cid, value(raw)) for cid, raw in entries)
+    return struct.pack("<4sI", b"LIST", len(body)) + body
+
+
+def _junk(size: int) -> bytes:
+    return struct.pack("<4sI", b"JUNK", size - 8) + b"\x00" * (size - 8)
+
+
+def _copy(src: BinaryIO, dst: BinaryIO, start: int, length: int) -> None:
+    src.seek(start)
+    while length > 0:
+        data = src.read(min(1 << 20, length))
+        if not data:
+            raise InputError("the AVI ended early while copying (truncated?)")
+        dst.write(data)
+        length -= len(data)
+
+
+def with_entries(entries: list[tuple[bytes, bytes]], changes: dict[bytes, bytes]) -> list[tuple[bytes, bytes]]:
+    """``entries`` with each id in ``changes`` set once (replaced in place, or appended)."""
+    out: list[tuple[bytes, bytes]] = []
+    for cid, raw in entries:
+        if cid in changes:
+            if cid not in (c for c, _ in out):
+                out.append((cid, changes[cid]))
+        else:
+            out.append((cid, raw))
+    out += [(cid, text) for cid, text in changes.items() if cid not in (c for c, _ in out)]
+    return out
+
+
+def write_info(src: Path, dst: Path, changes: dict[bytes, bytes]) -> None:
+    """Copy ``src`` to ``dst`` with INFO entries set; media chunks copied byte for byte."""
+    layout = load(src)
+    new = _info_list(with_entries(layout.info, changes))
+    body = layout.body
+    movi = next(i for i, c in enumerate(body) if c.form == b"movi")
+    old = next((i for i, c in enumerate(body[:movi]) if c.id == b"LIST" and c.form == b"INFO"), None)
+    junk = [i for i, c in enumerate(body[:movi]) if c.id == b"JUNK"]
+    # (first chunk replaced, chunks replaced, bytes available) for each way of writing in front of movi
+    options = []
+    if old is not None:
+        options.append((old, 1, body[old].end - body[old].offset))
+        if old + 1 < movi and body[old + 1].id == b"JUNK":
+            options.append((old, 2, body[old + 1].end - body[old].offset))
+    options += [(i, 1, body[i].end - body[i].offset) for i in junk]
+    riff = layout.riffs[0]
+    with open(src, "rb") as handle, open(dst, "wb") as out:
+        for first, count, room in options:
+            if room == len(new) or room - len(new) >= 8:
+                if old is not None and first != old:  # the old INFO list becomes padding
+                    replaced = {old: _junk(body[old].end - body[old].offset)}
+                else:
+                    replaced = {}
+                replaced[first] = new + (_junk(room - len(new)) if room > len(new) else b"")
+                skip = set(range(first + 1, first + count))
+                _copy(handle, out, 0, 12)
+                for i, chunk in enumerate(body):
+                    if i in replaced:
+                        out.write(replaced[i])
+                    elif i not in skip:
+                        _copy(handle, out, chunk.offset, chunk.end - chunk.offset)
+                _copy(handle, out, riff.end, layout.riffs[-1].end - riff.end)
+                return
+        if len(layout.riffs) > 1:
+            raise UnsupportedError("this OpenDML AVI (several RIFF chunks) has no free JUNK space before its media for the label; re-mux it with ffmpeg first", src)
+        # at the end of RIFF AVI: nothing before it moves (an old INFO list becomes padding)
+        size = 4 + sum(c.end - c.offset for c in body) + len(new)
+        out.write(struct.pack("<4sI4s", b"RIFF", size, b"AVI "))
+        for i, chunk in enumerate(body):
+            if i == old:
+                out.write(_junk(chunk.end - chunk.offset))
+            else:
+                _copy(handle, out, chunk.offset, chunk.end - chunk.offset)
+        out.write(new)
