@@ -49,3 +49,16 @@ def test_uri_is_percent_encoded() -> None:
     (result,) = _results([verdict])
     assert result["ruleId"] == "LBL000"
     assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "%E6%B5%B7%E6%8A%A5%20final%231.png"
+
+
+def test_cli_locations_are_relative_to_the_repository(tmp_path: Path, monkeypatch) -> None:
+    from labeler.cli import main
+
+    (tmp_path / ".git").mkdir()  # a work tree root (what `git init` leaves)
+    sub = tmp_path / "site" / "assets"
+    sub.mkdir(parents=True)
+    (sub / "post.txt").write_text("没有标识。\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "site")
+    assert main(["verify", "assets", "--no-progress", "--jobs", "1", "--report", "sarif=out.sarif"]) == 1
+    results = json.loads((tmp_path / "site" / "out.sarif").read_text(encoding="utf-8"))["runs"][0]["results"]
+    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results} == {"site/assets/post.txt"}

@@ -91,7 +91,7 @@ class RunInfo:
 
     policy: Policy = DEFAULT_POLICY
     skipped: tuple[tuple[str, str], ...] = ()  # (path, reason)
-    root: Path | None = None  # report paths relative to this folder (default: the working directory)
+    root: Path | None = None  # report paths relative to this folder (default: the working directory; the CLI passes the repository root)
     fail_on: frozenset[str] | None = None
     gate_failed: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
@@ -137,6 +137,13 @@ def display_path(path: Path | str, root: Path | None = None) -> str:
         return path.absolute().relative_to(base.absolute()).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def repository_root(start: Path | None = None) -> Path:
+    """The enclosing git work tree (``.git`` folder or file), else ``start``/the working directory:
+    SARIF locations must be relative to the repository for code-scanning dashboards."""
+    folder = (start or Path.cwd()).resolve()
+    return next((f for f in (folder, *folder.parents) if (f / ".git").exists()), folder)
 
 
 Renderer = Callable[[Sequence[Verdict], RunInfo], str]
@@ -193,4 +200,4 @@ def write_reports(specs: Sequence[tuple[str, Path]], verdicts: Sequence[Verdict]
 
 
 __all__ = ["CHECKS", "DEFAULT_NAMES", "FORMATS", "Check", "Finding", "Outcome", "RunInfo", "add_report_arguments", "checks_of",
-           "display_path", "parse_report_spec", "render", "renderer", "write_reports"]
+           "display_path", "parse_report_spec", "render", "renderer", "repository_root", "write_reports"]
