@@ -15,7 +15,7 @@ from typing import Any
 from .adapters.base import Adapter, Presence, WriteOptions
 from .batch import atomic_output, scratch_file
 from .c2pa import SignalOptions, sidecar_manifest_path
-from .c2pa.pipeline import SignPlan, plan_signing, sign_output
+from .c2pa.pipeline import SignPlan, plan_signing, sign_output, stale_manifest_note
 from .errors import InputError, LabelerError, OutputError, UnsupportedError
 from .label import Label, file_sha256
 from .registry import sniff, unsniffable_reason
@@ -96,10 +96,12 @@ def _plan(src: Path, options: LabelOptions) -> _Plan:
         else:
             plan.add_notice = True
             plan.actions.append(f"add explicit notice {options.notice_for(adapter.media).text_for(adapter.media)!r}")
+    content_changes = plan.add_notice or any(a.startswith("write") for a in plan.actions)
     if options.c2pa is not None:
-        content_changes = plan.add_notice or any(a.startswith("write") for a in plan.actions)
         plan.sign = plan_signing(src, options.c2pa, plan.label, content_changes=content_changes)
         plan.actions.append(plan.sign.action)
+    elif content_changes and (note := stale_manifest_note(src)):
+        plan.actions.append(note)
     return plan
 
 

@@ -138,6 +138,7 @@ def test_relabel_after_signing_is_detected(tmp_path: Path, signing: C2paSettings
     assert result.status == "labelled" and result.verdict is not None and result.verdict.status == "compliant"
     relabel = label_file(signed, None, LabelOptions(role="propagator", propagator=PROPAGATOR, in_place=True))
     assert relabel.status == "labelled", relabel.error
+    assert any(a.startswith("note: the file's C2PA manifest will no longer validate") for a in relabel.actions)
     verdict = verify_file(signed)
     assert verdict.status == "compliant"  # GB 45438 does not require C2PA: reported, not failed
     assert verdict.signals is not None and verdict.signals.c2pa is not None

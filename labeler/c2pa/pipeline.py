@@ -9,7 +9,7 @@ from pathlib import Path
 from ..label import Label
 from .formats import ZIP_TYPES, mime_type, unsignable_kind
 from .read import read_c2pa
-from .scan import windows
+from .scan import has_jumbf, windows
 from .sign import SIDECAR_SUFFIX, sign_embedded, sign_sidecar
 from .settings import C2paSettings
 
@@ -71,3 +71,10 @@ def sign_output(plan: SignPlan, unsigned: Path, final: Path, label: Label | None
             sign_embedded(unsigned, final, plan.mime, label, source_type, settings, title)
         return None
     return sign_sidecar(final, label, source_type, settings, title)
+
+
+def stale_manifest_note(src: Path) -> str | None:
+    """When labelling without signing changes a file that carries a manifest, say it will break."""
+    if not has_jumbf(windows(src)):
+        return None
+    return "note: the file's C2PA manifest will no longer validate after this change (re-sign with --c2pa-cert/--c2pa-key)"
