@@ -322,3 +322,13 @@ def test_bottom_right_position(tmp_path: Path) -> None:
         assert rect.y0 > max(r.y1 for r in text_blocks(page)) and rect.x0 > page.rect.width / 2
     refused = label_file(SAMPLES / "report.pdf", tmp_path / "x.pdf", LabelOptions(producer=PRODUCER, notice=Notice(position="left")))
     assert not refused.ok and "does not apply to PDFs" in refused.error
+
+
+def test_label_inside_malformed_xmp_is_invalid(tmp_path: Path) -> None:
+    path = tmp_path / "broken-xmp-label.pdf"
+    with pymupdf.open(SAMPLES / "report.pdf") as doc:
+        doc.set_xml_metadata(f"<x:xmpmeta xmlns:x='adobe:ns:meta/'><TC260:AIGC>{Label(content_producer=PRODUCER).to_json()}</x:xmpmeta>")
+        doc.save(path)
+    verdict = verify_file(path)
+    assert verdict.status == "invalid"
+    assert any(p.rule == "xmp.malformed" for p in verdict.implicit.problems)

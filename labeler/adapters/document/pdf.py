@@ -74,6 +74,8 @@ def _xmp_labels(doc: pymupdf.Document) -> list[Found]:
     if "AIGC" not in text:
         return []
     info = parse_xmp(text.encode("utf-8"))
+    if not info.aigc and any(p.is_error for p in info.problems):  # the label is in there, in XMP nobody can parse
+        return [Found.of(XMP_CARRIER, "", info.problems)]
     return [Found.of(XMP_CARRIER if v.namespace == NS_TC260 else "pdf:xmp:AIGC", v.text, info.problems) for v in info.aigc]
 
 
