@@ -66,8 +66,10 @@ h1{font-size:22px;margin:0 0 4px}.sub{color:#57606a;margin:0 0 16px}
 .controls{margin:8px 0 12px;display:flex;gap:8px;align-items:center}
 input,select{font:inherit;padding:4px 8px}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #d0d7de;padding:6px 8px;text-align:left;vertical-align:top}
-th{background:#f6f8fa}.path{font-family:ui-monospace,monospace;overflow-wrap:anywhere;min-width:200px;max-width:320px}
-td.pv{min-width:250px;max-width:300px}td.lf{min-width:240px;max-width:360px;overflow-wrap:anywhere}
+table#files{table-layout:fixed;min-width:1000px}
+th{background:#f6f8fa}.path{font-family:ui-monospace,monospace;overflow-wrap:anywhere}
+.preview img{max-width:100%}td{overflow-wrap:anywhere}
+.fields{table-layout:auto;width:100%}.fields td:first-child{white-space:nowrap;overflow-wrap:normal}
 .status{font-weight:600;white-space:nowrap}.s-pass{color:#1a7f37}.s-fail{color:#cf222e}.s-waived{color:#9a6700}
 .preview img{display:block;max-width:240px;border:1px solid #d0d7de}
 .fields{font-family:ui-monospace,monospace;font-size:12px;border-collapse:collapse}.fields td{border:0;padding:1px 6px}
@@ -277,7 +279,7 @@ def _file(index: int, verdict: Verdict, run: RunInfo, with_preview: bool) -> str
         f'<tbody class="file" id="f{index}" data-status="{e(verdict.status)}" data-passed="{str(verdict.passed).lower()}" data-search="{e(search)}">'
         f'<tr><td class="path">{e(path)}</td><td class="status {"s-pass" if verdict.passed else "s-fail"}">{e(verdict.status)}</td>'
         f'<td>{e(verdict.media)}{" / " + e(verdict.format) if verdict.format else ""}<div class="detail">{e(entry["classification"])}</div></td>'
-        f'<td class="pv">{preview}{evidence}<div class="detail">{checks}</div></td><td class="lf">{_fields(entry)}</td><td><ul class="problems">{items}</ul></td></tr></tbody>'
+        f'<td class="pv">{preview}{evidence}<div class="detail">{checks}</div></td><td class="lf">{_fields(entry)}</td><td class="pr"><ul class="problems">{items}</ul></td></tr></tbody>'
     )
 
 
@@ -306,7 +308,7 @@ def render(verdicts: Sequence[Verdict], run: RunInfo) -> str:
 {f'<h2>Waivers</h2><ul class="waivers">{waivers}</ul>' if waivers else ''}
 <div class="controls"><label>Filter <input id="q" type="search" placeholder="file name or rule"></label>
 <label>Status <select id="status-filter">{options}</select></label> <span><span id="shown">{len(verdicts)}</span> shown</span></div>
-<table id="files"><thead><tr><th>File</th><th>Status</th><th>Type</th><th>Preview and notice</th><th>Hidden label (implicit)</th><th>Problems</th></tr></thead>
+<table id="files"><colgroup><col style="width:17%"><col style="width:9%"><col style="width:8%"><col style="width:21%"><col style="width:21%"><col style="width:24%"></colgroup><thead><tr><th>File</th><th>Status</th><th>Type</th><th>Preview and notice</th><th>Hidden label (implicit)</th><th>Problems</th></tr></thead>
 {rows}
 </table>
 {f'<h2>Skipped</h2><ul>{skipped}</ul>' if skipped else ''}
