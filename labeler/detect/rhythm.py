@@ -11,8 +11,9 @@ before and after (so a melody or a steady beep train does not fire).
 
 Voice: our default voice clip is espeak-ng's 人工智能生成, deterministic for a given espeak-ng,
 found by normalised cross-correlation of log band energies (survives level changes and lossy
-re-encoding). A third-party voice notice cannot be recognised without an offline speech
-recogniser.
+re-encoding). A user's own clip (``Notice.voice_clip``) is recognised the same way in the process
+that wrote it, and anywhere its path is listed in ``LABELER_VOICE_CLIPS``. A third-party voice
+notice cannot be recognised without an offline speech recogniser.
 
 Decision for "no rhythm and no voice clip of ours" (deliberate): if an edge window holds
 speech-like sound (several syllable-like energy bursts within 3 s that are not pure tones, and
@@ -28,12 +29,15 @@ ratio, speech over music 0.65-0.8, melodies 0.8-0.95 - the threshold errs toward
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..render.cue import espeak_path, espeak_voice, resample
+from ..errors import LabelerError
+from ..render.cue import clip_voice, espeak_path, espeak_voice, resample
 
 RATE = 16000
 WIN = 512  # 32 ms
@@ -49,6 +53,7 @@ LEVEL_SPREAD_DB = 6.0
 ONSETS = np.array([0.0, 2.0, 8.0, 10.0])
 LENGTHS = np.array([1.0, 3.0, 1.0, 1.0])
 PATTERN_UNITS = 11.0
+VOICE_CLIPS_ENV = "LABELER_VOICE_CLIPS"  # os.pathsep-separated user voice clips to recognise
 VOICE_MATCH = 0.75  # normalised correlation of log band energies that counts as our clip
 
 
@@ -177,37 +182,82 @@ def _band_features(x: np.ndarray) -> np.ndarray:
     return np.log10(bands + 1e-10)
 
 
-@functools.lru_cache(maxsize=1)
-def _voice_template() -> np.ndarray | None:
-    if espeak_path() is None:
-        return None
-    feats = _band_features(espeak_voice(RATE))
+def _template_of(samples: np.ndarray) -> np.ndarray:
+    feats = _band_features(samples)
     return feats - feats.mean()
 
 
+@functools.lru_cache(maxsize=1)
+def _espeak_template() -> np.ndarray | None:
+    return _template_of(espeak_voice(RATE)) if espeak_path() is not None else None
+
+
+@functools.lru_cache(maxsize=32)
+def _clip_template(path: str, mtime: float) -> np.ndarray | None:
+    try:
+        return _template_of(clip_voice(path, RATE))
+    except LabelerError:
+        return None
+
+
+#: Voice clips labeler was given in this process (``Notice.voice_clip``): they count as ours.
+_REGISTERED: dict[str, None] = {}
+
+
+def register_voice_clip(path: str | Path) -> None:
+    """Let ``find_voice`` recognise a user's clip (the labelling run verifies its own output)."""
+    _REGISTERED[str(Path(path).resolve())] = None
+
+
+def _clip_paths() -> list[str]:
+    configured = [p for p in os.environ.get(VOICE_CLIPS_ENV, "").split(os.pathsep) if p]
+    return list(dict.fromkeys(list(_REGISTERED) + configured))
+
+
+def voice_templates() -> list[tuple[str, np.ndarray]]:
+    """(name, template) of every voice notice we can recognise: espeak-ng's and the known clips."""
+    found: list[tuple[str, np.ndarray]] = []
+    espeak = _espeak_template()
+    if espeak is not None:
+        found.append(("espeak-ng 人工智能生成", espeak))
+    for path in _clip_paths():
+        try:
+            template = _clip_template(path, os.stat(path).st_mtime)
+        except OSError:
+            continue
+        if template is not None:
+            found.append((f"clip {Path(path).name}", template))
+    return found
+
+
 def voice_available() -> bool:
-    return espeak_path() is not None
+    return espeak_path() is not None or bool(_clip_paths())
 
 
-def find_voice(samples: np.ndarray) -> tuple[float, float, float] | None:
-    """(start s, end s, correlation) of our espeak-ng voice notice in mono 16 kHz samples, or None."""
-    template = _voice_template()
-    if template is None:
-        return None
-    feats = _band_features(samples)
+def _best_match(feats: np.ndarray, template: np.ndarray) -> tuple[float, int]:
     n = len(template)
-    if len(feats) < n:
-        return None
     t_norm = np.linalg.norm(template)
     best, best_at = -1.0, 0
     windows = np.lib.stride_tricks.sliding_window_view(feats, (n, feats.shape[1]))[:, 0]
-    for at in range(0, len(windows)):
+    for at in range(len(windows)):
         window = windows[at] - windows[at].mean()
         score = float(np.sum(window * template) / (np.linalg.norm(window) * t_norm + 1e-12))
         if score > best:
             best, best_at = score, at
-    start = best_at * 2 * HOP / RATE
-    return (start, start + n * 2 * HOP / RATE, best) if best >= VOICE_MATCH else None
+    return best, best_at
+
+
+def find_voice(samples: np.ndarray) -> tuple[float, float, float, str] | None:
+    """(start s, end s, correlation, which) of a voice notice we know, in mono 16 kHz samples."""
+    feats = _band_features(samples)
+    for name, template in voice_templates():
+        if len(feats) < len(template):
+            continue
+        best, best_at = _best_match(feats, template)
+        if best >= VOICE_MATCH:
+            start = best_at * 2 * HOP / RATE
+            return start, start + len(template) * 2 * HOP / RATE, best, name
+    return None
 
 
 # --- could a voice notice be here? -----------------------------------------------------------------

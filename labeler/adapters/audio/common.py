@@ -30,7 +30,8 @@ def require_content(path: Path) -> None:
 
 def voice_backend() -> Backend:
     found = espeak_path()
-    return Backend("espeak-ng voice", found is not None, f"spoken 人工智能生成 notice and its detection ({found})" if found else "needed for --cue voice without a clip", ESPEAK_HINT)
+    detail = f"spoken 人工智能生成 notice and its detection ({found})" if found else "needed for a voice notice without a clip of your own"
+    return Backend("espeak-ng voice", found is not None, detail + "; your own clips are recognised when listed in LABELER_VOICE_CLIPS", ESPEAK_HINT)
 
 
 def ffmpeg_backend(what: str) -> Backend:

@@ -23,7 +23,7 @@ from ...errors import LabelFormatError
 from ...notice import Notice
 from ...render.cue import GAP_S, cue_peak, morse_cue, voice_cue
 from ..base import Evidence, Presence
-from ...detect.rhythm import EDGE_S, find_rhythm, find_voice, speech_like
+from ...detect.rhythm import EDGE_S, find_rhythm, find_voice, register_voice_clip, speech_like
 
 POSITIONS = ("start", "end", "both")
 MODES = ("prepend", "overlay")
@@ -55,6 +55,8 @@ class CuePlan:
     def make_cue(self, context: np.ndarray, sample_rate: int) -> np.ndarray:
         """The mono cue, its level set from the content next to it."""
         peak = cue_peak(context, sample_rate)
+        if self.cue == "voice" and self.clip:
+            register_voice_clip(self.clip)  # so this run's verify recognises the clip
         if self.cue == "voice":
             return voice_cue(sample_rate, peak=peak, clip=self.clip, text=self.text)
         return morse_cue(sample_rate, peak=peak)
@@ -130,7 +132,7 @@ def with_cue(blocks: Iterable[np.ndarray], sample_rate: int, channels: int, plan
 # --- detection --------------------------------------------------------------------------------------
 
 
-def detect(windows: list[tuple[float, np.ndarray]], duration: float, voice_available: bool) -> Evidence:
+def detect(windows: list[tuple[float, np.ndarray]], duration: float) -> Evidence:
     """Evidence from the edge windows, each (offset s, mono 16 kHz samples); see ``detect.rhythm``."""
 
     def side(start: float, end: float) -> str:
@@ -140,10 +142,10 @@ def detect(windows: list[tuple[float, np.ndarray]], duration: float, voice_avail
     for offset, samples in windows:
         for hit in find_rhythm(samples)[:2]:
             found.setdefault(side(hit.start + offset, hit.end + offset), {"cue": "morse", **hit.as_detail(offset)})
-        voice = find_voice(samples) if voice_available and not found else None
+        voice = find_voice(samples) if not found else None
         if voice is not None:
-            start, end, correlation = voice
-            detail = {"cue": "voice", "start_s": round(start + offset, 3), "end_s": round(end + offset, 3), "correlation": round(correlation, 3)}
+            start, end, correlation, which = voice
+            detail = {"cue": "voice", "voice": which, "start_s": round(start + offset, 3), "end_s": round(end + offset, 3), "correlation": round(correlation, 3)}
             found.setdefault(side(start + offset, end + offset), detail)
     if found:
         where = "+".join(sorted(found, key=POSITIONS.index))
@@ -152,7 +154,7 @@ def detect(windows: list[tuple[float, np.ndarray]], duration: float, voice_avail
             summary = f"Morse rhythm '.- ..' (AI) at the {where}, unit {first['unit_ms']} ms, {first['freq_hz']} Hz"
             text = "short-long-short-short"
         else:
-            summary, text = f"voice notice 人工智能生成 (labeler's espeak-ng clip) at the {where}", "人工智能生成"
+            summary, text = f"voice notice ({first['voice']}) at the {where}", "人工智能生成"
         return Evidence(Presence.PRESENT, summary, text=text, where=where, detail=found)
     checked = f"first/last {EDGE_S:.0f} s" if len(windows) > 1 else "whole file"
     speechy = [name for name, (_, samples) in zip(("start", "end"), windows) if speech_like(samples)]

@@ -99,7 +99,7 @@ class M4aAdapter(Adapter):
         if not ffmpeg.available():
             return Evidence.unknown(f"ffmpeg is not installed, so the audible notice cannot be checked; {ffmpeg.INSTALL_HINT}")
         duration = common.mutagen_load(path, MP4, "MP4").info.length
-        return detect(edge_windows(duration, lambda start, length: read_mono(path, start, length)), duration, common.voice_backend().available)
+        return detect(edge_windows(duration, lambda start, length: read_mono(path, start, length)), duration)
 
     def backends(self) -> list[Backend]:
         return [common.ffmpeg_backend("AAC decode/encode for the audible notice"), common.voice_backend()]

@@ -131,7 +131,7 @@ class Mp3Adapter(Adapter):
         if not ffmpeg.available():
             return Evidence.unknown(f"ffmpeg is not installed, so the audible notice cannot be checked; {ffmpeg.INSTALL_HINT}")
         duration = common.mutagen_load(path, MP3, "MP3").info.length
-        return detect(edge_windows(duration, lambda start, length: read_mono(path, start, length)), duration, common.voice_backend().available)
+        return detect(edge_windows(duration, lambda start, length: read_mono(path, start, length)), duration)
 
     def backends(self) -> list[Backend]:
         return [common.ffmpeg_backend("decode/encode for the audible notice"), common.voice_backend()]

@@ -144,7 +144,7 @@ def _soundfile_detect(path: Path, kind: str) -> Evidence:
                 handle.seek(min(frames, int(start * rate)))
                 return to_analysis(handle.read(int(length * rate), dtype="float64", always_2d=True), rate)
 
-            return detect(edge_windows(duration, read), duration, common.voice_backend().available)
+            return detect(edge_windows(duration, read), duration)
     except soundfile.LibsndfileError as exc:
         raise InputError(f"cannot decode the {kind} audio ({exc}); the file is corrupt or truncated", path) from exc
 
@@ -208,4 +208,4 @@ class OggAdapter(_VorbisCommentAdapter):
             if not ffmpeg.available():
                 raise
         duration = self._open(path).info.length
-        return detect(edge_windows(duration, lambda start, length: read_mono(path, start, length)), duration, common.voice_backend().available)
+        return detect(edge_windows(duration, lambda start, length: read_mono(path, start, length)), duration)

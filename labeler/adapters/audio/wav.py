@@ -175,7 +175,7 @@ class WavAdapter(Adapter):
                 handle.seek(data.data_offset + first * fmt.block_align)
                 return to_analysis(fmt.decode(handle.read(count * fmt.block_align)), fmt.sample_rate)
 
-            return detect(edge_windows(duration, read), duration, common.voice_backend().available)
+            return detect(edge_windows(duration, read), duration)
 
     def backends(self) -> list[Backend]:
         return [common.voice_backend()]
