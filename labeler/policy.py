@@ -28,10 +28,12 @@ from .ignore import compile_patterns
 from .label import Label, parse_provider_code
 from .problems import Problem, Severity, error
 
-#: Pseudo-rules a waiver can name to accept a missing label (they are not findings of a file).
-CHECK_RULES = {"explicit.missing": "explicit", "implicit.missing": "implicit"}
-#: Statuses a file may have when a check is not required (absent or impossible to run).
+#: Statuses a file may have when a check is not required (absent, or impossible to run).
 _RELAXED = {"explicit": frozenset({"missing-explicit", "unverified"}), "implicit": frozenset({"missing-implicit"})}
+#: Pseudo-rules a waiver can name to accept a missing label (they are not findings of a file),
+#: with the statuses they accept. ``explicit.unverified``: the notice could not be checked here.
+CHECK_RULES = {"explicit.missing": _RELAXED["explicit"], "implicit.missing": _RELAXED["implicit"],
+               "explicit.unverified": frozenset({"unverified"})}
 
 
 @dataclass(frozen=True)
@@ -77,11 +79,12 @@ class Policy:
         return tuple(w for w in self.waivers if w.covers(path, self.root))
 
     def passing_for(self, path: Path) -> frozenset[str]:
-        waived = {CHECK_RULES[w.rule] for w in self.waivers_for(path) if w.rule in CHECK_RULES}
         passing = {"compliant"}
         for check, statuses in _RELAXED.items():
-            if check not in self.required or check in waived:
+            if check not in self.required:
                 passing |= statuses
+        for waiver in self.waivers_for(path):
+            passing |= CHECK_RULES.get(waiver.rule, frozenset())
         return frozenset(passing)
 
     def extra_implicit(self, label: Label | None) -> list[Problem]:

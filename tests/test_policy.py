@@ -127,3 +127,18 @@ def test_strict_audio_end_to_end_with_cue_config(tmp_path: Path, monkeypatch: py
     assert both["status"] == "compliant" and both["explicit"]["detail"].keys() >= {"start", "end"}
     start = strict("start", "--no-config")
     assert start["status"] == "invalid" and start["explicit"]["problems"][0].startswith("notice.not-both-ends")
+
+
+def test_waiving_unverified_accepts_only_an_unchecked_notice(tmp_path: Path) -> None:
+    from labeler.report import checks_of
+
+    policy = Policy().with_waivers([Waiver("explicit.unverified", "OCR backend not installed on this runner; checked in the nightly job")], root=tmp_path)
+    assert policy.passing_for(tmp_path / "a.png") == {"compliant", "unverified"}
+    target = tmp_path / "raw.txt"
+    target.write_text("正文。\n", encoding="utf-8")
+    (tmp_path / "raw.txt.aigc.json").write_text('{"Label":"1","ContentProducer":"001191110102MACQD9K64010000","ProduceID":"x","ReservedCode1":"","ContentPropagator":"","PropagateID":"","ReservedCode2":""}')
+    verdict = verify_file(target, policy)
+    assert verdict.status == "missing-explicit" and not verdict.passed  # absent is not "could not check"
+    assert [o.result for o in checks_of(verdict)] == ["fail", "pass"]
+    accepted = verify_file(target, Policy().with_waivers([Waiver("explicit.missing", "user opted out")], root=tmp_path))
+    assert [o.result for o in checks_of(accepted)] == ["waived", "pass"]
