@@ -126,7 +126,9 @@ def timed(command: list[str], repeats: int, out: Path | None = None) -> tuple[fl
             shutil.rmtree(out, ignore_errors=True)
             out.mkdir(parents=True)
         start = time.perf_counter()
-        run = subprocess.run([sys.executable, "-c", WRAPPER, *command], capture_output=True, text=True, check=True, cwd=ROOT)
+        run = subprocess.run([sys.executable, "-c", WRAPPER, *command], capture_output=True, text=True, cwd=ROOT, check=False)
+        if run.returncode:
+            raise RuntimeError(f"{command[:3]} failed: {run.stderr[-2000:]}")
         best = min(best, time.perf_counter() - start)
         peak = max(peak, int(run.stdout.split()[-1]) / 1024)
         err = run.stderr
@@ -160,7 +162,7 @@ def bench_implicit(work: Path, count: int, repeats: int) -> list[dict[str, objec
     exiftool = shutil.which("exiftool")
     if exiftool is None:
         return rows + [_row(case, "exiftool", 0, 0, 0.0, 0.0, "not installed (apt-get install libimage-exiftool-perl)")]
-    version = subprocess.run([exiftool, "-ver"], capture_output=True, text=True).stdout.strip()
+    version = subprocess.run([exiftool, "-ver"], capture_output=True, text=True, check=True).stdout.strip()
     base = [exiftool, "-config", str(CONFIG), "-q", f"-XMP-TC260:AIGC={LABEL}"]
     out = work / "exiftool-batch"
     seconds, peak, _ = timed(base + ["-o", f"{out}/", *files], repeats, out)
@@ -203,7 +205,7 @@ def bench_notice(work: Path, count: int, size_px: tuple[int, int], repeats: int)
         f"    subprocess.run([{exiftool!r}, '-config', {str(CONFIG)!r}, '-q', '-overwrite_original', '-XMP-TC260:AIGC=' + {LABEL!r}, str(out / f.name)], check=True)\n"
     )
     seconds, peak, _ = timed([sys.executable, "-c", script, str(sources), str(out)], repeats, out)
-    version = subprocess.run([convert, "-version"], capture_output=True, text=True).stdout.split("\n")[0].replace("Version: ", "")
+    version = subprocess.run([convert, "-version"], capture_output=True, text=True, check=True).stdout.split("\n")[0].replace("Version: ", "")
     rows.append(_row(case, "imagemagick+exiftool", count, size, seconds, peak, f"{version}: convert -annotate, then exiftool writes the label; {_labelled(out)}/{count} carry the label"))
     return rows
 

@@ -50,7 +50,7 @@ def xmp(inner: str, attribute: bool = False) -> bytes:
     return (
         '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n<x:xmpmeta xmlns:x="adobe:ns:meta/">'
         f'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">{body}</rdf:RDF></x:xmpmeta>\n<?xpacket end="w"?>'
-    ).encode("utf-8")
+    ).encode()
 
 
 def escaped(label: str) -> str:

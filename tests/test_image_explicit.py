@@ -30,8 +30,8 @@ def no_ocr(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ocr, "available", lambda: False)
 
 
-def explicit(src: Path, out: Path, notice: Notice = Notice()) -> Path:
-    sniff(src).adapter.write_explicit(src, out, notice, WriteOptions())
+def explicit(src: Path, out: Path, notice: Notice | None = None) -> Path:
+    sniff(src).adapter.write_explicit(src, out, notice or Notice(), WriteOptions())
     return out
 
 

@@ -80,7 +80,7 @@ def test_exiftool_reads_the_label(sample: Path, tmp_path: Path) -> None:
     out = write(sample, tmp_path / sample.name)
     shown = subprocess.run(["exiftool", "-a", "-G1", "-XMP-TC260:all", str(out)], capture_output=True, text=True, check=True).stdout
     assert "[XMP-TC260]" in shown and "Aigc" in shown and "img-0001" in shown, shown
-    assert "Warning" not in subprocess.run(["exiftool", "-warning", str(out)], capture_output=True, text=True).stdout
+    assert "Warning" not in subprocess.run(["exiftool", "-warning", str(out)], capture_output=True, text=True, check=True).stdout
 
 
 def test_png_itxt_goes_before_idat_with_a_correct_crc(tmp_path: Path) -> None:

@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from labeler.errors import LabelFormatError
-from labeler.render import MIN_HEIGHT_RATIO, POSITIONS, Receipt, draw_patch, plan_banner, render_banner
+from labeler.render import (
+    MIN_HEIGHT_RATIO,
+    POSITIONS,
+    Receipt,
+    draw_patch,
+    plan_banner,
+    render_banner,
+)
 from labeler.render.banner import MIN_GLYPH_PX
 
 

@@ -82,24 +82,26 @@ def glyph_extent(gray: np.ndarray) -> tuple[int, int] | None:
 
 def read_lines(image: Image.Image) -> list[TextHit]:
     """Every text line OCR sees in ``image`` (display orientation), in its pixel coordinates."""
-    rgb = image if image.mode == "RGB" else image.convert("RGBA").convert("RGB") if image.mode in ("P", "LA", "PA", "RGBA") else image.convert("RGB")
-    width, height = rgb.size
+    source = image.convert("RGBA") if image.mode in ("P", "PA", "1") else image
+    if source.mode.startswith("I"):  # 16-bit grey: scale to 8 bits (a plain convert would clip to white)
+        source = Image.fromarray((np.asarray(source, dtype=np.float32) / 257).astype(np.uint8))
+    width, height = source.size
     scale = min(TARGET_SHORT / min(width, height), MAX_LONG / max(width, height), 4.0)
-    work = rgb.resize((max(1, round(width * scale)), max(1, round(height * scale))), Image.Resampling.BICUBIC) if abs(scale - 1) > 0.05 else rgb
+    work = source.resize((max(1, round(width * scale)), max(1, round(height * scale))), Image.Resampling.BICUBIC) if abs(scale - 1) > 0.05 else source
+    work = work if work.mode == "RGB" else work.convert("RGB")  # resized first: no full-size copy of a big frame
     scale_x, scale_y = work.width / width, work.height / height
     ocr = engine()
     with _LOCK:  # onnxruntime sessions are thread-safe, the rapidocr wrapper is not documented as such
         result, _ = ocr(np.asarray(work)[:, :, ::-1])
-    gray = np.asarray(rgb.convert("L"), dtype=np.float32)
     hits = []
     for points, text, score in result or []:
         if float(score) < MIN_SCORE:
             continue
         xs, ys = [p[0] / scale_x for p in points], [p[1] / scale_y for p in points]
-        box = (max(0, int(min(xs))), max(0, int(min(ys))), min(width, int(round(max(xs)))), min(height, int(round(max(ys)))))
+        box = (max(0, int(min(xs))), max(0, int(min(ys))), min(width, round(max(xs))), min(height, round(max(ys))))
         if box[2] <= box[0] or box[3] <= box[1]:
             continue
-        extent = glyph_extent(gray[box[1] : box[3], box[0] : box[2]])
+        extent = glyph_extent(np.asarray(source.crop(box).convert("L"), dtype=np.float32))  # per box: no full-size grey copy
         glyph = (extent[1] - extent[0] + 1) if extent else (box[3] - box[1]) / 1.6
         hits.append(TextHit(normalise_text(str(text)), box, float(glyph), float(score)))
     return _with_joined(hits)

@@ -127,7 +127,7 @@ def _glyph_box(text: str, size: int) -> tuple[int, int, int, int]:
 def font_size_for(text: str, glyph_height: int) -> int:
     """The smallest font size whose rendered glyph box is at least ``glyph_height`` tall."""
     reference = 100
-    left, top, right, bottom = _glyph_box(text, reference)
+    _, top, _, bottom = _glyph_box(text, reference)
     size = max(4, math.floor(glyph_height * reference / max(1, bottom - top)))
     while _glyph_height(text, size) < glyph_height:
         size += 1

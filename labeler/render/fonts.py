@@ -28,7 +28,7 @@ def font_bytes(name: str = FONT_NAME) -> bytes:
         raise BackendMissingError(f"the CJK notice font comes from PyMuPDF, which is not installed; {INSTALL_HINT}") from exc
     try:
         buffer = pymupdf.Font(name).buffer
-    except Exception as exc:  # noqa: BLE001 - pymupdf raises plain RuntimeError/ValueError
+    except Exception as exc:
         raise BackendMissingError(f"PyMuPDF has no built-in font {name!r} ({exc}); {INSTALL_HINT}") from exc
     if not buffer:
         raise BackendMissingError(f"PyMuPDF's font {name!r} has no embeddable TrueType data; {INSTALL_HINT}")

@@ -5,6 +5,15 @@ the XMP carrier without touching pixel data; ``pixels`` and ``encoders`` draw th
 and re-encode, keeping everything else; ``adapter`` ties them to the Adapter contract.
 """
 
-from .formats import AvifAdapter, BmpAdapter, GifAdapter, HeifAdapter, JpegAdapter, PngAdapter, TiffAdapter, WebpAdapter
+from .formats import (
+    AvifAdapter,
+    BmpAdapter,
+    GifAdapter,
+    HeifAdapter,
+    JpegAdapter,
+    PngAdapter,
+    TiffAdapter,
+    WebpAdapter,
+)
 
 __all__ = ["AvifAdapter", "BmpAdapter", "GifAdapter", "HeifAdapter", "JpegAdapter", "PngAdapter", "TiffAdapter", "WebpAdapter"]

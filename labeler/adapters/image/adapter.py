@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageOps, ImageSequence
+from PIL import Image, ImageSequence
 
 from ...errors import InputError
 from ...label import Label
@@ -147,7 +147,8 @@ class ImageAdapter(Adapter):
                     return Evidence(Presence.ABSENT, summary, problems=extra, detail={"method": "receipt"})
                 return Evidence.unknown(f"{summary}; reading a third-party notice needs OCR: {ocr.INSTALL_HINT}")
             image.seek(0)
-            shown = ImageOps.exif_transpose(image.convert("RGBA") if image.mode in ("P", "PA", "LA", "RGBA") else image.convert("RGB"))
+            frame = image if image.mode in ("RGB", "RGBA", "L") else image.convert("RGBA" if "A" in image.mode or image.mode == "P" else "RGB")
+            shown = to_display(frame, orientation)  # no copy when upright
             return judge_hits(ocr.read_lines(shown), shown.size, "ocr", extra)
 
     def _receipt_holds(self, image: Image.Image, receipt: Receipt, orientation: int) -> tuple[bool, str]:

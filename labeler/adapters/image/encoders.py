@@ -129,7 +129,7 @@ def encode_with(format_name: str, quality: int) -> Callable[[Image.Image, Placem
             if image.info.get(key):
                 options[key] = image.info[key]
         buffer = io.BytesIO()
-        composite(image, placement).save(buffer, format_name, **options)
+        composite(image, placement, in_place=True).save(buffer, format_name, **options)
         return buffer.getvalue()
 
     return encode

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from ..base import Found
 from ...errors import BackendMissingError
-from ..base import Backend
+from ..base import Backend, Found
 from . import encoders, gif, isobmff, jpeg, png, tiffdir, webp
 from .adapter import Container, ImageAdapter
 from .packets import labels_in_xmp

@@ -46,7 +46,7 @@ def _prefixes(text: str, namespace: str) -> list[str]:
 
 def _drop_property(text: str, prefix: str, local: str) -> str:
     name = re.escape(f"{prefix}:{local}")
-    return re.sub(rf"<{name}\b[^>]*/>|<{name}\b[^>]*>.*?</{name}\s*>", "", text, flags=re.S)
+    return re.sub(rf"<{name}\b[^>]*/>|<{name}\b[^>]*>.*?</{name}\s*>", "", text, flags=re.DOTALL)
 
 
 def tidy(packet: bytes) -> bytes:
@@ -73,7 +73,7 @@ def receipt_in(packet: bytes | None) -> str | None:
     except UnicodeDecodeError:
         return None
     for prefix in _prefixes(text, NS_NOTICE):
-        match = re.search(rf"<{re.escape(prefix)}:{RECEIPT_PROPERTY}\b[^>]*>(.*?)</{re.escape(prefix)}:{RECEIPT_PROPERTY}\s*>", text, re.S)
+        match = re.search(rf"<{re.escape(prefix)}:{RECEIPT_PROPERTY}\b[^>]*>(.*?)</{re.escape(prefix)}:{RECEIPT_PROPERTY}\s*>", text, re.DOTALL)
         if match:
             return html.unescape(match.group(1))
     return None
