@@ -156,7 +156,7 @@ def _implicit_case(tmp: Path, count: int) -> list[dict[str, object]]:
     case, size = f"mp3-implicit-{count}", len(base) * count
     rows = []
     runs = (
-        ("labeler", _python(LABELER_IMPLICIT, str(src), str(tmp / "out-labeler")), tmp / "out-labeler", "label_file --no-explicit, each output verified"),
+        ("labeler", _python(LABELER_IMPLICIT, str(src), str(tmp / "out-labeler")), tmp / "out-labeler", "label_file(explicit=False): output re-read and verified (explicit check skipped, as asked)"),
         ("labeler (adapter only)", _python(LABELER_ADAPTER, str(src), str(tmp / "out-adapter")), tmp / "out-adapter", "Mp3Adapter.write_implicit, no verify"),
         ("ffmpeg -c copy", _python(FFMPEG_LOOP, ffmpeg.executable(), str(src), str(tmp / "out-ffmpeg"), LABEL), tmp / "out-ffmpeg", "one ffmpeg process per file"),
     )
