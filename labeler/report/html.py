@@ -25,6 +25,7 @@ from . import Finding, RunInfo, checks_of, display_path
 MAX_PREVIEWS = 300  # keeps a report of a huge folder openable
 THUMB = 240  # longest side of an image thumbnail, px
 WAVE = (480, 64)  # waveform strip size, px
+MAX_WAVE_S = 600  # the strip covers at most the first ten minutes
 OUTLINE = (255, 0, 170)  # notice box outline colour (magenta: never a natural label colour)
 CUE = (255, 170, 0, 110)
 
@@ -180,41 +181,54 @@ def _cues(detail: Mapping[str, Any]) -> list[tuple[float, float]]:
     return spans
 
 
+def envelope(path: Path, columns: int) -> tuple[Any, Any, float] | None:
+    """Per-column (min, max) of the mono signal and the duration covered, read block by block
+    (at most ``MAX_WAVE_S`` seconds), so a long file never sits in memory."""
+    import numpy as np
+    import soundfile
+
+    info = soundfile.info(str(path))
+    total = min(info.frames, int(info.samplerate * MAX_WAVE_S))
+    if total <= 0:
+        return None
+    lows, highs = np.full(columns, np.inf), np.full(columns, -np.inf)
+    position = 0
+    for block in soundfile.blocks(str(path), blocksize=1 << 16, dtype="float32", always_2d=True, frames=total):
+        mono = block.mean(axis=1)
+        index = (position + np.arange(mono.size)) * columns // total
+        starts = np.r_[0, np.flatnonzero(np.diff(index)) + 1]
+        at = index[starts]
+        lows[at] = np.minimum(lows[at], np.minimum.reduceat(mono, starts))
+        highs[at] = np.maximum(highs[at], np.maximum.reduceat(mono, starts))
+        position += mono.size
+    return lows, highs, total / info.samplerate
+
+
 def audio_preview(path: Path, detail: Mapping[str, Any]) -> str | None:
     """A waveform strip with the detected cue(s) shaded, or None when the audio cannot be decoded."""
     try:
         import numpy as np
-        import soundfile
         from PIL import Image, ImageDraw
 
-        samples, rate = soundfile.read(str(path), dtype="float32", always_2d=True, frames=rate_cap(path))
+        shape = envelope(path, WAVE[0])
     except Exception:  # noqa: BLE001 - optional preview
         return None
-    mono = samples.mean(axis=1)
-    if mono.size == 0:
+    if shape is None:
         return None
+    lows, highs, duration = shape
     width, height = WAVE
-    duration = mono.size / rate
-    columns = np.array_split(mono, width)
     image = Image.new("RGB", WAVE, (246, 248, 250))
     draw = ImageDraw.Draw(image, "RGBA")  # RGBA drawing on an RGB image blends the translucent cue
     for start, end in _cues(detail):
-        x0, x1 = width * start / duration, width * min(end, duration) / duration
-        draw.rectangle([x0, 0, max(x1, x0 + 2), height], fill=CUE)
-    peak = float(np.abs(mono).max()) or 1.0
-    for x, column in enumerate(columns):
-        if column.size:
-            top, bottom = float(column.max()) / peak, float(column.min()) / peak
-            draw.line([(x, height / 2 - top * (height / 2 - 2)), (x, height / 2 - bottom * (height / 2 - 2))], fill=(36, 41, 47, 255))
+        if start < duration:
+            x0, x1 = width * start / duration, width * min(end, duration) / duration
+            draw.rectangle([x0, 0, max(x1, x0 + 2), height], fill=CUE)
+    finite = np.isfinite(lows)
+    peak = float(max(np.abs(lows[finite]).max(initial=0.0), np.abs(highs[finite]).max(initial=0.0))) or 1.0
+    half = height / 2 - 2
+    for x in np.flatnonzero(finite):
+        draw.line([(int(x), height / 2 - highs[x] / peak * half), (int(x), height / 2 - lows[x] / peak * half)], fill=(36, 41, 47, 255))
     return _png(image)
-
-
-def rate_cap(path: Path) -> int:
-    """Read at most ten minutes of audio for the strip (the report stays fast on long files)."""
-    import soundfile
-
-    info = soundfile.info(str(path))
-    return min(info.frames, int(info.samplerate * 600)) if info.frames > 0 else -1
 
 
 def document_preview(path: Path, detail: Mapping[str, Any]) -> str | None:
