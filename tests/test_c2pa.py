@@ -261,3 +261,17 @@ def test_mime_sniffing_table() -> None:
     assert mime_type("a.mp3", b"\xff\xfb\x90\x64") == "audio/mpeg"
     assert mime_type("a.zip", b"PK\x03\x04") is None
     assert mime_type("a.pptx", b"PK\x03\x04").endswith("presentation")
+
+
+def test_oversized_or_garbage_sidecar_is_unreadable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from labeler.c2pa import read as c2pa_read
+
+    path = make_media("voice.wav", tmp_path)
+    side = path.with_name("voice.wav.c2pa")
+    side.write_bytes(b"not a manifest store")
+    garbage = read_signals(path, None)
+    assert garbage.c2pa is not None and garbage.c2pa.state == "Unreadable" and not garbage.c2pa.embedded
+    assert [p.rule for p in garbage.problems] == ["c2pa.unreadable"]
+    monkeypatch.setattr(c2pa_read, "MAX_SIDECAR_BYTES", 8)
+    big = read_signals(path, None)
+    assert big.c2pa is not None and big.c2pa.state == "Unreadable" and "limit" in (big.c2pa.error or "")

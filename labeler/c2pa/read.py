@@ -130,12 +130,16 @@ def _read(mime: str | None, path: Path, manifest_data: bytes | None, anchors: by
                 return _signal(json.loads(reader.json()), reader.get_validation_state() or "Invalid", embedded)
     except c2pa.C2paError as exc:
         return C2paSignal(state="Unreadable", embedded=embedded, error=f"{type(exc).__name__}: {exc}")
+    except (ValueError, TypeError, AttributeError) as exc:  # a store whose JSON has an unexpected shape
+        return C2paSignal(state="Unreadable", embedded=embedded, error=f"unexpected manifest structure ({type(exc).__name__}: {exc})")
 
 
 def read_c2pa(path: Path, mime: str | None, parts: list[Window], anchors: bytes | None = None) -> C2paSignal | None:
     """The manifest in ``path`` or its sidecar, or None (fast: no c2pa call without a JUMBF box)."""
     side = sidecar_manifest_path(path)
-    if side.is_file() and side.stat().st_size <= MAX_SIDECAR_BYTES:
+    if side.is_file():
+        if side.stat().st_size > MAX_SIDECAR_BYTES:
+            return C2paSignal(state="Unreadable", embedded=False, error=f"{side.name} is over the {MAX_SIDECAR_BYTES:,}-byte limit for a manifest")
         return _read(mime, path, side.read_bytes(), anchors)
     if mime is None or not has_jumbf(parts):
         return None
