@@ -18,7 +18,7 @@ from .conftest import FIXTURES, PRODUCER
 
 SAMPLES = FIXTURES / "samples" / "video"
 CASES = FIXTURES / "cases" / "video"
-pytestmark = pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffprobe is the independent reader here")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffprobe is the independent reader here")]
 HOSTILE = "AI生成:'\\,%{pts}[x];drawbox"
 
 

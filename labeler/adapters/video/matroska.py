@@ -26,9 +26,9 @@ def metadata_args(entries: dict[str, str]) -> list[str]:
     return [arg for key, text in entries.items() for arg in ("-metadata", f"{key}={text}")]
 
 
-def remux(src: Path, dst: Path, muxer: str, entries: dict[str, str]) -> None:
+def remux(src: Path, dst: Path, muxer: str, entries: dict[str, str], extra: list[str] = ()) -> None:  # type: ignore[assignment]
     """Stream-copy ``src`` into ``dst`` with global metadata ``entries`` set (no shell, no re-encode)."""
-    args = ["-y", "-i", str(src), "-map", "0", "-c", "copy", "-map_metadata", "0", "-map_chapters", "0", *metadata_args(entries), "-fflags", "+bitexact", "-f", muxer, str(dst)]
+    args = ["-y", "-i", str(src), "-map", "0", "-c", "copy", "-map_metadata", "0", "-map_chapters", "0", *metadata_args(entries), *extra, "-fflags", "+bitexact", "-f", muxer, str(dst)]
     try:
         ffmpeg.run(args, path=src)
     except Exception:

@@ -16,12 +16,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...containers import mp4
+from ...errors import UnsupportedError
 from ...notice import Notice
 from ...xmp import parse_xmp
 from ..audio.m4a import M4aAdapter
 from ..base import Evidence, Found, WriteOptions
 from .common import LABEL_KEY, NOTICE_KEY, VideoAdapter
 from .explicit import Plan, render
+from .matroska import remux
 from .probe import Probe
 
 MP4_KEYS = {LABEL_KEY: mp4.KEY, NOTICE_KEY: "com.labeler.notice"}
@@ -76,7 +78,13 @@ class Mp4VideoAdapter(VideoAdapter):
             for key, text in entries.items():
                 mp4.set_label(movie.moov, text, MP4_KEYS[key])
 
-        mp4.rewrite(src, dst, edit)
+        try:
+            mp4.rewrite(src, dst, edit)
+        except UnsupportedError:
+            if not any(b.type == b"moof" for b in mp4.load(src).boxes):
+                raise
+            # a fragmented MP4 whose moov cannot grow: ffmpeg re-muxes it (packets copied, one moov)
+            remux(src, dst, self.muxer_for(src), {MP4_KEYS[key]: text for key, text in entries.items()}, ["-movflags", "+use_metadata_tags"])
 
     def reencode(self, src: Path, dst: Path, info: Probe, job: Plan, muxer: str) -> None:
         source = mp4.load(src)

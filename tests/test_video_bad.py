@@ -1,0 +1,87 @@
+"""Video bad input: empty, truncated, corrupt moov, garbage, fragmented, ffmpeg failures (summarised,
+no partial output), and a two-hour file labelled with bounded memory."""
+
+from __future__ import annotations
+
+import resource
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from labeler import LabelOptions, label_file, verify_file
+from labeler.registry import sniff
+
+from .conftest import FIXTURES, PRODUCER
+
+CASES = FIXTURES / "cases" / "video"
+pytestmark = pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffprobe is the independent reader here")
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("01-empty.mp4", "empty"),
+        ("02-truncated.mp4", "truncated"),
+        ("03-corrupt-moov.mp4", "corrupt"),
+        ("04-garbage-named.mp4", "MP4 box"),
+    ],
+)
+@pytest.mark.parametrize("explicit", [True, False])
+def test_broken_files_fail_cleanly_without_output(name: str, says: str, explicit: bool, tmp_path: Path) -> None:
+    out = tmp_path / name
+    result = label_file(CASES / name, out, LabelOptions(producer=PRODUCER, explicit=explicit))
+    assert result.status == "failed" and says in result.error and "Traceback" not in result.error
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    assert verify_file(CASES / name).status == "error"
+
+
+def data_hashes(path: Path) -> list[str]:
+    out = subprocess.run(["ffprobe", "-v", "error", "-show_packets", "-show_data_hash", "md5", "-show_entries", "packet=data_hash", "-of", "csv=p=0", str(path)], capture_output=True, text=True, check=True)
+    return out.stdout.splitlines()
+
+
+def test_fragmented_mp4_is_labelled(tmp_path: Path) -> None:
+    src = CASES / "mp4-fragmented.mp4"
+    implicit_only = label_file(src, tmp_path / "i.mp4", LabelOptions(producer=PRODUCER, explicit=False))
+    assert implicit_only.ok, implicit_only.error
+    assert data_hashes(tmp_path / "i.mp4") == data_hashes(src)
+    full = label_file(src, tmp_path / "f.mp4", LabelOptions(producer=PRODUCER))
+    assert full.ok and full.verdict.status == "compliant", full.error
+
+
+def test_ffmpeg_failure_is_summarised(tmp_path: Path) -> None:
+    """An MP4 whose moov parses but whose media is garbage: ffmpeg fails, labeler says why in a line or two."""
+    src = FIXTURES / "samples" / "video" / "mp4-h264-aac-faststart.mp4"
+    data = bytearray(src.read_bytes())
+    mdat = data.index(b"mdat") + 4
+    data[mdat : len(data)] = b"\x00" * (len(data) - mdat)
+    broken = tmp_path / "in" / "zeroed-media.mp4"
+    broken.parent.mkdir()
+    broken.write_bytes(bytes(data))
+    out = tmp_path / "out" / "o.mp4"
+    result = label_file(broken, out, LabelOptions(producer=PRODUCER))
+    assert result.status == "failed"
+    assert len(result.error) < 600 and ("ffmpeg" in result.error.lower() or "frame" in result.error.lower()), result.error
+    assert not out.exists()
+    assert not out.parent.exists() or list(out.parent.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_two_hour_video_streams_with_bounded_memory(tmp_path: Path) -> None:
+    src = tmp_path / "two-hours.mp4"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=1:duration=7200", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "40", "-g", "600", str(src)],
+        check=True,
+    )
+    assert sniff(src).adapter.name == "mp4"
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = label_file(src, tmp_path / "o.mp4", LabelOptions(producer=PRODUCER, explicit=False))
+    assert result.ok, result.error
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 100, f"implicit labelling of a 2-hour file grew this process by {grown_mb:.0f} MB"
+    full = label_file(src, tmp_path / "full.mp4", LabelOptions(producer=PRODUCER))
+    assert full.ok and full.verdict.status == "compliant", full.error
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    assert children < 600, f"ffmpeg peaked at {children:.0f} MB"
