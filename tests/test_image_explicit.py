@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw, ImageOps, ImageSequence, JpegImagePlugin
 
 from labeler import LabelOptions, label_file, verify_file
 from labeler.adapters.base import Presence, WriteOptions
+from labeler.adapters.image.adapter import _draft
 from labeler.detect import ocr
 from labeler.detect.receipt import patch_matches
 from labeler.notice import Notice
@@ -215,3 +216,27 @@ def test_stripped_metadata_default_notice_is_found_by_template(no_ocr: None, tmp
         image.save(stripped)  # Pillow drops the XMP: no receipt left
     evidence = sniff(stripped).adapter.detect_explicit(stripped)
     assert evidence.state is Presence.PRESENT and evidence.detail["method"] == "template"
+
+
+def test_big_jpeg_is_checked_at_reduced_scale_and_still_catches_tampering(no_ocr: None, tmp_path: Path) -> None:
+    from labeler.adapters.image import jpeg
+
+    rng = np.random.default_rng(5)
+    src = tmp_path / "big.jpg"
+    noise = rng.integers(60, 200, (200, 300, 3), dtype=np.uint8)
+    Image.fromarray(noise).resize((3000, 2000), Image.Resampling.BICUBIC).save(src, quality=85)
+    out = tmp_path / "out.jpg"
+    result = label_file(src, out, LabelOptions(producer=PRODUCER))
+    assert result.ok and result.verdict.status == "compliant"
+    with Image.open(out) as image:
+        scale = _draft(image, 120)
+    assert scale[0] >= 2  # decoded at reduced scale
+    box = receipt_box(out)
+    with Image.open(out) as image:
+        painted = image.copy()
+    ImageDraw.Draw(painted).rectangle(box, fill=(128, 128, 128))
+    buffer = io.BytesIO()
+    painted.save(buffer, "JPEG", quality=85)
+    tampered = tmp_path / "tampered.jpg"
+    tampered.write_bytes(jpeg.with_xmp(buffer.getvalue(), jpeg.xmp_packet(out.read_bytes())))
+    assert verify_file(tampered).status != "compliant"

@@ -26,10 +26,15 @@ def luminance(region: Image.Image) -> np.ndarray:
     return np.asarray(region.convert("L"), dtype=np.float32)
 
 
-def patch_matches(region: Image.Image, receipt: Receipt) -> tuple[bool, str]:
-    """``region`` is the receipt's box cut from the displayed frame; True if our notice is in it."""
+def patch_matches(region: Image.Image, receipt: Receipt, reduced: bool = False) -> tuple[bool, str]:
+    """``region`` is the receipt's box cut from the displayed frame; True if our notice is in it.
+
+    ``reduced``: the region comes from a frame decoded at a reduced scale (JPEG DCT scaling), so
+    the glyph mask is scaled down to it rather than compared at full size."""
     mask = glyph_mask(receipt)
-    if region.size != mask.size:
+    if reduced:
+        mask = mask.resize(region.size, Image.Resampling.BOX)
+    elif region.size != mask.size:
         return False, f"box is {region.size}, receipt says {mask.size}"
     ink = np.asarray(mask.filter(ImageFilter.MinFilter(3))) >= 250
     if ink.sum() < 20:

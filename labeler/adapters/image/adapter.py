@@ -22,10 +22,13 @@ from ...problems import warning
 from ...render.banner import DEFAULT_HEIGHT_RATIO, POSITIONS, Receipt, plan_banner
 from ..base import Adapter, Backend, Evidence, Found, Presence, WriteOptions
 from .packets import implicit_packet, receipt_in, with_receipt
-from .pixels import Placement, opened, place, stored_box, to_display
+from .pixels import Placement, display_size, opened, place, stored_box, to_display
 
 Encoder = Callable[[Image.Image, Placement, bytes, bytes], bytes]
 MAX_CHECKED_FRAMES = 64
+#: A reduced-scale check needs glyphs at least this tall (pixels) after scaling, and OCR this short side.
+MIN_CHECK_PX = 40
+MIN_OCR_SHORT = 720
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,31 @@ def orientation_of(image: Image.Image) -> int:
     except Exception:  # noqa: BLE001 - a broken EXIF block must not stop labelling; treat as upright
         return 1
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def _default_glyph(frame: tuple[int, int]) -> int:
+    try:
+        return plan_banner(Notice().text_for("image"), frame).glyph_height
+    except ValueError:
+        return 0
+
+
+def _draft(image: Image.Image, glyph_px: int) -> tuple[float, float]:
+    """Decode a big JPEG at 1/2-1/8 scale (DCT scaling: several times faster) when the notice is
+    still large enough to check there and OCR still gets enough pixels; returns the scale."""
+    width, height = image.size
+    if image.format != "JPEG" or image.mode not in ("RGB", "L", "CMYK"):
+        return 1.0, 1.0
+    for factor in (8, 4, 2):
+        if glyph_px / factor >= MIN_CHECK_PX and min(width, height) / factor >= MIN_OCR_SHORT:
+            image.draft(image.mode, (-(-width // factor), -(-height // factor)))
+            return width / image.width, height / image.height
+    return 1.0, 1.0
+
+
+def _reduce(box: tuple[int, int, int, int], scale: tuple[float, float]) -> tuple[int, int, int, int]:
+    sx, sy = scale
+    return round(box[0] / sx), round(box[1] / sy), round(box[2] / sx), round(box[3] / sy)
 
 
 class ImageAdapter(Adapter):
@@ -126,19 +154,21 @@ class ImageAdapter(Adapter):
             self.container.prepare()
         with opened(data) as image:
             orientation = orientation_of(image)
+            full = image.size
+            receipt = None
             if raw is not None:
                 try:
                     receipt = Receipt.from_json(raw)
                 except ValueError as exc:
-                    receipt, extra = None, (warning("notice.receipt-unreadable", f"the notice receipt in the XMP is unreadable ({exc})"),)
-                if receipt is not None:
-                    ok, why = self._receipt_holds(image, receipt, orientation)
-                    if ok:
-                        hit = TextHit(receipt.text, receipt.box, receipt.glyph_height)
-                        return hit_evidence(hit, receipt.frame, "receipt")
-                    extra = (warning("notice.receipt-mismatch", f"the notice labeler drew is no longer in the pixels ({why}): cropped, scaled or painted over"),)
-            else:
-                template = self._template(image, orientation)
+                    extra = (warning("notice.receipt-unreadable", f"the notice receipt in the XMP is unreadable ({exc})"),)
+            scale = _draft(image, receipt.glyph_height if receipt else _default_glyph(display_size(full, orientation)))
+            if receipt is not None:
+                ok, why = self._receipt_holds(image, full, scale, receipt, orientation)
+                if ok:
+                    return hit_evidence(TextHit(receipt.text, receipt.box, receipt.glyph_height), receipt.frame, "receipt")
+                extra = (warning("notice.receipt-mismatch", f"the notice labeler drew is no longer in the pixels ({why}): cropped, scaled or painted over"),)
+            elif raw is None:
+                template = self._template(image, full, scale, orientation)
                 if template is not None:
                     return hit_evidence(TextHit(template.text, template.box, template.glyph_height), template.frame, "template")
             if not ocr.available():
@@ -149,36 +179,40 @@ class ImageAdapter(Adapter):
             image.seek(0)
             frame = image if image.mode in ("RGB", "RGBA", "L") else image.convert("RGBA" if "A" in image.mode or image.mode == "P" else "RGB")
             shown = to_display(frame, orientation)  # no copy when upright
-            return judge_hits(ocr.read_lines(shown), shown.size, "ocr", extra)
+            sx, sy = display_size(scale, orientation)
+            hits = [
+                TextHit(h.text, (round(h.box[0] * sx), round(h.box[1] * sy), round(h.box[2] * sx), round(h.box[3] * sy)), h.glyph_height * sy, h.score)
+                for h in ocr.read_lines(shown)
+            ]  # back to full-resolution coordinates when the frame was decoded reduced
+            return judge_hits(hits, display_size(full, orientation), "ocr", extra)
 
-    def _receipt_holds(self, image: Image.Image, receipt: Receipt, orientation: int) -> tuple[bool, str]:
+    def _receipt_holds(self, image: Image.Image, full: tuple[int, int], scale: tuple[float, float], receipt: Receipt, orientation: int) -> tuple[bool, str]:
         from ...detect.receipt import patch_matches
-        from .pixels import display_size
 
-        if display_size(image.size, orientation) != receipt.frame:
-            return False, f"image is {image.size}, the notice was drawn on {receipt.frame}"
-        box = stored_box(receipt.box, image.size, orientation)
+        if display_size(full, orientation) != receipt.frame:
+            return False, f"image is {full}, the notice was drawn on {receipt.frame}"
+        box = _reduce(stored_box(receipt.box, full, orientation), scale)
         for index, frame in enumerate(ImageSequence.Iterator(image)):
             if index >= MAX_CHECKED_FRAMES:
                 break
-            ok, why = patch_matches(to_display(frame.crop(box), orientation), receipt)
+            ok, why = patch_matches(to_display(frame.crop(box), orientation), receipt, reduced=scale != (1.0, 1.0))
             if not ok:
                 return False, f"frame {index}: {why}" if index else why
         return True, "matches"
 
-    def _template(self, image: Image.Image, orientation: int) -> Receipt | None:
+    def _template(self, image: Image.Image, full: tuple[int, int], scale: tuple[float, float], orientation: int) -> Receipt | None:
         """labeler's default notice at any of the eight positions, for files whose XMP was stripped."""
         from ...detect.receipt import patch_matches
-        from .pixels import display_size
 
-        frame = display_size(image.size, orientation)
+        frame = display_size(full, orientation)
         binary = self.container.palette_notice or image.mode in ("P", "PA", "1")
         for position in POSITIONS:
             try:
                 receipt = plan_banner(Notice().text_for(self.media), frame, position, DEFAULT_HEIGHT_RATIO, binary=binary)
             except ValueError:
                 return None
-            if patch_matches(to_display(image.crop(stored_box(receipt.box, image.size, orientation)), orientation), receipt)[0]:
+            region = to_display(image.crop(_reduce(stored_box(receipt.box, full, orientation), scale)), orientation)
+            if patch_matches(region, receipt, reduced=scale != (1.0, 1.0))[0]:
                 return receipt
         return None
 
