@@ -85,3 +85,13 @@ def test_two_hour_video_streams_with_bounded_memory(tmp_path: Path) -> None:
     assert full.ok and full.verdict.status == "compliant", full.error
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     assert children < 600, f"ffmpeg peaked at {children:.0f} MB"
+
+
+def test_audio_only_mp4_with_moov_at_the_end_is_handed_to_the_audio_family(tmp_path: Path) -> None:
+    src = tmp_path / "in" / "audio.mp4"
+    src.parent.mkdir()
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-c:a", "aac", "-b:a", "32k", "-f", "mp4", str(src)], check=True)
+    assert src.read_bytes().index(b"mdat") < src.read_bytes().index(b"moov")
+    result = label_file(src, tmp_path / "o.mp4", LabelOptions(producer=PRODUCER))
+    assert result.ok and result.verdict.status == "compliant", result.error
+    assert result.verdict.media == "audio" or "Morse" in result.verdict.to_dict()["explicit"]["evidence"]

@@ -153,7 +153,7 @@ def _from_ffprobe(path: Path) -> Probe:
 
 _DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?), start: (-?[\d.]+), bitrate: (\d+|N/A)")
 _STREAM = re.compile(r"Stream #0:(\d+)[^:]*: (Video|Audio|Subtitle|Data|Attachment): (\w+)(.*)")
-_SIZE = re.compile(r"(\d{1,5})x(\d{1,5})(?: \[SAR (\d+):(\d+))?")
+_SIZE = re.compile(r"(?<![\w/])(\d{2,5})x(\d{2,5})\b(?: \[SAR (\d+):(\d+))?")
 _KBPS = re.compile(r"(\d+) kb/s")
 _FPS = re.compile(r"([\d.]+k?) (?:fps|tbr)")
 _ROTATION = re.compile(r"rotation of (-?[\d.]+) degrees")
@@ -184,6 +184,7 @@ def _from_log(path: Path) -> Probe:
                 bit_rate=int(kbps[1]) * 1000 if kbps else 0,
                 frame_rate=fps[1] if fps else "",
                 attached_pic="(attached pic)" in rest,
+                colour=_log_colour(pix[2] if pix else None),
             )
         )  # fmt: skip
     if duration is None or not streams:
@@ -191,3 +192,17 @@ def _from_log(path: Path) -> Probe:
     seconds = int(duration[1]) * 3600 + int(duration[2]) * 60 + float(duration[3])
     bit_rate = int(duration[5]) * 1000 if duration[5] != "N/A" else 0
     return Probe("", seconds, float(duration[4]), bit_rate, tuple(streams), {}, "ffmpeg log")
+
+
+def _log_colour(text: str | None) -> dict[str, str]:
+    """``tv, bt2020nc/bt2020/smpte2084`` (range, space/primaries/transfer; one name when all equal)."""
+    colour: dict[str, str] = {}
+    for part in (p.strip() for p in (text or "").split(",")):
+        if part in ("tv", "pc"):
+            colour["color_range"] = part
+        elif "/" in part and len(part.split("/")) == 3:
+            colour.update(zip(("color_space", "color_primaries", "color_transfer"), part.split("/")))
+        elif part and part not in ("progressive", "top first", "bottom first", "top coded first (swapped)", "bottom coded first (swapped)") and not colour.get("color_space"):
+            colour.update(dict.fromkeys(("color_space", "color_primaries", "color_transfer"), part))
+    return {k: v for k, v in colour.items() if v not in _UNSET}
+
