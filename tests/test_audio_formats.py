@@ -363,3 +363,19 @@ def test_propagator_update_keeps_mp4_xmp_copy_in_line(tmp_path: Path) -> None:
     assert set(labels) == {"mp4:mdta:AIGC", "xmp:TC260:AIGC"}
     assert len(set(labels.values())) == 1 and labels["mp4:mdta:AIGC"].content_propagator == PROPAGATOR
     assert labels["mp4:mdta:AIGC"].produce_id == "audio-7f3a"  # the producer's fields are kept
+
+
+def test_tiny_wav_without_final_pad_byte(tmp_path: Path) -> None:
+    """101 8-bit samples (odd data size), the pad byte missing at the end of the file."""
+    import soundfile
+
+    src = tmp_path / "tiny.wav"
+    soundfile.write(str(src), np.zeros(101), 8000, subtype="PCM_U8", format="WAV")
+    data = src.read_bytes()
+    assert data[-1:] == b"\x00" and struct.unpack("<I", data[4:8])[0] == len(data) - 8
+    src.write_bytes(data[:-1])
+    for explicit in (False, True):
+        out = tmp_path / f"out{explicit}.wav"
+        result = label_file(src, out, LabelOptions(producer=PRODUCER, explicit=explicit))
+        assert result.ok, result.error
+        assert soundfile.info(str(out)).frames == 101 + (int(1.6 * 8000) if explicit else 0)

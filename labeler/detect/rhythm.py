@@ -296,6 +296,8 @@ def steady_pitch_ratio(x: np.ndarray) -> float:
 def speech_like(samples: np.ndarray) -> bool:
     """Several syllable-like, non-tonal bursts within 3 s whose pitch is not held like notes
     (see the module docstring)."""
+    if len(samples) < RATE // 2:  # under half a second: no room for four syllables
+        return False
     power = _stft_power(samples)[::2]
     freqs = np.fft.rfftfreq(WIN, 1 / RATE)
     band = power[:, (freqs >= 100) & (freqs <= 4000)]

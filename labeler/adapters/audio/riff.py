@@ -53,7 +53,7 @@ def parse_riff(handle: BinaryIO, path: Path, file_size: int) -> Riff:
     if len(head) < 12 or head[:4] != b"RIFF":
         raise InputError("not a RIFF/WAVE file (no 'RIFF' header)" if file_size else "the file is empty (0 bytes); re-export or re-download it", path)
     declared = struct.unpack("<I", head[4:8])[0]
-    if declared + 8 != file_size and declared + 8 != file_size - 1:  # tolerate a missing final pad byte
+    if abs(declared + 8 - file_size) > 1:  # one byte either way: a final pad byte missing or not counted
         state = "truncated" if declared + 8 > file_size else "followed by unknown bytes"
         raise InputError(f"the RIFF header says {declared + 8} bytes but the file has {file_size} (the file is {state}); {REPAIR_HINT}", path)
     chunks = []

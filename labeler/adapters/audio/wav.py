@@ -132,7 +132,7 @@ class WavAdapter(Adapter):
                 elif replacement is not None:
                     out.write(replacement)
                 else:
-                    copy_range(handle, out, chunk.offset, chunk.end - chunk.offset)
+                    _copy_chunk(handle, out, chunk, riff)
             if not placed:
                 out.write(label_chunk)
             _finish_riff(out, dst)
@@ -153,7 +153,7 @@ class WavAdapter(Adapter):
                     else:
                         if chunk.id == b"fact" and chunk.size >= 4:
                             fact_at = out.tell() + 8
-                        copy_range(handle, out, chunk.offset, chunk.end - chunk.offset)
+                        _copy_chunk(handle, out, chunk, riff)
                 if fact_at is not None:
                     out.seek(fact_at)
                     out.write(struct.pack("<I", min(frames, MAX_RIFF)))
@@ -179,6 +179,13 @@ class WavAdapter(Adapter):
 
     def backends(self) -> list[Backend]:
         return [common.voice_backend()]
+
+
+def _copy_chunk(handle: BinaryIO, out: BinaryIO, chunk: Chunk, riff: Riff) -> None:
+    """Copy a chunk as it is; a pad byte missing at the very end of the file is added."""
+    available = min(chunk.end, riff.file_size) - chunk.offset
+    copy_range(handle, out, chunk.offset, available)
+    out.write(b"\x00" * (chunk.end - chunk.offset - available))
 
 
 def _require_pcm(fmt: PcmFormat, path: Path) -> None:
