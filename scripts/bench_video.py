@@ -29,7 +29,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from labeler import ffmpeg  # noqa: E402
+from labeler import ffmpeg
 
 PRODUCER = "001191110102MACQD9K64010000"
 LABEL = ('{"Label":"1","ContentProducer":"001191110102MACQD9K64010000","ProduceID":"bench-1","ReservedCode1":"",'
@@ -129,7 +129,7 @@ def drawtext_command(src: Path, dst: Path, text: str, fontfile: Path, seconds: f
     job = explicit.plan(Notice(text=text), info, "video")
     receipt = job.receipt
     encoder, quality = explicit.encoder_for(info.video, "mp4")
-    x0, y0, x1, y1 = receipt.box
+    x0, y0 = receipt.box[:2]
     pad = max(2, round(0.22 * receipt.glyph_height))
     font = str(fontfile).replace("\\", "\\\\").replace(":", "\\:").replace("'", "\\'")
     graph = (f"drawtext=fontfile='{font}':expansion=none:text={drawtext_escape(text)}:fontsize={receipt.size}:fontcolor=white:"

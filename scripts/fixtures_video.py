@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from labeler import ffmpeg  # noqa: E402
+from labeler import ffmpeg
 
 GOOD = (
     '{"Label":"1","ContentProducer":"001191110102MACQD9K64010000","ProduceID":"video-5c1e","ReservedCode1":"",'

@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("ffprobe") is No
 KEYS = {"case", "tool", "files", "bytes", "seconds", "peak_mb", "note"}
 
 
-def bench():  # noqa: ANN201
+def bench():
     spec = importlib.util.spec_from_file_location("bench_video", ROOT / "scripts" / "bench_video.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -70,7 +70,7 @@ def test_mp4_label_is_an_mdta_key_like_ffmpeg_writes(tmp_path: Path) -> None:
     assert data.index(b"moov") < data.index(b"mdat"), "faststart layout kept"
     assert b"mdtaAIGC" in data
     if shutil.which("exiftool"):
-        shown = subprocess.run(["exiftool", "-s", "-Aigc", str(out)], capture_output=True, text=True).stdout
+        shown = subprocess.run(["exiftool", "-s", "-Aigc", str(out)], capture_output=True, text=True, check=False).stdout
         assert "Label" in shown and PRODUCER in shown
 
 
@@ -79,7 +79,7 @@ def test_avi_info_chunk_is_written_directly(tmp_path: Path) -> None:
     assert dict(riff.load(out).info)[b"AIGC"].rstrip(b"\0") == LABEL.to_json().encode()
     assert out.stat().st_size == (SAMPLES / "avi-mpeg4-mp3.avi").stat().st_size, "the label took the JUNK space before movi"
     if shutil.which("exiftool"):
-        shown = subprocess.run(["exiftool", "-a", "-U", "-b", "-RIFF:Unknown_AIGC", str(out)], capture_output=True).stdout
+        shown = subprocess.run(["exiftool", "-a", "-U", "-b", "-RIFF:Unknown_AIGC", str(out)], capture_output=True, check=False).stdout
         assert LABEL.to_json().encode() in shown
 
 
@@ -136,3 +136,13 @@ def test_implicit_only_labelling_verifies(tmp_path: Path) -> None:
     assert result.ok, result.error
     verdict = verify_file(tmp_path / src.name)
     assert verdict.implicit.present and verdict.status in ("missing-explicit", "unverified", "unlabelled") or verdict.status == "missing-explicit"
+
+
+def test_matroska_written_to_a_pipe_is_labelled_in_place(tmp_path: Path) -> None:
+    """ffmpeg writing to a pipe leaves the Segment size unknown; the Tags edit still applies."""
+    live = tmp_path / "live.mkv"
+    with open(live, "wb") as out:
+        subprocess.run(["ffmpeg", "-v", "error", "-i", str(SAMPLES / "mkv-h264-aac-subtitle-chapters.mkv"), "-map", "0", "-c", "copy", "-f", "matroska", "-"], stdout=out, check=True)
+    labelled = implicit(live, tmp_path / "o.mkv")
+    assert packets(labelled) == packets(live)
+    assert json.loads(format_tags(labelled)["AIGC"]) == LABEL.as_dict()

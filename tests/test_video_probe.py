@@ -18,7 +18,7 @@ NAMES = ["mp4-rotated-90.mp4", "mp4-anamorphic-sar-4-3.mp4", "mp4-hevc-10bit-hdr
 
 
 @pytest.fixture
-def no_ffprobe(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+def no_ffprobe(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("LABELER_FFPROBE", "/nonexistent/ffprobe")
     ffmpeg.resolve.cache_clear()
     yield

@@ -27,8 +27,8 @@ import numpy as np
 from PIL import Image
 
 from ... import ffmpeg
-from ...errors import InputError
 from ...detect.geometry import TextHit, hit_evidence, judge_hits
+from ...errors import InputError
 from ...problems import Problem, error, warning
 from ...render.banner import Receipt
 from ..base import Evidence, Presence

@@ -20,15 +20,20 @@ from __future__ import annotations
 import json
 import math
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable
 
 from PIL import Image
 
 from ... import ffmpeg
-from ...errors import BackendMissingError, InputError, LabelFormatError, UnsupportedError
+from ...errors import (
+    BackendMissingError,
+    InputError,
+    LabelFormatError,
+    UnsupportedError,
+)
 from ...notice import Notice
 from ...render.banner import Receipt, draw_patch, plan_banner
 from .probe import COLOUR_OPTIONS, Probe, Stream
@@ -65,6 +70,8 @@ ENCODERS: dict[str, tuple[tuple[str, ...], Callable[[int], list[str]]]] = {
     "flv1": (("flv",), _bitrate),
     "mjpeg": (("mjpeg",), lambda rate: ["-q", "3"]),
 }
+#: MP4 sample entry names an encoder's output may keep from the source (parameter sets in-band or not).
+SAMPLE_ENTRIES = {"libx264": ("avc1", "avc3"), "libx265": ("hvc1", "hev1")}
 _AOM = ["-cpu-used", "8", "-row-mt", "1", "-crf", "30", "-b", "0"]
 #: When the source codec has no encoder here: what a container can hold instead.
 FALLBACK = {"webm": "vp9", "default": "h264"}
@@ -190,6 +197,8 @@ def command(src: Path, banner: Path, dst: Path, probe: Probe, job: Plan, muxer: 
     timing = ["-fps_mode", "passthrough"]
     if muxer in ("mp4", "mov", "ipod") and stream.time_base.startswith("1/"):
         timing += ["-video_track_timescale", stream.time_base[2:]]
+    if muxer in ("mp4", "mov", "ipod") and stream.codec_tag in SAMPLE_ENTRIES.get(encoder, ()):
+        video += [f"-tag{spec}", stream.codec_tag]  # e.g. hvc1 (what Apple players need) stays hvc1, not hev1
     return [
         "-y", "-i", str(src), "-i", str(banner), "-filter_complex", graph, *maps,
         "-c", "copy", *video, *timing, "-map_metadata", "0", "-map_chapters", "0", *extra, "-f", muxer, str(dst),

@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ... import ffmpeg
-from ..base import Found
 from ...errors import InputError
+from ..base import Found
 from . import ebml, mkvtags
 from .common import LABEL_KEY, NOTICE_KEY, VideoAdapter
 from .explicit import Plan, render

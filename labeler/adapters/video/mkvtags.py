@@ -21,7 +21,20 @@ from pathlib import Path
 from typing import BinaryIO
 
 from . import ebml
-from .ebml import SEEK, SEEK_ID, SEEK_POSITION, SEEKHEAD, SEGMENT, SIMPLE_TAG, TAG, TAG_NAME, TAG_STRING, TAGS, TARGETS, UNKNOWN
+from .ebml import (
+    SEEK,
+    SEEK_ID,
+    SEEK_POSITION,
+    SEEKHEAD,
+    SEGMENT,
+    SIMPLE_TAG,
+    TAG,
+    TAG_NAME,
+    TAG_STRING,
+    TAGS,
+    TARGETS,
+    UNKNOWN,
+)
 
 VOID = 0xEC
 MAX_ELEMENTS = 200_000

@@ -9,6 +9,7 @@ one is used (shown by ``labeler formats``).
 from __future__ import annotations
 
 import json
+import math
 import re
 import subprocess
 from dataclasses import dataclass, field
@@ -90,7 +91,7 @@ def _float(value: Any, default: float = 0.0) -> float:
         number = float(value)
     except (TypeError, ValueError):
         return default
-    return number if number == number else default
+    return number if math.isfinite(number) else default
 
 
 def _int(value: Any) -> int:
