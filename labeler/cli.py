@@ -339,3 +339,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - per-file errors never get here; this is a bug in labeler
+        print(f"labeler {args.command}: internal error: {type(exc).__name__}: {exc} (please report this)", file=sys.stderr)
+        return EXIT_USAGE

@@ -1,14 +1,16 @@
-"""label_file: one file through explicit notice -> implicit label -> verify of the output.
+"""label_file: one file through explicit notice -> implicit label -> C2PA -> verify -> rename.
 
-Every stage writes to a temp file beside the target; the target appears only by an atomic rename
-once all stages succeeded. The source is never written unless ``in_place`` names it as target.
+Every stage writes to a temp file beside the target, and the finished temp file is verified by
+the same ``verify_file`` users run; the target appears (by an atomic rename) only if it verifies.
+The source is never written unless ``in_place`` names it as target.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -105,33 +107,59 @@ def _plan(src: Path, options: LabelOptions) -> _Plan:
     return plan
 
 
-def _write(src: Path, dst: Path, plan: _Plan, options: LabelOptions) -> None:
+class _Rejected(Exception):
+    """The staged output did not verify; nothing was made visible."""
+
+    def __init__(self, verdict: Verdict) -> None:
+        super().__init__(verdict.status)
+        self.verdict = verdict
+
+
+def _stage_companion(temp: Path, target: Path, data: bytes) -> tuple[Path, Path]:
+    """Write a file that travels with the output (label sidecar, detached manifest) beside the temp."""
+    with open(temp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return temp, target
+
+
+def _write(src: Path, dst: Path, plan: _Plan, options: LabelOptions, check: Callable[[Path], Verdict]) -> Verdict:
+    """Write every stage into temp files beside ``dst``, verify the result, and only then make it
+    visible: companions first, the file itself last. A rejected result leaves nothing behind."""
     adapter = plan.adapter
     label = plan.label
     source_type = source_type_uri(options.source_type) if options.source_type else SOURCE_TYPE_FOR_LABEL.get(label.label if label else "1")
     write_options = WriteOptions(source_type=source_type)
-    with atomic_output(dst) as final:
-        stage = src
-        signing = options.c2pa is not None and plan.sign is not None and plan.sign.mode is not None
-        with scratch_file(dst, dst.suffix) as noticed, scratch_file(dst, dst.suffix) as unsigned:
-            out = unsigned if signing and plan.sign.mode == "embed" else final  # the signature is the last write
-            if plan.add_notice:
-                adapter.write_explicit(stage, noticed, options.notice_for(adapter.media), write_options)
-                stage = noticed
-            if label is not None and adapter.carrier is not None:
-                adapter.write_implicit(stage, out, label, write_options)
-            else:
-                shutil.copyfile(stage, out)
-            if label is not None and adapter.carrier is None:
-                # The sidecar lands before the file it belongs to, so a crash never leaves a
-                # visible output without its label.
-                with atomic_output(sidecar_path(dst)) as side:
-                    side.write_bytes(sidecar_bytes(label))
-            if signing:
-                manifest = sign_output(plan.sign, unsigned, final, label, source_type, options.c2pa, dst.name)
-                if manifest is not None:  # detached: NAME.c2pa lands before the file, like the label sidecar
-                    with atomic_output(sidecar_manifest_path(dst)) as side:
-                        side.write_bytes(manifest)
+    companions: list[tuple[Path, Path]] = []
+    try:
+        with atomic_output(dst) as final:
+            stage = src
+            signing = options.c2pa is not None and plan.sign is not None and plan.sign.mode is not None
+            with scratch_file(dst, dst.suffix) as noticed, scratch_file(dst, dst.suffix) as unsigned:
+                out = unsigned if signing and plan.sign.mode == "embed" else final  # the signature is the last write
+                if plan.add_notice:
+                    adapter.write_explicit(stage, noticed, options.notice_for(adapter.media), write_options)
+                    stage = noticed
+                if label is not None and adapter.carrier is not None:
+                    adapter.write_implicit(stage, out, label, write_options)
+                else:
+                    shutil.copyfile(stage, out)
+                if label is not None and adapter.carrier is None:
+                    companions.append(_stage_companion(sidecar_path(final), sidecar_path(dst), sidecar_bytes(label)))
+                if signing:
+                    manifest = sign_output(plan.sign, unsigned, final, label, source_type, options.c2pa, dst.name)
+                    if manifest is not None:
+                        companions.append(_stage_companion(sidecar_manifest_path(final), sidecar_manifest_path(dst), manifest))
+            verdict = check(final)
+            if verdict.status not in _EXPECTED[(options.explicit, options.implicit)]:
+                raise _Rejected(verdict)
+            for temp, target in companions:  # before the file, so no visible output lacks its label
+                os.replace(temp, target)
+    finally:
+        for temp, _ in companions:
+            temp.unlink(missing_ok=True)
+    return replace(verdict, path=dst)
 
 
 def label_file(src: str | os.PathLike[str], dst: str | os.PathLike[str] | None, options: LabelOptions) -> LabelResult:
@@ -150,14 +178,24 @@ def label_file(src: str | os.PathLike[str], dst: str | os.PathLike[str] | None, 
         if options.dry_run:
             return LabelResult(src, target, "dry-run", tuple(plan.actions), plan.label)
         changed = plan.add_notice or any(a.startswith(("write", "sign")) for a in plan.actions)
+        signals = SignalOptions(require_c2pa=plan.sign is not None and plan.sign.expected)
+
+        def check(path: Path) -> Verdict:
+            # implicit-only labelling does not pay for an explicit (OCR) check it did not ask for
+            return verify_file(path, signals=signals, check_explicit=options.explicit)
+
         if changed or target != src:
-            _write(src, target, plan, options)
-        verdict = verify_file(target, signals=SignalOptions(require_c2pa=plan.sign is not None and plan.sign.expected))
-        expected = _EXPECTED[(options.explicit, options.implicit)]
-        if verdict.status not in expected:
-            reasons = "; ".join(str(p) for p in verdict.problems() if p.is_error) or verdict.error or verdict.status
-            return LabelResult(src, target, "failed", tuple(plan.actions), plan.label, verdict, f"the output does not verify ({verdict.status}: {reasons})")
+            verdict = _write(src, target, plan, options, check)
+        else:
+            verdict = check(target)
+            if verdict.status not in _EXPECTED[(options.explicit, options.implicit)]:
+                raise _Rejected(verdict)
         return LabelResult(src, target, "labelled" if changed else "unchanged", tuple(plan.actions), plan.label, verdict)
+    except _Rejected as rejected:
+        verdict = rejected.verdict
+        reasons = "; ".join(str(p) for p in verdict.problems() if p.is_error) or verdict.error or verdict.status
+        return LabelResult(src, target, "failed", tuple(plan.actions), plan.label, replace(verdict, path=target),
+                           f"the output does not verify ({verdict.status}: {reasons}); nothing was written")
     except LabelerError as exc:
         return LabelResult(src, target, "failed", error=exc.message)
     except PermissionError as exc:

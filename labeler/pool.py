@@ -35,6 +35,7 @@ def _serve(conn: Connection, work: Callable[[T], R], memory_bytes: int | None) -
     os.setpgrp()  # the parent kills the group: this worker and any ffmpeg it started
     if memory_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    conn.send(None)  # ready: imports are done, so a file's time limit measures only its own work
     while True:
         try:
             message = conn.recv()
@@ -52,6 +53,7 @@ class _Worker(Generic[T, R]):
         self.process = context.Process(target=_serve, args=(child, work, limits.memory_bytes), daemon=True)
         self.process.start()
         child.close()
+        self.ready = False
         self.task: tuple[int, T] | None = None
         self.deadline = float("inf")
 
@@ -104,11 +106,21 @@ def run_limited(
     try:
         while len(results) < len(items):
             for worker in workers:
-                if worker.task is None and pending:
+                if worker.ready and worker.task is None and pending:
                     worker.give(*pending.pop(), limits.seconds)
             busy = [w for w in workers if w.task is not None]
+            starting = [w for w in workers if not w.ready]
             timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic()) if busy else None
-            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=timeout)
+            ready = wait([w.conn for w in busy + starting] + [w.process.sentinel for w in busy + starting], timeout=timeout)
+            for worker in starting:
+                if worker.conn in ready:
+                    try:
+                        worker.conn.recv()
+                        worker.ready = True
+                    except (EOFError, OSError):
+                        raise RuntimeError("a labeler worker process failed to start") from None
+                elif worker.process.sentinel in ready:
+                    raise RuntimeError(f"a labeler worker process failed to start (exit code {worker.process.exitcode})")
             for position, worker in enumerate(workers):
                 if worker.task is None:
                     continue

@@ -169,19 +169,22 @@ def decide(implicit: ImplicitResult, explicit: ExplicitResult) -> str:
     return _STATUS[(implicit.state, explicit.state)]
 
 
-def verify_file(path: str | os.PathLike[str], policy: Policy | str | None = None, *, signals: SignalOptions | None = None) -> Verdict:
+def verify_file(
+    path: str | os.PathLike[str], policy: Policy | str | None = None, *, signals: SignalOptions | None = None, check_explicit: bool = True
+) -> Verdict:
     """Check one file. Never raises for bad input: problems become the ``error`` status.
 
     ``policy`` (a ``Policy`` or a profile name, default ``gb45438``) adjusts findings and which
-    statuses pass; the status itself is always decided here.
+    statuses pass; the status itself is always decided here. ``check_explicit=False`` skips the
+    explicit-notice detection (reported as not checked, so at best ``unverified``).
     """
     path = Path(path)
     policy = get_policy(policy)
-    verdict = _verify(path, policy, signals or SignalOptions())
+    verdict = _verify(path, policy, signals or SignalOptions(), check_explicit)
     return replace(verdict, passing=policy.passing_for(path), waivers=policy.waivers_for(path))
 
 
-def _verify(path: Path, policy: Policy, signal_options: SignalOptions) -> Verdict:
+def _verify(path: Path, policy: Policy, signal_options: SignalOptions, check_explicit: bool = True) -> Verdict:
     try:
         if not path.is_file():
             what = "does not exist" if not path.exists() else "is not a regular file"
@@ -196,7 +199,7 @@ def _verify(path: Path, policy: Policy, signal_options: SignalOptions) -> Verdic
             found = found + read_sidecar(path)
         implicit = judge_implicit(found)
         implicit = replace(implicit, problems=policy.adjust(implicit.problems + tuple(policy.extra_implicit(implicit.label)), path))
-        evidence = adapter.detect_explicit(path)
+        evidence = adapter.detect_explicit(path) if check_explicit else Evidence.unknown("explicit notice not checked")
         extra = policy.extra_explicit(adapter.media, evidence.state is Presence.PRESENT, evidence.detail)
         explicit = ExplicitResult(replace(evidence, problems=policy.adjust(evidence.problems + tuple(extra), path)))
         signals = read_signals(path, implicit.label, signal_options)

@@ -31,7 +31,7 @@ def generate(root: Path) -> None:
     _write(samples / "captions.srt", "1\n00:00:01,000 --> 00:00:03,500\n欢迎收看\n\n2\n00:00:04,000 --> 00:00:06,000\n新品介绍\n")
     _write(samples / "captions.vtt", "WEBVTT\n\nSTYLE\n::cue { color: white }\n\n00:00:01.000 --> 00:00:03.500\n欢迎收看\n\n00:00:04.000 --> 00:00:06.000\n新品介绍\n")
 
-    _write(cases / "binary-named.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    _write(cases / "binary-named.txt", bytes(range(256)) * 4)
     _write(cases / "invalid-utf8.txt", b"caf\xe9 \xff\xfe latin-1 text that is not UTF-8\n")
     _write(cases / "empty.txt", b"")
     _write(cases / "bad-front-matter.md", "---\ntitle: [unclosed\n  - : :\n---\nbody\n")
