@@ -160,8 +160,26 @@ def test_relabel_with_signing_again_is_valid_and_idempotent(tmp_path: Path, sign
     propagated = label_file(out, None, LabelOptions(role="propagator", propagator=PROPAGATOR, c2pa=signing, in_place=True))
     assert propagated.status == "labelled", propagated.error
     signals = read_signals(out, propagated.label)
-    assert signals.c2pa is not None and signals.c2pa.state == "Valid" and signals.c2pa.manifests == 1
+    assert signals.c2pa is not None and signals.c2pa.state == "Valid" and signals.c2pa.manifests == 2
     assert signals.c2pa.tc260 == propagated.label and not signals.problems
+    assert signals.c2pa.actions == ("c2pa.opened", "c2pa.edited") and signals.c2pa.ingredients == ("parentOf: photo.png",)
+
+
+def test_a_generator_manifest_is_kept_as_parent_ingredient(tmp_path: Path, signing: C2paSettings) -> None:
+    from labeler.c2pa.sign import sign_embedded
+
+    generated = tmp_path / "gen" / "photo.png"
+    raw = make_media("photo.png", tmp_path / "raw")
+    generated.parent.mkdir()
+    sign_embedded(raw, generated, "image/png", None, AI, signing, "photo.png")  # stands in for the generator's manifest
+    out = tmp_path / "out" / "photo.png"
+    result = label_file(generated, out, LabelOptions(producer=PRODUCER, c2pa=signing))
+    assert result.status == "labelled", result.error
+    assert any("the input's own manifest (Valid, labeler" in a and "kept as parentOf ingredient" in a for a in result.actions)
+    c2pa = read_signals(out, result.label).c2pa
+    assert c2pa is not None and c2pa.state == "Valid" and c2pa.manifests == 2
+    assert c2pa.actions == ("c2pa.opened", "c2pa.edited") and c2pa.digital_source_type == AI
+    assert c2pa.ingredients == ("parentOf: photo.png",) and c2pa.tc260 == result.label
 
 
 def test_label_2_uses_the_composite_source_type(tmp_path: Path, signing: C2paSettings) -> None:

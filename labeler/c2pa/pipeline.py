@@ -20,6 +20,7 @@ class SignPlan:
     mime: str | None
     action: str  # the LabelResult action; starts with "sign" when something will be signed
     expected: bool = True  # the output must carry a valid manifest (False: format skipped)
+    parent: Path | None = None  # the input, whose own manifest becomes the parentOf ingredient
 
 
 def _compressed_zip(path: Path) -> bool:
@@ -46,14 +47,16 @@ def plan_signing(src: Path, settings: C2paSettings, label: Label | None, *, cont
     if mime is None and not settings.sidecar:
         return SignPlan(None, None, f"C2PA not signed: c2pa cannot embed a manifest in {kind} files (pass --c2pa-sidecar for NAME{SIDECAR_SUFFIX})", expected=False)
     mode = "embed" if mime else "sidecar"
-    if not content_changes:
-        existing = read_c2pa(src, mime, parts)
-        if existing is not None and existing.valid and existing.tc260 == label and existing.embedded == (mode == "embed"):
-            return SignPlan(None, mime, f"C2PA manifest already up to date ({existing.state}, signed by {(existing.signer or {}).get('common_name', '?')})")
+    existing = read_c2pa(src, mime, parts)
+    if not content_changes and existing is not None and existing.valid and existing.tc260 == label and existing.embedded == (mode == "embed"):
+        return SignPlan(None, mime, f"C2PA manifest already up to date ({existing.state}, signed by {(existing.signer or {}).get('common_name', '?')})")
+    parent = src if mode == "embed" and existing is not None and existing.embedded and existing.state != "Unreadable" else None
     where = f"embedded ({mime})" if mode == "embed" else f"sidecar NAME{SIDECAR_SUFFIX}"
+    if parent is not None:
+        where += f"; the input's own manifest ({existing.state}, {existing.claim_generator or 'unknown generator'}) kept as parentOf ingredient"
     if mime in ZIP_TYPES.values():
         where += "; ZIP entries stored uncompressed, as c2pa 0.38 requires"
-    return SignPlan(mode, mime, f"sign C2PA manifest {where} with {settings.alg}" + (f", time-stamped by {settings.tsa}" if settings.tsa else ""))
+    return SignPlan(mode, mime, f"sign C2PA manifest {where} with {settings.alg}" + (f", time-stamped by {settings.tsa}" if settings.tsa else ""), parent=parent)
 
 
 def sign_output(plan: SignPlan, unsigned: Path, final: Path, label: Label | None, source_type: str, settings: C2paSettings, title: str) -> bytes | None:
@@ -64,11 +67,11 @@ def sign_output(plan: SignPlan, unsigned: Path, final: Path, label: Label | None
             stored = unsigned.with_name(unsigned.name + ".stored")
             try:
                 _store_zip(unsigned, stored)
-                sign_embedded(stored, final, plan.mime, label, source_type, settings, title)
+                sign_embedded(stored, final, plan.mime, label, source_type, settings, title, plan.parent)
             finally:
                 stored.unlink(missing_ok=True)
         else:
-            sign_embedded(unsigned, final, plan.mime, label, source_type, settings, title)
+            sign_embedded(unsigned, final, plan.mime, label, source_type, settings, title, plan.parent)
         return None
     return sign_sidecar(final, label, source_type, settings, title)
 

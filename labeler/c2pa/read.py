@@ -39,6 +39,7 @@ class C2paSignal:
     tc260_raw: str | None = None
     failures: tuple[str, ...] = ()  # validation failure codes, e.g. assertion.dataHash.mismatch
     error: str | None = None  # why an embedded store could not be read at all
+    ingredients: tuple[str, ...] = ()  # "relationship: title" of the active manifest's ingredients
 
     @property
     def untrusted(self) -> bool:
@@ -62,6 +63,7 @@ class C2paSignal:
             "tc260_raw": self.tc260_raw,
             "failures": list(self.failures),
             "error": self.error,
+            "ingredients": list(self.ingredients),
         }
 
 
@@ -114,6 +116,7 @@ def _signal(store: dict[str, Any], state: str, embedded: bool) -> C2paSignal:
         tc260=tc260,
         tc260_raw=raw,
         failures=tuple(dict.fromkeys(str(f.get("code")) for f in failures)),
+        ingredients=tuple(f"{i.get('relationship', '?')}: {i.get('title', '?')}" for i in manifest.get("ingredients", [])),
     )
 
 

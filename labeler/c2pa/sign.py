@@ -25,17 +25,28 @@ SOFTWARE_AGENT = {"name": "labeler", "version": __version__}
 #: MIME type given to c2pa for a detached (sidecar) manifest: a plain data hash over every byte.
 SIDECAR_MIME = "application/octet-stream"
 SIDECAR_SUFFIX = ".c2pa"
+#: The ingredient id that links ``c2pa.opened`` to the input's own manifest.
+PARENT_ID = "labeler-input"
 
 
 def sidecar_manifest_path(path: Path) -> Path:
     return path.with_name(path.name + SIDECAR_SUFFIX)
 
 
-def manifest_definition(label: Label | None, source_type: str, title: str, mime: str) -> dict[str, Any]:
-    """The manifest JSON handed to ``c2pa.Builder``."""
-    action = {"action": "c2pa.created", "digitalSourceType": source_type, "softwareAgent": SOFTWARE_AGENT,
-              "description": "labelled per GB 45438-2025 (explicit notice and implicit AIGC label)"}
-    assertions: list[dict[str, Any]] = [{"label": "c2pa.actions", "data": {"actions": [action]}}]
+def manifest_definition(label: Label | None, source_type: str, title: str, mime: str, *, parent: bool = False) -> dict[str, Any]:
+    """The manifest JSON handed to ``c2pa.Builder``.
+
+    Without a ``parent`` the content starts here: ``c2pa.created``. With one (the input carried a
+    manifest, e.g. from the generator) C2PA forbids ``created``: the input becomes the parentOf
+    ingredient, opened, then edited by labeler — so its provenance is kept, not replaced.
+    """
+    doing = {"softwareAgent": SOFTWARE_AGENT, "description": "labelled per GB 45438-2025 (explicit notice and implicit AIGC label)"}
+    if parent:
+        actions = [{"action": "c2pa.opened", "digitalSourceType": source_type, "parameters": {"ingredientIds": [PARENT_ID]}},
+                   {"action": "c2pa.edited", **doing}]
+    else:
+        actions = [{"action": "c2pa.created", "digitalSourceType": source_type, **doing}]
+    assertions: list[dict[str, Any]] = [{"label": "c2pa.actions", "data": {"actions": actions}}]
     if label is not None:
         assertions.append({"label": TC260_ASSERTION, "data": {"standard": "GB 45438-2025", "AIGC": label.as_dict()}})
     return {"claim_generator_info": [SOFTWARE_AGENT], "title": title, "format": mime, "assertions": assertions}
@@ -79,13 +90,31 @@ def _build(definition: dict[str, Any], settings: C2paSettings) -> Any:
     return c2pa.Builder(definition, _context(settings.thumbnail))
 
 
-def sign_embedded(src: Path, dst: Path, mime: str, label: Label | None, source_type: str, settings: C2paSettings, title: str) -> None:
-    """Write ``src`` plus an embedded, signed manifest to ``dst`` (which must not be ``src``)."""
+def _with_parent(label: Label | None, source_type: str, title: str, mime: str, settings: C2paSettings, parent: Path) -> Any:
+    """A builder with ``parent`` (the unmodified input) as parentOf ingredient, or None if c2pa
+    cannot take that input's manifest as an ingredient."""
+    import c2pa
+
+    builder = _build(manifest_definition(label, source_type, title, mime, parent=True), settings)
+    try:
+        with open(parent, "rb") as stream:
+            builder.add_ingredient_from_stream({"title": parent.name, "relationship": "parentOf", "label": PARENT_ID}, mime, stream)
+    except c2pa.C2paError:
+        builder.close()
+        return None
+    return builder
+
+
+def sign_embedded(src: Path, dst: Path, mime: str, label: Label | None, source_type: str, settings: C2paSettings, title: str,
+                  parent: Path | None = None) -> None:
+    """Write ``src`` plus an embedded, signed manifest to ``dst`` (which must not be ``src``).
+    ``parent``: the original input, when it carried a manifest of its own to keep as ingredient."""
     import c2pa
 
     signer = _signer(settings)
     try:
-        builder = _build(manifest_definition(label, source_type, title, mime), settings)
+        builder = _with_parent(label, source_type, title, mime, settings, parent) if parent else None
+        builder = builder or _build(manifest_definition(label, source_type, title, mime), settings)
         with open(src, "rb") as source, open(dst, "w+b") as dest:
             builder.sign(signer, mime, source, dest)
     except c2pa.C2paError as exc:
