@@ -18,8 +18,7 @@ from ...label import Label
 from ...notice import Notice
 from ..base import Adapter, Backend, Evidence, Found, WriteOptions
 from . import common
-from .explicit import CuePlan, with_cue
-from .vorbis import _soundfile_detect
+from .explicit import CuePlan, soundfile_evidence, with_cue
 
 BLOCK_FRAMES = 1 << 16
 TEXT_CHUNKS = (b"NAME", b"AUTH", b"(c) ", b"ANNO", b"COMT")
@@ -110,13 +109,14 @@ class AiffAdapter(Adapter):
         _append_chunks(dst, _text_chunks(src))
         if source.tags is not None:  # type: ignore[attr-defined]
             written = _aiff(dst)
-            written.add_tags()  # type: ignore[attr-defined]
+            if written.tags is None:  # type: ignore[attr-defined]
+                written.add_tags()  # type: ignore[attr-defined]
             for frame in source.tags.values():  # type: ignore[attr-defined]
                 written.tags.add(frame)  # type: ignore[attr-defined]
             written.save()  # type: ignore[attr-defined]
 
     def detect_explicit(self, path: Path) -> Evidence:
-        return _soundfile_detect(path, "AIFF")
+        return soundfile_evidence(path, "AIFF")
 
     def backends(self) -> list[Backend]:
         return [common.voice_backend()]

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from ...errors import LabelFormatError
+from ...detect.rhythm import EDGE_S, find_rhythm, find_voice, register_voice_clip, speech_like, to_analysis
+from ...errors import InputError, LabelFormatError
 from ...notice import Notice
 from ...render.cue import GAP_S, cue_peak, morse_cue, voice_cue
 from ..base import Evidence, Presence
-from ...detect.rhythm import EDGE_S, find_rhythm, find_voice, register_voice_clip, speech_like
 
 POSITIONS = ("start", "end", "both")
 MODES = ("prepend", "overlay")
@@ -174,3 +175,23 @@ def edge_windows(duration: float, read: Callable[[float, float], np.ndarray]) ->
         return [(0.0, read(0.0, duration + 1.0))]
     tail_at = max(0.0, duration - EDGE_S)
     return [(0.0, read(0.0, EDGE_S)), (tail_at, read(tail_at, EDGE_S + 1.0))]
+
+
+def soundfile_evidence(path: Path, kind: str) -> Evidence:
+    """``detect`` over the edges of anything libsndfile decodes (FLAC, OGG, Opus, AIFF), seeking."""
+    import soundfile
+
+    if path.stat().st_size == 0:
+        raise InputError("the file is empty (0 bytes); re-export or re-download it", path)
+    try:
+        with soundfile.SoundFile(str(path)) as handle:
+            rate, frames = handle.samplerate, handle.frames
+            duration = frames / rate
+
+            def read(start: float, length: float) -> np.ndarray:
+                handle.seek(min(frames, int(start * rate)))
+                return to_analysis(handle.read(int(length * rate), dtype="float64", always_2d=True), rate)
+
+            return detect(edge_windows(duration, read), duration)
+    except soundfile.LibsndfileError as exc:
+        raise InputError(f"cannot decode the {kind} audio ({exc}); the file is corrupt or truncated", path) from exc

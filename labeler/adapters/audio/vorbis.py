@@ -20,9 +20,8 @@ from ...label import Label
 from ...notice import Notice
 from ..base import Adapter, Backend, Evidence, Found, WriteOptions
 from . import common
-from .explicit import CuePlan, detect, edge_windows, with_cue
+from .explicit import CuePlan, detect, edge_windows, soundfile_evidence, with_cue
 from .stream import decode_blocks, encode_blocks, read_mono
-from ...detect.rhythm import to_analysis
 
 DEFAULT_PADDING = 1024
 BLOCK_FRAMES = 1 << 16
@@ -125,28 +124,10 @@ class FlacAdapter(_VorbisCommentAdapter):
         written.save(padding=_padding)
 
     def detect_explicit(self, path: Path) -> Evidence:
-        return _soundfile_detect(path, "FLAC")
+        return soundfile_evidence(path, "FLAC")
 
     def backends(self) -> list[Backend]:
         return [common.voice_backend()]  # libsndfile decodes and encodes FLAC; no ffmpeg needed
-
-
-def _soundfile_detect(path: Path, kind: str) -> Evidence:
-    import soundfile
-
-    common.require_content(path)
-    try:
-        with soundfile.SoundFile(str(path)) as handle:
-            rate, frames = handle.samplerate, handle.frames
-            duration = frames / rate
-
-            def read(start: float, length: float) -> np.ndarray:
-                handle.seek(min(frames, int(start * rate)))
-                return to_analysis(handle.read(int(length * rate), dtype="float64", always_2d=True), rate)
-
-            return detect(edge_windows(duration, read), duration)
-    except soundfile.LibsndfileError as exc:
-        raise InputError(f"cannot decode the {kind} audio ({exc}); the file is corrupt or truncated", path) from exc
 
 
 def _ogg(path: Path) -> Any:
@@ -203,7 +184,7 @@ class OggAdapter(_VorbisCommentAdapter):
 
     def detect_explicit(self, path: Path) -> Evidence:
         try:  # libsndfile decodes Vorbis and Opus in-process: no ffmpeg start-up per file
-            return _soundfile_detect(path, "OGG")
+            return soundfile_evidence(path, "OGG")
         except InputError:
             if not ffmpeg.available():
                 raise
