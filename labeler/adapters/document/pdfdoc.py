@@ -20,13 +20,16 @@ from pathlib import Path
 
 import pymupdf
 
-from ...errors import InputError
+from ...errors import InputError, LabelerError
 
 PASSWORD_ENV = "LABELER_PDF_PASSWORD"
 #: /SigFlags bit 1: the document holds at least one signature field.
 SIGNATURES_EXIST = 1
 #: %%EOF must be near the end of the file (ISO 32000 7.5.5: within the last 1024 bytes).
 EOF_WINDOW = 1024
+
+#: What MuPDF raises on a damaged file, at open or later when a page or object is first parsed.
+MUPDF_ERRORS = (RuntimeError, ValueError, TypeError, pymupdf.mupdf.FzErrorBase)  # TypeError: bindings choking on odd bytes
 
 pymupdf.TOOLS.mupdf_display_errors(False)
 pymupdf.TOOLS.mupdf_display_warnings(False)
@@ -36,7 +39,7 @@ def open_pdf(path: Path) -> pymupdf.Document:
     """Open (and unlock) a PDF, or raise ``InputError`` saying what is wrong and how to fix it."""
     try:
         doc = pymupdf.open(path, filetype="pdf")
-    except (pymupdf.FileDataError, RuntimeError, ValueError) as exc:
+    except MUPDF_ERRORS as exc:
         raise InputError(f"not a readable PDF ({exc}); repair it (e.g. qpdf or mutool clean) and try again", path) from exc
     if not doc.is_pdf:
         doc.close()
@@ -65,11 +68,20 @@ def _has_eof_marker(path: Path) -> bool:
         return b"%%EOF" in handle.read()
 
 
+def damaged(path: Path, exc: Exception) -> InputError:
+    return InputError(f"the PDF is damaged ({type(exc).__name__}: {exc}); repair it (e.g. qpdf or mutool clean) and try again", path)
+
+
 @contextlib.contextmanager
 def opened(path: Path) -> Iterator[pymupdf.Document]:
+    """An open PDF; MuPDF errors raised while using it become ``InputError`` (the file is damaged)."""
     doc = open_pdf(path)
     try:
         yield doc
+    except LabelerError:
+        raise
+    except MUPDF_ERRORS as exc:
+        raise damaged(path, exc) from exc
     finally:
         doc.close()
 
@@ -130,7 +142,9 @@ def editing(src: Path, dst: Path, page_content: bool = False) -> Iterator[pymupd
             doc.save(dst, incremental=True, encryption=pymupdf.PDF_ENCRYPT_KEEP, no_new_id=True)
         else:
             doc.save(dst, garbage=1, deflate=True, encryption=pymupdf.PDF_ENCRYPT_KEEP, no_new_id=True)
-    except (RuntimeError, ValueError) as exc:
-        raise InputError(f"MuPDF could not save the labelled PDF ({exc}); repair the input (qpdf or mutool clean) and try again", src) from exc
+    except LabelerError:
+        raise
+    except MUPDF_ERRORS as exc:
+        raise damaged(src, exc) from exc
     finally:
         doc.close()

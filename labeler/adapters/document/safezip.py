@@ -11,6 +11,7 @@ not replace with the same name, order, timestamp, compression and attributes, so
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +48,7 @@ class Package:
         try:
             self._zip = zipfile.ZipFile(path)
             infos = self._zip.infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
             raise InputError(f"not a readable ZIP package ({exc}); the file is corrupt or truncated: re-export it", path) from exc
         if len(infos) > limits.entries:
             self._zip.close()
@@ -107,7 +108,7 @@ class Package:
                     if self._inflated > self.limits.total_bytes:
                         raise InputError(f"the package inflates past {self.limits.total_bytes:,} bytes (a zip bomb?); refused", self.path)
                     sink(chunk)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError) as exc:
             raise InputError(f"the ZIP entry {info.filename!r} cannot be read ({exc}); the file is corrupt: re-export it", self.path) from exc
 
     def rewrite(self, dst: Path, replace: dict[str, bytes], add: dict[str, bytes]) -> None:
