@@ -82,12 +82,29 @@ def describe() -> str:
     return "; ".join(parts)
 
 
-@functools.lru_cache(maxsize=None)
 def encoders() -> frozenset[str]:
     """Encoder names the resolved ffmpeg offers (empty when ffmpeg is missing)."""
-    if not available():
-        return frozenset()
-    listing = subprocess.run([executable(), "-hide_banner", "-encoders"], capture_output=True, text=True, check=False).stdout
+    return _encoders_of(resolve("ffmpeg").path) if available() else frozenset()
+
+
+def _candidates() -> list[str]:
+    """Every ffmpeg we could use, in resolution order (env override, PATH, imageio-ffmpeg)."""
+    found = [resolve("ffmpeg").path, shutil.which("ffmpeg"), _imageio_ffmpeg()]
+    return list(dict.fromkeys(p for p in found if p))
+
+
+def for_encoder(encoder: str) -> str:
+    """The first ffmpeg (in resolution order) that has ``encoder``, e.g. imageio-ffmpeg's static build
+    without libopus falls back to the system ffmpeg; ``BackendMissingError`` if none has it."""
+    for path in _candidates():
+        if encoder in _encoders_of(path):
+            return path
+    raise BackendMissingError(f"no ffmpeg with the {encoder} encoder was found ({describe()}); {INSTALL_HINT}")
+
+
+@functools.lru_cache(maxsize=None)
+def _encoders_of(path: str) -> frozenset[str]:
+    listing = subprocess.run([path, "-hide_banner", "-encoders"], capture_output=True, text=True, check=False).stdout
     names = set()
     for line in listing.splitlines():
         fields = line.split()
@@ -121,7 +138,9 @@ def run(args: Sequence[str], *, path: Path | None = None, stdin: bytes | IO[byte
     return result.stdout
 
 
-def popen(args: Sequence[str], *, stdin: int | None = None, stdout: int | None = None, stderr: IO[bytes] | None = None) -> subprocess.Popen[bytes]:
-    """Start ffmpeg with pipes (for streaming decode/encode); the caller waits and checks."""
+def popen(args: Sequence[str], *, stdin: int | None = None, stdout: int | None = None, stderr: IO[bytes] | None = None, binary: str | None = None) -> subprocess.Popen[bytes]:
+    """Start ffmpeg (or ``binary``, see ``for_encoder``) with pipes; the caller waits and checks."""
     command = _command("ffmpeg", args, no_stdin=stdin is None)
+    if binary is not None:
+        command[0] = binary
     return subprocess.Popen(command, stdin=stdin, stdout=stdout, stderr=stderr)

@@ -90,3 +90,22 @@ def test_ffmpeg_errors_are_summarised(tmp_path: Path) -> None:
 def test_summarise_picks_the_reason() -> None:
     log = "ffmpeg version 7\n  built with gcc\n  configuration: --enable-x\nInput #0, mp3\n[mp3 @ 0x1] Header missing\nx.mp3: Invalid data found when processing input\n"
     assert ffmpeg.summarise(log) == "x.mp3: Invalid data found when processing input"
+
+
+def test_encoder_fallback_finds_an_ffmpeg_that_has_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    if not ffmpeg.available():
+        pytest.skip("no ffmpeg")
+    fake = tmp_path / "ffmpeg-without-encoders"
+    fake.write_text("#!/bin/sh\necho ' A....D pcm_s16le  PCM'\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("LABELER_FFMPEG", str(fake))
+    ffmpeg.resolve.cache_clear()
+    try:
+        assert ffmpeg.resolve("ffmpeg").path == str(fake)
+        assert "libmp3lame" not in ffmpeg.encoders()
+        assert ffmpeg.for_encoder("libmp3lame") != str(fake)  # PATH or imageio-ffmpeg has LAME
+        with pytest.raises(BackendMissingError, match="no ffmpeg with the"):
+            ffmpeg.for_encoder("no-such-encoder")
+    finally:
+        monkeypatch.undo()
+        ffmpeg.resolve.cache_clear()

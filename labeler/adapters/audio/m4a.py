@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ... import ffmpeg
 from ...containers import mp4
-from ...errors import BackendMissingError, UnsupportedError
+from ...errors import UnsupportedError
 from ...label import Label
 from ...notice import Notice
 from ...xmp import parse_xmp
@@ -80,14 +80,13 @@ class M4aAdapter(Adapter):
         movie = mp4.load(src)
         if b"vide" in mp4.track_handlers(movie):
             raise UnsupportedError("this MP4 has a video track; an audio notice alone would not label it (the video family handles MP4 video)", src)
-        if "aac" not in ffmpeg.encoders():
-            raise BackendMissingError(f"the resolved ffmpeg has no AAC encoder ({ffmpeg.describe()}); {ffmpeg.INSTALL_HINT}", src)
+        ffmpeg.for_encoder("aac")  # fail before decoding when no ffmpeg can encode AAC
         info = common.mutagen_load(src, MP4, "MP4").info
         rate, channels = info.sample_rate, info.channels
         args = ["-c:a", "aac", "-b:a", f"{max(16, round(info.bitrate / 1000))}k", "-map_metadata", "-1", "-f", "ipod" if src.suffix.lower() in (".m4a", ".m4b") else "mp4"]
         encoded = dst.with_name(dst.name + ".aac.mp4")
         try:
-            encode_blocks(with_cue(decode_blocks(src, rate, channels), rate, channels, plan), encoded, rate, channels, args)
+            encode_blocks(with_cue(decode_blocks(src, rate, channels), rate, channels, plan), encoded, rate, channels, args, "aac")
             mp4.transplant_metadata(src, encoded, dst)
         finally:
             encoded.unlink(missing_ok=True)

@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 from ... import ffmpeg
-from ...errors import BackendMissingError, InputError
+from ...errors import InputError
 from ...label import Label
 from ...notice import Notice
 from ..base import Adapter, Backend, Evidence, Found, WriteOptions
@@ -115,12 +115,11 @@ class Mp3Adapter(Adapter):
 
     def write_explicit(self, src: Path, dst: Path, notice: Notice, options: WriteOptions = WriteOptions()) -> None:
         plan = CuePlan.of(notice)
-        if "libmp3lame" not in ffmpeg.encoders():
-            raise BackendMissingError(f"the resolved ffmpeg has no libmp3lame encoder ({ffmpeg.describe()}); {ffmpeg.INSTALL_HINT}", src)
+        ffmpeg.for_encoder("libmp3lame")  # fail before decoding when no ffmpeg can encode MP3
         rate, channels, args = _encoder_args(src)
         encoded = dst.with_name(dst.name + ".mpeg")
         try:
-            encode_blocks(with_cue(decode_blocks(src, rate, channels), rate, channels, plan), encoded, rate, channels, args)
+            encode_blocks(with_cue(decode_blocks(src, rate, channels), rate, channels, plan), encoded, rate, channels, args, "libmp3lame")
             _assemble(src, encoded, dst)
         finally:
             encoded.unlink(missing_ok=True)

@@ -47,11 +47,13 @@ def decode_blocks(path: Path, sample_rate: int, channels: int, *, stream: str = 
             raise InputError(f"cannot decode the audio ({ffmpeg.summarise(log.read().decode('utf-8', 'replace'))}); the file may be truncated or corrupt", path)
 
 
-def encode_blocks(blocks: Iterable[np.ndarray], dst: Path, sample_rate: int, channels: int, codec_args: Sequence[str]) -> None:
-    """Encode float blocks to ``dst`` with ``codec_args`` (codec, bitrate, muxer ``-f``...)."""
+def encode_blocks(blocks: Iterable[np.ndarray], dst: Path, sample_rate: int, channels: int, codec_args: Sequence[str], encoder: str) -> None:
+    """Encode float blocks to ``dst`` with ``codec_args`` (codec, bitrate, muxer ``-f``...), using
+    the first ffmpeg that has ``encoder`` (``BackendMissingError`` before any work if none has)."""
+    binary = ffmpeg.for_encoder(encoder)
     args = ["-v", "error", "-f", "f32le", "-ar", str(sample_rate), "-ac", str(channels), "-i", "-", *codec_args, "-y", str(dst)]
     with tempfile.TemporaryFile() as log:
-        process = ffmpeg.popen(args, stdin=subprocess.PIPE, stderr=log)
+        process = ffmpeg.popen(args, stdin=subprocess.PIPE, stderr=log, binary=binary)
         assert process.stdin is not None
         try:
             for block in blocks:

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from ... import ffmpeg
-from ...errors import BackendMissingError, InputError
+from ...errors import InputError
 from ...label import Label
 from ...notice import Notice
 from ..base import Adapter, Backend, Evidence, Found, WriteOptions
@@ -165,8 +165,7 @@ class OggAdapter(_VorbisCommentAdapter):
         info = source.info
         opus = type(source).__name__ == "OggOpus"
         encoder = "libopus" if opus else "libvorbis"
-        if encoder not in ffmpeg.encoders():
-            raise BackendMissingError(f"the resolved ffmpeg has no {encoder} encoder ({ffmpeg.describe()}); {ffmpeg.INSTALL_HINT}", src)
+        ffmpeg.for_encoder(encoder)  # fail before decoding when no ffmpeg has the encoder
         channels = info.channels
         if opus:
             rate = 48000  # Opus always decodes at 48 kHz
@@ -177,7 +176,7 @@ class OggAdapter(_VorbisCommentAdapter):
             per_pair = info.bitrate / 1000 * 2 / max(channels, 1)
             quality = min(VORBIS_Q, key=lambda q: abs(VORBIS_Q[q] - per_pair))
             args = ["-c:a", "libvorbis", "-q:a", str(quality), "-f", "ogg"]
-        encode_blocks(with_cue(decode_blocks(src, rate, channels), rate, channels, plan), dst, rate, channels, ["-map_metadata", "-1", *args])
+        encode_blocks(with_cue(decode_blocks(src, rate, channels), rate, channels, plan), dst, rate, channels, ["-map_metadata", "-1", *args], encoder)
         written = self._open(dst)
         _copy_comments(source.tags, written.tags)
         written.save(padding=_padding)
