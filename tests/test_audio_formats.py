@@ -379,3 +379,12 @@ def test_tiny_wav_without_final_pad_byte(tmp_path: Path) -> None:
         result = label_file(src, out, LabelOptions(producer=PRODUCER, explicit=explicit))
         assert result.ok, result.error
         assert soundfile.info(str(out)).frames == 101 + (int(1.6 * 8000) if explicit else 0)
+
+
+def test_isom_m4a_with_moov_at_the_end_is_audio(tmp_path: Path) -> None:
+    src = tmp_path / "isom.m4a"
+    subprocess.run([FFMPEG or "ffmpeg", "-v", "error", "-i", str(SAMPLES / "m4a-aac-cover.m4a"), "-c", "copy", "-f", "mp4", str(src)], check=True)
+    head = src.read_bytes()[:8192]
+    assert head[8:12] != b"M4A " and b"moov" not in head
+    assert sniff(src).adapter.name == "m4a"
+    assert label_file(src, tmp_path / "out.m4a", LabelOptions(producer=PRODUCER)).verdict.status == "compliant"

@@ -34,8 +34,9 @@ def _brands(head: bytes) -> list[bytes]:
     return [body[:4]] + [body[i : i + 4] for i in range(8, len(body) - 3, 4)]
 
 
-def _audio_only_score(head: bytes) -> int:
-    """10: surely audio-only; 5: an MP4 whose tracks are not in the head; 0: has video or not MP4."""
+def _audio_only_score(name: str, head: bytes) -> int:
+    """10: surely audio-only; 8 (an audio extension) or 5: an MP4 whose tracks are not in the head
+    (moov after mdat; the video family scores those 7); 0: has video, or not an MP4."""
     brands = _brands(head)
     if not brands:
         return 0
@@ -43,7 +44,9 @@ def _audio_only_score(head: bytes) -> int:
         return 0
     if b"moov" in head and b"soun" in head:
         return 10
-    return 10 if brands[0] in AUDIO_BRANDS else 5
+    if brands[0] in AUDIO_BRANDS:
+        return 10
+    return 8 if Path(name).suffix.lower() in (".m4a", ".m4b") else 5
 
 
 class M4aAdapter(Adapter):
@@ -54,7 +57,7 @@ class M4aAdapter(Adapter):
     description = "M4A / audio-only MP4 (AAC); label in moov/udta/meta mdta key AIGC; notice re-encoded once"
 
     def score(self, name: str, head: bytes) -> int:
-        base = _audio_only_score(head)
+        base = _audio_only_score(name, head)
         return base + self.extension_score(name) if base else common.score(self.extension_score(name), False, head)
 
     def format_of(self, name: str, head: bytes) -> str:
