@@ -8,6 +8,8 @@ over fails; ordinary re-compression (JPEG quality 70+) passes.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from PIL import Image, ImageFilter
 
@@ -26,20 +28,29 @@ def luminance(region: Image.Image) -> np.ndarray:
     return np.asarray(region.convert("L"), dtype=np.float32)
 
 
+@lru_cache(maxsize=64)
+def _sample_masks(receipt: Receipt, size: tuple[int, int] | None) -> tuple[np.ndarray, np.ndarray]:
+    """Where ink must be light and where the box must be dark (cached: a batch of same-size images
+    shares receipts). ``size`` scales the glyph mask for a reduced-scale decode."""
+    mask = glyph_mask(receipt)
+    if size is not None:
+        mask = mask.resize(size, Image.Resampling.BOX)
+    ink = np.asarray(mask.filter(ImageFilter.MinFilter(3))) >= 250
+    if ink.sum() < 20:
+        ink = np.asarray(mask) >= 200
+    box = np.asarray(mask.filter(ImageFilter.MaxFilter(5))) == 0
+    ink.flags.writeable = box.flags.writeable = False  # shared through the cache
+    return ink, box
+
+
 def patch_matches(region: Image.Image, receipt: Receipt, reduced: bool = False) -> tuple[bool, str]:
     """``region`` is the receipt's box cut from the displayed frame; True if our notice is in it.
 
     ``reduced``: the region comes from a frame decoded at a reduced scale (JPEG DCT scaling), so
     the glyph mask is scaled down to it rather than compared at full size."""
-    mask = glyph_mask(receipt)
-    if reduced:
-        mask = mask.resize(region.size, Image.Resampling.BOX)
-    elif region.size != mask.size:
-        return False, f"box is {region.size}, receipt says {mask.size}"
-    ink = np.asarray(mask.filter(ImageFilter.MinFilter(3))) >= 250
-    if ink.sum() < 20:
-        ink = np.asarray(mask) >= 200
-    box = np.asarray(mask.filter(ImageFilter.MaxFilter(5))) == 0
+    ink, box = _sample_masks(receipt, region.size if reduced else None)
+    if ink.shape != (region.height, region.width):
+        return False, f"box is {region.size}, receipt says {ink.shape[::-1]}"
     if ink.sum() < 10 or box.sum() < 10:
         return False, "receipt glyphs too small to check"
     lum = luminance(region)
