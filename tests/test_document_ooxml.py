@@ -267,3 +267,16 @@ def test_docx_header_position_reuses_existing_header(tmp_path: Path) -> None:
     header = [p.text for p in docx.Document(str(out)).sections[0].header.paragraphs]
     assert header == [NOTICE, "Existing header"]
     assert not [name for name in entries(out) if "header-aigc" in name]
+
+
+def test_strict_ooxml_presentation(tmp_path: Path) -> None:
+    data = entries(SAMPLES / "deck.pptx")
+    for name in list(data):
+        if name.endswith(".xml"):
+            data[name] = (data[name].replace(b"http://schemas.openxmlformats.org/presentationml/2006/main", b"http://purl.oclc.org/ooxml/presentationml/main")
+                          .replace(b"http://schemas.openxmlformats.org/drawingml/2006/main", b"http://purl.oclc.org/ooxml/drawingml/main"))
+    src = tmp_path / "strict.pptx"
+    src.write_bytes(_zip(data))
+    out = labelled(src, tmp_path)
+    slide = entries(out)["ppt/slides/slide1.xml"].decode()
+    assert "schemas.openxmlformats.org/presentationml" not in slide and NOTICE in slide

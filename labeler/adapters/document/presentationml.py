@@ -20,6 +20,8 @@ from .safezip import Package
 
 NS_P = "http://schemas.openxmlformats.org/presentationml/2006/main"
 NS_A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+#: ISO/IEC 29500 Strict spellings of the same namespaces.
+STRICT = {NS_P: "http://purl.oclc.org/ooxml/presentationml/main", NS_A: "http://purl.oclc.org/ooxml/drawingml/main"}
 EMU_PER_PT = 12700
 FONT_PT = 12
 MARGIN = 228600  # 0.25 inch
@@ -79,8 +81,10 @@ def write_notice(pkg: Package, main: str, notice: Notice, notice_text: str) -> t
     edits = {}
     for part in parts if notice.pages == "all" else parts[:1]:
         text = decode(pkg.read(part) or b"", part)
-        p, a = prefix_for(text, NS_P), prefix_for(text, NS_A)
-        declare = ("" if p is not None else f' xmlns:p="{NS_P}"') + ("" if a is not None else f' xmlns:a="{NS_A}"')
+        strict = prefix_for(text, STRICT[NS_P]) is not None
+        ns_p, ns_a = (STRICT[NS_P], STRICT[NS_A]) if strict else (NS_P, NS_A)
+        p, a = prefix_for(text, ns_p), prefix_for(text, ns_a)
+        declare = ("" if p is not None else f' xmlns:p="{ns_p}"') + ("" if a is not None else f' xmlns:a="{ns_a}"')
         closing = text.rfind(f"</{p or 'p:'}spTree>")
         if p is None or closing < 0:
             raise InputError(f"{part} has no shape tree (p:spTree); the slide is damaged: re-save the presentation")
@@ -101,7 +105,7 @@ def slide_paragraphs(root: ET.Element) -> list[str]:
         if hidden:
             continue
         for para in shape.iter():
-            if local(para.tag) == "p" and para.tag.startswith("{" + NS_A):
+            if local(para.tag) == "p" and para.tag.startswith(("{" + NS_A, "{" + STRICT[NS_A])):
                 found.append("".join(t.text or "" for t in para.iter() if local(t.tag) == "t"))
     return found
 
