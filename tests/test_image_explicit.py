@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageOps, ImageSequence, JpegImagePlugin
 
-from labeler import LabelOptions, label_file, verify_file
+from labeler import Label, LabelOptions, label_file, verify_file
 from labeler.adapters.base import Presence, WriteOptions
 from labeler.adapters.image.adapter import _draft
 from labeler.detect import ocr
@@ -240,3 +240,21 @@ def test_big_jpeg_is_checked_at_reduced_scale_and_still_catches_tampering(no_ocr
     tampered = tmp_path / "tampered.jpg"
     tampered.write_bytes(jpeg.with_xmp(buffer.getvalue(), jpeg.xmp_packet(out.read_bytes())))
     assert verify_file(tampered).status != "compliant"
+
+
+def test_missing_heif_backend_leaves_labels_readable_and_notice_unknown(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from labeler.adapters.image import formats
+    from labeler.errors import BackendMissingError
+
+    def missing() -> None:
+        raise BackendMissingError(f"drawing or checking a notice on HEIC needs pillow-heif; {formats.HEIF_HINT}")
+
+    adapter = sniff(SAMPLES / "heic-still.heic").adapter
+    monkeypatch.setattr(type(adapter), "container", formats.Container(**{**vars(adapter.container), "prepare": missing}))
+    out = tmp_path / "o.heic"
+    adapter.write_implicit(SAMPLES / "heic-still.heic", out, Label(content_producer=PRODUCER, produce_id="h1"))
+    assert [f.label.produce_id for f in adapter.read_labels(out)] == ["h1"]
+    evidence = adapter.detect_explicit(out)
+    assert evidence.state is Presence.UNKNOWN and "pillow-heif" in evidence.summary
+    with pytest.raises(BackendMissingError, match="labeler\\[heif\\]"):
+        adapter.write_explicit(out, tmp_path / "n.heic", Notice())

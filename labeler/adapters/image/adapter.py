@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PIL import Image, ImageSequence
 
-from ...errors import InputError
+from ...errors import BackendMissingError, InputError
 from ...label import Label
 from ...notice import Notice
 from ...problems import warning
@@ -151,7 +151,10 @@ class ImageAdapter(Adapter):
         raw = receipt_in(self.container.xmp(data)) if self.container.xmp else None
         extra = ()
         if self.container.prepare:
-            self.container.prepare()
+            try:
+                self.container.prepare()
+            except BackendMissingError as exc:  # the label is still readable; the notice check is not
+                return Evidence.unknown(exc.message)
         with opened(data) as image:
             orientation = orientation_of(image)
             full = image.size

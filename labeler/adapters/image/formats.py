@@ -95,12 +95,33 @@ def _register_heif() -> None:
     pillow_heif.register_heif_opener()
 
 
+AVIF_HINT = "pip install -U 'pillow>=11.3'  (its wheels include the AVIF codec)"
+
+
+def avif_available() -> bool:
+    from PIL import features
+
+    return bool(features.check("avif"))
+
+
+def _require_avif() -> None:
+    if not avif_available():
+        raise BackendMissingError(f"this Pillow has no AVIF codec, needed to draw or check the notice; {AVIF_HINT}")
+
+
 class AvifAdapter(ImageAdapter):
     name = "avif"
     extensions = ("avif",)
     carrier = "xmp:TC260:AIGC"
     description = "AVIF; XMP 'mime' item in the meta box (item tables rewritten, coded image untouched)"
-    container = Container(isobmff.is_avif, isobmff.labels, isobmff.xmp_packet, isobmff.with_xmp, encoders.encode_with("AVIF", 90), encoder_writes_xmp=True)
+    container = Container(
+        isobmff.is_avif, isobmff.labels, isobmff.xmp_packet, isobmff.with_xmp, encoders.encode_with("AVIF", 90),
+        encoder_writes_xmp=True, prepare=_require_avif,
+    )  # fmt: skip
+
+    def backends(self) -> list[Backend]:
+        codec = Backend("pillow-avif", avif_available(), "Pillow's AVIF codec draws/checks the notice (labels are read and written without it)", AVIF_HINT)
+        return [codec, *super().backends()]
 
 
 class HeifAdapter(ImageAdapter):
