@@ -82,6 +82,15 @@ def png_insert(data: bytes, chunk: bytes, after_idat: bool = False) -> bytes:
     return data[:at] + chunk + data[at:]
 
 
+def png16(image: Image.Image) -> bytes:
+    """A 16-bit-per-channel RGB PNG (Pillow cannot write one): 8-bit values spread to 16 bits plus a ramp."""
+    width, height = image.size
+    values = np.asarray(image, dtype=np.uint16) * 257 + (np.arange(width, dtype=np.uint16) % 200)[None, :, None]
+    rows = b"".join(b"\0" + values[y].astype(">u2").tobytes() for y in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 16, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", zlib.compress(rows, 9)) + png_chunk(b"IEND", b"")
+
+
 def exif_with(comment: str | None = None, description: str | None = None, orientation: int | None = None) -> bytes:
     exif = Image.Exif()
     exif[0x0131] = "labeler fixtures"
@@ -197,6 +206,7 @@ def cases(folder: Path) -> None:
     _write(folder / "png-xmp-after-idat.png", png_insert(png, png_chunk(b"iTXt", b"XML:com.adobe.xmp\0\0\0\0\0" + xmp(escaped(GOOD))), after_idat=True))
     ihdr = struct.pack(">IIBBBBB", 30000, 30000, 8, 2, 0, 0, 0)
     _write(folder / "png-decompression-bomb.png", b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", zlib.compress(b"\0" * 90001 * 4, 9)) + png_chunk(b"IEND", b""))
+    _write(folder / "png-rgb-16bit.png", png16(scene()))
     _write(folder / "png-tiny-20x14.png", encode(scene((20, 14)), "PNG"))
 
 

@@ -258,3 +258,16 @@ def test_missing_heif_backend_leaves_labels_readable_and_notice_unknown(monkeypa
     assert evidence.state is Presence.UNKNOWN and "pillow-heif" in evidence.summary
     with pytest.raises(BackendMissingError, match="labeler\\[heif\\]"):
         adapter.write_explicit(out, tmp_path / "n.heic", Notice())
+
+
+def test_16bit_colour_png_keeps_its_depth(tmp_path: Path) -> None:
+    cv2 = pytest.importorskip("cv2", reason="16-bit colour PNGs need OpenCV (extra 'ocr')")
+    src = CASES / "png-rgb-16bit.png"
+    out = tmp_path / "o.png"
+    result = label_file(src, out, LabelOptions(producer=PRODUCER))
+    assert result.ok and result.verdict.status == "compliant", result.error
+    assert out.read_bytes()[24:26] == b"\x10\x02"  # IHDR: still 16-bit RGB
+    a, b = cv2.imread(str(src), cv2.IMREAD_UNCHANGED), cv2.imread(str(out), cv2.IMREAD_UNCHANGED)
+    assert b.dtype == np.uint16 and (a % 257 != 0).any()  # real 16-bit content
+    keep = outside(receipt_box(out), a.shape)
+    assert np.array_equal(a[keep], b[keep])

@@ -11,7 +11,10 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 
+import numpy as np
 from PIL import Image, ImageSequence, JpegImagePlugin
+
+from ...errors import BackendMissingError, InputError
 
 from . import jpeg, png
 from .pixels import Placement, composite, repalettise
@@ -51,6 +54,8 @@ def encode_jpeg(image: Image.Image, placement: Placement, original: bytes, packe
 
 
 def encode_png(image: Image.Image, placement: Placement, original: bytes, packet: bytes) -> bytes:
+    if original[24] == 16 and original[25] in (2, 6):  # IHDR: 16-bit RGB/RGBA, which Pillow reads as 8-bit
+        return png.carry_metadata(encode_png16(original, placement), original, packet)
     buffer = io.BytesIO()
     if getattr(image, "n_frames", 1) > 1:
         frames, infos = _frames(image, placement, False)
@@ -133,3 +138,29 @@ def encode_with(format_name: str, quality: int) -> Callable[[Image.Image, Placem
         return buffer.getvalue()
 
     return encode
+
+
+def encode_png16(original: bytes, placement: Placement) -> bytes:
+    """16-bit colour PNG through OpenCV (Pillow would drop it to 8 bits): blend at full depth."""
+    try:
+        import cv2
+    except ImportError as exc:
+        raise BackendMissingError(
+            "a 16-bit colour PNG needs OpenCV to keep its bit depth (Pillow reads it as 8-bit); pip install 'labeler[ocr]' (brings opencv-python)"
+        ) from exc
+    array = cv2.imdecode(np.frombuffer(original, np.uint8), cv2.IMREAD_UNCHANGED)
+    if array is None or array.dtype != np.uint16:
+        raise InputError("the 16-bit PNG cannot be decoded; re-export the file")
+    x0, y0, x1, y1 = placement.box
+    patch = np.asarray(placement.patch, dtype=np.float64)
+    alpha = patch[..., 3:4] / 255.0
+    region = array[y0:y1, x0:x1].astype(np.float64)
+    colour = patch[..., 2::-1] * 257.0  # RGB -> OpenCV's BGR, 8 -> 16 bits
+    region[..., :3] = alpha * colour + (1 - alpha) * region[..., :3]
+    if array.shape[2] == 4:
+        region[..., 3] = alpha[..., 0] * 65535.0 + (1 - alpha[..., 0]) * region[..., 3]
+    array[y0:y1, x0:x1] = np.rint(region).astype(np.uint16)
+    ok, encoded = cv2.imencode(".png", array)
+    if not ok:
+        raise InputError("OpenCV could not encode the 16-bit PNG")
+    return encoded.tobytes()
