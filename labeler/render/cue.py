@@ -33,7 +33,7 @@ HEADROOM_DB = 3.0
 VOICE_TEXT = "人工智能生成"
 ESPEAK_VOICE = "cmn-latn-pinyin"
 ESPEAK_WPM = 150  # espeak "words" here are syllables: 6 characters in ~2.4 s = 150 chars/min
-ESPEAK_HINT = "apt-get install espeak-ng (or pass a voice clip with --voice-clip)"
+ESPEAK_HINT = "apt-get install espeak-ng (or give your own clip: voice_clip under [cue] in labeler.toml)"
 MAX_CLIP_S = 30.0
 #: Morse element -> (on units, off units after it inside a letter).
 _ELEMENT_UNITS = {".": 1, "-": 3}
