@@ -40,6 +40,8 @@ _MAGIC = b"%PDF-"
 #: Real PDFs may have junk before the header; readers accept it within the first 1024 bytes.
 _HEADER_WINDOW = 1024
 OCR_DPI = 150
+#: A poster-sized page is rendered at a lower resolution so the bitmap stays bounded.
+OCR_MAX_PIXELS = 12_000_000
 
 
 def _info_xref(doc: pymupdf.Document) -> int | None:
@@ -160,11 +162,14 @@ class PdfAdapter(Adapter):
         ocr = _ocr_backend()
         if ocr is None:
             return Evidence.unknown("no text layer; OCR backend not installed (pip install 'labeler[ocr]')")
-        pixmap = doc[0].get_pixmap(dpi=OCR_DPI)
+        page = doc[0]
+        area_in2 = max(page.rect.width * page.rect.height / 72 / 72, 1e-6)
+        dpi = max(36, min(OCR_DPI, int((OCR_MAX_PIXELS / area_in2) ** 0.5)))
+        pixmap = page.get_pixmap(dpi=dpi)
         image = Image.frombytes("RGB", (pixmap.width, pixmap.height), pixmap.samples)
         for hit in ocr.read_lines(image):
             if is_compliant_text(hit.text):
-                detail = {"page": 1, "ocr": True, "box_px": list(hit.box), "dpi": OCR_DPI, "glyph_pt": round(hit.glyph_height * 72 / OCR_DPI, 1)}
+                detail = {"page": 1, "ocr": True, "box_px": list(hit.box), "dpi": dpi, "glyph_pt": round(hit.glyph_height * 72 / dpi, 1)}
                 return Evidence(Presence.PRESENT, f"notice {hit.text!r} read by OCR on page 1 (no text layer)", hit.text, "page 1", detail=detail)
         return Evidence.absent("no text layer; OCR of page 1 found no notice with both elements")
 
