@@ -271,3 +271,18 @@ def test_16bit_colour_png_keeps_its_depth(tmp_path: Path) -> None:
     assert b.dtype == np.uint16 and (a % 257 != 0).any()  # real 16-bit content
     keep = outside(receipt_box(out), a.shape)
     assert np.array_equal(a[keep], b[keep])
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_every_exif_orientation_puts_the_notice_where_the_viewer_sees_it(orientation: int, tmp_path: Path) -> None:
+    src = tmp_path / "src.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.open(SAMPLES / "png-rgb.png").convert("RGB").save(src, quality=90, exif=exif.tobytes())
+    out = explicit(src, tmp_path / "o.jpg", Notice(position="top-right"))
+    with Image.open(out) as image:
+        assert image.size == (320, 240) and image.getexif()[0x0112] == orientation
+        shown = ImageOps.exif_transpose(image).convert("RGB")
+    receipt = plan_banner("AI生成", shown.size, "top-right")
+    assert patch_matches(shown.crop(receipt.box), receipt)[0]
+    assert sniff(out).adapter.detect_explicit(out).where == "top-right"
