@@ -5,7 +5,14 @@
 - ``ocr``: rapidocr-onnxruntime wrapper, loaded lazily once per process (optional extra ``ocr``).
 """
 
-from .geometry import TextHit, at_edge, hit_evidence, judge_hits, position_of, rule_problems
+from .geometry import (
+    TextHit,
+    at_edge,
+    hit_evidence,
+    judge_hits,
+    position_of,
+    rule_problems,
+)
 from .receipt import patch_matches
 
 __all__ = ["TextHit", "at_edge", "hit_evidence", "judge_hits", "patch_matches", "position_of", "rule_problems"]
