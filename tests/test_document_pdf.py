@@ -332,3 +332,14 @@ def test_label_inside_malformed_xmp_is_invalid(tmp_path: Path) -> None:
     verdict = verify_file(path)
     assert verdict.status == "invalid"
     assert any(p.rule == "xmp.malformed" for p in verdict.implicit.problems)
+
+
+def test_poster_page_gets_a_proportionally_larger_notice(tmp_path: Path) -> None:
+    src = tmp_path / "poster.pdf"
+    with pymupdf.open() as doc:
+        doc.new_page(width=2384, height=3370).insert_text((200, 400), "Poster headline", fontsize=96)
+        doc.save(src)
+    out = labelled(src, tmp_path)
+    with pymupdf.open(out) as doc:
+        size = next(s["size"] for b in doc[0].get_text("dict")["blocks"] for line in b.get("lines", ()) for s in line["spans"] if NOTICE in s["text"])
+    assert size == pytest.approx(10 * 2384 / 595, rel=0.01)

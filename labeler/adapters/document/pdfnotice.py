@@ -28,7 +28,8 @@ from ...errors import LabelFormatError
 from ...notice import Notice, is_compliant_text
 from ...problems import Problem, warning
 
-FONT_SIZE = 10.0  # points; the issue asks for >= 9 pt
+FONT_SIZE = 10.0  # points, on pages up to A4/Letter size: at least 9 pt is legible in print
+A4_SHORT_SIDE = 595.0
 MIN_LEGIBLE = 6.0  # a found notice smaller than this is reported
 EDGE_GAP = 18.0  # distance from the page edge, points
 PAD = 3.0
@@ -136,11 +137,12 @@ def draw_notice(doc: pymupdf.Document, notice: Notice, text: str) -> list[dict[s
     """Draw the notice on the first (or every) page; returns where it went, per page."""
     font = notice_font(text)
     metrics = pymupdf.Font(fontbuffer=font.buffer)
-    size = FONT_SIZE
     pages = range(doc.page_count) if notice.pages == "all" else range(1)
     placed = []
     for number in pages:
         page = doc[number]
+        # 10 pt on A4/Letter; a poster grows it with its short side, so it reads at the same zoom
+        size = FONT_SIZE * max(1.0, min(page.rect.width, page.rect.height) / A4_SHORT_SIDE)
         width = metrics.text_length(text, fontsize=size)
         limit = page.rect.width - 2 * PAD
         fitted = size if width <= limit else max(1.0, size * limit / width)
@@ -152,7 +154,7 @@ def draw_notice(doc: pymupdf.Document, notice: Notice, text: str) -> list[dict[s
             page.draw_rect(box, color=None, fill=(1, 1, 1), overlay=True)
         baseline = pymupdf.Point(box.x0 + PAD, box.y0 + PAD + fitted * 1.05)
         page.insert_text(baseline, text, fontname=RESOURCE_NAME, fontsize=fitted, color=(0, 0, 0), overlay=True)
-        placed.append({"page": number + 1, "box": [round(v, 1) for v in box], "font_size": fitted, "covers_content": covers})
+        placed.append({"page": number + 1, "box": [round(v, 1) for v in box], "font_size": round(fitted, 2), "covers_content": covers})
     return placed
 
 
