@@ -133,12 +133,11 @@ def _tag_font(doc: pymupdf.Document, xref: int, font: NoticeFont) -> None:
                 doc.xref_set_key(int(fvalue.split()[0]), "FontName", name)
 
 
-def draw_notice(doc: pymupdf.Document, notice: Notice, text: str) -> list[dict[str, object]]:
-    """Draw the notice on the first (or every) page; returns where it went, per page."""
+def draw_notice(doc: pymupdf.Document, notice: Notice, text: str) -> None:
+    """Draw the notice on the first (or every) page."""
     font = notice_font(text)
     metrics = pymupdf.Font(fontbuffer=font.buffer)
     pages = range(doc.page_count) if notice.pages == "all" else range(1)
-    placed = []
     for number in pages:
         page = doc[number]
         # 10 pt on A4/Letter; a poster grows it with its short side, so it reads at the same zoom
@@ -154,8 +153,6 @@ def draw_notice(doc: pymupdf.Document, notice: Notice, text: str) -> list[dict[s
             page.draw_rect(box, color=None, fill=(1, 1, 1), overlay=True)
         baseline = pymupdf.Point(box.x0 + PAD, box.y0 + PAD + fitted * 1.05)
         page.insert_text(baseline, text, fontname=RESOURCE_NAME, fontsize=fitted, color=(0, 0, 0), overlay=True)
-        placed.append({"page": number + 1, "box": [round(v, 1) for v in box], "font_size": round(fitted, 2), "covers_content": covers})
-    return placed
 
 
 @dataclass(frozen=True)
