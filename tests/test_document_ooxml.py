@@ -280,3 +280,18 @@ def test_strict_ooxml_presentation(tmp_path: Path) -> None:
     out = labelled(src, tmp_path)
     slide = entries(out)["ppt/slides/slide1.xml"].decode()
     assert "schemas.openxmlformats.org/presentationml" not in slide and NOTICE in slide
+
+
+@pytest.mark.parametrize("run_properties", ['<w:vanish/>', '<w:color w:val="FFFFFF"/>'])
+def test_docx_hidden_or_white_notice_does_not_count(run_properties: str, tmp_path: Path) -> None:
+    data = entries(SAMPLES / "memo.docx")
+    data["word/document.xml"] = data["word/document.xml"].replace(
+        b"<w:body>", f"<w:body><w:p><w:r><w:rPr>{run_properties}</w:rPr><w:t>{NOTICE}</w:t></w:r></w:p>".encode(), 1)
+    src = tmp_path / "hidden.docx"
+    src.write_bytes(_zip(data))
+    assert OOXML.detect_explicit(src).state is Presence.ABSENT
+    shaded = tmp_path / "shaded.docx"
+    data["word/document.xml"] = data["word/document.xml"].replace(b'<w:color w:val="FFFFFF"/>', b'<w:color w:val="FFFFFF"/><w:shd w:val="clear" w:fill="000000"/>')
+    shaded.write_bytes(_zip(data))
+    expected = Presence.PRESENT if "color" in run_properties else Presence.ABSENT
+    assert OOXML.detect_explicit(shaded).state is expected

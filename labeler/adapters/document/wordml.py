@@ -3,7 +3,7 @@
 ``Notice.position`` ``start`` (default), ``end``, ``both``; ``top`` puts it in the default page
 header of every section instead (an existing default header gets the paragraph first; a section
 without one gets a new header part). Detection reads what Word shows: the text of ``w:t`` runs (not
-deleted ``w:delText``, not ``w:vanish`` hidden runs) in the first and last five non-empty body
+deleted ``w:delText``, not ``w:vanish`` hidden runs, not white unshaded runs) in the first and last five non-empty body
 paragraphs and in the page headers.
 """
 
@@ -121,13 +121,18 @@ def paragraphs(root: ET.Element) -> list[str]:
             continue
         parts = []
         for run in element.iter():
-            if local(run.tag) != "r":
-                continue
-            if any(local(e.tag) == "vanish" and e.get(next(iter(e.attrib), ""), "true") not in ("0", "false") for e in run.iter()):
-                continue
-            parts.extend(t.text or "" for t in run if local(t.tag) == "t")
+            if local(run.tag) == "r" and not _hidden(run):
+                parts.extend(t.text or "" for t in run if local(t.tag) == "t")
         found.append("".join(parts))
     return found
+
+
+def _hidden(run: ET.Element) -> bool:
+    """A run Word does not show: ``w:vanish``, or white text without a highlight or shading."""
+    properties = {local(e.tag): next(iter(e.attrib.values()), "true") for e in run.iter() if e is not run}
+    if properties.get("vanish", "false") not in ("0", "false"):
+        return True
+    return properties.get("color", "").upper() == "FFFFFF" and "highlight" not in properties and "shd" not in properties
 
 
 def detect(pkg: Package, main: str) -> Evidence:
