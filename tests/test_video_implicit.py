@@ -146,3 +146,10 @@ def test_matroska_written_to_a_pipe_is_labelled_in_place(tmp_path: Path) -> None
     labelled = implicit(live, tmp_path / "o.mkv")
     assert packets(labelled) == packets(live)
     assert json.loads(format_tags(labelled)["AIGC"]) == LABEL.as_dict()
+
+
+@pytest.mark.skipif(shutil.which("exiftool") is None, reason="exiftool not installed")
+def test_exiftool_reads_the_flv_label(tmp_path: Path) -> None:
+    out = implicit(SAMPLES / "flv-h264-aac.flv", tmp_path / "o.flv")
+    shown = subprocess.run(["exiftool", "-s", "-Flash:AIGC", str(out)], capture_output=True, text=True, check=False).stdout
+    assert LABEL.to_json() in shown
