@@ -343,3 +343,9 @@ def test_poster_page_gets_a_proportionally_larger_notice(tmp_path: Path) -> None
     with pymupdf.open(out) as doc:
         size = next(s["size"] for b in doc[0].get_text("dict")["blocks"] for line in b.get("lines", ()) for s in line["spans"] if NOTICE in s["text"])
     assert size == pytest.approx(10 * 2384 / 595, rel=0.01)
+
+
+def test_sniffing_pdf_with_leading_junk_but_not_prose() -> None:
+    real = (SAMPLES / "report.pdf").read_bytes()
+    assert PDF.score("x.bin", b"\x00junk\r\n" + real[:4000]) >= 8
+    assert PDF.score("notes.md", b"# Notes\nA PDF starts with %PDF-1.7 and then objects.\n") == 0

@@ -18,6 +18,7 @@ without one the explicit check is UNKNOWN ("no text layer; OCR backend not insta
 from __future__ import annotations
 
 import importlib
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -109,7 +110,9 @@ class PdfAdapter(Adapter):
     def score(self, name: str, head: bytes) -> int:
         if head.startswith(_MAGIC):
             return 10 + self.extension_score(name)
-        return 8 + self.extension_score(name) if _MAGIC in head[:_HEADER_WINDOW] else 0
+        # junk before the header (readers accept it within 1 KB): also ask for a version and an object
+        late = re.search(rb"%PDF-\d\.\d", head[:_HEADER_WINDOW])
+        return 8 + self.extension_score(name) if late and re.search(rb"\d+\s+\d+\s+obj\b", head) else 0
 
     def read_labels(self, path: Path) -> list[Found]:
         with opened(path) as doc:
