@@ -1,6 +1,9 @@
 """Document-family fixtures: clean PDFs and OOXML packages (built by hand with zipfile, so no Office
-library is needed) and odd or bad cases (encrypted, signed, corrupt, zip bomb, malformed XMP,
-labels in one or both PDF carriers, disagreeing labels, scanned page without a text layer)."""
+library is needed) and odd or bad cases (signed, corrupt, zip bomb, malformed XMP, labels in one or
+both PDF carriers, disagreeing labels, scanned page without a text layer, an encrypted Office file).
+
+An encrypted PDF is made by the tests instead: MuPDF draws a random file key, so it cannot be a
+deterministic fixture."""
 
 from __future__ import annotations
 
@@ -111,7 +114,6 @@ def generate_pdfs(samples: Path, cases: Path) -> None:
     _write(cases / "pdf-info-aigc.pdf", _pdf_bytes(_pdf(info={"AIGC": GOOD})))
     _write(cases / "pdf-xmp-tc260.pdf", _pdf_bytes(_pdf(xmp=PDFA_XMP.replace("</rdf:RDF>", f'<rdf:Description rdf:about="" xmlns:TC260="http://www.tc260.org.cn/ns/AIGC/1.0/"><TC260:AIGC>{GOOD.replace(chr(34), "&quot;")}</TC260:AIGC></rdf:Description></rdf:RDF>'))))
     _write(cases / "pdf-info-and-xmp-disagree.pdf", _pdf_bytes(_pdf(info={"AIGC": GOOD}, xmp=f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:TC260="http://www.tc260.org.cn/ns/AIGC/1.0/" TC260:AIGC=\'{SUSPECTED}\'/></rdf:RDF></x:xmpmeta>')))
-    _write(cases / "pdf-encrypted-password-secret.pdf", _pdf_bytes(_pdf(), encryption=pymupdf.PDF_ENCRYPT_RC4_128, user_pw="secret", owner_pw="owner"))
     _write(cases / "pdf-signed.pdf", _signed_pdf())
     _write(cases / "pdf-scanned-notice-no-text-layer.pdf", _scanned_pdf())
     _write(cases / "pdf-malformed-xmp.pdf", _pdf_malformed_xmp())

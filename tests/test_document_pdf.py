@@ -173,7 +173,9 @@ def test_signed_pdf_keeps_signed_bytes(tmp_path: Path) -> None:
 
 
 def test_encrypted_pdf_needs_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    src = CASES / "pdf-encrypted-password-secret.pdf"
+    src = tmp_path / "encrypted-password-secret.pdf"
+    with pymupdf.open(SAMPLES / "report.pdf") as doc:  # made here: MuPDF's random file key is not reproducible
+        doc.save(src, encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="secret", owner_pw="owner")
     monkeypatch.delenv(PASSWORD_ENV, raising=False)
     with pytest.raises(InputError, match=PASSWORD_ENV):
         PDF.read_labels(src)
