@@ -138,6 +138,19 @@ def _remove_property(text: str, prefix: str, local: str) -> str:
     return re.sub(rf"\s{name}\s*=\s*(\"[^\"]*\"|'[^']*')", "", text)
 
 
+def _drop_empty_descriptions(text: str, rdf: str) -> str:
+    """Remove ``rdf:Description`` elements left with no properties (only rdf:about and xmlns)."""
+    name = re.escape(f"{rdf}:Description")
+    pattern = re.compile(rf"<{name}\b([^>]*?)(?:/>|>\s*</{name}\s*>)", re.S)
+
+    def keep_or_drop(match: re.Match[str]) -> str:
+        attributes = re.findall(r"([\w:.-]+)\s*=", match.group(1))
+        empty = all(a == f"{rdf}:about" or a.startswith("xmlns") for a in attributes)
+        return "" if empty else match.group(0)
+
+    return pattern.sub(keep_or_drop, text)
+
+
 def merge_xmp(existing: bytes | None, label_json: str, source_type: str | None = DEFAULT_SOURCE_TYPE) -> bytes:
     """Set the single ``TC260:AIGC`` property, keeping everything else in ``existing``.
 
@@ -162,6 +175,8 @@ def merge_xmp(existing: bytes | None, label_json: str, source_type: str | None =
         for prefix in _prefixes(text, NS_IPTC_EXT):
             text = _remove_property(text, prefix, "DigitalSourceType")
     rdf_prefix = next(iter(_prefixes(text, NS_RDF)), None)
+    if rdf_prefix:
+        text = _drop_empty_descriptions(text, rdf_prefix)  # what earlier labels left behind
     closing = text.rfind(f"</{rdf_prefix}:RDF>") if rdf_prefix else -1
     if closing < 0:
         raise InputError("the existing XMP packet has no rdf:RDF element to add the label to; remove or repair it")

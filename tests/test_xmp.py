@@ -43,6 +43,16 @@ def test_merge_keeps_everything_else_and_replaces_old_label() -> None:
     ET.fromstring(twice.split(b"?>", 1)[1].rsplit(b"<?xpacket", 1)[0])  # still well-formed
 
 
+def test_relabelling_does_not_accumulate_descriptions() -> None:
+    counts = []
+    packet = EXISTING
+    for n in range(5):
+        packet = merge_xmp(packet, Label(content_producer="p", produce_id=f"id{n}").to_json())
+        counts.append(packet.count(b"<rdf:Description"))
+    assert counts[1:] == [counts[1]] * 4 and counts[-1] <= 3  # original, kept source type, label
+    assert merge_xmp(packet, LABEL) == merge_xmp(merge_xmp(packet, LABEL), LABEL)
+
+
 def test_merge_keeps_ai_source_type_and_replaces_capture() -> None:
     composite = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
     capture = "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture"
