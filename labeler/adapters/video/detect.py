@@ -140,15 +140,19 @@ def check_receipt(path: Path, probe: Probe, raw: str) -> tuple[Evidence | None, 
     if seen + 1e-6 < min(length, MIN_SECONDS) - STEP:
         why = next((f"at {t:.2f} s: {reason}" for t, (ok, reason) in checks if not ok), "no frames decoded")
         return None, (warning("notice.receipt-mismatch", f"the notice labeler drew is no longer in the frames ({why}): cropped, scaled or painted over"),)
-    persist = _persists(path, stream, clip, banner.box, lambda image: patch_matches(image, banner)[0]) if receipt.end is None else False
+    persist = _persists(path, stream, clip, banner.box, lambda image: patch_matches(image, banner)[0], seen >= length - STEP) if receipt.end is None else False
     hit = TextHit(banner.text, banner.box, banner.glyph_height)
     evidence = hit_evidence(hit, banner.frame, "receipt", extra=_duration_problems(length if receipt.end is not None else seen, clip))
     return _with_times(evidence, receipt.start, end if receipt.end is not None else None, persist, clip), ()
 
 
-def _persists(path: Path, stream: Stream, clip: float, box: tuple[int, int, int, int], holds: Any) -> bool | None:
-    if not clip or clip <= WINDOW:
+def _persists(path: Path, stream: Stream, clip: float, box: tuple[int, int, int, int], holds: Any, whole_window: bool) -> bool | None:
+    """Is the notice still there in the last second? For clips within the sampled window: was it
+    seen in every sample (``whole_window``)? None when the length is unknown."""
+    if not clip:
         return None
+    if clip <= WINDOW:
+        return whole_window
     tail = frames(path, stream, max(0.0, clip - 1.0), 1.0, box)
     return bool(tail) and all(holds(image) for _, image in tail)
 
@@ -187,7 +191,7 @@ def check_ocr(path: Path, probe: Probe, extra: tuple[Problem, ...]) -> Evidence:
         return float((_ink(crop) & reference).sum() / reference.sum()) >= TRACK_AGREEMENT
 
     seen = _run_length([(t, holds(image)) for t, image in samples], start + window)
-    persist = _persists(path, stream, clip, box, holds)  # type: ignore[arg-type]
+    persist = _persists(path, stream, clip, box, holds, seen >= window - STEP)  # type: ignore[arg-type]
     problems = first.problems + _duration_problems(seen, clip)
     evidence = Evidence(first.state, first.summary, first.text, first.where, problems, first.detail)
     return _with_times(evidence, start, start + seen, persist, clip) if not persist else _with_times(evidence, start, None, True, clip)
