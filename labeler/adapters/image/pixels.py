@@ -36,7 +36,8 @@ _POINT = {
 }  # fmt: skip
 #: Modes composited by a round trip through RGBA (exact for the pixels the notice does not cover).
 _VIA_RGBA = frozenset({"RGB", "RGBA", "L", "LA", "CMYK", "1"})
-DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error, Image.DecompressionBombError)
+# RuntimeError: the AVIF/HEIF plugins report undecodable items that way.
+DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, RuntimeError, struct.error, Image.DecompressionBombError)
 
 
 def limit_message(width: int, height: int, limit: int) -> str:
@@ -59,7 +60,7 @@ def opened(data: bytes, max_pixels: int | None = None) -> Iterator[Image.Image]:
                 image = Image.open(io.BytesIO(data))
         except Image.DecompressionBombError as exc:
             raise InputError(f"{exc}; if you trust the file, raise the limit (WriteOptions.max_pixels)") from exc
-        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        except DECODE_ERRORS as exc:
             raise InputError(f"the image cannot be decoded ({exc}); re-export the file") from exc
         finally:
             Image.MAX_IMAGE_PIXELS = saved
