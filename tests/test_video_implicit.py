@@ -153,3 +153,22 @@ def test_exiftool_reads_the_flv_label(tmp_path: Path) -> None:
     out = implicit(SAMPLES / "flv-h264-aac.flv", tmp_path / "o.flv")
     shown = subprocess.run(["exiftool", "-s", "-Flash:AIGC", str(out)], capture_output=True, text=True, check=False).stdout
     assert LABEL.to_json() in shown
+
+
+def test_matroska_without_seekhead_falls_back_to_a_remux(tmp_path: Path) -> None:
+    """No SeekHead to point at moved Tags: ffmpeg re-muxes instead (packets copied, label readable)."""
+    from labeler.adapters.video import mkvtags
+
+    src = SAMPLES / "mkv-h264-aac-subtitle-chapters.mkv"
+    with open(src, "rb") as handle:
+        _, children = mkvtags._walk(handle, src.stat().st_size)
+    seekhead = next(c for c in children if c.id == mkvtags.SEEKHEAD)
+    data = bytearray(src.read_bytes())
+    data[seekhead.offset : seekhead.end] = mkvtags.void(seekhead.end - seekhead.offset)
+    odd = tmp_path / "no-seekhead.mkv"
+    odd.write_bytes(bytes(data))
+    with pytest.raises(mkvtags.Unplaceable):
+        mkvtags.write_tags(odd, tmp_path / "x.mkv", {"AIGC": LABEL.to_json()})
+    out = implicit(odd, tmp_path / "o.mkv")
+    assert [row.split(",")[-1] for row in packets(out)] == [row.split(",")[-1] for row in packets(odd)]
+    assert [f.label for f in sniff(out).adapter.read_labels(out)] == [LABEL]
