@@ -127,12 +127,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _options(args: argparse.Namespace) -> LabelOptions:
+    notice = Notice(text=args.notice_text, position=args.notice_position, duration=args.notice_duration, persist=bool(args.persist))
     return LabelOptions(
         role=args.role, label=args.label, producer=args.producer, produce_id=args.produce_id,
         reserved_code1=args.reserved_code1, propagator=args.propagator, propagate_id=args.propagate_id,
-        reserved_code2=args.reserved_code2, notice=Notice(text=args.notice_text, position=args.notice_position, duration=args.notice_duration, persist=bool(args.persist)),
+        reserved_code2=args.reserved_code2, notice=notice,
         explicit=not args.no_explicit, implicit=not args.no_implicit, source_type=args.source_type,
-        dry_run=args.dry_run, in_place=args.in_place, media_notices=media_notice_options(args), c2pa=sign_settings(args),
+        dry_run=args.dry_run, in_place=args.in_place, media_notices=media_notice_options(args, notice), c2pa=sign_settings(args),
     ).validated()
 
 

@@ -31,6 +31,7 @@ from typing import Any
 
 from .errors import LabelFormatError
 from .ignore import IgnoreRules, find_ignore_file, load_ignore_file, shown
+from .notice import Notice
 from .policy import Waiver, waivers_from
 
 if sys.version_info >= (3, 11):
@@ -332,12 +333,10 @@ def ignore_rules(args: argparse.Namespace) -> list[IgnoreRules]:
 
 
 
-def media_notice_options(args: argparse.Namespace) -> tuple[tuple[str, Any], ...]:
-    """``LabelOptions.media_notices`` from ``[notice.<media>]``: the command-line notice with the
-    media's own fields on top (flags given on the command line were already removed)."""
-    from .notice import Notice
-
-    base = Notice(text=getattr(args, "notice_text", None), position=getattr(args, "notice_position", None))
+def media_notice_options(args: argparse.Namespace, base: Notice) -> tuple[tuple[str, Any], ...]:
+    """``LabelOptions.media_notices`` from ``[notice.<media>]``: the command-line notice (``base``,
+    with every notice flag) with the media's own fields on top (flags given on the command line
+    were already removed)."""
     return tuple((media, base.with_fields(**fields)) for media, fields in sorted(getattr(args, "media_notices", {}).items()))
 
 __all__ = ["Config", "Setting", "add_config_arguments", "apply_config", "configure", "explicit_dests", "find_config", "ignore_rules", "media_notice_options",

@@ -204,3 +204,17 @@ def test_python_api_takes_policy_and_ignore(tmp_path: Path, monkeypatch: pytest.
     assert labeler.gate_failures(verdicts, "report-only") == [] and labeler.gate_failures(verdicts, "gb45438") == verdicts
     text = labeler.render_report("markdown", verdicts, labeler.RunInfo(labeler.Policy(), gate_failed=True))
     assert "label check failed" in text and "post.md" in text
+
+
+def test_media_notice_keeps_every_command_line_notice_flag(tmp_path, monkeypatch) -> None:
+    """[notice.video] text on top of --persist / --notice-duration given on the command line."""
+    from labeler.cli import _options, build_parser
+    from labeler.config import configure
+
+    (tmp_path / "labeler.toml").write_text('[notice.video]\ntext = "由AI合成"\n')
+    monkeypatch.chdir(tmp_path)
+    parser = build_parser()
+    args = parser.parse_args(["label", "x.mp4", "--out", "o", "--producer", "P1", "--persist", "--notice-duration", "4"])
+    configure(parser, args, ["label", "x.mp4", "--out", "o", "--producer", "P1", "--persist", "--notice-duration", "4"])
+    video = _options(args).notice_for("video")
+    assert (video.text, video.persist, video.duration) == ("由AI合成", True, 4.0)
