@@ -33,6 +33,7 @@ def png_with_chunk(keyword: bytes, payload: bytes) -> bytes:
         ("xmp-external-entity", EXTERNAL),
         ("xmp-50mb", b'<x:xmpmeta xmlns:x="adobe:ns:meta/">' + b" " * (50 * 1024 * 1024) + b"</x:xmpmeta>"),
     ],
+    ids=["entity-bomb", "external-entity", "50mb-packet"],
 )
 def test_hostile_xmp_in_png(name: str, payload: bytes, tmp_path: Path) -> None:
     path = tmp_path / f"{name}.png"
