@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
+from ..adapters.base import Found
 from ..errors import InputError, UnsupportedError
+from ..xmp import parse_xmp
 
 XMP_UUID = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")
 CONTAINERS = frozenset({b"moov", b"trak", b"mdia", b"minf", b"stbl", b"udta", b"edts", b"dinf", b"mvex", b"ilst"})
@@ -226,6 +228,18 @@ def find_labels(movie: Movie) -> list[tuple[str, bytes]]:
         xmp = _uuid_xmp(payload)
         if xmp is not None:
             found.append(("xmp-uuid", xmp))
+    return found
+
+
+def found_labels(path: Path) -> list[Found]:
+    """Every AIGC label of an MP4 as ``Found`` values; XMP ``uuid`` boxes are parsed as XMP."""
+    found: list[Found] = []
+    for carrier, raw in find_labels(load(path)):
+        if carrier != "xmp-uuid":
+            found.append(Found.of(carrier, raw.rstrip(b"\x00")))
+            continue
+        info = parse_xmp(raw)
+        found += [Found.of("xmp:TC260:AIGC", value.text, info.problems) for value in info.aigc]
     return found
 
 

@@ -16,7 +16,6 @@ from ...containers import mp4
 from ...errors import UnsupportedError
 from ...label import Label
 from ...notice import Notice
-from ...xmp import parse_xmp
 from ..base import Adapter, Backend, Evidence, Found, WriteOptions
 from . import common
 from .explicit import CuePlan, detect, edge_windows, with_cue
@@ -64,14 +63,7 @@ class M4aAdapter(Adapter):
         return "m4a"
 
     def read_labels(self, path: Path) -> list[Found]:
-        found: list[Found] = []
-        for carrier, raw in mp4.find_labels(mp4.load(path)):
-            if carrier != "xmp-uuid":
-                found.append(Found.of(carrier, raw.rstrip(b"\x00")))
-                continue
-            info = parse_xmp(raw)
-            found += [Found.of("xmp:TC260:AIGC", value.text, info.problems) for value in info.aigc]
-        return found
+        return mp4.found_labels(path)
 
     def write_implicit(self, src: Path, dst: Path, label: Label, options: WriteOptions = WriteOptions()) -> None:
         mp4.write_label(src, dst, label.require_writable().to_json())

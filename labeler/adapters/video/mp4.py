@@ -18,7 +18,6 @@ from pathlib import Path
 from ...containers import mp4
 from ...errors import UnsupportedError
 from ...notice import Notice
-from ...xmp import parse_xmp
 from ..audio.m4a import M4aAdapter
 from ..base import Evidence, Found, WriteOptions
 from .common import LABEL_KEY, NOTICE_KEY, VideoAdapter
@@ -60,14 +59,7 @@ class Mp4VideoAdapter(VideoAdapter):
         return b"vide" not in mp4.track_handlers(mp4.load(path))
 
     def found(self, path: Path) -> list[Found]:
-        found: list[Found] = []
-        for carrier, raw in mp4.find_labels(mp4.load(path)):
-            if carrier != "xmp-uuid":
-                found.append(Found.of(carrier, raw.rstrip(b"\x00")))
-                continue
-            info = parse_xmp(raw)
-            found += [Found.of("xmp:TC260:AIGC", value.text, info.problems) for value in info.aigc]
-        return found
+        return mp4.found_labels(path)
 
     def receipt(self, path: Path) -> str | None:
         values = mp4.mdta_values(mp4.load(path), MP4_KEYS[NOTICE_KEY])
