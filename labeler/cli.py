@@ -31,7 +31,7 @@ from .labelling import LabelResult
 from .pool import Limits, default_memory_limit
 from .notice import Notice
 from .progress import Progress
-from .registry import ADAPTERS, sniff
+from .registry import ADAPTERS
 from .roles import LabelOptions
 from .verify import Verdict, gate_failures, report_document, verify_file
 

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ._version import __version__
 from .adapters.base import Evidence, Found, Presence
 from .c2pa import SignalOptions, Signals, read_signals
 from .errors import LabelerError

@@ -10,7 +10,6 @@ import pytest
 
 from labeler.cli import build_parser, main
 from labeler.config import find_config, load_config
-from labeler.errors import LabelFormatError
 from labeler.ignore import IgnoreRules, filter_ignored
 from labeler.batch import Item
 
