@@ -34,19 +34,22 @@ def make_long_wav(path: Path, seconds: int, rate: int = 44100, channels: int = 2
 def test_one_hour_wav_is_processed_streaming(tmp_path: Path) -> None:
     src, out = tmp_path / "hour.wav", tmp_path / "out" / "hour.wav"
     size = make_long_wav(src, 3600)
+    # tracemalloc counts heap memory (Python objects and numpy buffers), not page-cache pages that
+    # ru_maxrss may charge to a process that merely reads a file, so the bound is stable.
     script = textwrap.dedent(
         f"""
-        import resource, sys
+        import tracemalloc
+        tracemalloc.start()
         from labeler import LabelOptions, label_file
         result = label_file({str(src)!r}, {str(out)!r}, LabelOptions(producer="001191110102MACQD9K64010000"))
         print(result.verdict.status if result.verdict else result.error)
-        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+        print(tracemalloc.get_traced_memory()[1])
         """
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parent.parent)
     status, peak = done.stdout.split()
     assert status == "compliant"
-    assert int(peak) < size / 3, f"peak RSS {int(peak) / 1e6:.0f} MB for a {size / 1e6:.0f} MB file"
+    assert int(peak) < size / 5, f"peak heap {int(peak) / 1e6:.0f} MB for a {size / 1e6:.0f} MB file"
     assert out.stat().st_size > size
 
 
