@@ -302,7 +302,7 @@ def test_page_without_free_margin_gets_notice_on_white_box(tmp_path: Path) -> No
 
 @pytest.mark.parametrize("layout", ["object-streams", "linearized"])
 def test_pdfs_written_by_another_library(layout: str, tmp_path: Path) -> None:
-    pikepdf = pytest.importorskip("pikepdf")
+    import pikepdf
     src = tmp_path / f"{layout}.pdf"
     with pikepdf.open(SAMPLES / "report-pdfa-xmp.pdf") as pdf:
         pdf.save(src, object_stream_mode=pikepdf.ObjectStreamMode.generate, linearize=layout == "linearized")
