@@ -159,3 +159,10 @@ def test_utf32_bom(tmp_path: Path) -> None:
     path.write_bytes(codecs.BOM_UTF32_LE + "内容".encode("utf-32-le"))
     out = label(path, tmp_path)
     assert decode(out.read_bytes()).encoding == "utf-32-le"
+
+
+def test_png_named_txt_goes_to_the_image_adapter(tmp_path: Path) -> None:
+    png = next((FIXTURES / "samples" / "image").glob("*.png"))
+    disguised = tmp_path / "notes.txt"
+    disguised.write_bytes(png.read_bytes())
+    assert sniff(disguised).adapter.name == "png"
