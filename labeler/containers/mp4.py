@@ -27,6 +27,7 @@ from typing import BinaryIO, Callable, Iterator
 from ..adapters.base import Found
 from ..errors import InputError, UnsupportedError
 from ..xmp import parse_xmp
+from .copying import copy_range
 
 XMP_UUID = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")
 CONTAINERS = frozenset({b"moov", b"trak", b"mdia", b"minf", b"stbl", b"udta", b"edts", b"dinf", b"mvex", b"ilst"})
@@ -347,16 +348,6 @@ def _shift_chunk_offsets(moov: Node, after: int, delta: int) -> bool:
     return True
 
 
-def _copy(src: BinaryIO, dst: BinaryIO, start: int, length: int) -> None:
-    src.seek(start)
-    while length > 0:
-        data = src.read(min(1 << 20, length))
-        if not data:
-            raise InputError("the MP4 ended early while copying (truncated?)")
-        dst.write(data)
-        length -= len(data)
-
-
 def _free_box(size: int) -> bytes:
     return struct.pack(">I4s", size, b"free") + b"\x00" * (size - 8)
 
@@ -384,13 +375,13 @@ def rewrite(src: Path, dst: Path, edit: Callable[[Movie], None]) -> None:
             in_place, at_end = [_free_box(old.size)], new
     with open(src, "rb") as handle, open(dst, "wb") as out:
         for box in before:
-            _copy(handle, out, box.offset, box.size)
+            copy_range(handle, out, box.offset, box.size)
         out.write(b"".join(in_place))
         for box in after:
             if box.offset in movie.replaced:
                 out.write(movie.replaced[box.offset])
             else:
-                _copy(handle, out, box.offset, box.size)
+                copy_range(handle, out, box.offset, box.size)
         out.write(at_end)
 
 

@@ -91,16 +91,6 @@ def chunk_bytes(chunk_id: bytes, payload: bytes) -> bytes:
     return chunk_id + struct.pack("<I", len(payload)) + payload + (b"\x00" if len(payload) & 1 else b"")
 
 
-def copy_range(src: BinaryIO, dst: BinaryIO, start: int, length: int, block: int = 1 << 20) -> None:
-    src.seek(start)
-    while length > 0:
-        data = src.read(min(block, length))
-        if not data:
-            raise InputError("the file ended early while copying (truncated?)")
-        dst.write(data)
-        length -= len(data)
-
-
 # --- PCM -------------------------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ from typing import BinaryIO, Iterator
 
 import numpy as np
 
+from ...containers.copying import copy_range
 from ...detect.rhythm import to_analysis
 from ...errors import InputError, OutputError, UnsupportedError
 from ...label import Label
@@ -22,7 +23,7 @@ from ...notice import Notice
 from ..base import Adapter, Backend, Evidence, Found, WriteOptions
 from . import common
 from .explicit import CuePlan, detect, edge_windows, with_cue
-from .riff import REPAIR_HINT, Chunk, PcmFormat, Riff, chunk_bytes, copy_range, parse_fmt, parse_riff, read_payload, sub_chunks
+from .riff import REPAIR_HINT, Chunk, PcmFormat, Riff, chunk_bytes, parse_fmt, parse_riff, read_payload, sub_chunks
 
 AIGC = b"AIGC"
 MAX_RIFF = 0xFFFFFFFF

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from ...containers.copying import copy_range
 from ...errors import InputError, UnsupportedError
 
 MAX_INFO = 1024 * 1024
@@ -106,16 +107,6 @@ def _junk(size: int) -> bytes:
     return struct.pack("<4sI", b"JUNK", size - 8) + b"\x00" * (size - 8)
 
 
-def _copy(src: BinaryIO, dst: BinaryIO, start: int, length: int) -> None:
-    src.seek(start)
-    while length > 0:
-        data = src.read(min(1 << 20, length))
-        if not data:
-            raise InputError("the AVI ended early while copying (truncated?)")
-        dst.write(data)
-        length -= len(data)
-
-
 def with_entries(entries: list[tuple[bytes, bytes]], changes: dict[bytes, bytes]) -> list[tuple[bytes, bytes]]:
     """``entries`` with each id in ``changes`` set once (replaced in place, or appended)."""
     out: list[tuple[bytes, bytes]] = []
@@ -154,13 +145,13 @@ def write_info(src: Path, dst: Path, changes: dict[bytes, bytes]) -> None:
                     replaced = {}
                 replaced[first] = new + (_junk(room - len(new)) if room > len(new) else b"")
                 skip = set(range(first + 1, first + count))
-                _copy(handle, out, 0, 12)
+                copy_range(handle, out, 0, 12)
                 for i, chunk in enumerate(body):
                     if i in replaced:
                         out.write(replaced[i])
                     elif i not in skip:
-                        _copy(handle, out, chunk.offset, chunk.end - chunk.offset)
-                _copy(handle, out, riff.end, layout.riffs[-1].end - riff.end)
+                        copy_range(handle, out, chunk.offset, chunk.end - chunk.offset)
+                copy_range(handle, out, riff.end, layout.riffs[-1].end - riff.end)
                 return
         if len(layout.riffs) > 1:
             raise UnsupportedError("this OpenDML AVI (several RIFF chunks) has no free JUNK space before its media for the label; re-mux it with ffmpeg first", src)
@@ -171,5 +162,5 @@ def write_info(src: Path, dst: Path, changes: dict[bytes, bytes]) -> None:
             if i == old:
                 out.write(_junk(chunk.end - chunk.offset))
             else:
-                _copy(handle, out, chunk.offset, chunk.end - chunk.offset)
+                copy_range(handle, out, chunk.offset, chunk.end - chunk.offset)
         out.write(new)
