@@ -176,3 +176,17 @@ def test_relabelling_a_labelled_video_changes_nothing(tmp_path: Path) -> None:
     second = label_file(tmp_path / "1.webm", tmp_path / "2.webm", LabelOptions(producer=PRODUCER))
     assert any("already present" in a for a in second.actions)
     assert (tmp_path / "1.webm").read_bytes() == (tmp_path / "2.webm").read_bytes()
+
+
+@pytest.mark.parametrize(("pix_fmt", "overlay_format"), [("yuv420p", "yuv420"), ("yuv420p10le", "yuv420p10"), ("yuv444p", "yuv444"), ("nv12", "auto")])
+def test_the_overlay_works_in_the_source_pixel_format(pix_fmt: str, overlay_format: str) -> None:
+    """No per-frame round trip through RGBA (format=auto did that for yuv420p), no 10-bit truncation."""
+    from dataclasses import replace
+
+    src = SAMPLES / "mp4-h264-aac-faststart.mp4"
+    info = probe.probe(src)
+    info = replace(info, streams=tuple(replace(s, pix_fmt=pix_fmt) if s is info.video else s for s in info.streams))
+    job = explicit.plan(Notice(), info, "video")
+    graph = explicit.command(src, Path("banner.png"), Path("out.mp4"), info, job, "mp4", "mp4", [])
+    assert f"format={overlay_format}" in graph[graph.index("-filter_complex") + 1]
+    assert job.at[0] % 2 == 0 and job.at[1] % 2 == 0, "even position: 4:2:0 overlays would snap an odd one"
