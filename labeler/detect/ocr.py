@@ -16,12 +16,14 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
-import numpy as np
 from PIL import Image
 
 from ..adapters.base import Backend
 from ..errors import BackendMissingError
+from ..lazy import lazy_module
 from .geometry import TextHit
+
+np = lazy_module("numpy")
 
 INSTALL_HINT = "pip install 'labeler[ocr]'  (rapidocr-onnxruntime==1.4.4, Python < 3.13)"
 TARGET_SHORT = 720

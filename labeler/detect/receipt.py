@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import numpy as np
 from PIL import Image, ImageFilter
 
+from ..lazy import lazy_module
 from ..render.banner import Receipt, glyph_mask
+
+np = lazy_module("numpy")
 
 #: Share of sampled pixels that must agree, and the luminance limits (0-255).
 AGREEMENT = 0.85

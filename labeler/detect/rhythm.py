@@ -34,10 +34,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..errors import LabelerError
+from ..lazy import lazy_module
 from ..render.cue import clip_voice, espeak_path, espeak_voice, resample
+
+np = lazy_module("numpy")
 
 RATE = 16000
 WIN = 512  # 32 ms
@@ -50,8 +51,8 @@ DOMINANT_DB = 20.0  # ... within this many dB of the loudest bin of the frame
 TONAL_DB = 12.0  # ... and this far above the frame's median over the band
 LEVEL_SPREAD_DB = 6.0
 #: The pattern in units: onsets and lengths of the four tones of ".- ..".
-ONSETS = np.array([0.0, 2.0, 8.0, 10.0])
-LENGTHS = np.array([1.0, 3.0, 1.0, 1.0])
+ONSETS = (0.0, 2.0, 8.0, 10.0)
+LENGTHS = (1.0, 3.0, 1.0, 1.0)
 PATTERN_UNITS = 11.0
 VOICE_CLIPS_ENV = "LABELER_VOICE_CLIPS"  # os.pathsep-separated user voice clips to recognise
 VOICE_MATCH = 0.75  # normalised correlation of log band energies that counts as our clip
@@ -171,14 +172,15 @@ def find_rhythm(samples: np.ndarray) -> list[RhythmHit]:
 
 # --- our own voice clip ---------------------------------------------------------------------------
 
-_BANDS = np.geomspace(100, 7000, 33)
+BAND_EDGES = (100.0, 7000.0, 33)  # geometric band edges of the voice features: low Hz, high Hz, count
 
 
 def _band_features(x: np.ndarray) -> np.ndarray:
     power = _stft_power(x)[:: 2]  # 10 ms hop is plenty for speech
     freqs = np.fft.rfftfreq(WIN, 1 / RATE)
-    index = np.digitize(freqs, _BANDS) - 1
-    bands = np.stack([power[:, index == b].sum(axis=1) for b in range(len(_BANDS) - 1)], axis=1)
+    edges = np.geomspace(*BAND_EDGES)
+    index = np.digitize(freqs, edges) - 1
+    bands = np.stack([power[:, index == b].sum(axis=1) for b in range(len(edges) - 1)], axis=1)
     return np.log10(bands + 1e-10)
 
 

@@ -19,9 +19,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import numpy as np
-
 from ..errors import BackendMissingError, InputError
+from ..lazy import lazy_module
+
+np = lazy_module("numpy")
 
 MORSE_AI = ".- .."
 UNIT_S = 0.100

@@ -11,14 +11,15 @@ import shutil
 import struct
 from pathlib import Path
 
-import numpy as np
-
 from ...errors import InputError
 from ...label import Label
+from ...lazy import lazy_module
 from ...notice import Notice
 from ..base import Adapter, Backend, Evidence, Found, WriteOptions
 from . import common
 from .explicit import CuePlan, soundfile_evidence, with_cue
+
+np = lazy_module("numpy")
 
 BLOCK_FRAMES = 1 << 16
 TEXT_CHUNKS = (b"NAME", b"AUTH", b"(c) ", b"ANNO", b"COMT")

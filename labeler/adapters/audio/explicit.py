@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-import numpy as np
-
 from ...detect.rhythm import EDGE_S, find_rhythm, find_voice, register_voice_clip, speech_like, to_analysis
 from ...errors import InputError, LabelFormatError
+from ...lazy import lazy_module
 from ...notice import Notice
 from ...render.cue import GAP_S, cue_peak, morse_cue, voice_cue
 from ..base import Evidence, Presence
+
+np = lazy_module("numpy")
 
 POSITIONS = ("start", "end", "both")
 MODES = ("prepend", "overlay")

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-import numpy as np
-
 from ...errors import InputError
+from ...lazy import lazy_module
+
+np = lazy_module("numpy")
 
 MAX_META_CHUNK = 16 * 1024 * 1024
 REPAIR_HINT = "re-export it, or repair it with `ffmpeg -i IN.wav -c copy OUT.wav`"

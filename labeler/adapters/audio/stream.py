@@ -12,11 +12,12 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-import numpy as np
-
 from ... import ffmpeg
-from ...errors import InputError, OutputError
 from ...detect.rhythm import RATE
+from ...errors import InputError, OutputError
+from ...lazy import lazy_module
+
+np = lazy_module("numpy")
 
 BLOCK_FRAMES = 1 << 16
 

@@ -12,16 +12,17 @@ import shutil
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-import numpy as np
-
 from ... import ffmpeg
 from ...errors import InputError
 from ...label import Label
+from ...lazy import lazy_module
 from ...notice import Notice
 from ..base import Adapter, Backend, Evidence, Found, WriteOptions
 from . import common
 from .explicit import CuePlan, detect, edge_windows, soundfile_evidence, with_cue
 from .stream import decode_blocks, encode_blocks, read_mono
+
+np = lazy_module("numpy")
 
 DEFAULT_PADDING = 1024
 BLOCK_FRAMES = 1 << 16

@@ -13,17 +13,18 @@ import struct
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-import numpy as np
-
 from ...containers.copying import copy_range
 from ...detect.rhythm import to_analysis
 from ...errors import InputError, OutputError, UnsupportedError
 from ...label import Label
+from ...lazy import lazy_module
 from ...notice import Notice
 from ..base import Adapter, Backend, Evidence, Found, WriteOptions
 from . import common
 from .explicit import CuePlan, detect, edge_windows, with_cue
 from .riff import REPAIR_HINT, Chunk, PcmFormat, Riff, chunk_bytes, parse_fmt, parse_riff, read_payload, sub_chunks
+
+np = lazy_module("numpy")
 
 AIGC = b"AIGC"
 MAX_RIFF = 0xFFFFFFFF

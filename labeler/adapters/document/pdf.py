@@ -23,16 +23,18 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import pymupdf
 from PIL import Image
 
 from ...errors import InputError
 from ...label import Label
+from ...lazy import lazy_module
 from ...notice import Notice, is_compliant_text
 from ...xmp import AI_SOURCE_TYPES, NS_TC260, merge_xmp, parse_xmp
 from ..base import Adapter, Backend, Evidence, Found, Presence, WriteOptions
 from .pdfdoc import PASSWORD_ENV, editing, opened
 from .pdfnotice import draw_notice, find_notice, size_problems
+
+pymupdf = lazy_module("pymupdf")
 
 INFO_CARRIER = "pdf:Info:AIGC"
 XMP_CARRIER = "pdf:xmp:TC260:AIGC"

@@ -12,15 +12,17 @@ adapter contract has no password parameter); the output keeps the original encry
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import pymupdf
-
 from ...errors import InputError, LabelerError
+from ...lazy import lazy_module
+
+pymupdf = lazy_module("pymupdf")
 
 PASSWORD_ENV = "LABELER_PDF_PASSWORD"
 #: /SigFlags bit 1: the document holds at least one signature field.
@@ -28,18 +30,28 @@ SIGNATURES_EXIST = 1
 #: %%EOF must be near the end of the file (ISO 32000 7.5.5: within the last 1024 bytes).
 EOF_WINDOW = 1024
 
-#: What MuPDF raises on a damaged file, at open or later when a page or object is first parsed.
-MUPDF_ERRORS = (RuntimeError, ValueError, TypeError, pymupdf.mupdf.FzErrorBase)  # TypeError: bindings choking on odd bytes
 
-pymupdf.TOOLS.mupdf_display_errors(False)
-pymupdf.TOOLS.mupdf_display_warnings(False)
+
+def mupdf_errors() -> tuple[type[BaseException], ...]:
+    """What MuPDF raises on a damaged file, at open or later when a page or object is first parsed
+    (TypeError: bindings choking on odd bytes). A function, so that importing this module does not
+    load PyMuPDF; ``except`` evaluates it only when something was raised."""
+    return (RuntimeError, ValueError, TypeError, pymupdf.mupdf.FzErrorBase)
+
+
+@functools.cache
+def _quiet_mupdf() -> None:
+    """MuPDF prints damage warnings to stderr; labeler reports them itself."""
+    pymupdf.TOOLS.mupdf_display_errors(False)
+    pymupdf.TOOLS.mupdf_display_warnings(False)
 
 
 def open_pdf(path: Path) -> pymupdf.Document:
     """Open (and unlock) a PDF, or raise ``InputError`` saying what is wrong and how to fix it."""
+    _quiet_mupdf()
     try:
         doc = pymupdf.open(path, filetype="pdf")
-    except MUPDF_ERRORS as exc:
+    except mupdf_errors() as exc:
         raise InputError(f"not a readable PDF ({exc}); repair it (e.g. qpdf or mutool clean) and try again", path) from exc
     if not doc.is_pdf:
         doc.close()
@@ -80,7 +92,7 @@ def opened(path: Path) -> Iterator[pymupdf.Document]:
         yield doc
     except LabelerError:
         raise
-    except MUPDF_ERRORS as exc:
+    except mupdf_errors() as exc:
         raise damaged(path, exc) from exc
     finally:
         doc.close()
@@ -144,7 +156,7 @@ def editing(src: Path, dst: Path, page_content: bool = False) -> Iterator[pymupd
             doc.save(dst, garbage=1, deflate=True, encryption=pymupdf.PDF_ENCRYPT_KEEP, no_new_id=True)
     except LabelerError:
         raise
-    except MUPDF_ERRORS as exc:
+    except mupdf_errors() as exc:
         raise damaged(src, exc) from exc
     finally:
         doc.close()

@@ -20,13 +20,14 @@ import io
 import string
 from dataclasses import dataclass
 
-import pymupdf
-from fontTools import subset
-from fontTools.ttLib import TTFont
-
 from ...errors import LabelFormatError
+from ...lazy import lazy_module
 from ...notice import Notice, is_compliant_text
 from ...problems import Problem, warning
+
+pymupdf = lazy_module("pymupdf")
+subset = lazy_module("fontTools.subset")
+ttLib = lazy_module("fontTools.ttLib")
 
 FONT_SIZE = 10.0  # points, on pages up to A4/Letter size: at least 9 pt is legible in print
 A4_SHORT_SIDE = 595.0
@@ -62,7 +63,7 @@ def notice_font(text: str) -> NoticeFont:
     missing = sorted({ch for ch in text if not ch.isspace() and not cjk.has_glyph(ord(ch))})
     if missing:
         raise LabelFormatError(f"the notice text has characters the embedded CJK font cannot draw: {''.join(missing)!r}")
-    font = TTFont(io.BytesIO(cjk.buffer))
+    font = ttLib.TTFont(io.BytesIO(cjk.buffer))
     options = subset.Options()
     options.layout_features = []
     options.name_IDs = [1, 2]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from xml.sax.saxutils import escape
+from html import escape  # xml.sax.saxutils would import urllib and ssl (~50 ms)
 
 from ...errors import InputError, LabelFormatError
 from ...notice import Notice, is_compliant_text

@@ -11,13 +11,14 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 
-import numpy as np
 from PIL import Image, ImageSequence, JpegImagePlugin
 
 from ...errors import BackendMissingError, InputError
-
+from ...lazy import lazy_module
 from . import jpeg, png
 from .pixels import Placement, composite, repalettise
+
+np = lazy_module("numpy")
 
 MAX_FRAMES = 10_000
 LOSSY_WEBP_QUALITY = 92

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import re
-from xml.sax.saxutils import escape
 
 from ...errors import InputError
 from ...label import Label
@@ -83,7 +82,7 @@ def with_receipt(existing: bytes | None, receipt_json: str) -> bytes:
     """``existing`` (or a fresh packet) with the render receipt set, everything else kept."""
     description = (
         f'<rdf:Description rdf:about="" xmlns:{NOTICE_PREFIX}="{NS_NOTICE}">'
-        f"<{NOTICE_PREFIX}:{RECEIPT_PROPERTY}>{escape(receipt_json)}</{NOTICE_PREFIX}:{RECEIPT_PROPERTY}></rdf:Description>"
+        f"<{NOTICE_PREFIX}:{RECEIPT_PROPERTY}>{html.escape(receipt_json)}</{NOTICE_PREFIX}:{RECEIPT_PROPERTY}></rdf:Description>"
     )
     if not existing or not existing.strip(b"\0 \t\r\n"):
         text = (

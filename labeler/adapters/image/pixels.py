@@ -16,11 +16,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import numpy as np
 from PIL import Image
 
 from ...errors import InputError, LabelerError, UnsupportedError
+from ...lazy import lazy_module
 from ...render.banner import Receipt, draw_patch, plan_banner
+
+np = lazy_module("numpy")
 
 DEFAULT_MAX_PIXELS = 89_478_485  # Pillow's default decompression-bomb limit (~89 MP)
 _LIMIT_LOCK = threading.Lock()

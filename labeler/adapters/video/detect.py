@@ -23,17 +23,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from PIL import Image
 
 from ... import ffmpeg
 from ...detect.geometry import TextHit, hit_evidence, judge_hits
 from ...errors import InputError
+from ...lazy import lazy_module
 from ...problems import Problem, error, warning
 from ...render.banner import Receipt
 from ..base import Evidence, Presence
 from .explicit import MIN_SECONDS, RECEIPT_KIND, video_duration
 from .probe import Probe, Stream
+
+np = lazy_module("numpy")
 
 STEP = 0.25
 WINDOW = 4.0
