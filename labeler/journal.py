@@ -3,10 +3,13 @@
 - ``OutputLock``: ``flock`` on ``DIR/.labeler.lock`` for the whole batch; a second labeler writing
   to the same folder gets a clear refusal instead of racing. The kernel drops the lock when the
   holder dies, so a killed batch never leaves a stale lock.
-- ``Journal``: ``DIR/.labeler-journal.jsonl``, one fsynced line per finished file (source and
-  output size + mtime). ``--resume`` skips files whose journal line still matches both, so a batch
-  killed at any point completes the rest without redoing finished files. A torn last line is
-  ignored.
+- ``Journal``: ``DIR/.labeler-journal.jsonl``, one line per finished file (source and output
+  size + mtime), flushed to the kernel at once, so a killed process loses nothing. ``--resume``
+  skips files whose journal line still matches both, so a batch killed at any point completes the
+  rest without redoing finished files. A torn last line is ignored. Lines are not fsynced one by
+  one (that cost as much as labelling a JPEG): after a power loss the newest lines may be gone,
+  and those files are merely labelled again (relabelling is idempotent); an output whose rename
+  was lost no longer matches its line and is redone too.
 - ``sweep_temp_files``: temp files of a killed run (``.labeler-*``) are removed under the lock,
   when no other labeler can be writing them.
 """
@@ -112,8 +115,9 @@ class Journal:
         line = {"source": os.fspath(source), "source_stat": _stat(source), "output": os.fspath(output), "output_stat": _stat(output), "status": status}
         self._handle.write(json.dumps(line, ensure_ascii=False) + "\n")
         self._handle.flush()
-        os.fsync(self._handle.fileno())
 
     def close(self) -> None:
+        with contextlib.suppress(OSError):
+            os.fsync(self._handle.fileno())
         self._handle.close()
 
