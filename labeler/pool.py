@@ -16,6 +16,7 @@ import os
 import resource
 import signal
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -23,6 +24,8 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+#: Tasks in flight per worker: the running one and the next, already in the pipe.
+QUEUE_DEPTH = 2
 
 
 @dataclass(frozen=True)
@@ -48,19 +51,32 @@ def _serve(conn: Connection, work: Callable[[T], R], memory_bytes: int | None) -
 
 
 class _Worker(Generic[T, R]):
+    """One worker process and the tasks sent to it, oldest first. The head task is running; the
+    one queued behind it is already in the pipe, so the worker never waits for the parent between
+    small files. The head's deadline starts when it starts."""
+
     def __init__(self, context: multiprocessing.context.BaseContext, work: Callable[[T], R], limits: Limits) -> None:
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_serve, args=(child, work, limits.memory_bytes), daemon=True)
         self.process.start()
         child.close()
         self.ready = False
-        self.task: tuple[int, T] | None = None
+        self.tasks: deque[tuple[int, T]] = deque()
+        self.seconds = limits.seconds
         self.deadline = float("inf")
 
-    def give(self, index: int, item: T, seconds: float | None) -> None:
-        self.task = (index, item)
-        self.deadline = time.monotonic() + seconds if seconds else float("inf")
+    def give(self, index: int, item: T) -> None:
+        if not self.tasks:
+            self._start_clock()
+        self.tasks.append((index, item))
         self.conn.send((index, item))
+
+    def done(self) -> None:
+        self.tasks.popleft()
+        self._start_clock()
+
+    def _start_clock(self) -> None:
+        self.deadline = time.monotonic() + self.seconds if self.seconds else float("inf")
 
     def kill(self) -> None:
         pid = self.process.pid
@@ -106,9 +122,9 @@ def run_limited(
     try:
         while len(results) < len(items):
             for worker in workers:
-                if worker.ready and worker.task is None and pending:
-                    worker.give(*pending.pop(), limits.seconds)
-            busy = [w for w in workers if w.task is not None]
+                while worker.ready and len(worker.tasks) < QUEUE_DEPTH and pending:
+                    worker.give(*pending.pop())
+            busy = [w for w in workers if w.tasks]
             starting = [w for w in workers if not w.ready]
             timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic()) if busy else None
             ready = wait([w.conn for w in busy + starting] + [w.process.sentinel for w in busy + starting], timeout=timeout)
@@ -122,16 +138,16 @@ def run_limited(
                 elif worker.process.sentinel in ready:
                     raise RuntimeError(f"a labeler worker process failed to start (exit code {worker.process.exitcode})")
             for position, worker in enumerate(workers):
-                if worker.task is None:
+                if not worker.tasks:
                     continue
-                index, item = worker.task
+                index, item = worker.tasks[0]
                 if worker.conn in ready:
                     try:
                         got_index, result = worker.conn.recv()
                     except (EOFError, OSError):
                         got_index, result = index, None
                     if result is not None:
-                        worker.task = None
+                        worker.done()
                         finish(got_index, result)
                         continue
                 if worker.process.sentinel in ready or worker.conn in ready:
@@ -143,13 +159,15 @@ def run_limited(
                 else:
                     continue
                 worker.kill()
+                worker.tasks.popleft()
+                pending.extend(reversed(worker.tasks))  # queued behind the failed file: not started, run them again
                 workers[position] = _Worker(context, work, limits)
     finally:
         for worker in workers:
-            if worker.task is None:
-                worker.stop()
-            else:
+            if worker.tasks:
                 worker.kill()
+            else:
+                worker.stop()
     return [results[i] for i in range(len(items))]
 
 

@@ -152,12 +152,13 @@ def test_file_deleted_mid_batch(tmp_path: Path) -> None:
     assert sum(r.status == "labelled" for r in batch.results) == 5
 
 
-def test_per_file_time_limit(tmp_path: Path) -> None:
+@pytest.mark.parametrize("jobs", ["1", "2"])  # with one worker, small.md waits queued behind huge.md
+def test_per_file_time_limit(tmp_path: Path, jobs: str) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "huge.md").write_text("# huge\n\n" + "广告文案，很长很长。\n" * 3_000_000)  # ~90 MB
     (folder / "small.md").write_text("# small\n")
-    proc = cli("label", str(folder), "--out", str(tmp_path / "out"), "--producer", PRODUCER, "--no-progress", "--format", "json", "--timeout", "1", "--jobs", "2")
+    proc = cli("label", str(folder), "--out", str(tmp_path / "out"), "--producer", PRODUCER, "--no-progress", "--format", "json", "--timeout", "1", "--jobs", jobs)
     stdout, _ = proc.communicate(timeout=120)
     report = {Path(f["source"]).name: f for f in json.loads(stdout)["files"]}
     assert proc.returncode == 1

@@ -1,0 +1,38 @@
+"""The limited worker pool: order, the queued task behind a killed one, deadlines per task."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from labeler.pool import Limits, run_limited
+
+
+def _work(item: float) -> tuple[float, int]:
+    time.sleep(item)
+    return item, os.getpid()
+
+
+def _failed(item: float, reason: str) -> tuple[float, str]:
+    return item, reason
+
+
+def test_results_in_input_order_with_tasks_queued_per_worker() -> None:
+    items = [0.01 * (i % 3) for i in range(12)]
+    results = run_limited(items, _work, _failed, jobs=2, limits=Limits(seconds=30))
+    assert [r[0] for r in results] == items
+    assert len({r[1] for r in results}) == 2  # both workers took files
+
+
+def test_a_task_queued_behind_a_timed_out_one_runs_on_a_fresh_worker() -> None:
+    seen: list[object] = []
+    results = run_limited([5.0, 0.0, 0.0], _work, _failed, jobs=1, limits=Limits(seconds=1.0), on_result=seen.append)
+    assert "timed out after 1 s" in str(results[0][1])
+    assert [r[0] for r in results[1:]] == [0.0, 0.0] and all(isinstance(r[1], int) for r in results[1:])
+    assert len(seen) == 3
+
+
+def test_each_task_gets_its_own_deadline() -> None:
+    # three 0.6 s tasks on one worker with a 1 s limit: each fits, although together they do not
+    results = run_limited([0.6, 0.6, 0.6], _work, _failed, jobs=1, limits=Limits(seconds=1.0))
+    assert all(isinstance(r[1], int) for r in results), results
