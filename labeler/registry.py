@@ -45,6 +45,7 @@ ADAPTERS: tuple[Adapter, ...] = (
     FlvAdapter(),
 )
 HEAD_SIZE = 8192
+_BY_NAME = sorted(ADAPTERS, key=lambda a: a.name)  # ties break by name
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class Sniffed:
 def sniff_bytes(name: str, head: bytes) -> Sniffed | None:
     """The adapter with the highest positive score for this head, or None."""
     best: Sniffed | None = None
-    for adapter in sorted(ADAPTERS, key=lambda a: a.name):
+    for adapter in _BY_NAME:
         score = adapter.score(name, head)
         if score > 0 and (best is None or score > best.score):
             best = Sniffed(adapter, adapter.format_of(name, head), score)

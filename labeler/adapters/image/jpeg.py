@@ -21,6 +21,8 @@ MAX_SEGMENT = 65533  # payload bytes an APPn segment can hold (length field 6553
 MAX_EXTENDED = 16 * 1024 * 1024
 #: Markers with no length field.
 _STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
+#: Baseline and extended sequential frames (Huffman): a scan holding every component is the only one.
+_SEQUENTIAL = frozenset({0xC0, 0xC1})
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ def _walk(data: bytes) -> list[Segment]:
         raise InputError("not a JPEG file (no start-of-image marker)")
     found = [Segment(SOI, 0, 2)]
     pos = 2
+    components = 0  # of a sequential frame; 0 for any other kind
     while True:
         if pos + 2 > len(data) or data[pos] != 0xFF:
             raise InputError(f"the JPEG is truncated or corrupt at byte {pos}: expected a marker; re-export the file")
@@ -88,6 +91,16 @@ def _walk(data: bytes) -> list[Segment]:
         if length < 2 or end > len(data):
             raise InputError(f"the JPEG is truncated: segment 0x{marker:02X} at byte {pos} runs past the end of the file; re-export the file")
         found.append(Segment(marker, pos, end))
+        if marker in _SEQUENTIAL and length >= 8:
+            components = data[pos + 9]
+        if marker == SOS and components and data[pos + 4] == components:
+            # the only scan: its entropy-coded data cannot hold FF D9, so the first one is the EOI
+            # (a memchr-speed find instead of checking every FF of the scan)
+            eoi = data.find(b"\xff\xd9", end)
+            if eoi < 0:
+                raise InputError("the JPEG is truncated: the image data ends without an end-of-image marker; re-export the file")
+            found.append(Segment(EOI, eoi, eoi + 2))
+            return found
         pos = _next_marker(data, end) if marker == SOS else end
 
 
@@ -195,15 +208,16 @@ def replace_headers(encoded: bytes, original: bytes, packet: bytes) -> bytes:
         kept += original[segment.start : segment.end]
     if not placed:
         kept = _insert_after_leading(kept, app1_xmp(packet))
-    body = bytearray()
+    body: list[bytes | memoryview] = []
+    view = memoryview(encoded)  # slices without copies: a 24 MP scan is megabytes
     for segment in encoded_segs[1:]:
         if 0xE0 <= segment.marker <= 0xEF and segment.marker != 0xEE or segment.marker == 0xFE:
             continue
         if segment.marker == SOS:
-            body += encoded[segment.start :]
+            body.append(view[segment.start :])
             break
-        body += encoded[segment.start : segment.end]
-    return b"\xff\xd8" + bytes(kept) + bytes(body)
+        body.append(view[segment.start : segment.end])
+    return b"".join((b"\xff\xd8", kept, *body))
 
 
 def _insert_after_leading(headers: bytearray, segment: bytes) -> bytearray:

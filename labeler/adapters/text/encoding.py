@@ -64,8 +64,10 @@ def _binary_reason(text: str) -> str | None:
 def looks_like_text(head: bytes) -> bool:
     """Cheap sniff on a file head (which may end mid-character)."""
     bom, encoding = _split_bom(head)
-    candidates = [encoding] if encoding else list(_FALLBACKS)
     body = head[len(bom):]
+    if not encoding and b"\x00" in body:
+        return False  # UTF-8 and GB18030 would decode it to NUL: binary (every image, audio, video head)
+    candidates = [encoding] if encoding else list(_FALLBACKS)
     for candidate in candidates:
         decoder = codecs.getincrementaldecoder(candidate)(errors="strict")
         try:
