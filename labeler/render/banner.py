@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
 from PIL import Image, ImageDraw
@@ -120,8 +121,11 @@ def check_position(position: str | None) -> str:
     return position
 
 
+@lru_cache(maxsize=1024)
 def _glyph_box(text: str, size: int) -> tuple[int, int, int, int]:
-    return load_font(size).getbbox(text)
+    """Measured once per (text, size) with a throwaway face: the size search probes several sizes
+    per frame size, and only the sizes drawn with belong in ``load_font``'s small cache."""
+    return load_font.__wrapped__(size).getbbox(text)
 
 
 def font_size_for(text: str, glyph_height: int) -> int:
