@@ -196,3 +196,36 @@ def test_shipped_exiftool_config_interoperates(tmp_path: Path) -> None:
     ours = write(FIXTURES / "samples/image/png-rgb.png", tmp_path / "ours.png")
     value = subprocess.run(["exiftool", "-config", str(CONFIG), "-s3", "-XMP-TC260:AIGC", str(ours)], capture_output=True, text=True, check=True).stdout.strip()
     assert value == LABEL.to_json()
+
+
+@pytest.mark.parametrize("progressive", [False, True])
+def test_jpeg_with_an_appended_image_keeps_it_and_reads_the_label(tmp_path: Path, progressive: bool) -> None:
+    """Phone JPEGs append more images after the EOI (MPF): copied byte for byte, never parsed."""
+    import io
+
+    def jpeg(colour: str, size: tuple[int, int]) -> bytes:
+        buffer = io.BytesIO()
+        Image.new("RGB", size, colour).save(buffer, "JPEG", progressive=progressive)
+        return buffer.getvalue()
+
+    main, appended = jpeg("red", (64, 48)), jpeg("blue", (16, 12))
+    src, out = tmp_path / "mpf.jpg", tmp_path / "out.jpg"
+    src.write_bytes(main + appended)
+    adapter = sniff(src).adapter
+    adapter.write_implicit(src, out, LABEL)
+    data = out.read_bytes()
+    assert data.endswith(appended) and len(data) > len(main) + len(appended)
+    assert [f.label for f in adapter.read_labels(out)] == [LABEL]
+    with Image.open(out) as image:
+        assert image.size == (64, 48)
+
+
+def test_truncated_single_scan_jpeg_is_refused(tmp_path: Path) -> None:
+    import io
+
+    buffer = io.BytesIO()
+    Image.effect_noise((256, 256), 60).convert("RGB").save(buffer, "JPEG")
+    src = tmp_path / "cut.jpg"
+    src.write_bytes(buffer.getvalue()[: len(buffer.getvalue()) // 2])
+    with pytest.raises(Exception, match="truncated"):
+        sniff(src).adapter.write_implicit(src, tmp_path / "out.jpg", LABEL)

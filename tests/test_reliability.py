@@ -170,9 +170,10 @@ def test_per_file_time_limit(tmp_path: Path, jobs: str) -> None:
 def test_per_file_memory_limit(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
-    (folder / "huge.md").write_text("# huge\n\n" + "广告文案，很长很长。\n" * 3_000_000)  # ~90 MB of UTF-8
+    # ~90 MB of UTF-8: labelling it takes several times that; an idle worker maps only ~50 MB
+    (folder / "huge.md").write_text("# huge\n\n" + "广告文案，很长很长。\n" * 3_000_000)
     (folder / "small.md").write_text("# small\n")
-    proc = cli("label", str(folder), "--out", str(tmp_path / "out"), "--producer", PRODUCER, "--no-progress", "--format", "json", "--max-memory", "600M", "--jobs", "1")
+    proc = cli("label", str(folder), "--out", str(tmp_path / "out"), "--producer", PRODUCER, "--no-progress", "--format", "json", "--max-memory", "300M", "--jobs", "1")
     stdout, _ = proc.communicate(timeout=300)
     report = {Path(f["source"]).name: f for f in json.loads(stdout)["files"]}
     assert proc.returncode == 1
