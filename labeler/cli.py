@@ -80,6 +80,8 @@ def _label_parser(sub: Any) -> None:
     shown.add_argument("--notice-position", choices=POSITIONS, metavar="POS", help="text: start|end|both (default start); image/video: corners and edges, default bottom-right")
     shown.add_argument("--notice-duration", type=float, metavar="SECONDS", help="video: show the notice from the first frame for this long (default 3, at least 2; clamped to shorter clips)")
     shown.add_argument("--persist", action="store_true", default=None, help="video: keep the notice on every frame of the whole video")
+    shown.add_argument("--no-ocr-check", action="store_true", help="image/video: do not OCR inputs for someone else's notice before adding one (much faster on fresh "
+                       "generator output; labeler's own notices are still recognised by their receipt, but a file already showing another notice gets a second one)")
     p.add_argument("--no-explicit", action="store_true", help="write only the implicit label (content is never re-encoded)")
     p.add_argument("--no-implicit", action="store_true", help="write only the explicit notice")
     p.add_argument("--dry-run", action="store_true", help="show what would be done; write nothing")
@@ -132,7 +134,7 @@ def _options(args: argparse.Namespace) -> LabelOptions:
         role=args.role, label=args.label, producer=args.producer, produce_id=args.produce_id,
         reserved_code1=args.reserved_code1, propagator=args.propagator, propagate_id=args.propagate_id,
         reserved_code2=args.reserved_code2, notice=notice,
-        explicit=not args.no_explicit, implicit=not args.no_implicit, source_type=args.source_type,
+        explicit=not args.no_explicit, implicit=not args.no_implicit, ocr_check=not args.no_ocr_check, source_type=args.source_type,
         dry_run=args.dry_run, in_place=args.in_place, media_notices=media_notice_options(args, notice), c2pa=sign_settings(args),
     ).validated()
 

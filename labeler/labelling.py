@@ -7,6 +7,7 @@ The source is never written unless ``in_place`` names it as target.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from .adapters.base import Adapter, Presence, WriteOptions
 from .batch import atomic_output, scratch_file
 from .c2pa import SignalOptions, sidecar_manifest_path
 from .c2pa.pipeline import SignPlan, plan_signing, sign_output, stale_manifest_note
+from .detect import ocr
 from .errors import InputError, LabelerError, OutputError, UnsupportedError
 from .label import Label, file_sha256
 from .registry import sniff, unsniffable_reason
@@ -92,7 +94,8 @@ def _plan(src: Path, options: LabelOptions) -> _Plan:
         else:
             plan.actions.append(f"write implicit label to {carrier}: {label.to_json()}")
     if options.explicit:
-        evidence = adapter.detect_explicit(src)
+        with contextlib.nullcontext() if options.ocr_check else ocr.suppressed():
+            evidence = adapter.detect_explicit(src)
         if evidence.state is Presence.PRESENT and not any(p.is_error for p in evidence.problems):
             plan.actions.append(f"explicit notice already present ({evidence.summary})")
         else:

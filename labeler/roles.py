@@ -37,6 +37,7 @@ class LabelOptions:
     notice: Notice = field(default_factory=Notice)
     explicit: bool = True
     implicit: bool = True
+    ocr_check: bool = True  # OCR the input for a third-party notice before adding ours (our own are found by receipt)
     source_type: str | None = None  # IPTC DigitalSourceType; None = derived from Label
     dry_run: bool = False
     in_place: bool = False

@@ -166,3 +166,19 @@ def test_recall_and_false_positive_rate_on_a_mixed_set(tmp_path: Path) -> None:
     print(f"OCR recall {recall:.1%} ({found}/60), false positives {fp_rate:.1%} ({len(false_positives)}/60); misses: {misses}; fps: {false_positives}")
     assert recall >= 0.95, misses
     assert fp_rate <= 0.02, false_positives
+
+
+def test_label_skips_a_third_party_notice_and_no_ocr_check_adds_ours(tmp_path: Path) -> None:
+    from labeler import LabelOptions, label_file
+
+    from .conftest import PRODUCER
+
+    rng = random.Random(11)
+    image = background(rng, (1024, 768))
+    draw_text(image, "豆包AI生成", 0.07, "bottom-right", rng, "box")
+    src = jpeg_file(tmp_path / "doubao.jpg", image, 90, labelled=False)
+    checked = label_file(src, tmp_path / "checked.jpg", LabelOptions(producer=PRODUCER))
+    assert checked.ok and any(a.startswith("explicit notice already present") for a in checked.actions), checked.actions
+    fast = label_file(src, tmp_path / "fast.jpg", LabelOptions(producer=PRODUCER, ocr_check=False))
+    assert fast.ok and any(a.startswith("add explicit notice") for a in fast.actions), fast.actions
+    assert fast.verdict.status == "compliant" and fast.verdict.explicit.evidence.detail["method"] == "receipt"

@@ -10,9 +10,12 @@ next to Chinese) corrected.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import unicodedata
+from collections.abc import Iterator
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
@@ -33,7 +36,22 @@ _LOCK = threading.Lock()
 _MISREAD_AI = re.compile(r"(?<![A-Za-z])A[l1I|](?=[\u4e00-\u9fff]|$|\s)")
 
 
+_suppressed: ContextVar[bool] = ContextVar("labeler_ocr_suppressed", default=False)
+
+
+@contextlib.contextmanager
+def suppressed() -> Iterator[None]:
+    """Within the block, detection behaves as if OCR were not installed (``label --no-ocr-check``)."""
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
+
+
 def available() -> bool:
+    if _suppressed.get():
+        return False
     try:
         import rapidocr_onnxruntime  # noqa: F401
     except ImportError:
