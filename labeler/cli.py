@@ -299,8 +299,28 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         explicit = document["explicit"]
         if explicit["evidence"]:
             out.append(f"  explicit: {explicit['evidence']}")
+        out.extend(_signal_lines(document.get("signals") or {}))
     _emit("\n".join(out) + "\n", None)
     return EXIT_OK
+
+
+def _signal_lines(signals: dict[str, Any]) -> list[str]:
+    """The C2PA and IPTC signals of ``inspect``'s text output (the JSON output has them whole)."""
+    lines = []
+    if c2pa := signals.get("c2pa"):
+        where = "embedded" if c2pa["embedded"] else "sidecar"
+        signer = (c2pa.get("signer") or {}).get("common_name")
+        lines.append(f"  c2pa: {c2pa['state']} ({where}" + (f", signed by {signer}" if signer else "") + ")"
+                     + (f", actions {', '.join(c2pa['actions'])}" if c2pa["actions"] else "")
+                     + (f", TC260 assertion {c2pa['tc260_raw']}" if c2pa.get("tc260_raw") else ""))
+        lines.extend(f"    failure: {code}" for code in c2pa["failures"])
+        if c2pa.get("error"):
+            lines.append(f"    error: {c2pa['error']}")
+    if iptc := signals.get("iptc"):
+        lines.append(f"  iptc: DigitalSourceType {iptc['digital_source_type']}" + (" (AI)" if iptc["ai"] else " (not an AI source type)"))
+    lines.extend(f"  signal problem: {p}" for p in signals.get("problems", []))
+    lines.extend(f"  signal warning: {p}" for p in signals.get("warnings", []))
+    return lines
 
 
 def cmd_formats(args: argparse.Namespace) -> int:

@@ -293,3 +293,15 @@ def test_oversized_or_garbage_sidecar_is_unreadable(tmp_path: Path, monkeypatch:
     monkeypatch.setattr(c2pa_read, "MAX_SIDECAR_BYTES", 8)
     big = read_signals(path, None)
     assert big.c2pa is not None and big.c2pa.state == "Unreadable" and "limit" in (big.c2pa.error or "")
+
+
+def test_inspect_text_shows_the_signals(tmp_path: Path, signing: C2paSettings, capsys: pytest.CaptureFixture[str]) -> None:
+    from labeler.cli import main
+
+    src = make_media("photo.jpg", tmp_path / "in")
+    dst = tmp_path / "out" / src.name
+    sign_or_label(src, dst, signing)
+    assert main(["inspect", str(dst)]) == 0
+    out = capsys.readouterr().out
+    assert "  c2pa: Valid (embedded, signed by labeler test signer), actions c2pa.created" in out
+    assert "  iptc: DigitalSourceType http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia (AI)" in out
