@@ -171,19 +171,21 @@ def with_xmp(data: bytes, packet: bytes) -> bytes:
     """Replace the XMP APP1 (dropping duplicates) or insert one after the leading APP0/APP1 run."""
     segs = segments(data)
     new = app1_xmp(packet)
+    view = memoryview(data)  # pieces without copies; the join is the one copy of the file
     xmps = [s for s in segs if is_xmp(s, data)]
     if xmps:
-        out, pos = bytearray(), 0
+        pieces: list[bytes | memoryview] = []
+        pos = 0
         for index, segment in enumerate(xmps):
-            out += data[pos : segment.start] + (new if index == 0 else b"")
+            pieces += [view[pos : segment.start], new if index == 0 else b""]
             pos = segment.end
-        return bytes(out + data[pos:])
+        return b"".join((*pieces, view[pos:]))
     anchor = 2
     for segment in segs[1:]:
         if segment.marker not in (0xE0, 0xE1):
             break
         anchor = segment.end
-    return data[:anchor] + new + data[anchor:]
+    return b"".join((view[:anchor], new, view[anchor:]))
 
 
 def replace_headers(encoded: bytes, original: bytes, packet: bytes) -> bytes:
