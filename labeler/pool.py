@@ -110,6 +110,10 @@ def run_limited(
     """Map ``work`` over ``items`` in ``jobs`` limited workers; ``failed(item, reason)`` builds the
     result for a file whose worker timed out or died."""
     context = multiprocessing.get_context("forkserver")
+    # Import the work's module once in the fork server: workers fork with it loaded instead of each
+    # importing labeler afresh (~0.3 s of CPU per worker, paid again for every replaced worker).
+    target = getattr(work, "func", work)
+    context.set_forkserver_preload([getattr(target, "__module__", None) or type(target).__module__])
     results: dict[int, R] = {}
     pending = list(enumerate(items))[::-1]
     workers = [_Worker(context, work, limits) for _ in range(max(1, min(jobs, len(items))))]
