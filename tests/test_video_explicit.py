@@ -190,3 +190,37 @@ def test_the_overlay_works_in_the_source_pixel_format(pix_fmt: str, overlay_form
     graph = explicit.command(src, Path("banner.png"), Path("out.mp4"), info, job, "mp4", "mp4", [])
     assert f"format={overlay_format}" in graph[graph.index("-filter_complex") + 1]
     assert job.at[0] % 2 == 0 and job.at[1] % 2 == 0, "even position: 4:2:0 overlays would snap an odd one"
+
+
+def video_bitrate(path: Path) -> int:
+    return int(streams(path)["streams"][0]["bit_rate"])
+
+
+RICH = "testsrc2=size=320x240:rate=25:duration={},noise=alls=10:allf=t"
+
+
+@pytest.mark.parametrize(
+    ("picture", "crf", "encoder"),
+    [
+        pytest.param(RICH.format(3), "18", "libsvtav1", id="svt-4.7Mbps"),  # the old fixed CRF 30 gave 0.24x
+        pytest.param("testsrc2=size=320x240:rate=25:duration=3", "58", "libsvtav1", id="svt-50kbps"),  # CRF 30: 2.7x
+        pytest.param(RICH.format(2), "18", "libaom-av1", id="aom-4.7Mbps"),  # CRF 30: 0.25x
+    ],
+)
+def test_av1_bitrate_follows_the_source(picture: str, crf: str, encoder: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not a fixed CRF: SVT-AV1 targets the source bitrate, libaom caps a constrained quality at it."""
+    from labeler import ffmpeg
+
+    available = ffmpeg.encoders()
+    if not {"libsvtav1", encoder} <= available:
+        pytest.skip(f"this ffmpeg lacks libsvtav1 or {encoder}")
+    monkeypatch.setattr(ffmpeg, "encoders", lambda: available - ({"libsvtav1"} if encoder == "libaom-av1" else set()))
+    src = tmp_path / "av1.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", picture, "-c:v", "libsvtav1", "-preset", "12", "-crf", crf, "-pix_fmt", "yuv420p", str(src)], check=True, capture_output=True)
+    result = label_file(src, tmp_path / "o.mp4", LabelOptions(producer=PRODUCER))
+    assert result.ok and result.verdict.status == "compliant", result.error
+    out = streams(tmp_path / "o.mp4")["streams"][0]
+    assert out["codec_name"] == "av1" and encoder in out["tags"]["encoder"]
+    ratio = video_bitrate(tmp_path / "o.mp4") / video_bitrate(src)
+    assert 0.5 < ratio < 2.5, f"bitrate follows the source (ratio {ratio:.2f})"
+
