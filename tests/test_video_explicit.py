@@ -187,8 +187,8 @@ def test_the_overlay_works_in_the_source_pixel_format(pix_fmt: str, overlay_form
     info = probe.probe(src)
     info = replace(info, streams=tuple(replace(s, pix_fmt=pix_fmt) if s is info.video else s for s in info.streams))
     job = explicit.plan(Notice(), info, "video")
-    graph = explicit.command(src, Path("banner.png"), Path("out.mp4"), info, job, "mp4", "mp4", [])
-    assert f"format={overlay_format}" in graph[graph.index("-filter_complex") + 1]
+    args = explicit.command(src, Path("banner.png"), Path("out.mp4"), info, job, "mp4", "mp4", [])
+    assert f"format={overlay_format}" in args[args.index("-filter:0") + 1]
     assert job.at[0] % 2 == 0 and job.at[1] % 2 == 0, "even position: 4:2:0 overlays would snap an odd one"
 
 
@@ -224,3 +224,15 @@ def test_av1_bitrate_follows_the_source(picture: str, crf: str, encoder: str, tm
     ratio = video_bitrate(tmp_path / "o.mp4") / video_bitrate(src)
     assert 0.5 < ratio < 2.5, f"bitrate follows the source (ratio {ratio:.2f})"
 
+
+def test_banner_path_with_filter_graph_characters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The banner PNG's path is the one thing in the filter graph; TMPDIR may hold any character."""
+    import tempfile
+
+    odd = tmp_path / "tmp a:b,c'd[e];f\\g=h%d"
+    odd.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(odd))
+    out = noticed(SAMPLES / "mp4-h264-aac-faststart.mp4", tmp_path / "o.mp4")
+    evidence = detect(out)
+    assert evidence.state.value == "present" and not evidence.problems, evidence
+    assert list(odd.iterdir()) == [], "the banner's scratch folder is removed"

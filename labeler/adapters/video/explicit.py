@@ -1,9 +1,12 @@
 """The visible notice on video: the image banner, overlaid by ffmpeg, the video stream re-encoded.
 
 The banner is drawn by ``labeler.render.banner`` (the same look as on images) into a PNG, and
-ffmpeg overlays that PNG; the notice *text* therefore never reaches the filter graph (there is
-nothing to escape and nothing a hostile text could inject). Frames reach the filter in display
-orientation (ffmpeg applies the rotation side data while decoding, so the output is stored
+ffmpeg overlays that PNG; the notice *text* therefore never reaches the filter graph (nothing a
+hostile text could inject; only the PNG's own path is escaped). The overlay is the video stream's
+own filter (``-filter:N``, the PNG read by a ``movie`` source), not a ``-filter_complex`` output:
+only then does ffmpeg 5.1 link the output stream to its input and copy the input's stream side data
+(HDR mastering display and light level, spherical and stereo info) and tags. Frames reach the
+filter in display orientation (ffmpeg applies the rotation side data while decoding, so the output is stored
 upright), and a non-square sample aspect ratio is honoured by planning in display pixels and
 squeezing the patch back into stored pixels.
 
@@ -14,6 +17,16 @@ target at the source bitrate, see ``_svt``). Audio, subtitles,
 data, attachments and chapters are stream-copied in their original order. Container metadata is
 carried by the caller (MP4 moves ``udta`` over byte for byte; Matroska/FLV keep it via
 ``-map_metadata``; AVI INFO entries are rewritten).
+
+HDR10 static metadata (SMPTE ST 2086 mastering display, MaxCLL/MaxFALL) is kept twice over: the
+container's copy (MP4 mdcv/clli or SmDm/CoLL, Matroska Colour) by ffmpeg as above, and the in-band
+copy (HEVC/H.264 SEI, AV1 metadata OBUs) by the encoder from its own parameters (``HDR_PARAMS``:
+x265, x264, SVT-AV1), since ffmpeg 5.1's encoder wrappers do not forward frame side data.
+Not carried: libvpx (VP9, which has no in-band carrier) and libaom-av1 take no such parameters, so
+an AV1 source whose HDR10 metadata is only in its bitstream loses it when libsvtav1 is missing;
+ffmpeg 5.1's H.264 decoder does not report SEI, so of an H.264 source only the container's copy is
+carried (into the container and x264's SEI); without ffprobe (the ffmpeg-log probe) no in-band copy
+is read at all.
 """
 
 from __future__ import annotations
@@ -37,7 +50,7 @@ from ...errors import (
 )
 from ...notice import Notice
 from ...render.banner import Receipt, draw_patch, plan_banner
-from .probe import COLOUR_OPTIONS, Probe, Stream
+from .probe import COLOUR_OPTIONS, Hdr, Probe, Stream, with_frame_hdr
 
 MIN_SECONDS = 2.0  # GB 45438: visible for at least 2 s
 DEFAULT_SECONDS = 3.0
@@ -102,6 +115,53 @@ OVERLAY_FORMATS = {
     "gbrp": "gbrp",
     **dict.fromkeys(("rgb24", "bgr24", "rgba", "bgra", "argb", "abgr", "rgb0", "bgr0"), "rgb"),
 }
+
+
+def sei_mastering(values: tuple[Fraction, ...]) -> str:
+    """``G(x,y)B(x,y)R(x,y)WP(x,y)L(max,min)`` in SEI units, as x265 and x264 take it: chromaticity
+    in 1/50000, luminance in 1/10000 cd/m² (exact for ffprobe's ``n/50000`` and ``n/10000``)."""
+    scaled = [round(v * 50000) for v in values[:8]] + [round(v * 10000) for v in values[8:]]
+    return "G({},{})B({},{})R({},{})WP({},{})L({},{})".format(*scaled)
+
+
+def plain_mastering(values: tuple[Fraction, ...]) -> str:
+    """The same in plain numbers (chromaticity 0-1, cd/m²), as SVT-AV1 takes it; it rounds them to
+    AV1's fixed point itself, and AV1 sources' dyadic values (n/65536) print exactly."""
+    return "G({},{})B({},{})R({},{})WP({},{})L({},{})".format(*(repr(float(v)) for v in values))
+
+
+@dataclass(frozen=True)
+class HdrParams:
+    option: str  # the encoder's key=value parameter option
+    mastering: tuple[str, Callable[[tuple[Fraction, ...]], str]]
+    light_level: str
+    always: tuple[str, ...] = ()  # pairs added whenever there is HDR metadata
+
+
+#: Encoders that write HDR10 static metadata into the bitstream when told through their parameters.
+HDR_PARAMS = {
+    "libx265": HdrParams("-x265-params", ("master-display", sei_mastering), "max-cll", ("hdr10=1",)),
+    "libx264": HdrParams("-x264-params", ("mastering-display", sei_mastering), "cll"),
+    "libsvtav1": HdrParams("-svtav1-params", ("mastering-display", plain_mastering), "content-light"),
+}
+
+
+def hdr_pairs(encoder: str, hdr: Hdr | None) -> tuple[str, list[str]] | None:
+    """(parameter option, ``key=value`` pairs) that make ``encoder`` write ``hdr``; None if it cannot."""
+    params = HDR_PARAMS.get(encoder)
+    if params is None or hdr is None:
+        return None
+    pairs = [f"{params.mastering[0]}={params.mastering[1](hdr.mastering)}"] if hdr.mastering else []
+    pairs += [f"{params.light_level}={hdr.light_level[0]},{hdr.light_level[1]}"] if hdr.light_level else []
+    return (params.option, [*pairs, *params.always]) if pairs else None
+
+
+def _merged(args: list[str], option: str, pairs: list[str]) -> list[str]:
+    """``args`` with ``pairs`` joined into its ``option`` value: an encoder takes one parameter list."""
+    if option not in args:
+        return [*args, option, ":".join(pairs)]
+    at = args.index(option) + 1
+    return [*args[:at], ":".join([args[at], *pairs]), *args[at + 1 :]]
 
 
 @dataclass(frozen=True)
@@ -185,7 +245,9 @@ def encoder_for(stream: Stream, container: str) -> tuple[str, list[str]]:
     for codec in (stream.codec, FALLBACK.get(container, FALLBACK["default"])):
         for name, quality in ENCODERS.get(codec, ()):
             if name in available:
-                return name, quality(stream.bit_rate)
+                args = quality(stream.bit_rate)
+                hdr = hdr_pairs(name, stream.hdr)
+                return name, _merged(args, *hdr) if hdr else args
     raise BackendMissingError(f"no encoder for {stream.codec} video or the fallback in {ffmpeg.describe()}; {ffmpeg.INSTALL_HINT}")
 
 
@@ -206,21 +268,28 @@ def _pix_fmt(stream: Stream, encoder: str) -> str:
     return fmt
 
 
+def graph_path(path: Path) -> str:
+    """``path`` as a filter option value inside a filter graph (two levels of escaping).
+
+    Level 1 (the option value): backslash before ``\\ ' :``. Level 2 (the graph): backslash before
+    ``\\ ' [ ] , ;``. The ``file:`` prefix keeps a ``name:`` directory from being read as a protocol.
+    """
+    level1 = "".join("\\" + c if c in "\\':" else c for c in f"file:{path}")
+    return "".join("\\" + c if c in "\\'[],;" else c for c in level1)
+
+
 def command(src: Path, banner: Path, dst: Path, probe: Probe, job: Plan, muxer: str, container: str, extra: list[str]) -> list[str]:
     """The ffmpeg argument list (no shell) that overlays ``banner`` and copies every other stream."""
     stream = job.stream
     encoder, quality = encoder_for(replace(stream, bit_rate=estimated_bitrate(probe, stream, src.stat().st_size)), container)
     enable = "" if job.window.end is None else f":enable='lt(t,{job.window.end:.3f})'"
     overlay_format = OVERLAY_FORMATS.get(stream.pix_fmt, "auto")
-    graph = f"[0:{stream.index}][1:v]overlay=x={job.at[0]}:y={job.at[1]}:format={overlay_format}{enable}[notice]"
-    maps: list[str] = []
-    out_index = 0
-    for s in probe.streams:
-        maps += ["-map", "[notice]" if s.index == stream.index else f"0:{s.index}"]
-        if s.index == stream.index:
-            out_index = len(maps) // 2 - 1
-    spec = f":{out_index}"
-    video = [f"-c{spec}", encoder, *[a + spec if a.startswith("-") else a for a in quality]]
+    # png_pipe reads the file as it is: the image2 demuxer would expand a % in the path as a pattern
+    graph = (f"movie=filename={graph_path(banner)}:format_name=png_pipe[banner];"
+             f"[in][banner]overlay=x={job.at[0]}:y={job.at[1]}:format={overlay_format}{enable}[out]")  # fmt: skip
+    maps = [arg for s in probe.streams for arg in ("-map", f"0:{s.index}")]  # every stream, in order
+    spec = f":{[s.index for s in probe.streams].index(stream.index)}"
+    video = [f"-filter{spec}", graph, f"-c{spec}", encoder, *[a + spec if a.startswith("-") else a for a in quality]]
     fmt = _pix_fmt(stream, encoder)
     video += [f"-pix_fmt{spec}", fmt] if fmt else []
     for key, option in COLOUR_OPTIONS.items():
@@ -232,13 +301,14 @@ def command(src: Path, banner: Path, dst: Path, probe: Probe, job: Plan, muxer: 
     if muxer in ("mp4", "mov", "ipod") and stream.codec_tag in SAMPLE_ENTRIES.get(encoder, ()):
         video += [f"-tag{spec}", stream.codec_tag]  # e.g. hvc1 (what Apple players need) stays hvc1, not hev1
     return [
-        "-y", "-i", str(src), "-i", str(banner), "-filter_complex", graph, *maps,
+        "-y", "-i", str(src), *maps,
         "-c", "copy", *video, *timing, "-map_metadata", "0", "-map_chapters", "0", *extra, "-f", muxer, str(dst),
     ]  # fmt: skip
 
 
 def render(src: Path, dst: Path, probe: Probe, job: Plan, muxer: str, container: str, extra: list[str] = ()) -> None:  # type: ignore[assignment]
     """Write ``dst``: ``src`` with the planned notice; raises ``InputError`` with ffmpeg's reason."""
+    job = replace(job, stream=with_frame_hdr(src, job.stream))  # in-band HDR10 metadata, for the encoder
     with tempfile.TemporaryDirectory(prefix="labeler-banner-") as scratch:
         banner = Path(scratch) / "banner.png"
         job.patch.save(banner)

@@ -4,6 +4,12 @@ ffprobe gives everything as JSON. The static ffmpeg bundled by imageio-ffmpeg ha
 the fallback reads the stream lines ffmpeg prints for ``ffmpeg -i FILE`` (codec, pixel format,
 size, SAR, rate, bitrate, rotation). Both return the same ``Probe``; ``backend_name()`` says which
 one is used (shown by ``labeler formats``).
+
+Static HDR10 metadata (SMPTE ST 2086 mastering display, CTA-861.3 content light level) is read from
+the stream's side data (container boxes / Matroska Colour) and, when the container has none, from
+the first decoded frame (HEVC/H.264 SEI, AV1 metadata OBUs) by ``with_frame_hdr``, which the
+re-encode calls: one frame is decoded, so verification never pays for it. The log fallback does
+not read it (ffmpeg prints it rounded); without ffprobe only what ffmpeg copies itself survives.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import json
 import math
 import re
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -24,6 +30,21 @@ from ...errors import InputError
 COLOUR_OPTIONS = {"color_primaries": "-color_primaries", "color_transfer": "-color_trc", "color_space": "-colorspace", "color_range": "-color_range"}
 _UNSET = {"", "unknown", "unspecified", "reserved"}
 MAX_PROBE_OUTPUT = 16 * 1024 * 1024
+#: ffprobe's mastering display keys in SEI order (green, blue, red, white point; then luminance).
+MASTERING_KEYS = ("green_x", "green_y", "blue_x", "blue_y", "red_x", "red_y", "white_point_x", "white_point_y", "max_luminance", "min_luminance")
+_HDR_TRANSFERS = {"smpte2084", "arib-std-b67"}  # PQ (HDR10) and HLG
+#: Codecs that carry HDR10 metadata inside the bitstream, where only a decoded frame shows it.
+_IN_BAND_HDR = {"hevc", "h264", "av1"}
+_MAX_LUMINANCE = Fraction(2**32 - 1, 10000)  # the SEI field is 32 bits of 1/10000 cd/m²
+_RATIONAL = re.compile(r"\d{1,18}(?:/\d{1,18}|\.\d{1,18})?")
+
+
+@dataclass(frozen=True)
+class Hdr:
+    """Static HDR10 metadata as exact rationals (ffprobe prints them as ``num/den``)."""
+
+    mastering: tuple[Fraction, ...] | None = None  # MASTERING_KEYS order: CIE 1931 xy, then cd/m²
+    light_level: tuple[int, int] | None = None  # MaxCLL, MaxFALL in cd/m²
 
 
 @dataclass(frozen=True)
@@ -44,6 +65,7 @@ class Stream:
     codec_tag: str = ""
     attached_pic: bool = False
     colour: dict[str, str] = field(default_factory=dict)
+    hdr: Hdr | None = None
 
     @property
     def display_size(self) -> tuple[int, int]:
@@ -114,6 +136,74 @@ def _rotation(stream: dict[str, Any]) -> int:
     return round(_float((stream.get("tags") or {}).get("rotate")) / 90) * 90 % 360
 
 
+def _rational(value: Any) -> Fraction | None:
+    """A non-negative rational from ffprobe (``34000/50000``, ``17/25``, ``1000``); None when malformed."""
+    text = str(value).strip() if isinstance(value, (str, int, float)) and not isinstance(value, bool) else ""
+    if not _RATIONAL.fullmatch(text):  # no exponents: Fraction("1e999999999") would compute the power
+        return None
+    try:
+        return Fraction(text)
+    except ZeroDivisionError:
+        return None
+
+
+def _mastering(entry: dict[str, Any]) -> tuple[Fraction, ...] | None:
+    values = tuple(_rational(entry.get(key)) for key in MASTERING_KEYS)
+    if any(v is None for v in values):
+        return None  # partial (has_primaries or has_luminance unset) or malformed: encoders need all ten
+    *chroma, high, low = values
+    if not all(0 < c <= 1 for c in chroma) or not 0 < high <= _MAX_LUMINANCE or low >= high:
+        return None
+    return values  # type: ignore[return-value]
+
+
+def _light_level(entry: dict[str, Any]) -> tuple[int, int] | None:
+    values = (_rational(entry.get("max_content")), _rational(entry.get("max_average")))
+    if any(v is None or v.denominator != 1 or v > 65535 for v in values) or not any(values):
+        return None  # 0,0 means "unknown" (CTA-861.3); the SEI fields are 16 bits
+    return (int(values[0]), int(values[1]))  # type: ignore[arg-type]
+
+
+def hdr_from_side_data(entries: Any) -> Hdr | None:
+    """HDR10 metadata from an ffprobe ``side_data_list`` (stream or frame); None when there is none.
+
+    Tolerant: a missing, partial or malformed entry (zero denominator, out of range) is skipped."""
+    mastering = light_level = None
+    for entry in entries if isinstance(entries, list) else ():
+        if not isinstance(entry, dict):
+            continue
+        kind = entry.get("side_data_type")
+        if kind == "Mastering display metadata" and mastering is None:
+            mastering = _mastering(entry)
+        elif kind == "Content light level metadata" and light_level is None:
+            light_level = _light_level(entry)
+    return Hdr(mastering, light_level) if mastering or light_level else None
+
+
+def _high_bit_depth(pix_fmt: str) -> bool:
+    return any(depth in pix_fmt for depth in ("10", "12", "16"))
+
+
+def with_frame_hdr(path: Path, stream: Stream) -> Stream:
+    """``stream`` with the HDR10 metadata of its first frame, when the container holds none.
+
+    Only for codecs that carry it in-band, and only when the stream looks HDR (PQ/HLG transfer or
+    more than 8 bits), so SDR files never pay for the extra decode. A failure is not an error here:
+    the re-encode that follows decodes the same frames and reports it."""
+    if stream.hdr is not None or stream.codec not in _IN_BAND_HDR or not ffmpeg.available("ffprobe"):
+        return stream
+    if stream.colour.get("color_transfer") not in _HDR_TRANSFERS and not _high_bit_depth(stream.pix_fmt):
+        return stream
+    args = ["-v", "error", "-print_format", "json", "-select_streams", str(stream.index), "-read_intervals", "%+#1", "-show_frames", "--", str(path)]
+    try:
+        data = json.loads(ffmpeg.run(args, path=path, name="ffprobe")[:MAX_PROBE_OUTPUT].decode("utf-8", errors="replace"))
+    except (InputError, ValueError):
+        return stream
+    frames = data.get("frames") if isinstance(data, dict) else None
+    first = frames[0] if isinstance(frames, list) and frames and isinstance(frames[0], dict) else {}
+    return replace(stream, hdr=hdr_from_side_data(first.get("side_data_list")))
+
+
 def _stream(raw: dict[str, Any]) -> Stream:
     colour = {k: str(raw[k]) for k in COLOUR_OPTIONS if str(raw.get(k, "")) not in _UNSET}
     return Stream(
@@ -133,6 +223,7 @@ def _stream(raw: dict[str, Any]) -> Stream:
         codec_tag=str(raw.get("codec_tag_string", "")),
         attached_pic=bool((raw.get("disposition") or {}).get("attached_pic")),
         colour=colour,
+        hdr=hdr_from_side_data(raw.get("side_data_list")),
     )
 
 
