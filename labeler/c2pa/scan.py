@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..adapters.image.jpeg import header_end
 from ..xmp import MAX_XMP_BYTES
 
 #: Files up to this size are scanned whole.
@@ -30,11 +31,14 @@ class Window:
 
 
 def windows(path: Path) -> list[Window]:
-    """The whole file, or its head and tail."""
+    """The whole file, or its head and tail; of a JPEG, the segments before its image data (C2PA
+    stores JUMBF in APP11, XMP lives in APP1: scanning megabytes of scan data found nothing)."""
     size = os.path.getsize(path)
     with open(path, "rb") as handle:
         if size <= WHOLE_LIMIT:
-            return [Window(handle.read(), 0)]
+            data = handle.read()
+            end = header_end(data)
+            return [Window(data if end is None else data[:end], 0)]
         head = handle.read(EDGE)
         handle.seek(size - EDGE)
         return [Window(head, 0), Window(handle.read(EDGE), size - EDGE)]

@@ -105,6 +105,25 @@ def _walk(data: bytes) -> list[Segment]:
         pos = _next_marker(data, end) if marker == SOS else end
 
 
+def header_end(data: bytes) -> int | None:
+    """Offset of the first SOS: APPn metadata (EXIF, XMP, C2PA's APP11 JUMBF) lies before it. None
+    when the length chain breaks first (not a JPEG, or damaged)."""
+    if not is_jpeg(data):
+        return None
+    pos = 2
+    while pos + 4 <= len(data) and data[pos] == 0xFF:
+        marker = data[pos + 1]
+        if marker == 0xFF:
+            pos += 1
+        elif marker == SOS:
+            return pos
+        elif marker in _STANDALONE:
+            pos += 2
+        else:
+            pos += 2 + struct.unpack_from(">H", data, pos + 2)[0]
+    return None
+
+
 def is_xmp(segment: Segment, data: bytes) -> bool:
     return segment.marker == 0xE1 and data.startswith(XMP_NS, segment.start + 4)
 
