@@ -28,47 +28,19 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from benchtools import measured  # noqa: E402
+
 CONFIG = ROOT / "labeler" / "data" / "exiftool-tc260.config"
 PRODUCER = "001191110102MACQD9K64010000"
 LABEL = ('{"Label":"1","ContentProducer":"001191110102MACQD9K64010000","ProduceID":"bench-1","ReservedCode1":"",'
          '"ContentPropagator":"","PropagateID":"","ReservedCode2":""}')  # fmt: skip
-#: Runs a tool and prints the peak RSS (KiB) of its largest process. Worker processes are the
-#: forkserver's children, which RUSAGE_CHILDREN never sees: the tree is sampled every 50 ms.
-WRAPPER = """
-import os, resource, subprocess, sys, time
-def tree(root):
-    children = {}
-    for name in os.listdir("/proc"):
-        try:
-            children.setdefault(int(open(f"/proc/{name}/stat").read().rsplit(")", 1)[1].split()[1]), []).append(int(name))
-        except (ValueError, OSError, IndexError):
-            continue
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo += children.get(pid, [])
-    return found
-def hwm(pid):
-    try:
-        return next((int(line.split()[1]) for line in open(f"/proc/{pid}/status") if line.startswith("VmHWM")), 0)
-    except OSError:
-        return 0
-proc, peak = subprocess.Popen(sys.argv[1:]), 0
-while proc.poll() is None:
-    peak = max([peak, *map(hwm, tree(proc.pid))])
-    time.sleep(0.05)
-if proc.returncode:
-    sys.exit(proc.returncode)
-print(max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
-"""
 NO_OCR = "import sys\nsys.modules['rapidocr_onnxruntime'] = None  # hide the OCR backend\n"
 LABELER_IMPLICIT = f"""
 import sys
@@ -163,13 +135,8 @@ def timed(command: list[str], repeats: int, out: Path | None = None) -> tuple[fl
         if out is not None:
             shutil.rmtree(out, ignore_errors=True)
             out.mkdir(parents=True)
-        start = time.perf_counter()
-        run = subprocess.run([sys.executable, "-c", WRAPPER, *command], capture_output=True, text=True, cwd=ROOT, check=False)
-        if run.returncode:
-            raise RuntimeError(f"{command[:3]} failed: {run.stderr[-2000:]}")
-        best = min(best, time.perf_counter() - start)
-        peak = max(peak, int(run.stdout.split()[-1]) / 1024)
-        err = run.stderr
+        seconds, peak_mb, err = measured(command, cwd=ROOT)
+        best, peak = min(best, seconds), max(peak, peak_mb)
     return best, peak, err
 
 
@@ -212,8 +179,8 @@ def bench_implicit(work: Path, count: int, repeats: int) -> list[dict[str, objec
     out = work / "exiftool-batch"
     seconds, peak, _ = timed(base + ["-o", f"{out}/", *files], repeats, out)
     rows.append(_row(case, f"exiftool {version} batch", count, size, seconds, peak, f"one process for all files, no fsync; {_labelled(out)}/{count} carry the label"))
-    script = "import subprocess, sys\nsubprocess.run(sys.argv[1:], check=True)\nsubprocess.run(['sync'], check=True)\n"
-    seconds, peak, _ = timed([sys.executable, "-c", script, *base, "-o", f"{out}/", *files], repeats, out)
+    then_sync = ["sh", "-c", '"$@" && sync', "sh"]  # arguments passed as "$@", never parsed by the shell
+    seconds, peak, _ = timed([*then_sync, *base, "-o", f"{out}/", *files], repeats, out)
     rows.append(_row(case, f"exiftool {version} batch + sync", count, size, seconds, peak, "the same, then sync: as durable as labeler's fsynced outputs"))
     out = work / "cp"
     seconds, peak, _ = timed(["cp", "-r", f"{sources}/.", str(out)], repeats, out)

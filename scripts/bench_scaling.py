@@ -3,33 +3,29 @@
 Inputs are copies of the clean text, image and document samples, renamed so each is its own file
 (audio and video costs are dominated by decoding/encoding and have their own benchmarks). Full
 labelling and verify run up to 1,000 files; metadata-only labelling up to 10,000. Every run is a fresh ``labeler``
-process, so times include start-up; ``peak_mb`` is the peak RSS of the process tree (wait4).
+process, so times include start-up; ``peak_mb`` is the peak RSS of the largest process in its tree
+(workers included; ``benchtools.measured``).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from benchtools import measured  # noqa: E402
 PRODUCER = "001191110102MACQD9K64010000"
 
 
 def measure(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of a command and the children it waited for."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        raise RuntimeError(f"{command[:4]} failed: {process.stderr.read().decode()[-500:] if process.stderr else ''}")
-    return elapsed, usage.ru_maxrss / 1024
+    """Wall seconds and the peak RSS (MB) of the largest process in the command's tree."""
+    seconds, peak, _ = measured(command, ok=(0, 1))
+    return seconds, peak
 
 
 def seeds() -> list[Path]:
