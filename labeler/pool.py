@@ -26,6 +26,9 @@ T = TypeVar("T")
 R = TypeVar("R")
 #: Tasks in flight per worker: the running one and the next, already in the pipe.
 QUEUE_DEPTH = 2
+#: Each worker's share of the cores, for libraries with their own thread pools (the OCR engine):
+#: two workers each running onnxruntime on every core made ``--jobs 2`` slower than ``--jobs 1``.
+THREADS_ENV = "LABELER_WORKER_THREADS"
 
 
 @dataclass(frozen=True)
@@ -34,8 +37,9 @@ class Limits:
     memory_bytes: int | None = None  # address space per worker process
 
 
-def _serve(conn: Connection, work: Callable[[T], R], memory_bytes: int | None) -> None:
+def _serve(conn: Connection, work: Callable[[T], R], memory_bytes: int | None, threads: int) -> None:
     os.setpgrp()  # the parent kills the group: this worker and any ffmpeg it started
+    os.environ[THREADS_ENV] = str(threads)
     if memory_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     conn.send(None)  # ready: imports are done, so a file's time limit measures only its own work
@@ -55,9 +59,9 @@ class _Worker(Generic[T, R]):
     one queued behind it is already in the pipe, so the worker never waits for the parent between
     small files. The head's deadline starts when it starts."""
 
-    def __init__(self, context: multiprocessing.context.BaseContext, work: Callable[[T], R], limits: Limits) -> None:
+    def __init__(self, context: multiprocessing.context.BaseContext, work: Callable[[T], R], limits: Limits, threads: int) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, work, limits.memory_bytes), daemon=True)
+        self.process = context.Process(target=_serve, args=(child, work, limits.memory_bytes, threads), daemon=True)
         self.process.start()
         child.close()
         self.ready = False
@@ -116,7 +120,9 @@ def run_limited(
     context.set_forkserver_preload([getattr(target, "__module__", None) or type(target).__module__])
     results: dict[int, R] = {}
     pending = list(enumerate(items))[::-1]
-    workers = [_Worker(context, work, limits) for _ in range(max(1, min(jobs, len(items))))]
+    count = max(1, min(jobs, len(items)))
+    threads = max(1, (os.cpu_count() or 1) // count)
+    workers = [_Worker(context, work, limits, threads) for _ in range(count)]
 
     def finish(index: int, result: R) -> None:
         results[index] = result
@@ -165,7 +171,7 @@ def run_limited(
                 worker.kill()
                 worker.tasks.popleft()
                 pending.extend(reversed(worker.tasks))  # queued behind the failed file: not started, run them again
-                workers[position] = _Worker(context, work, limits)
+                workers[position] = _Worker(context, work, limits, threads)
     finally:
         for worker in workers:
             if worker.tasks:

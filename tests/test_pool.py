@@ -36,3 +36,33 @@ def test_each_task_gets_its_own_deadline() -> None:
     # three 0.6 s tasks on one worker with a 1 s limit: each fits, although together they do not
     results = run_limited([0.6, 0.6, 0.6], _work, _failed, jobs=1, limits=Limits(seconds=1.0))
     assert all(isinstance(r[1], int) for r in results), results
+
+
+def _threads(_: object) -> str:
+    return os.environ.get("LABELER_WORKER_THREADS", "")
+
+
+def test_each_worker_gets_its_share_of_the_cores() -> None:
+    cores = os.cpu_count() or 1
+    for jobs in (1, 2):
+        results = run_limited([0, 1, 2, 3], _threads, _failed, jobs=jobs, limits=Limits(seconds=30))
+        assert set(results) == {str(max(1, cores // jobs))}
+
+
+def test_the_ocr_engine_uses_the_worker_share(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import sys
+    import types
+
+    from labeler.detect import ocr
+
+    made: list[dict[str, object]] = []
+    fake = types.ModuleType("rapidocr_onnxruntime")
+    fake.RapidOCR = lambda **kwargs: made.append(kwargs) or object()  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", fake)
+    monkeypatch.setenv("LABELER_WORKER_THREADS", "1")
+    ocr.engine.cache_clear()
+    try:
+        ocr.engine()
+    finally:
+        ocr.engine.cache_clear()
+    assert made == [{"intra_op_num_threads": 1}]

@@ -11,6 +11,7 @@ next to Chinese) corrected.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import threading
 import unicodedata
@@ -24,6 +25,7 @@ from PIL import Image
 from ..adapters.base import Backend
 from ..errors import BackendMissingError
 from ..lazy import lazy_module
+from ..pool import THREADS_ENV
 from .geometry import TextHit
 
 np = lazy_module("numpy")
@@ -70,7 +72,8 @@ def engine() -> Any:
         from rapidocr_onnxruntime import RapidOCR
     except ImportError as exc:
         raise BackendMissingError(f"OCR is not installed; {INSTALL_HINT}") from exc
-    return RapidOCR()
+    threads = os.environ.get(THREADS_ENV, "")
+    return RapidOCR(**({"intra_op_num_threads": int(threads)} if threads.isdigit() and int(threads) > 0 else {}))
 
 
 def normalise_text(text: str) -> str:
