@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 import tempfile
@@ -72,6 +73,7 @@ def _ffmpeg(*args: str) -> None:
 
 def _measure(job: dict[str, Any]) -> dict[str, float]:
     code = CHILD.format(root=str(ROOT), label=LABEL)
+    os.sync()  # every tool starts without the previous one's dirty pages to write back
     out = subprocess.run([sys.executable, "-c", code, json.dumps(job)], check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 

@@ -8,6 +8,7 @@ samples ``VmHWM`` of every process in the tool's tree every 50 ms.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -50,6 +51,7 @@ print(proc.returncode, max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru
 def measured(command: Sequence[str], *, ok: Sequence[int] = (0,), cwd: Path | None = None) -> tuple[float, float, str]:
     """(wall seconds of the tool from start to exit, peak RSS in MB of its largest process, stderr)
     of ``command``; raises if its exit code is not in ``ok``. The tool's stdout is discarded."""
+    os.sync()  # every tool starts without the previous one's dirty pages to write back
     run = subprocess.run([sys.executable, "-c", PEAK_RUNNER, *command], capture_output=True, text=True, cwd=cwd, check=False)
     try:
         code, peak, seconds = int(run.stdout.split()[-3]), int(run.stdout.split()[-2]), float(run.stdout.split()[-1])
