@@ -295,3 +295,13 @@ def test_docx_hidden_or_white_notice_does_not_count(run_properties: str, tmp_pat
     shaded.write_bytes(_zip(data))
     expected = Presence.PRESENT if "color" in run_properties else Presence.ABSENT
     assert OOXML.detect_explicit(shaded).state is expected
+
+
+@pytest.mark.parametrize("sample", ["deck.pptx", "memo.docx", "sales.xlsx"])
+def test_notice_text_with_markup_characters_is_escaped(sample: str, tmp_path: Path) -> None:
+    text = 'AI生成 "官方" <b>&amp; \'内容\''  # quotes once broke the slide shape's descr="..." attribute
+    out = labelled(SAMPLES / sample, tmp_path, notice=Notice(text=text))
+    for name, data in entries(out).items():
+        if name.endswith(".xml") or name.endswith(".rels"):
+            ET.fromstring(data)  # every part still well-formed
+    assert any(text in "".join(ET.fromstring(data).itertext()) for name, data in entries(out).items() if name.endswith(".xml") and b"AI" in data)
