@@ -18,6 +18,7 @@ Profiles:
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,7 +27,7 @@ from typing import Any
 from .errors import LabelFormatError
 from .ignore import compile_patterns
 from .label import Label, parse_provider_code
-from .problems import Problem, Severity, error
+from .problems import RULES, Problem, Severity, error
 
 #: Statuses a file may have when a check is not required (absent, or impossible to run).
 _RELAXED = {"explicit": frozenset({"missing-explicit", "unverified"}), "implicit": frozenset({"missing-implicit"})}
@@ -46,8 +47,10 @@ class Waiver:
     origin: str = ""  # where it was declared, for reports
 
     def __post_init__(self) -> None:
-        if not self.rule or " " in self.rule or "." not in self.rule:
-            raise LabelFormatError(f"waiver rule {self.rule!r} is not a rule id such as 'notice.too-small' or 'explicit.missing'")
+        if self.rule not in RULES and self.rule not in CHECK_RULES:
+            close = difflib.get_close_matches(self.rule, sorted(RULES | CHECK_RULES.keys()), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "use a rule id from a report, such as 'notice.too-small' or 'explicit.missing'"
+            raise LabelFormatError(f"waiver rule {self.rule!r} is not a rule labeler reports (a typo would waive nothing); {hint}")
         if not self.reason.strip():
             raise LabelFormatError(f"waiver for {self.rule!r} has no reason: every waiver must say why (reason = \"...\")")
 

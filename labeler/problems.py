@@ -9,6 +9,22 @@ from dataclasses import dataclass
 from enum import Enum
 
 
+#: Every finding id labeler reports; a waiver must name one of them (or a pseudo-rule of
+#: ``policy.CHECK_RULES``). ``tests/test_rules.py`` keeps the list in step with the code.
+RULES = frozenset({
+    "c2pa.invalid", "c2pa.missing", "c2pa.unreadable", "crosscheck.c2pa-tc260", "crosscheck.source-type",
+    "explicit.missing", "explicit.unverified", "file.error", "file.unsupported",
+    "implicit.conflict", "implicit.duplicate", "implicit.missing", "implicit.sidecar",
+    "label.bad-value", "label.base64", "label.duplicate-key", "label.forbidden-char", "label.invalid-utf8", "label.key-case",
+    "label.key-order", "label.missing-key", "label.non-string", "label.not-json", "label.not-object", "label.quote-char",
+    "label.too-large", "label.unknown-key", "label.whitespace", "label.xml-entities",
+    "notice.borderline-size", "notice.clip-too-short", "notice.english-only", "notice.missing-element", "notice.not-at-edge",
+    "notice.not-both-ends", "notice.receipt-mismatch", "notice.receipt-unreadable", "notice.small", "notice.too-short", "notice.too-small",
+    "provider.bad-service", "provider.bad-uscc", "provider.malformed-code", "provider.not-a-code", "provider.role-mismatch",
+    "xmp.hostile", "xmp.malformed", "xmp.namespace", "xmp.too-large",
+})  # fmt: skip
+
+
 class Severity(str, Enum):
     ERROR = "error"
     WARNING = "warning"
