@@ -17,12 +17,13 @@ label to a ``NAME.aigc.json`` sidecar (see ``labeler.sidecar``).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
-from ..errors import UnsupportedError
+from ..errors import InputError, UnsupportedError
 from ..label import Label, ParsedLabel, parse_label
 from ..notice import Notice
 from ..problems import Problem
@@ -140,3 +141,16 @@ class Adapter(ABC):
 
     def extension_score(self, name: str) -> int:
         return 1 if Path(name).suffix.lower().lstrip(".") in self.extensions else 0
+
+
+_T = TypeVar("_T")
+
+
+def with_path(path: Path, run: Callable[[], _T]) -> _T:
+    """Run ``run``; attach ``path`` to an ``InputError`` raised without one (parsers see bytes)."""
+    try:
+        return run()
+    except InputError as exc:
+        if exc.path is None:
+            exc.path = path
+        raise

@@ -20,7 +20,7 @@ from ...label import Label
 from ...notice import Notice
 from ...problems import warning
 from ...render.banner import DEFAULT_HEIGHT_RATIO, POSITIONS, Receipt, plan_banner
-from ..base import Adapter, Backend, Evidence, Found, Presence, WriteOptions
+from ..base import Adapter, Backend, Evidence, Found, Presence, WriteOptions, with_path
 from .packets import implicit_packet, receipt_in, with_receipt
 from .pixels import Placement, display_size, opened, place, stored_box, to_display
 
@@ -104,7 +104,7 @@ class ImageAdapter(Adapter):
 
     # -- implicit --------------------------------------------------------------------------
     def read_labels(self, path: Path) -> list[Found]:
-        return self._guard(path, lambda: self.container.labels(read_bytes(path)))
+        return with_path(path, lambda: self.container.labels(read_bytes(path)))
 
     def write_implicit(self, src: Path, dst: Path, label: Label, options: WriteOptions = WriteOptions()) -> None:
         container = self.container
@@ -118,7 +118,7 @@ class ImageAdapter(Adapter):
             packet = implicit_packet(container.xmp(data), label, options.source_type)  # type: ignore[misc]
             return data if packet is None else container.with_xmp(data, packet)  # type: ignore[misc]
 
-        dst.write_bytes(self._guard(src, run))
+        dst.write_bytes(with_path(src, run))
 
     # -- explicit --------------------------------------------------------------------------
     def write_explicit(self, src: Path, dst: Path, notice: Notice, options: WriteOptions = WriteOptions()) -> None:
@@ -138,11 +138,11 @@ class ImageAdapter(Adapter):
                 encoded = container.with_xmp(encoded, packet)
             return encoded
 
-        dst.write_bytes(self._guard(src, run))
+        dst.write_bytes(with_path(src, run))
 
     # -- detection -------------------------------------------------------------------------
     def detect_explicit(self, path: Path) -> Evidence:
-        return self._guard(path, lambda: self._detect(read_bytes(path)))
+        return with_path(path, lambda: self._detect(read_bytes(path)))
 
     def _detect(self, data: bytes) -> Evidence:
         from ...detect import ocr
@@ -224,12 +224,3 @@ class ImageAdapter(Adapter):
 
         return [ocr.backend()]
 
-    @staticmethod
-    def _guard(path: Path, run: Callable[[], object]):  # type: ignore[no-untyped-def]
-        """Run ``run``; attach the path to ``InputError``s raised without one."""
-        try:
-            return run()
-        except InputError as exc:
-            if exc.path is None:
-                exc.path = path
-            raise

@@ -14,11 +14,10 @@ from typing import ClassVar
 
 from ... import ffmpeg
 from ...detect import ocr
-from ...errors import InputError
 from ...label import Label
 from ...notice import Notice
 from ...problems import Problem
-from ..base import Adapter, Backend, Evidence, Found, Presence, WriteOptions
+from ..base import Adapter, Backend, Evidence, Found, Presence, WriteOptions, with_path
 from . import detect, explicit
 from .probe import Probe, backend_name, probe
 
@@ -50,7 +49,7 @@ class VideoAdapter(Adapter):
 
     # --- the contract --------------------------------------------------------------------------
     def read_labels(self, path: Path) -> list[Found]:
-        return _with_path(path, lambda: self.found(path))
+        return with_path(path, lambda: self.found(path))
 
     def write_implicit(self, src: Path, dst: Path, label: Label, options: WriteOptions = WriteOptions()) -> None:
         text = label.require_writable().to_json()
@@ -58,7 +57,7 @@ class VideoAdapter(Adapter):
         if len(current) == 1 and current[0].carrier == self.carrier and current[0].raw == text:
             shutil.copyfile(src, dst)  # already exactly this label: byte-stable
             return
-        _with_path(src, lambda: self.write_entries(src, dst, {LABEL_KEY: text}))
+        with_path(src, lambda: self.write_entries(src, dst, {LABEL_KEY: text}))
 
     def muxer_for(self, path: Path) -> str:
         return self.muxers.get(path.suffix.lower().lstrip("."), next(iter(self.muxers.values())))
@@ -69,10 +68,10 @@ class VideoAdapter(Adapter):
             job = explicit.plan(notice, info, self.media)
             self.reencode(src, dst, info, job, self.muxer_for(src))
 
-        _with_path(src, run)
+        with_path(src, run)
 
     def detect_explicit(self, path: Path) -> Evidence:
-        return _with_path(path, lambda: self._detect(path))
+        return with_path(path, lambda: self._detect(path))
 
     def _detect(self, path: Path) -> Evidence:
         raw = self.receipt(path)
@@ -100,11 +99,3 @@ class VideoAdapter(Adapter):
         ]
 
 
-def _with_path(path: Path, run):  # type: ignore[no-untyped-def]
-    """Run ``run``; attach the path to ``InputError``s raised without one."""
-    try:
-        return run()
-    except InputError as exc:
-        if exc.path is None:
-            exc.path = path
-        raise
