@@ -421,11 +421,16 @@ def metadata_nodes(movie: Movie) -> list[Node]:
     return [n for n in movie.moov.children or [] if n.type in (b"udta", b"meta")]
 
 
-def transplant_metadata(donor: Path, src: Path, dst: Path) -> None:
-    """``src`` with its ``moov/udta`` and ``moov/meta`` replaced by ``donor``'s (tags, cover art)."""
+def transplant_metadata(donor: Path, src: Path, dst: Path, renewed: tuple[bytes, ...] = ()) -> None:
+    """``src`` with its ``moov/udta`` and ``moov/meta`` replaced by ``donor``'s (tags, cover art);
+    a ``udta`` child whose type is in ``renewed`` (``chpl``: chapter times moved by the notice)
+    is taken from ``src`` where the donor has one."""
     kept = metadata_nodes(load(donor))
 
     def edit(movie: Movie) -> None:
+        fresh = {c.type: c for n in metadata_nodes(movie) if n.type == b"udta" for c in n.children or [] if c.type in renewed}
+        for udta in (n for n in kept if n.type == b"udta"):
+            udta.children = [fresh.get(c.type, c) for c in udta.children or []]
         movie.moov.children = [n for n in movie.moov.children or [] if n.type not in (b"udta", b"meta")] + kept
 
     rewrite(src, dst, edit)

@@ -63,6 +63,13 @@ class CuePlan:
             return voice_cue(sample_rate, peak=peak, clip=self.clip, text=self.text)
         return morse_cue(sample_rate, peak=peak)
 
+    def lead_in(self, sample_rate: int) -> float:
+        """Seconds the content moves later in the output (a prepended start cue and its gap), so
+        chapter marks can move with it; the cue's length does not depend on its level."""
+        if self.mode != "prepend" or self.position == "end":
+            return 0.0
+        return (len(self.make_cue(np.zeros((0, 1)), sample_rate)) + int(GAP_S * sample_rate)) / sample_rate
+
 
 def _ramp_gain(n: int, start: int, stop: int, sample_rate: int) -> np.ndarray:
     """Gain DUCK over [start, stop), 1 away from it, with short ramps outside the span (no clicks)."""

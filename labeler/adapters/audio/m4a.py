@@ -1,10 +1,13 @@
-"""M4A / audio-only MP4 (AAC): the label is the ``mdta`` key ``AIGC`` in ``moov/udta/meta``.
+"""M4A / M4B / audio-only MP4: the label is the ``mdta`` key ``AIGC`` in ``moov/udta/meta``.
 
 The boxes are written by ``labeler.containers.mp4`` (mutagen cannot name ``mdta`` keys), so
-``mdat`` is copied byte for byte. The notice re-encodes once with ffmpeg's AAC encoder at the
-source's sample rate, channels and bitrate; the source's ``udta``/``meta`` (iTunes tags, cover
-art) replace the new file's. An MP4 with a video track belongs to the video family: this adapter
-scores it low and refuses to put an audio notice on it.
+``mdat`` is copied byte for byte. The notice re-encodes once with ffmpeg in the source's own codec
+(``codecs.ENCODINGS``: ALAC stays ALAC at its bit depth, AAC-LC stays AAC at no lower bitrate; a
+codec it cannot keep, such as HE-AAC, is refused) at the source's sample rate and channels. The
+source's ``udta``/``meta`` (iTunes tags, cover art, XMP) replace the new file's; chapters (the
+QuickTime chapter track of audiobooks and Nero ``chpl``) are re-made by ffmpeg from the source's,
+shifted by a prepended cue so each still starts at its own words. An MP4 with a video track
+belongs to the video family: this adapter scores it low and refuses to put an audio notice on it.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from ...errors import UnsupportedError
 from ...label import Label
 from ...notice import Notice
 from ..base import Adapter, Backend, Evidence, Found, WriteOptions
-from . import common
+from . import codecs, common
 from .explicit import CuePlan, detect, edge_windows, with_cue
 from .stream import decode_blocks, encode_blocks, read_mono
 
@@ -53,7 +56,7 @@ class M4aAdapter(Adapter):
     media = "audio"
     extensions = ("m4a", "m4b", "mp4")
     carrier = "mp4:mdta:AIGC"
-    description = "M4A / audio-only MP4 (AAC); label in moov/udta/meta mdta key AIGC; notice re-encoded once"
+    description = "M4A / M4B / audio-only MP4 (AAC, ALAC, FLAC, MP3, Opus, AC-3); label in moov/udta/meta mdta key AIGC; notice re-encoded once in the same codec"
 
     def score(self, name: str, head: bytes) -> int:
         base = _audio_only_score(name, head)
@@ -75,14 +78,20 @@ class M4aAdapter(Adapter):
         movie = mp4.load(src)
         if b"vide" in mp4.track_handlers(movie):
             raise UnsupportedError("this MP4 has a video track; an audio notice alone would not label it (the video family handles MP4 video)", src)
-        ffmpeg.for_encoder("aac")  # fail before decoding when no ffmpeg can encode AAC
         info = common.mutagen_load(src, MP4, "MP4").info
+        measured = round(src.stat().st_size * 8 / info.length) if info.length else 0
+        source = codecs.Source(codecs.mp4_codec(info.codec, src), info.bitrate or measured, info.bits_per_sample, info.channels)
+        encoding = codecs.encoding(source)
+        ffmpeg.for_encoder(encoding.encoder)  # fail before decoding when no ffmpeg has the encoder
         rate, channels = info.sample_rate, info.channels
-        args = ["-c:a", "aac", "-b:a", f"{max(16, round(info.bitrate / 1000))}k", "-map_metadata", "-1", "-f", "ipod" if src.suffix.lower() in (".m4a", ".m4b") else "mp4"]
-        encoded = dst.with_name(dst.name + ".aac.mp4")
+        muxer = encoding.muxer(src)
+        # the source again as a second input, for its chapters only, moved by the prepended cue
+        chapters = ["-itsoffset", f"{plan.lead_in(rate):.6f}", "-i", str(src), "-map", "0:a", "-map_chapters", "1"]
+        args = [*chapters, *encoding.args(source), "-map_metadata:g", "-1", "-f", muxer]
+        encoded = dst.with_name(dst.name + ".enc.mp4")
         try:
-            encode_blocks(with_cue(decode_blocks(src, rate, channels), rate, channels, plan), encoded, rate, channels, args, "aac")
-            mp4.transplant_metadata(src, encoded, dst)
+            encode_blocks(with_cue(decode_blocks(src, rate, channels), rate, channels, plan), encoded, rate, channels, args, encoding.encoder)
+            mp4.transplant_metadata(src, encoded, dst, renewed=(b"chpl",))
         finally:
             encoded.unlink(missing_ok=True)
 
@@ -96,4 +105,4 @@ class M4aAdapter(Adapter):
         return detect(edge_windows(duration, lambda start, length: read_mono(path, start, length)), duration)
 
     def backends(self) -> list[Backend]:
-        return [common.ffmpeg_backend("AAC decode/encode for the audible notice"), common.voice_backend()]
+        return [common.ffmpeg_backend("decode/encode (same codec) for the audible notice"), common.voice_backend()]

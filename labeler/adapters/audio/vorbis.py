@@ -2,7 +2,8 @@
 
 Implicit labelling rewrites only the comment block/packet (mutagen); audio frames and packets are
 untouched. The notice keeps FLAC lossless (libsndfile, streaming, same bit depth) and re-encodes OGG
-Vorbis (nearest ``-q`` to the nominal bitrate) and Opus (the measured bitrate) once with ffmpeg.
+Vorbis (the lowest ``-q`` whose nominal bitrate is not below the source's) and Opus (the measured
+bitrate, clamped to libopus' range by ``codecs``) once with ffmpeg.
 All comments and pictures of the source are copied to the new file.
 """
 
@@ -18,7 +19,7 @@ from ...label import Label
 from ...lazy import lazy_module
 from ...notice import Notice
 from ..base import Adapter, Backend, Evidence, Found, WriteOptions
-from . import common
+from . import codecs, common
 from .explicit import CuePlan, detect, edge_windows, soundfile_evidence, with_cue
 from .stream import decode_blocks, encode_blocks, read_mono
 
@@ -170,12 +171,15 @@ class OggAdapter(_VorbisCommentAdapter):
         channels = info.channels
         if opus:
             rate = 48000  # Opus always decodes at 48 kHz
-            kbps = max(6, round(src.stat().st_size * 8 / max(info.length, 0.01) / 1000))
-            args = ["-c:a", "libopus", "-b:a", f"{kbps}k", "-f", "opus"]
+            # Opus headers carry no bitrate: the measured one (tags and pictures included) is high,
+            # never low, and the table clamps it to what libopus accepts
+            measured = round(src.stat().st_size * 8 / max(info.length, 0.01))
+            wanted = codecs.Source("opus", measured, 0, channels)
+            args = [*codecs.encoding(wanted).args(wanted), "-f", "opus"]
         else:
             rate = info.sample_rate
             per_pair = info.bitrate / 1000 * 2 / max(channels, 1)
-            quality = min(VORBIS_Q, key=lambda q: abs(VORBIS_Q[q] - per_pair))
+            quality = next((q for q, kbps in VORBIS_Q.items() if kbps >= per_pair), max(VORBIS_Q))
             args = ["-c:a", "libvorbis", "-q:a", str(quality), "-f", "ogg"]
         encode_blocks(with_cue(decode_blocks(src, rate, channels), rate, channels, plan), dst, rate, channels, ["-map_metadata", "-1", *args], encoder)
         written = self._open(dst)
