@@ -29,12 +29,25 @@ from .ignore import compile_patterns
 from .label import Label, parse_provider_code
 from .problems import RULES, Problem, Severity, error
 
-#: Statuses a file may have when a check is not required (absent, or impossible to run).
-_RELAXED = {"explicit": frozenset({"missing-explicit", "unverified"}), "implicit": frozenset({"missing-implicit"})}
-#: Pseudo-rules a waiver can name to accept a missing label (they are not findings of a file),
-#: with the statuses they accept. ``explicit.unverified``: the notice could not be checked here.
-CHECK_RULES = {"explicit.missing": _RELAXED["explicit"], "implicit.missing": _RELAXED["implicit"],
-               "explicit.unverified": frozenset({"unverified"})}
+#: The checks each non-passing status fails, named by the pseudo-rules a waiver can name. A status
+#: passes only when every check it fails is accepted: ``missing-implicit-unverified`` needs both
+#: the missing implicit label and the unchecked notice accepted, never just one of them.
+STATUS_CHECKS: dict[str, frozenset[str]] = {
+    "missing-explicit": frozenset({"explicit.missing"}),
+    "unverified": frozenset({"explicit.unverified"}),
+    "missing-implicit": frozenset({"implicit.missing"}),
+    "missing-implicit-unverified": frozenset({"implicit.missing", "explicit.unverified"}),
+}
+#: Pseudo-rules a waiver can name to accept a missing label (they are not findings of a file), with
+#: the checks they accept. Accepting a missing notice also accepts one that could not be checked;
+#: ``explicit.unverified`` accepts only the latter (the notice could not be checked here).
+CHECK_RULES: dict[str, frozenset[str]] = {
+    "explicit.missing": frozenset({"explicit.missing", "explicit.unverified"}),
+    "implicit.missing": frozenset({"implicit.missing"}),
+    "explicit.unverified": frozenset({"explicit.unverified"}),
+}
+#: The check a policy accepts when it does not require that label.
+_NOT_REQUIRED = {"explicit": "explicit.missing", "implicit": "implicit.missing"}
 
 
 @dataclass(frozen=True)
@@ -82,13 +95,10 @@ class Policy:
         return tuple(w for w in self.waivers if w.covers(path, self.root))
 
     def passing_for(self, path: Path) -> frozenset[str]:
-        passing = {"compliant"}
-        for check, statuses in _RELAXED.items():
-            if check not in self.required:
-                passing |= statuses
+        accepted = {check for label, rule in _NOT_REQUIRED.items() if label not in self.required for check in CHECK_RULES[rule]}
         for waiver in self.waivers_for(path):
-            passing |= CHECK_RULES.get(waiver.rule, frozenset())
-        return frozenset(passing)
+            accepted |= CHECK_RULES.get(waiver.rule, frozenset())
+        return frozenset({"compliant"} | {status for status, checks in STATUS_CHECKS.items() if checks <= accepted})
 
     def extra_implicit(self, label: Label | None) -> list[Problem]:
         """Findings this policy adds to a parsed implicit label."""
@@ -211,4 +221,4 @@ def policy_from_args(args: Any, config: Any = None) -> Policy:
     return policy
 
 
-__all__ = ["CHECK_RULES", "DEFAULT_POLICY", "PROFILES", "Policy", "Waiver", "add_gate_arguments", "get_policy", "parse_fail_on", "policy_from_args", "waivers_from"]
+__all__ = ["CHECK_RULES", "DEFAULT_POLICY", "PROFILES", "STATUS_CHECKS", "Policy", "Waiver", "add_gate_arguments", "get_policy", "parse_fail_on", "policy_from_args", "waivers_from"]

@@ -9,6 +9,11 @@ into one status per file:
     unlabelled        neither
     invalid           a label is present but breaks a rule
     unverified        implicit label fine, explicit check impossible (backend missing)
+    missing-implicit-unverified
+                      no implicit label, explicit check impossible: the absence of the implicit
+                      label is established (a breach whatever the notice), the notice is not, so
+                      neither ``missing-implicit`` (says a notice is there) nor ``unlabelled``
+                      (says none is) would be true
     unsupported       no adapter handles this content
     error             unreadable, truncated, permission denied ...
 """
@@ -30,7 +35,8 @@ from .registry import claimed_by_extension, sniff, unsniffable_reason
 from .sidecar import read_sidecar
 
 SCHEMA = "labeler.report/1"
-STATUSES = ("compliant", "missing-explicit", "missing-implicit", "unlabelled", "invalid", "unverified", "unsupported", "error")
+STATUSES = ("compliant", "missing-explicit", "missing-implicit", "unlabelled", "invalid", "unverified", "missing-implicit-unverified",
+            "unsupported", "error")
 PASSING = frozenset({"compliant"})
 
 #: (implicit state, explicit state) -> status, where a state is "ok", "bad", "absent" or "unknown".
@@ -40,7 +46,7 @@ _STATUS = {
     ("ok", "unknown"): "unverified",
     ("absent", "ok"): "missing-implicit",
     ("absent", "absent"): "unlabelled",
-    ("absent", "unknown"): "missing-implicit",
+    ("absent", "unknown"): "missing-implicit-unverified",
 }
 
 

@@ -41,7 +41,7 @@ def test_adapter_names_unique() -> None:
 def test_sample_is_sniffed_and_unlabelled(sample: Path) -> None:
     assert sniff(sample) is not None
     verdict = verify_file(sample)
-    assert verdict.status in ("unlabelled", "unverified", "missing-implicit"), verdict.to_dict()
+    assert verdict.status in ("unlabelled", "missing-implicit-unverified", "missing-implicit"), verdict.to_dict()
     assert not verdict.implicit.present
 
 
