@@ -207,33 +207,60 @@ def with_xmp(data: bytes, packet: bytes) -> bytes:
     return b"".join((view[:anchor], new, view[anchor:]))
 
 
+ADOBE = b"Adobe"
+#: Offset of the colour-transform byte in an Adobe APP14 payload ("Adobe", version, flags0, flags1, transform).
+ADOBE_TRANSFORM_AT = 11
+
+
+def is_adobe(segment: Segment, data: bytes) -> bool:
+    return segment.marker == 0xEE and segment.end - segment.start >= 4 + ADOBE_TRANSFORM_AT + 1 and data.startswith(ADOBE, segment.start + 4)
+
+
+def scan_transform(data: bytes, segs: list[Segment]) -> int:
+    """The Adobe colour transform the scan data of ``data`` was written with: the encoder's own
+    APP14 says it; without one libjpeg wrote YCbCr for three components and no transform otherwise."""
+    for segment in segs:
+        if is_adobe(segment, data):
+            return data[segment.start + 4 + ADOBE_TRANSFORM_AT]
+        if segment.marker in _SEQUENTIAL or 0xC2 <= segment.marker <= 0xCF and segment.marker not in (0xC4, 0xC8, 0xCC):
+            return 1 if data[segment.start + 9] == 3 else 0
+    return 0
+
+
 def replace_headers(encoded: bytes, original: bytes, packet: bytes) -> bytes:
     """Pillow's freshly encoded JPEG with the original's APPn/COM segments (XMP replaced by ``packet``).
 
-    The encoder's own APP14 (Adobe colour transform) is kept because it must match how the new scan
-    data was written; every other application segment comes from the original, in its order.
+    Every application segment comes from the original, in its order. The Adobe APP14 segment is the
+    original's too (version and flags kept: CMYK/YCCK decoders rely on it), with its colour-transform
+    byte set to how the new scan data was written (Pillow re-encodes YCCK as CMYK, RGB as YCbCr). A
+    source without APP14 keeps the encoder's, when it wrote one (Pillow does for CMYK).
     """
     original_segs = segments(original)
     encoded_segs = segments(encoded)
+    transform = scan_transform(encoded, encoded_segs)
     kept = bytearray()
-    placed = False
+    placed = adobe = False
     for segment in original_segs[1:]:
         if segment.marker == SOS:
             break
-        if not (0xE0 <= segment.marker <= 0xEF or segment.marker == 0xFE) or segment.marker == 0xEE:
+        if not (0xE0 <= segment.marker <= 0xEF or segment.marker == 0xFE):
             continue
         if is_xmp(segment, original):
             if not placed:
                 kept += app1_xmp(packet)
                 placed = True
             continue
+        at = len(kept) + 4 + ADOBE_TRANSFORM_AT
         kept += original[segment.start : segment.end]
+        if is_adobe(segment, original):
+            kept[at] = transform
+            adobe = True
     if not placed:
         kept = _insert_after_leading(kept, app1_xmp(packet))
     body: list[bytes | memoryview] = []
     view = memoryview(encoded)  # slices without copies: a 24 MP scan is megabytes
     for segment in encoded_segs[1:]:
-        if 0xE0 <= segment.marker <= 0xEF and segment.marker != 0xEE or segment.marker == 0xFE:
+        if 0xE0 <= segment.marker <= 0xEF and not (segment.marker == 0xEE and not adobe) or segment.marker == 0xFE:
             continue
         if segment.marker == SOS:
             body.append(view[segment.start :])
