@@ -29,7 +29,7 @@ MAX_TEXT_CHUNK = 1 << 20
 def _aiff(path: Path) -> object:
     from mutagen.aiff import AIFF
 
-    return AIFF(path)
+    return AIFF(path, translate=False)  # ID3 frames as stored: see common.id3_version
 
 
 def _text_chunks(path: Path) -> list[bytes]:
@@ -91,7 +91,7 @@ class AiffAdapter(Adapter):
         for frame in [f for f in tags.getall("TXXX") if f.desc.upper() == "AIGC"]:
             del tags[frame.HashKey]
         tags.add(TXXX(encoding=0, desc="AIGC", text=[text]))
-        audio.save(padding=lambda info: info.padding if info.padding >= 0 else 1024)  # type: ignore[attr-defined]
+        audio.save(v2_version=common.id3_version(tags), padding=lambda info: info.padding if info.padding >= 0 else 1024)  # type: ignore[attr-defined]
 
     def write_explicit(self, src: Path, dst: Path, notice: Notice, options: WriteOptions = WriteOptions()) -> None:
         import soundfile
@@ -112,9 +112,10 @@ class AiffAdapter(Adapter):
             written = _aiff(dst)
             if written.tags is None:  # type: ignore[attr-defined]
                 written.add_tags()  # type: ignore[attr-defined]
+            version = common.id3_version(source.tags)  # type: ignore[attr-defined]
             for frame in source.tags.values():  # type: ignore[attr-defined]
                 written.tags.add(frame)  # type: ignore[attr-defined]
-            written.save()  # type: ignore[attr-defined]
+            written.save(v2_version=version)  # type: ignore[attr-defined]
 
     def detect_explicit(self, path: Path) -> Evidence:
         return soundfile_evidence(path, "AIFF")

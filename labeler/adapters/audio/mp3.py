@@ -1,4 +1,5 @@
-"""MP3: the label is an ID3v2 ``TXXX`` frame with description ``AIGC`` (the tag's version is kept).
+"""MP3: the label is an ID3v2 ``TXXX`` frame with description ``AIGC`` (the tag's version is kept:
+an ID3v2.3 tag keeps its own frames, such as TYER/TDAT, and gets no 2.4-only frame).
 
 Implicit labelling edits only the ID3v2 tag (mutagen), so the MPEG frames are untouched. The notice
 re-encodes once with LAME at the source's sample rate, channels and bitrate mode (CBR bitrate, VBR
@@ -102,12 +103,12 @@ class Mp3Adapter(Adapter):
         text = label.require_writable().to_json()
         shutil.copyfile(src, dst)
         try:
-            tags = ID3(dst)
+            tags = ID3(dst, translate=False)
         except ID3NoHeaderError:
             tags = ID3()
         except Exception as exc:  # noqa: BLE001
             raise InputError(f"the ID3v2 tag is corrupt ({exc}); strip it first (`ffmpeg -i IN -map_metadata -1 -c copy OUT`)", src) from exc
-        version = 3 if tags.version[:2] == (2, 3) else 4
+        version = common.id3_version(tags)
         for frame in [f for f in tags.getall("TXXX") if f.desc.upper() == "AIGC"]:
             del tags[frame.HashKey]
         tags.add(TXXX(encoding=0, desc="AIGC", text=[text]))  # Latin-1: the JSON is ASCII, valid in v2.3 and v2.4

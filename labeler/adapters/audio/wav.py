@@ -65,11 +65,11 @@ def _without_id3_label(payload: bytes) -> bytes:
     from mutagen.id3 import ID3
 
     buffer = io.BytesIO(payload)
-    tags = ID3(buffer)
+    tags = ID3(buffer, translate=False)
     for frame in [f for f in tags.getall("TXXX") if f.desc.upper() == "AIGC"]:
         del tags[frame.HashKey]
     buffer.seek(0)
-    tags.save(buffer, padding=lambda info: 0)
+    tags.save(buffer, v2_version=common.id3_version(tags), padding=lambda info: 0)
     return buffer.getvalue()
 
 
