@@ -18,7 +18,7 @@ import json
 import math
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from PIL import Image, ImageDraw
 
@@ -36,6 +36,9 @@ PAD_X, PAD_Y, MARGIN = 0.30, 0.22, 0.02  # fractions of the glyph height / short
 RECEIPT_VERSION = 1
 #: Below this glyph height (pixels) CJK strokes merge and the notice is not legible, whatever the ratio.
 MIN_GLYPH_PX = 8
+#: The smallest legal notice may cover at most this share of the frame's area; a smaller frame (an
+#: icon, a favicon) is refused with the smallest size that takes it, rather than mostly hidden.
+MAX_COVER = 0.10
 #: Where each position puts the box: (horizontal, vertical) anchor as 0 = start, 1 = centre, 2 = end.
 _ANCHORS = {
     "top-left": (0, 0), "top": (1, 0), "top-right": (2, 0),
@@ -145,8 +148,64 @@ def _glyph_height(text: str, size: int) -> int:
     return bottom - top
 
 
+class _Geometry(NamedTuple):
+    size: int  # font size
+    glyph: tuple[int, int, int, int]  # glyph bounding box at that size
+    pad_x: int
+    pad_y: int
+
+    @property
+    def glyph_height(self) -> int:
+        return self.glyph[3] - self.glyph[1]
+
+    @property
+    def box(self) -> tuple[int, int]:
+        return self.glyph[2] - self.glyph[0] + 2 * self.pad_x, self.glyph_height + 2 * self.pad_y
+
+
+def _geometry(text: str, short: int, ratio: float) -> _Geometry:
+    """The notice's font size, glyph box and padding for a frame with this short side."""
+    size = font_size_for(text, max(MIN_GLYPH_PX, math.ceil(ratio * short)))
+    glyph = _glyph_box(text, size)
+    glyph_h = glyph[3] - glyph[1]
+    return _Geometry(size, glyph, max(2, round(PAD_X * glyph_h)), max(2, round(PAD_Y * glyph_h)))
+
+
+def _too_small(text: str, frame: tuple[int, int], ratio: float) -> str | None:
+    """Why a frame cannot take the notice, or None. Two rules: the box (with its margin) fits, and
+    the smallest legal notice (5 %, glyphs at least ``MIN_GLYPH_PX``) covers at most ``MAX_COVER``
+    of the frame — on an icon a legible notice would hide the picture, so it is refused instead."""
+    width, height = frame
+    short = min(width, height)
+    wanted = _geometry(text, short, ratio)
+    (box_w, box_h), margin = wanted.box, max(1, round(MARGIN * short))
+    if box_w + 2 * margin > width or box_h + 2 * margin > height:
+        return f"the notice at {ratio:.0%} of the shortest side (text {wanted.glyph_height} px tall) needs {box_w + 2 * margin}x{box_h + 2 * margin} px"
+    least = _geometry(text, short, MIN_HEIGHT_RATIO)
+    min_w, min_h = least.box
+    cover = min_w * min_h / (width * height)
+    if cover > MAX_COVER:
+        return (
+            f"even the smallest legible notice (text {least.glyph_height} px tall, a {min_w}x{min_h} px box) "
+            f"would cover {cover:.0%} of the picture (at most {MAX_COVER:.0%} allowed)"
+        )
+    return None
+
+
+def smallest_frame(text: str, frame: tuple[int, int], ratio: float) -> tuple[int, int]:
+    """The smallest frame of the same aspect ratio that takes the notice."""
+    width, height = frame
+    short = min(width, height)
+    for bigger in range(short + 1, 1 << 16):
+        candidate = (max(1, round(width * bigger / short)), max(1, round(height * bigger / short)))
+        if _too_small(text, candidate, ratio) is None:
+            return candidate
+    raise LabelFormatError(f"no frame of this shape takes the notice {text!r}; choose a shorter notice text")
+
+
 def plan_banner(text: str, frame: tuple[int, int], position: str | None = None, height_ratio: float | None = None, *, binary: bool = False) -> Receipt:
-    """Geometry only: font size, box and text origin. Raises ``LabelFormatError`` if it cannot fit."""
+    """Geometry only: font size, box and text origin. Raises ``LabelFormatError`` if it cannot fit,
+    naming the smallest frame of the same shape that would take it."""
     require_drawable(text)
     position = check_position(position)
     ratio = check_ratio(height_ratio)
@@ -154,23 +213,22 @@ def plan_banner(text: str, frame: tuple[int, int], position: str | None = None, 
     short = min(width, height)
     if short <= 0:
         raise LabelFormatError(f"cannot place a notice on an empty {width}x{height} frame")
-    target = max(MIN_GLYPH_PX, math.ceil(ratio * short))
-    size = font_size_for(text, target)
-    left, top, right, bottom = _glyph_box(text, size)
-    glyph_h = bottom - top
-    pad_x, pad_y = max(2, round(PAD_X * glyph_h)), max(2, round(PAD_Y * glyph_h))
-    box_w, box_h = (right - left) + 2 * pad_x, glyph_h + 2 * pad_y
-    margin = max(1, round(MARGIN * short))
-    if box_w + 2 * margin > width or box_h + 2 * margin > height:
+    why = _too_small(text, frame, ratio)
+    if why is not None:
+        need_w, need_h = smallest_frame(text, frame, ratio)
         raise LabelFormatError(
-            f"a legible notice {text!r} at {ratio:.0%} of the shortest side needs {box_w + 2 * margin}x{box_h + 2 * margin} px, "
-            f"(text at least {MIN_GLYPH_PX} px tall to stay legible), but the image is {width}x{height}; "
-            "choose a shorter notice text (--notice-text), another position (Notice.position), or label a larger image"
+            f"a {width}x{height} picture is too small for a legible notice {text!r}: {why}; the smallest "
+            f"picture of this shape that takes it is {need_w}x{need_h} px. Label a larger rendition, choose a shorter "
+            "notice text (--notice-text) or a smaller ratio, or leave the visible notice out (--no-explicit) where that is allowed"
         )
+    geometry = _geometry(text, short, ratio)
+    (box_w, box_h), (left, top, _, _) = geometry.box, geometry.glyph
+    pad_x, pad_y = geometry.pad_x, geometry.pad_y
+    margin = max(1, round(MARGIN * short))
     h_anchor, v_anchor = _ANCHORS[position]
     x0 = (margin, (width - box_w) // 2, width - margin - box_w)[h_anchor]
     y0 = (margin, (height - box_h) // 2, height - margin - box_h)[v_anchor]
-    return Receipt(text, (width, height), (x0, y0, x0 + box_w, y0 + box_h), position, FONT_NAME, size, glyph_h, (pad_x - left, pad_y - top), binary)
+    return Receipt(text, (width, height), (x0, y0, x0 + box_w, y0 + box_h), position, FONT_NAME, geometry.size, geometry.glyph_height, (pad_x - left, pad_y - top), binary)
 
 
 def glyph_mask(receipt: Receipt) -> Image.Image:
