@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .batch import Item, Skipped, default_jobs, discover, run
+from .batch import Item, Skipped, default_jobs, discover, new_run_id, run, temp_mark
 from .ignore import IgnoreRules, filter_ignored
-from .journal import Journal, output_lock, sweep_temp_files
+from .journal import Journal, Run, output_lock, sweep_run, unswept_runs
 from .labelling import LabelResult, label_file
 from .policy import Policy, get_policy
 from .pool import Limits, default_memory_limit
@@ -69,16 +69,17 @@ def verify_paths(
 
 
 class _LabelJob:
-    """Picklable per-file work for the worker processes."""
+    """Picklable per-file work for the worker processes; its temp files carry the run's mark."""
 
-    def __init__(self, options: LabelOptions, out: Path | None) -> None:
-        self.options, self.out = options, out
+    def __init__(self, options: LabelOptions, out: Path | None, run: str) -> None:
+        self.options, self.out, self.run = options, out, run
 
     def target(self, item: Item) -> Path:
         return item.path if self.out is None else self.out / item.relative
 
     def __call__(self, item: Item) -> LabelResult:
-        return label_file(item.path, None if self.out is None else self.target(item), self.options)
+        with temp_mark(self.run):
+            return label_file(item.path, None if self.out is None else self.target(item), self.options)
 
 
 @dataclass
@@ -111,18 +112,26 @@ def label_paths(
     items, skipped = discover(roots, include_hidden=include_hidden, exclude=out_dir)
     items, ignored = filter_ignored(items, ignore)
     skipped += ignored
-    job = _LabelJob(options, out_dir)
+    job = _LabelJob(options, out_dir, new_run_id())
     state_dir = out_dir or (roots[0] if roots[0].is_dir() else roots[0].parent)
     if options.dry_run:
         if on_plan:
             on_plan(len(items))
         return BatchOutcome(run(items, job, jobs=1, on_result=on_result), skipped)
     with output_lock(state_dir):
-        sweep_temp_files(state_dir)
+        killed = unswept_runs(state_dir)  # read before the journal is reopened (and truncated)
+        for earlier in killed:
+            sweep_run(earlier)
         journal = Journal(state_dir, resume=resume)
+        for earlier in killed:
+            journal.swept(earlier)
+        this_run = Run(job.run, ())
         try:
             resumed = [i.path for i in items if journal.finished(i.path, job.target(i))]
-            todo = [i for i in items if i.path not in set(resumed)]
+            finished = set(resumed)
+            todo = [i for i in items if i.path not in finished]
+            this_run = Run(job.run, tuple(sorted({os.path.abspath(job.target(i).parent) for i in todo})))
+            journal.begin(this_run)
             if on_plan:
                 on_plan(len(todo))
 
@@ -138,5 +147,8 @@ def label_paths(
             jobs = jobs or default_jobs()
             results = run(todo, job, jobs=jobs, limits=limits, failed=failed, on_result=record)
         finally:
+            # The workers are gone: temps of one killed by a limit or an interruption are ours to sweep.
+            sweep_run(this_run)
+            journal.swept(this_run)
             journal.close()
     return BatchOutcome(results, skipped, resumed)

@@ -4,6 +4,9 @@
   hidden entries (unless asked), ``*.aigc.json`` sidecars and the output folder itself.
 - ``atomic_output`` gives a temp path beside the target; on success it is fsynced and renamed
   over the target, on failure removed. Readers never see a half-written file.
+- Temp names carry the run's mark, ``.labeler-<run id>-…``: a random 128-bit id per batch that
+  the journal records with the folders the batch writes to, so the sweep after a killed run
+  (``labeler.journal``) deletes only files it can prove labeler made, and only in those folders.
 - ``run`` maps a picklable function over items, in limited worker processes (``labeler.pool``)
   when ``jobs > 1`` or limits are set, calling back as each finishes; results keep input order.
 """
@@ -12,6 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -26,6 +31,41 @@ from .sidecar import is_sidecar
 T = TypeVar("T")
 R = TypeVar("R")
 TEMP_PREFIX = ".labeler-"
+#: A run's mark: 32 hex digits, after TEMP_PREFIX and before a "-". No state file has this form.
+RUN_ID = re.compile(r"[0-9a-f]{32}")
+_TEMP_NAME = re.compile(re.escape(TEMP_PREFIX) + RUN_ID.pattern + "-")
+#: The batch state files in a folder labeler writes to (``labeler.journal``); never inputs.
+LOCK_NAME = ".labeler.lock"
+JOURNAL_NAME = ".labeler-journal.jsonl"
+#: The mark of temp files this process makes now; a batch sets its own (``temp_mark``). Outside a
+#: batch (``label_file`` from the API, report files) the process's own mark is never swept.
+_mark = secrets.token_hex(16)
+
+
+def new_run_id() -> str:
+    return secrets.token_hex(16)
+
+
+def temp_prefix(run: str | None = None) -> str:
+    """The name prefix of every temp file of ``run`` (default: the current mark)."""
+    return f"{TEMP_PREFIX}{run or _mark}-"
+
+
+def is_temp_name(name: str) -> bool:
+    return _TEMP_NAME.match(name) is not None
+
+
+@contextlib.contextmanager
+def temp_mark(run: str) -> Iterator[None]:
+    """Mark every temp file made inside the block with ``run``."""
+    global _mark
+    if not RUN_ID.fullmatch(run):
+        raise ValueError(f"not a run id: {run!r}")
+    saved, _mark = _mark, run
+    try:
+        yield
+    finally:
+        _mark = saved
 
 
 @dataclass(frozen=True)
@@ -74,7 +114,7 @@ def discover(roots: Sequence[Path], *, include_hidden: bool = False, exclude: Pa
             dirs[:] = kept_dirs
             for name in sorted(files):
                 path = here / name
-                if (_hidden(name) and not include_hidden) or is_sidecar(path) or name.startswith(TEMP_PREFIX):
+                if (_hidden(name) and not include_hidden) or is_sidecar(path) or is_temp_name(name) or name in (LOCK_NAME, JOURNAL_NAME):
                     continue
                 if path.is_symlink():
                     skipped.append(Skipped(path, "symlink not followed"))
@@ -101,7 +141,7 @@ def atomic_output(target: Path) -> Iterator[Path]:
     folder = target.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=folder)
+        fd, name = tempfile.mkstemp(prefix=temp_prefix(), suffix=target.suffix, dir=folder)
     except OSError as exc:
         raise OutputError(f"cannot create a file in {folder} ({exc.strerror or exc}); check that it exists and is writable", target) from exc
     os.close(fd)
@@ -125,7 +165,7 @@ def atomic_output(target: Path) -> Iterator[Path]:
 @contextlib.contextmanager
 def scratch_file(beside: Path, suffix: str) -> Iterator[Path]:
     """A temp file in the target's folder (so a later rename stays on one file system), always removed."""
-    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=suffix, dir=beside.parent)
+    fd, name = tempfile.mkstemp(prefix=temp_prefix(), suffix=suffix, dir=beside.parent)
     os.close(fd)
     try:
         yield Path(name)

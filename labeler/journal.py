@@ -10,8 +10,16 @@
   one (that cost as much as labelling a JPEG): after a power loss the newest lines may be gone,
   and those files are merely labelled again (relabelling is idempotent); an output whose rename
   was lost no longer matches its line and is redone too.
-- ``sweep_temp_files``: temp files of a killed run (``.labeler-*``) are removed under the lock,
-  when no other labeler can be writing them.
+- Sweeping: before a batch writes anything, the journal records its run id and the folders it
+  will write to (fsynced). Temp files are named ``.labeler-<run id>-…`` (``labeler.batch``), so
+  after a killed run the next one, under the lock, removes exactly the files named with a
+  recorded run id in that run's recorded folders (not recursively): a user's
+  ``.labeler-notes.txt`` or a sibling folder is never touched. A batch also sweeps its own
+  temps when it ends (a worker killed by a limit or an interruption leaves its temps behind),
+  then records the run as swept.
+
+Paths are written with ``ensure_ascii`` JSON, so a file name that is not valid UTF-8 (held by
+Python as surrogate escapes) survives the round trip exactly.
 """
 
 from __future__ import annotations
@@ -23,12 +31,12 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from .batch import TEMP_PREFIX
+from .batch import JOURNAL_NAME, LOCK_NAME, RUN_ID, temp_prefix
 from .errors import OutputError
 
-LOCK_NAME = ".labeler.lock"
-JOURNAL_NAME = ".labeler-journal.jsonl"
+__all__ = ["DONE", "JOURNAL_NAME", "LOCK_NAME", "Journal", "Run", "output_lock", "unswept_runs", "sweep_run"]
 DONE = frozenset({"labelled", "unchanged"})
 
 
@@ -56,13 +64,54 @@ def output_lock(folder: Path) -> Iterator[None]:
         handle.close()
 
 
-def sweep_temp_files(folder: Path) -> int:
+@dataclass(frozen=True)
+class Run:
+    """A batch as the journal knows it: its temp-file mark and the folders it wrote to."""
+
+    id: str
+    folders: tuple[str, ...]
+
+
+def _lines(path: Path) -> Iterator[dict[str, Any]]:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return
+    for line in text.splitlines():
+        try:
+            data = json.loads(line)
+        except ValueError:
+            continue  # a line torn by a crash
+        if isinstance(data, dict):
+            yield data
+
+
+def unswept_runs(folder: Path) -> list[Run]:
+    """Runs recorded in ``folder``'s journal whose temp files were not swept (killed runs)."""
+    runs: dict[str, Run] = {}
+    for data in _lines(folder / JOURNAL_NAME):
+        run, folders = data.get("run"), data.get("folders")
+        if isinstance(run, str) and RUN_ID.fullmatch(run) and isinstance(folders, list):
+            runs[run] = Run(run, tuple(f for f in folders if isinstance(f, str) and os.path.isabs(f)))
+        elif isinstance(data.get("swept"), str):
+            runs.pop(data["swept"], None)
+    return list(runs.values())
+
+
+def sweep_run(run: Run) -> int:
+    """Remove ``run``'s temp files: names with its mark, directly in its folders, nothing else."""
+    prefix = temp_prefix(run.id)
     removed = 0
-    for path in folder.rglob(TEMP_PREFIX + "*"):
-        if path.is_file() and path.name not in (LOCK_NAME, JOURNAL_NAME):
-            with contextlib.suppress(OSError):
-                path.unlink()
-                removed += 1
+    for folder in run.folders:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue  # gone or unreadable: nothing of ours can be swept there
+        for entry in entries:
+            if entry.name.startswith(prefix) and not entry.is_dir(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+                    removed += 1
     return removed
 
 
@@ -88,17 +137,28 @@ class Journal:
         self.done: dict[str, Entry] = self._load() if resume else {}
         mode = "a" if resume else "w"
         self._handle = open(self.path, mode, encoding="utf-8")
+        if resume and self._handle.tell() and not self.path.read_bytes().endswith(b"\n"):
+            self._handle.write("\n")  # end a line torn by a kill, so the next line stands alone
+
+    def begin(self, run: Run) -> None:
+        """Record ``run`` durably before it writes anything, so a sweep can find its temps."""
+        self._write({"run": run.id, "folders": list(run.folders)})
+        os.fsync(self._handle.fileno())
+
+    def swept(self, run: Run) -> None:
+        self._write({"swept": run.id})
+
+    def _write(self, line: dict[str, Any]) -> None:
+        self._handle.write(json.dumps(line) + "\n")  # ensure_ascii: surrogate-escaped names round-trip
+        self._handle.flush()
 
     def _load(self) -> dict[str, Entry]:
         done: dict[str, Entry] = {}
-        if not self.path.exists():
-            return done
-        for line in self.path.read_text(encoding="utf-8", errors="replace").splitlines():
+        for data in _lines(self.path):
             try:
-                data = json.loads(line)
                 entry = Entry(data["source"], tuple(data["source_stat"]) if data["source_stat"] else None, data["output"], tuple(data["output_stat"]) if data["output_stat"] else None)  # type: ignore[arg-type]
-            except (ValueError, KeyError, TypeError):
-                continue  # a line torn by a crash
+            except (KeyError, TypeError):
+                continue  # a run line, or a line torn by a crash
             done[entry.source] = entry
         return done
 
@@ -112,9 +172,7 @@ class Journal:
     def record(self, source: Path, output: Path, status: str) -> None:
         if status not in DONE:
             return
-        line = {"source": os.fspath(source), "source_stat": _stat(source), "output": os.fspath(output), "output_stat": _stat(output), "status": status}
-        self._handle.write(json.dumps(line, ensure_ascii=False) + "\n")
-        self._handle.flush()
+        self._write({"source": os.fspath(source), "source_stat": _stat(source), "output": os.fspath(output), "output_stat": _stat(output), "status": status})
 
     def close(self) -> None:
         with contextlib.suppress(OSError):

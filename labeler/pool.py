@@ -136,7 +136,8 @@ def run_limited(
                     worker.give(*pending.pop())
             busy = [w for w in workers if w.tasks]
             starting = [w for w in workers if not w.ready]
-            timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic()) if busy else None
+            deadline = min((w.deadline for w in busy), default=float("inf"))
+            timeout = max(0.0, deadline - time.monotonic()) if deadline != float("inf") else None  # no limit: wait for news
             ready = wait([w.conn for w in busy + starting] + [w.process.sentinel for w in busy + starting], timeout=timeout)
             for worker in starting:
                 if worker.conn in ready:

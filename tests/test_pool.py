@@ -66,3 +66,9 @@ def test_the_ocr_engine_uses_the_worker_share(monkeypatch) -> None:  # type: ign
     finally:
         ocr.engine.cache_clear()
     assert made == [{"intra_op_num_threads": 1}]
+
+
+def test_no_time_limit_waits_for_results() -> None:
+    # --timeout 0: no deadline at all (an infinite wait once overflowed the selector's timeout)
+    results = run_limited([0.05, 0.0], _work, _failed, jobs=1, limits=Limits(seconds=None))
+    assert [r[0] for r in results] == [0.05, 0.0] and all(isinstance(r[1], int) for r in results)
