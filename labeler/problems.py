@@ -12,7 +12,8 @@ from enum import Enum
 #: Every finding id labeler reports; a waiver must name one of them (or a pseudo-rule of
 #: ``policy.CHECK_RULES``). ``tests/test_rules.py`` keeps the list in step with the code.
 RULES = frozenset({
-    "c2pa.invalid", "c2pa.missing", "c2pa.unreadable", "crosscheck.c2pa-tc260", "crosscheck.source-type",
+    "c2pa.credential-expired", "c2pa.credential-invalid", "c2pa.credential-revoked", "c2pa.credential-untrusted",
+    "c2pa.invalid", "c2pa.missing", "c2pa.timestamp", "c2pa.unreadable", "crosscheck.c2pa-tc260", "crosscheck.source-type",
     "explicit.missing", "explicit.unverified", "file.error", "file.unsupported",
     "implicit.conflict", "implicit.duplicate", "implicit.missing", "implicit.sidecar",
     "label.bad-value", "label.base64", "label.duplicate-key", "label.forbidden-char", "label.invalid-utf8", "label.key-case",

@@ -2,11 +2,15 @@
 
 Findings (rule ids ``c2pa.*``, ``crosscheck.*``) are warnings: GB 45438 requires neither signal.
 With ``require_c2pa`` the C2PA findings become errors, so a missing or broken manifest fails.
+A validation failure is named for what it is (``_FAILURES``): ``c2pa.invalid`` "changed after
+signing" only for hash and signature mismatches; ``c2pa.credential-*`` and ``c2pa.timestamp`` for
+problems with the certificate or time stamp, which say nothing about the content.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +18,7 @@ from ..label import Label
 from ..problems import Problem, Severity
 from ..xmp import AI_SOURCE_TYPES, parse_xmp, source_type_uri
 from .formats import mime_type
-from .read import C2paSignal, read_c2pa
+from .read import UNTRUSTED, C2paSignal, read_c2pa
 from .scan import windows, xmp_packets
 from .settings import SignalOptions
 
@@ -46,6 +50,40 @@ class Signals:
         }
 
 
+#: Validation failure code -> the finding it becomes, first match wins. Only hash and signature
+#: mismatches mean the content changed after signing; credential and time-stamp problems say who
+#: signed and when, not that anything was edited, so each is named as what it is.
+_FAILURES: tuple[tuple[re.Pattern[str], Problem], ...] = tuple((re.compile(pattern), problem) for pattern, problem in (
+    (r"^signingCredential\.expired$", Problem("c2pa.credential-expired", "the signing certificate has expired (checked at verification time, as no "
+                                                "trusted time stamp proves when it was signed); the content was not changed — sign again with a current "
+                                                "certificate, with a time stamp (--tsa) so the signature outlives the certificate")),
+    (r"^signingCredential\.revoked$", Problem("c2pa.credential-revoked", "the signer's certificate was revoked by its issuer; the signature can no "
+                                                "longer vouch for the content — sign again with a valid certificate")),
+    (r"^signingCredential\.untrusted$", Problem("c2pa.credential-untrusted", "the signing certificate does not chain to any of the given trust "
+                                                  "anchors (--trust-anchors); the content was not changed")),
+    (r"^signingCredential\.", Problem("c2pa.credential-invalid", "the signing certificate is not acceptable for C2PA (validity, key usage or "
+                                        "chain); the content was not changed — sign with a conforming certificate")),
+    (r"^timeStamp\.", Problem("c2pa.timestamp", "the signature's time stamp cannot be relied on (untrusted, malformed or outside its validity); "
+                                "the content was not changed")),
+    (r"(Hash|hashedURI|Signature)\.mismatch$", Problem("c2pa.invalid", "the file was changed after signing — sign again as the last step")),
+    (r"", Problem("c2pa.invalid", "the manifest does not validate")),
+))
+
+
+def _failure_findings(c2pa: C2paSignal, options: SignalOptions, severity: Severity) -> list[Problem]:
+    """One finding per kind of failure, naming its codes. ``untrusted`` alone is the normal state
+    without a trust list, so it is a finding only when trust anchors were given."""
+    by_rule: dict[str, tuple[Problem, list[str]]] = {}
+    for code in c2pa.failures:
+        if code == UNTRUSTED and options.trust_anchors is None:
+            continue
+        problem = next(p for pattern, p in _FAILURES if pattern.search(code))
+        by_rule.setdefault(problem.rule, (problem, []))[1].append(code)
+    if not by_rule and not c2pa.valid:
+        by_rule["c2pa.invalid"] = (_FAILURES[-1][1], list(c2pa.failures) or ["no reason given"])
+    return [replace(p, message=f"C2PA manifest {c2pa.state}: {p.message} ({', '.join(codes)})", severity=severity) for p, codes in by_rule.values()]
+
+
 def read_iptc(packets: list[bytes]) -> IptcSignal | None:
     for packet in packets:
         value = parse_xmp(packet).digital_source_type
@@ -67,9 +105,8 @@ def cross_check(label: Label | None, c2pa: C2paSignal | None, iptc: IptcSignal |
             found.append(Problem("c2pa.missing", "no C2PA manifest (embedded or NAME.c2pa sidecar), and --require c2pa is set", strict))
     elif c2pa.state == "Unreadable":
         found.append(Problem("c2pa.unreadable", f"the C2PA manifest store cannot be read ({c2pa.error})", strict))
-    elif not c2pa.valid:
-        codes = ", ".join(code for code in c2pa.failures if code != "signingCredential.untrusted") or "no reason given"
-        found.append(Problem("c2pa.invalid", f"the C2PA manifest no longer validates ({codes}); the file was changed after signing — sign again as the last step", strict))
+    else:
+        found.extend(_failure_findings(c2pa, options, strict))
     if label is not None and label.label == "1":
         for name, value in (("IPTC DigitalSourceType", iptc.digital_source_type if iptc else None),
                             ("C2PA digitalSourceType", c2pa.digital_source_type if c2pa else None)):
