@@ -22,7 +22,7 @@ from .c2pa.pipeline import SignPlan, plan_signing, sign_output, stale_manifest_n
 from .detect import ocr
 from .errors import InputError, LabelerError, OutputError, UnsupportedError
 from .label import Label, file_sha256
-from .registry import sniff, unsniffable_reason
+from .registry import read_head, sniff, unsniffable_reason
 from .roles import LabelOptions, build_label
 from .sidecar import read_sidecar, sidecar_bytes, sidecar_path
 from .verify import Verdict, judge_implicit, verify_file
@@ -80,7 +80,7 @@ class _Plan:
 def _plan(src: Path, options: LabelOptions) -> _Plan:
     sniffed = sniff(src)
     if sniffed is None:
-        raise UnsupportedError(unsniffable_reason(src.name))
+        raise UnsupportedError(unsniffable_reason(src.name, read_head(src)))
     adapter = sniffed.adapter
     plan = _Plan(adapter, None, False)
     if options.implicit:

@@ -14,6 +14,8 @@ from .adapters.base import Adapter
 from .adapters.document import OoxmlAdapter, PdfAdapter
 from .adapters.image import AvifAdapter, BmpAdapter, GifAdapter, HeifAdapter, JpegAdapter, PngAdapter, TiffAdapter, WebpAdapter
 from .adapters.text import HtmlAdapter, MarkdownAdapter, PlainTextAdapter, SrtAdapter, VttAdapter
+from .adapters.text.encoding import looks_like_text
+from .adapters.text.kinds import kind_of
 from .adapters.video import AviAdapter, FlvAdapter, MatroskaAdapter, Mp4VideoAdapter
 
 #: One row per container family. Tests and ``labeler formats`` are generated from this table.
@@ -45,6 +47,9 @@ ADAPTERS: tuple[Adapter, ...] = (
     FlvAdapter(),
 )
 HEAD_SIZE = 8192
+#: Below this a score is a content guess without magic bytes (plain text); such a guess never takes
+#: a file whose extension another family owns: a text file named ``.pdf`` is an error, not text.
+WEAK_SCORE = 5
 _BY_NAME = sorted(ADAPTERS, key=lambda a: a.name)  # ties break by name
 
 
@@ -62,6 +67,8 @@ def sniff_bytes(name: str, head: bytes) -> Sniffed | None:
         score = adapter.score(name, head)
         if score > 0 and (best is None or score > best.score):
             best = Sniffed(adapter, adapter.format_of(name, head), score)
+    if best is not None and best.score < WEAK_SCORE and not best.adapter.extension_score(name) and claimed_by_extension(name):
+        return None
     return best
 
 
@@ -81,11 +88,25 @@ def claimed_by_extension(name: str) -> Adapter | None:
     return next((a for a in ADAPTERS if suffix in a.extensions), None)
 
 
-def unsniffable_reason(name: str) -> str:
-    """Why nothing claimed a file, phrased for the user."""
+def _content_of(name: str, head: bytes) -> tuple[str, str] | None:
+    """What the head shows, for messages: a known structured/binary kind and why it is left alone,
+    plain text, or None when nothing is recognised."""
+    kind = kind_of(name, head) if head else None
+    if kind is not None:
+        return kind.name, kind.why
+    return ("plain text", "") if head and looks_like_text(head) else None
+
+
+def unsniffable_reason(name: str, head: bytes = b"") -> str:
+    """Why nothing claimed a file, phrased for the user (``head`` names what the content is)."""
     claimed = claimed_by_extension(name)
+    content = _content_of(name, head)
     if claimed is None:
+        if content is not None:
+            return f"{name}: content is {content[0]}, which labeler does not label: {content[1]} (see `labeler formats`)"
         return f"{name}: content is not a format labeler supports (see `labeler formats`)"
+    if content is not None:
+        return f"{name}: the extension says {claimed.name} but the content is {content[0]}; rename the file to what it is"
     return (
         f"{name}: the extension says {claimed.name} but the content is not "
         "(binary, corrupt, or text in an unsupported encoding; text must be UTF-8, UTF-16/32 with BOM or GB18030)"

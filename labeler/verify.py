@@ -31,7 +31,7 @@ from .errors import LabelerError
 from .label import LABEL_VALUES, Label, label_findings
 from .policy import Policy, Waiver, get_policy
 from .problems import Problem, error, warning
-from .registry import claimed_by_extension, sniff, unsniffable_reason
+from .registry import claimed_by_extension, read_head, sniff, unsniffable_reason
 from .sidecar import read_sidecar
 
 SCHEMA = "labeler.report/1"
@@ -197,7 +197,7 @@ def _verify(path: Path, policy: Policy, signal_options: SignalOptions, check_exp
         sniffed = sniff(path)
         if sniffed is None:
             status = "error" if claimed_by_extension(path.name) else "unsupported"
-            return Verdict(path, status, error=unsniffable_reason(path.name))
+            return Verdict(path, status, error=unsniffable_reason(path.name, read_head(path)))
         adapter = sniffed.adapter
         found = adapter.read_labels(path)
         if adapter.carrier is None:

@@ -8,11 +8,10 @@ from ...errors import LabelFormatError
 from ...notice import Notice
 from ..base import Adapter, Evidence, Found, WriteOptions
 from .encoding import Decoded, looks_like_text, read_text
+from .kinds import kind_of
 from .window import find_text_notice
 
 TEXT_POSITIONS = ("start", "end", "both")
-#: Structured text whose syntax a notice line would break; labeler leaves these alone.
-STRUCTURED = frozenset({"json", "csv", "tsv", "xml", "yaml", "yml", "toml", "ini", "cfg", "js", "css", "py", "sh", "svg", "srt", "vtt", "md", "markdown", "html", "htm"})
 
 
 def text_position(notice: Notice) -> str:
@@ -41,8 +40,9 @@ class PlainTextAdapter(Adapter):
     description = "plain text; notice line at start/end, label in a NAME.aigc.json sidecar"
 
     def score(self, name: str, head: bytes) -> int:
-        suffix = Path(name).suffix.lower().lstrip(".")
-        if suffix in STRUCTURED or not looks_like_text(head):
+        # Positive recognition: decodable text showing no structured or binary signature (kinds.py).
+        # A name another family owns (a text file called .pdf) is refused by the registry, not here.
+        if not looks_like_text(head) or kind_of(name, head) is not None:
             return 0
         return 2 + self.extension_score(name)
 
