@@ -328,6 +328,9 @@ def cmd_formats(args: argparse.Namespace) -> int:
     for adapter in ADAPTERS:
         carrier = adapter.carrier or "sidecar NAME.aigc.json (no in-file carrier)"
         lines.append(f"{adapter.name:<10} {adapter.media:<9} {','.join(adapter.extensions):<22} {carrier}")
+        if adapter.seen_by:
+            seen = "; ".join(f"{tool}: {where or 'no'}" for tool, where in adapter.seen_by.items())
+            lines.append(f"{'':<10}   label seen by {seen}")
         for backend in adapter.backends():
             state = "available" if backend.available else f"MISSING - install: {backend.install_hint}"
             lines.append(f"{'':<10}   backend {backend.name}: {state} ({backend.detail})")

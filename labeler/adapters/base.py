@@ -111,6 +111,9 @@ class Adapter(ABC):
     extensions: ClassVar[tuple[str, ...]]
     carrier: ClassVar[str | None]  # canonical carrier id, None = sidecar fallback
     description: ClassVar[str] = ""
+    #: Which common tools show the written label under its name: tool -> where (None: the tool does
+    #: not show it). Printed by ``labeler formats``; checked against the real tools by a test.
+    seen_by: ClassVar[dict[str, str | None]] = {}
 
     @abstractmethod
     def score(self, name: str, head: bytes) -> int:

@@ -64,6 +64,7 @@ class AiffAdapter(Adapter):
     media = "audio"
     extensions = ("aiff", "aif", "aifc")
     carrier = "aiff:id3:TXXX:AIGC"
+    seen_by = {"exiftool": "[ID3v2_3/ID3v2_4] UserDefinedText (AIGC)", "exiftool+config": "[ID3v2_3/ID3v2_4] UserDefinedText (AIGC)", "ffprobe": "tag AIGC", "mutagen": "TXXX:AIGC"}
     description = "AIFF/AIFF-C; label in an ID3 chunk TXXX:AIGC (no carrier is specified; ID3 as for WAV/MP3)"
 
     def score(self, name: str, head: bytes) -> int:

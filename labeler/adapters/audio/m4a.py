@@ -56,6 +56,7 @@ class M4aAdapter(Adapter):
     media = "audio"
     extensions = ("m4a", "m4b", "mp4")
     carrier = "mp4:mdta:AIGC"
+    seen_by = {"exiftool": "[Keys] AIGC", "exiftool+config": "[Keys] AIGC", "ffprobe": "tag AIGC", "mutagen": None}  # mutagen cannot name mdta keys
     description = "M4A / M4B / audio-only MP4 (AAC, ALAC, FLAC, MP3, Opus, AC-3); label in moov/udta/meta mdta key AIGC; notice re-encoded once in the same codec"
 
     def score(self, name: str, head: bytes) -> int:

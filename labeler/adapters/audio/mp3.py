@@ -71,6 +71,7 @@ class Mp3Adapter(Adapter):
     media = "audio"
     extensions = ("mp3",)
     carrier = "id3:TXXX:AIGC"
+    seen_by = {"exiftool": "[ID3v2_3/ID3v2_4] UserDefinedText (AIGC)", "exiftool+config": "[ID3v2_3/ID3v2_4] UserDefinedText (AIGC)", "ffprobe": "tag AIGC", "mutagen": "TXXX:AIGC"}
     description = "MP3 (CBR/VBR, ID3v2.3/2.4); label in ID3v2 TXXX:AIGC; notice re-encoded once with LAME"
 
     def score(self, name: str, head: bytes) -> int:

@@ -92,6 +92,7 @@ class FlacAdapter(_VorbisCommentAdapter):
     name = "flac"
     extensions = ("flac",)
     carrier = "vorbis:AIGC"
+    seen_by = {"exiftool": "[Vorbis] Aigc", "exiftool+config": "[Vorbis] Aigc", "ffprobe": "tag AIGC", "mutagen": "comment AIGC"}
     description = "FLAC; label in the Vorbis comment AIGC; notice stays lossless"
     loader = staticmethod(_flac)
     kind = "FLAC"
@@ -151,6 +152,7 @@ class OggAdapter(_VorbisCommentAdapter):
     name = "ogg"
     extensions = ("ogg", "oga", "opus")
     carrier = "vorbis:AIGC"
+    seen_by = {"exiftool": "[Vorbis] Aigc", "exiftool+config": "[Vorbis] Aigc", "ffprobe": "tag AIGC", "mutagen": "comment AIGC"}
     description = "OGG Vorbis and Opus; label in the Vorbis comment AIGC; notice re-encoded once"
     loader = staticmethod(_ogg)
     kind = "OGG Vorbis/Opus"

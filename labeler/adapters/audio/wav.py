@@ -96,6 +96,8 @@ class WavAdapter(Adapter):
     media = "audio"
     extensions = ("wav", "wave")
     carrier = "riff:AIGC"
+    # ExifTool, ffprobe and mutagen skip RIFF chunks they do not know; the shipped ExifTool config names it
+    seen_by = {"exiftool": None, "exiftool+config": "[RIFF] AIGC", "ffprobe": None, "mutagen": None}
     description = "WAV (PCM 8/16/24/32-bit, float); label in a RIFF AIGC chunk; notice written sample-exactly"
 
     def score(self, name: str, head: bytes) -> int:

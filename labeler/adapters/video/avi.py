@@ -22,6 +22,8 @@ class AviAdapter(VideoAdapter):
     name = "avi"
     extensions = ("avi",)
     carrier = "avi:INFO:AIGC"
+    # ExifTool skips INFO entries it has no tag for; the shipped ExifTool config names it
+    seen_by = {"exiftool": None, "exiftool+config": "[RIFF] AIGC", "ffprobe": "tag AIGC", "mutagen": None}
     description = "AVI video; label in the LIST INFO sub-chunk AIGC written directly (movi copied); notice overlaid, video re-encoded"
     muxers = {"avi": "avi"}
 

@@ -20,6 +20,7 @@ class FlvAdapter(VideoAdapter):
     name = "flv"
     extensions = ("flv",)
     carrier = "flv:onMetaData:AIGC"
+    seen_by = {"exiftool": "[Flash] AIGC", "exiftool+config": "[Flash] AIGC", "ffprobe": "tag AIGC", "mutagen": None}
     description = "FLV video; label in onMetaData string AIGC (stream-copy remux); notice overlaid, video re-encoded"
     muxers = {"flv": "flv"}
 

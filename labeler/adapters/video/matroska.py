@@ -40,6 +40,8 @@ class MatroskaAdapter(VideoAdapter):
     name = "matroska"
     extensions = ("mkv", "webm", "mk3d")
     carrier = CARRIER
+    # ExifTool stops at the first Cluster unless -ee; labeler's Tags sit where ffmpeg puts them, after the clusters
+    seen_by = {"exiftool": "[Matroska] Aigc with -ee", "exiftool+config": "[Matroska] Aigc with -ee", "ffprobe": "tag AIGC", "mutagen": None}
     description = "Matroska / WebM video; label in a global SimpleTag AIGC (stream-copy remux); notice overlaid, video re-encoded"
     muxers = {"mkv": "matroska", "webm": "webm", "mk3d": "matroska"}
 

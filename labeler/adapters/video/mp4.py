@@ -38,6 +38,7 @@ class Mp4VideoAdapter(VideoAdapter):
     name = "mp4"
     extensions = ("mp4", "mov", "m4v", "qt")
     carrier = "mp4:mdta:AIGC"
+    seen_by = {"exiftool": "[Keys] AIGC", "exiftool+config": "[Keys] AIGC", "ffprobe": "tag AIGC", "mutagen": None}  # mutagen cannot name mdta keys
     description = "MP4 / MOV / M4V video; label in moov/udta/meta mdta key AIGC (moov rewritten, mdat copied); notice overlaid, video re-encoded"
     muxers = {"mp4": "mp4", "m4v": "ipod", "mov": "mov", "qt": "mov"}
     _audio = M4aAdapter()
