@@ -2,16 +2,19 @@
 
 GB 45438 fixes no wording, only that a text notice holds an AI element (``AI`` or ``人工智能``)
 and a generation element (``生成`` or ``合成``). Matching is done on an NFKC-normalised,
-upper-cased copy so full-width ``ＡＩ`` and ``ai`` count too.
+upper-cased copy so full-width ``ＡＩ`` and ``ai`` count too. Whether a piece of text is a notice at
+all (short, elements close together, not negated, not a lookalike) is ``labeler.noticerule``.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, replace
 
 from .errors import LabelFormatError
+from .noticerule import AI_PATTERN as _AI
+from .noticerule import ENGLISH_PATTERN as _ENGLISH_NOTICE
+from .noticerule import GENERATION_PATTERN as _GENERATION
+from .noticerule import normalise, read_unit
 from .problems import Problem, error
 
 #: Default notice text per media kind.
@@ -24,20 +27,10 @@ DEFAULT_TEXT = {
 }
 AI_ELEMENTS = ("AI", "人工智能")
 GENERATION_ELEMENTS = ("生成", "合成")
-# "AI" counts only as a word of its own (or AIGC): not inside "CAMPAIGN", "EMAIL" or "SAID".
-_AI = re.compile(r"(?<![A-Z])AI(?:GC)?(?![A-Z])|人工智能")
-_GENERATION = re.compile("生成|合成")
 RULE = (
     "an explicit notice must contain an AI element ('AI' or '人工智能') and a generation element "
     "('生成' or '合成'), e.g. 'AI生成' or '本内容由人工智能生成' (GB 45438, clause 4)"
 )
-# English-only notices do not satisfy the rule; recognising them lets verify say so.
-_ENGLISH_NOTICE = re.compile(r"\b(AI[- ]GENERATED|GENERATED (BY|WITH) AI|AI[- ]SYNTHESI[SZ]ED)\b")
-
-
-def normalise(text: str) -> str:
-    """Width- and case-folded text for matching (``ＡＩ生成`` → ``AI生成``)."""
-    return unicodedata.normalize("NFKC", text).upper()
 
 
 def has_ai_element(text: str) -> bool:
@@ -83,6 +76,9 @@ def require_compliant_text(text: str) -> str:
         raise LabelFormatError(f"the notice text is empty; {RULE}")
     if not is_compliant_text(text):
         raise LabelFormatError(f"notice text {text!r} is refused: {RULE}")
+    reading = read_unit(text)
+    if not reading.is_notice:  # both words, but not a notice a verifier accepts (labeler.noticerule)
+        raise LabelFormatError(f"notice text {text!r} is refused: {reading.reason}; a notice is a short statement that the content is AI-generated, e.g. '本内容由人工智能生成'")
     if "\n" in text or "\r" in text:
         raise LabelFormatError(f"notice text {text!r} is refused: it must be a single line")
     return text

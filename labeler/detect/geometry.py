@@ -12,6 +12,7 @@ from typing import Any
 
 from ..adapters.base import Evidence, Presence
 from ..notice import is_english_only_notice, text_problems
+from ..noticerule import is_notice
 from ..problems import Problem, error, warning
 from ..render.banner import MIN_HEIGHT_RATIO
 
@@ -84,7 +85,7 @@ def _rank(hit: TextHit, frame: tuple[int, int]) -> tuple[int, float]:
 
 def judge_hits(hits: list[TextHit], frame: tuple[int, int], method: str, extra: tuple[Problem, ...] = ()) -> Evidence:
     """The best notice among OCR lines: a compliant one wins; English-only notices are reported."""
-    notices = [h for h in hits if not text_problems(h.text)]
+    notices = [h for h in hits if is_notice(h.text)]  # labeler.noticerule: short, close, not negated
     if notices:
         best = min(notices, key=lambda h: _rank(h, frame))
         return hit_evidence(best, frame, method, HEIGHT_TOLERANCE, extra)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import importlib
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +29,10 @@ from PIL import Image
 from ...errors import InputError
 from ...label import Label
 from ...lazy import lazy_module
-from ...notice import Notice, is_compliant_text
+from ...notice import Notice
 from ...xmp import AI_SOURCE_TYPES, NS_TC260, merge_xmp, parse_xmp
 from ..base import Adapter, Backend, Evidence, Found, Presence, WriteOptions
+from ..textnotice import Candidate, judge
 from .pdfdoc import PASSWORD_ENV, editing, opened
 from .pdfnotice import draw_notice, find_notice, size_problems
 
@@ -155,12 +157,13 @@ class PdfAdapter(Adapter):
     def detect_explicit(self, path: Path) -> Evidence:
         with opened(path) as doc:
             seen, trust_text = find_notice(doc)
-            if seen is not None:
-                detail = {"page": seen.page + 1, "bbox": list(seen.bbox), "font_size": seen.size, "font": seen.font}
-                return Evidence(Presence.PRESENT, f"notice {seen.text.strip()!r} on page {seen.page + 1} ({seen.size:g} pt)",
-                                seen.text.strip(), f"page {seen.page + 1}", size_problems(seen), detail)
+            candidates = [Candidate(u.text, f"page {u.page + 1}", {"page": u.page + 1, "bbox": list(u.bbox), "font_size": u.size, "font": u.font}) for u in seen]
+            evidence = judge(candidates, "no notice (a short statement with both elements, 'AI'/'人工智能' and '生成'/'合成') on the first or last page")
+            if evidence.state is Presence.PRESENT:
+                size = evidence.detail["font_size"]
+                return replace(evidence, summary=f"{evidence.summary} ({size:g} pt)", problems=evidence.problems + size_problems(size))
             if trust_text:
-                return Evidence.absent("no line with both elements ('AI'/'人工智能' and '生成'/'合成') on the first or last page")
+                return evidence
             return self._ocr_first_page(doc)
 
     def _ocr_first_page(self, doc: pymupdf.Document) -> Evidence:
@@ -172,11 +175,11 @@ class PdfAdapter(Adapter):
         dpi = max(36, min(OCR_DPI, int((OCR_MAX_PIXELS / area_in2) ** 0.5)))
         pixmap = page.get_pixmap(dpi=dpi)
         image = Image.frombytes("RGB", (pixmap.width, pixmap.height), pixmap.samples)
-        for hit in ocr.read_lines(image):
-            if is_compliant_text(hit.text):
-                detail = {"page": 1, "ocr": True, "box_px": list(hit.box), "dpi": dpi, "glyph_pt": round(hit.glyph_height * 72 / dpi, 1)}
-                return Evidence(Presence.PRESENT, f"notice {hit.text!r} read by OCR on page 1 (no text layer)", hit.text, "page 1", detail=detail)
-        return Evidence.absent("no text layer; OCR of page 1 found no notice with both elements")
+        candidates = [
+            Candidate(hit.text, "page 1 (OCR, no text layer)", {"page": 1, "ocr": True, "box_px": list(hit.box), "dpi": dpi, "glyph_pt": round(hit.glyph_height * 72 / dpi, 1)})
+            for hit in ocr.read_lines(image)
+        ]
+        return judge(candidates, "no text layer; OCR of page 1 found no notice (a short statement with both elements)")
 
     def backends(self) -> list[Backend]:
         ocr = _ocr_backend() is not None

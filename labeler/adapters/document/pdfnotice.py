@@ -8,8 +8,9 @@ subset fonts. It goes into the free top margin (else the bottom one; ``Notice.po
 ``end`` or ``bottom-*`` tries the bottom first), aligned with the left edge of the text column
 (``*-right``: its right edge); when a page has no free margin it goes at the edge on a white box.
 
-Finding: the lines of the first and last page (visible text only: not render mode 3, not fully
-transparent, inside the page) are checked with the two-element rule.
+Finding: the text blocks (paragraphs) of the first and last page, and the lines of a block that are
+sentences of their own (visible text only: not render mode 3, not fully transparent, inside the
+page), are judged by ``labeler.noticerule``: a short statement, elements close, not negated.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from dataclasses import dataclass
 
 from ...errors import LabelFormatError
 from ...lazy import lazy_module
-from ...notice import Notice, is_compliant_text
+from ...notice import Notice, has_ai_element, has_generation_element
+from ...noticerule import is_notice
 from ...problems import Problem, warning
 
 pymupdf = lazy_module("pymupdf")
@@ -42,6 +44,7 @@ MARGINS = {
     "top-right": ("top", "bottom"), "bottom": ("bottom", "top"), "end": ("bottom", "top"), "bottom-left": ("bottom", "top"),
     "bottom-right": ("bottom", "top"),
 }
+_SENTENCE_END = ("。", "！", "？", "!", "?", ".", "；", ";")
 #: MuPDF span char_flags: the glyphs are filled or stroked (render mode 3 text is neither).
 _PAINTED = 8 | 16
 
@@ -167,40 +170,62 @@ class Seen:
     font: str
 
 
-def visible_lines(page: pymupdf.Page) -> list[Seen]:
-    lines = []
+def visible_lines(page: pymupdf.Page, visible_only: bool = True) -> list[list[Seen]]:
+    """The lines of each text block of a page (visible text only, unless ``visible_only`` is off)."""
+    blocks = []
     for block in page.get_text("dict", flags=pymupdf.TEXT_PRESERVE_WHITESPACE)["blocks"]:
+        lines = []
         for line in block.get("lines", ()):
-            spans = [s for s in line["spans"] if s.get("alpha", 255) > 0 and s.get("char_flags", _PAINTED) & _PAINTED]
-            spans = [s for s in spans if pymupdf.Rect(s["bbox"]).intersects(page.rect)]
+            spans = line["spans"]
+            if visible_only:
+                spans = [s for s in spans if s.get("alpha", 255) > 0 and s.get("char_flags", _PAINTED) & _PAINTED]
+                spans = [s for s in spans if pymupdf.Rect(s["bbox"]).intersects(page.rect)]
             if spans:
                 text = "".join(s["text"] for s in spans)
                 biggest = max(spans, key=lambda s: s["size"])
                 lines.append(Seen(page.number, text, tuple(round(v, 1) for v in line["bbox"]), round(biggest["size"], 2), biggest["font"]))
-    return lines
+        if lines:
+            blocks.append(lines)
+    return blocks
 
 
-def find_notice(doc: pymupdf.Document) -> tuple[Seen | None, bool]:
-    """The first visible notice line on the first or last page, and whether to trust the text layer.
+def units(blocks: list[list[Seen]]) -> list[Seen]:
+    """What a reader sees as one piece: each block (a paragraph), and each line of a longer block
+    that is a sentence of its own (a wrapped fragment of a paragraph is not)."""
+    found = []
+    for lines in blocks:
+        box = (min(l.bbox[0] for l in lines), min(l.bbox[1] for l in lines), max(l.bbox[2] for l in lines), max(l.bbox[3] for l in lines))
+        biggest = max(lines, key=lambda l: l.size)
+        found.append(Seen(lines[0].page, " ".join(l.text for l in lines), box, biggest.size, biggest.font))
+        for index, line in enumerate(lines if len(lines) > 1 else ()):
+            starts = index == 0 or lines[index - 1].text.rstrip().endswith(_SENTENCE_END)
+            if starts and (index == len(lines) - 1 or line.text.rstrip().endswith(_SENTENCE_END)):
+                found.append(line)
+    return found
 
-    The second value is False when those pages have no text at all, or when the notice is there
+
+def find_notice(doc: pymupdf.Document) -> tuple[list[Seen], bool]:
+    """The candidate units on the first and last page, and whether to trust the text layer.
+
+    The second value is False when those pages have no text at all, or when a notice is there
     only as invisible text (the OCR layer of a scan): the caller then reads the page image.
     """
     any_text = hidden_notice = False
+    found: list[Seen] = []
     for number in dict.fromkeys((0, doc.page_count - 1)):
         page = doc[number]
-        plain = " ".join(page.get_text("text").split())
-        any_text = any_text or bool(plain)
-        if not is_compliant_text(plain):  # cheap pre-check: no line can pass if the whole page fails
+        plain = page.get_text("text")
+        any_text = any_text or bool(plain.strip())
+        if not (has_ai_element(plain) or has_generation_element(plain)):  # cheap pre-check: nothing to judge
             continue
-        for line in visible_lines(page):
-            if is_compliant_text(line.text):
-                return line, True
-        hidden_notice = True
-    return None, any_text and not hidden_notice
+        shown = units(visible_lines(page))
+        found += shown
+        if not any(is_notice(u.text) for u in shown) and any(is_notice(u.text) for u in units(visible_lines(page, visible_only=False))):
+            hidden_notice = True
+    return found, any_text and not hidden_notice
 
 
-def size_problems(seen: Seen) -> tuple[Problem, ...]:
-    if seen.size < MIN_LEGIBLE:
-        return (warning("notice.small", f"the notice is set in {seen.size:g} pt, below {MIN_LEGIBLE:g} pt: hard to read"),)
+def size_problems(size: float) -> tuple[Problem, ...]:
+    if size < MIN_LEGIBLE:
+        return (warning("notice.small", f"the notice is set in {size:g} pt, below {MIN_LEGIBLE:g} pt: hard to read"),)
     return ()

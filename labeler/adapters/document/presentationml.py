@@ -13,8 +13,9 @@ import xml.etree.ElementTree as ET
 from html import escape  # xml.sax.saxutils would import urllib and ssl (~50 ms)
 
 from ...errors import InputError, LabelFormatError
-from ...notice import Notice, is_compliant_text
-from ..base import Evidence, Presence
+from ...notice import Notice
+from ..base import Evidence
+from ..textnotice import Candidate, judge
 from .opc import decode, local, parse, prefix_for, relationships, rels_name, resolve
 from .safezip import Package
 
@@ -111,11 +112,11 @@ def slide_paragraphs(root: ET.Element) -> list[str]:
 
 
 def detect(pkg: Package, main: str) -> Evidence:
+    """The notice among the paragraphs of the visible shapes on the first and last slide."""
     parts = slides(pkg, main)
+    candidates = []
     for number in dict.fromkeys((0, len(parts) - 1)) if parts else ():
         part = parts[number]
         for text in slide_paragraphs(parse(pkg.read(part) or b"", part)):
-            if is_compliant_text(text):
-                where = f"slide {number + 1}"
-                return Evidence(Presence.PRESENT, f"notice {text.strip()!r} on {where}", text.strip(), where, detail={"slide": number + 1, "part": part})
-    return Evidence.absent("no text with both elements ('AI'/'人工智能' and '生成'/'合成') on the first or last slide")
+            candidates.append(Candidate(text, f"slide {number + 1}", {"slide": number + 1, "part": part}))
+    return judge(candidates, "no notice (a short statement with both elements, 'AI'/'人工智能' and '生成'/'合成') on the first or last slide")

@@ -18,8 +18,9 @@ import xml.etree.ElementTree as ET
 from html import escape  # xml.sax.saxutils would import urllib and ssl (~50 ms)
 
 from ...errors import InputError
-from ...notice import Notice, is_compliant_text
-from ..base import Evidence, Presence
+from ...notice import Notice
+from ..base import Evidence
+from ..textnotice import Candidate, judge
 from .opc import decode, local, parse, prefix_for, relationships, rels_name, resolve
 from .safezip import Package
 
@@ -178,16 +179,19 @@ def _cells(root: ET.Element, shared: list[str]) -> list[tuple[str, str]]:
     return found
 
 
+_HEADER_CODES = re.compile(r"&(?:[LCRPNDTFAZGBIUSEXYKOH]|\"[^\"]*\"|\d+|K[0-9A-F]{6})")
+_HEADER_SECTIONS = re.compile(r"&[LCR]")
+
+
 def detect(pkg: Package, main: str) -> Evidence:
+    """The notice among the cells of the first rows of the first sheet and the sections (left,
+    centre, right) of its page headers and footers."""
     part = first_sheet(pkg, main)
     root = parse(pkg.read(part) or b"", part)
-    for ref, value in _cells(root, _shared_strings(pkg, main)):
-        if is_compliant_text(value):
-            return Evidence(Presence.PRESENT, f"notice {value.strip()!r} in cell {ref} of the first sheet", value.strip(), f"cell {ref}", detail={"cell": ref, "part": part})
+    candidates = [Candidate(value, f"cell {ref}", {"cell": ref, "part": part}) for ref, value in _cells(root, _shared_strings(pkg, main))]
     for element in root.iter():
         if local(element.tag) in ("oddHeader", "oddFooter", "firstHeader", "firstFooter", "evenHeader", "evenFooter"):
-            value = re.sub(r"&(?:[LCRPNDTFAZGBIUSEXYKOH]|\"[^\"]*\"|\d+|K[0-9A-F]{6})", " ", element.text or "")
-            if is_compliant_text(value):
-                where = "page header" if "Header" in element.tag else "page footer"
-                return Evidence(Presence.PRESENT, f"notice {value.strip()!r} in the {where} of the first sheet (print only)", value.strip(), where, detail={"part": part})
-    return Evidence.absent(f"no cell in the first {TOP_ROWS} rows and no page header/footer of the first sheet with both elements")
+            where = "page header" if "Header" in element.tag else "page footer"
+            for section in _HEADER_SECTIONS.split(element.text or ""):
+                candidates.append(Candidate(_HEADER_CODES.sub(" ", section), f"{where} (print only)", {"part": part}))
+    return judge(candidates, f"no notice (a short statement with both elements) in a cell of the first {TOP_ROWS} rows or a page header/footer of the first sheet")

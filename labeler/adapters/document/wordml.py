@@ -4,7 +4,8 @@
 header of every section instead (an existing default header gets the paragraph first; a section
 without one gets a new header part). Detection reads what Word shows: the text of ``w:t`` runs (not
 deleted ``w:delText``, not ``w:vanish`` hidden runs, not white unshaded runs) in the first and last five non-empty body
-paragraphs and in the page headers.
+paragraphs, caption paragraphs and the page headers and footers; each is judged by
+``labeler.noticerule`` (a short statement, elements close together, not negated).
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ import xml.etree.ElementTree as ET
 from html import escape  # xml.sax.saxutils would import urllib and ssl (~50 ms)
 
 from ...errors import InputError, LabelFormatError
-from ...notice import Notice, is_compliant_text
-from ..base import Evidence, Presence
+from ...notice import Notice
+from ...noticerule import sentences
+from ..base import Evidence
+from ..textnotice import Candidate, judge
 from .opc import XML_DECL, add_override, add_relationship, decode, local, parse, prefix_for, relationships, rels_name, resolve
 from .safezip import Package
 
@@ -115,15 +118,23 @@ def write_notice(pkg: Package, main: str, notice: Notice, notice_text: str) -> t
 
 def paragraphs(root: ET.Element) -> list[str]:
     """Visible text of every paragraph, in document order."""
+    return [text for text, _ in styled_paragraphs(root)]
+
+
+def styled_paragraphs(root: ET.Element) -> list[tuple[str, str]]:
+    """(visible text, paragraph style id) of every paragraph, in document order."""
     found = []
     for element in root.iter():
         if local(element.tag) != "p":
             continue
-        parts = []
+        parts, style = [], ""
         for run in element.iter():
-            if local(run.tag) == "r" and not _hidden(run):
+            name = local(run.tag)
+            if name == "pStyle":
+                style = next(iter(run.attrib.values()), "")
+            elif name == "r" and not _hidden(run):
                 parts.extend(t.text or "" for t in run if local(t.tag) == "t")
-        found.append("".join(parts))
+        found.append(("".join(parts), style))
     return found
 
 
@@ -135,19 +146,27 @@ def _hidden(run: ET.Element) -> bool:
     return properties.get("color", "").upper() == "FFFFFF" and "highlight" not in properties and "shd" not in properties
 
 
+def _is_caption(style: str) -> bool:
+    return "caption" in style.lower() or "题注" in style
+
+
 def detect(pkg: Package, main: str) -> Evidence:
-    body = [p for p in paragraphs(parse(pkg.read(main) or b"", main)) if p.strip()]
-    candidates = [("start", i, p) for i, p in enumerate(body[:EDGE_PARAGRAPHS])]
-    candidates += [("end", len(body) - len(body[-EDGE_PARAGRAPHS:]) + i, p) for i, p in enumerate(body[-EDGE_PARAGRAPHS:])]
-    rels = relationships(pkg.read(rels_name(main)), rels_name(main))
-    for rel in rels:
-        if rel.get("Type", "").endswith("/header") and rel.get("TargetMode") != "External":
+    """The notice among the units Word shows as one: the first and last five non-empty paragraphs,
+    the first and last sentence of the body, caption paragraphs, and page headers and footers."""
+    body = [(i, text, style) for i, (text, style) in enumerate(styled_paragraphs(parse(pkg.read(main) or b"", main))) if text.strip()]
+    candidates = [Candidate(t, "start", {"paragraph": n + 1, "part": main}) for n, (_, t, _) in enumerate(body[:EDGE_PARAGRAPHS])]
+    tail = body[EDGE_PARAGRAPHS:][-EDGE_PARAGRAPHS:]
+    candidates += [Candidate(t, "end", {"paragraph": len(body) - len(tail) + n + 1, "part": main}) for n, (_, t, _) in enumerate(tail)]
+    if body:
+        first, last = sentences(body[0][1]), sentences(body[-1][1])
+        candidates += [Candidate(first[0], "first sentence", {"paragraph": 1, "part": main})] if len(first) > 1 else []
+        candidates += [Candidate(last[-1], "last sentence", {"paragraph": len(body), "part": main})] if len(last) > 1 else []
+    candidates += [Candidate(t, "caption", {"paragraph": n + 1, "part": main}) for n, (_, t, style) in enumerate(body) if _is_caption(style)]
+    for rel in relationships(pkg.read(rels_name(main)), rels_name(main)):
+        kind = rel.get("Type", "").rsplit("/", 1)[-1]
+        if kind in ("header", "footer") and rel.get("TargetMode") != "External":
             part = resolve(main, rel.get("Target", ""))
             data = pkg.read(part)
             if data is not None:
-                candidates += [("page header", 0, p) for p in paragraphs(parse(data, part)) if p.strip()]
-    for where, index, text in candidates:
-        if is_compliant_text(text):
-            label = f"paragraph {index + 1}" if where != "page header" else "page header"
-            return Evidence(Presence.PRESENT, f"notice {text.strip()!r} in {label} ({where})", text.strip(), where, detail={"paragraph": index + 1, "part": main})
-    return Evidence.absent("no paragraph with both elements ('AI'/'人工智能' and '生成'/'合成') at the start or end of the document or in a page header")
+                candidates += [Candidate(t, f"page {kind}", {"part": part}) for t in paragraphs(parse(data, part)) if t.strip()]
+    return judge(candidates, "no notice (a short statement with both elements, 'AI'/'人工智能' and '生成'/'合成') in the first or last paragraphs, a caption, or a page header or footer")

@@ -7,6 +7,7 @@ the edit is a splice, so every byte outside the inserted/replaced tags stays ide
 from __future__ import annotations
 
 import html
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from ...notice import Notice
 from ..base import Adapter, Evidence, Found, WriteOptions
 from .encoding import looks_like_text, read_text
 from .plain import text_position
+from ..textnotice import Candidate
 from .window import find_text_notice
 
 CARRIER = "html:meta:AIGC"
@@ -22,6 +24,14 @@ NOTICE_CLASS = "aigc-notice"
 _INVISIBLE = frozenset({"head", "script", "style", "title", "template", "noscript"})
 _VOID = frozenset({"meta", "link", "br", "img", "hr", "input", "base", "col", "embed", "source", "track", "wbr", "area", "param"})
 _MAGIC = (b"<!doctype html", b"<html", b"<head", b"<body")
+#: Elements that start a new line of visible text (a notice is a block or line of its own).
+_BLOCK = frozenset({
+    "p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "header", "footer", "section", "article", "aside",
+    "nav", "figure", "figcaption", "caption", "table", "tr", "td", "th", "blockquote", "pre", "hr", "main", "dl", "dt", "dd",
+    "address", "details", "summary", "form", "body",
+})  # fmt: skip
+#: Elements whose text is placed as a notice wherever they are (caption, page header or footer).
+_NOTICE_PLACES = {"figcaption": "caption", "caption": "caption", "header": "page header", "footer": "page footer"}
 
 
 class _Scan(HTMLParser):
@@ -35,6 +45,8 @@ class _Scan(HTMLParser):
         self.visible: list[str] = []
         self.decl_end = 0
         self.hidden_depth = 0
+        self.places: list[tuple[str, list[str]]] = []  # open caption/header/footer elements and their text
+        self.placed: list[tuple[str, str]] = []  # (where, text) of each closed one
 
     def _span(self, length: int) -> tuple[int, int]:
         line, column = self.getpos()
@@ -50,18 +62,33 @@ class _Scan(HTMLParser):
                 self.metas.append((*span, values.get("content", "")))
         if tag in _INVISIBLE and tag not in _VOID:
             self.hidden_depth += 1
+        if tag in _BLOCK:
+            self._append("\n")
+        if tag in _NOTICE_PLACES:
+            self.places.append((tag, []))
 
     def handle_endtag(self, tag: str) -> None:
         self.tags.setdefault("/" + tag, self._span(0))
         if tag in _INVISIBLE and self.hidden_depth:
             self.hidden_depth -= 1
+        if tag in _BLOCK:
+            self._append("\n")
+        if tag in _NOTICE_PLACES and self.places and self.places[-1][0] == tag:
+            _, parts = self.places.pop()
+            self.placed.append((_NOTICE_PLACES[tag], "".join(parts)))
 
     def handle_decl(self, decl: str) -> None:
         self.decl_end = self._span(len(decl) + 3)[1]
 
     def handle_data(self, data: str) -> None:
+        self._append(re.sub(r"\s+", " ", data))
+
+    def _append(self, data: str) -> None:
+        """Visible text; source line breaks are spaces in HTML, only block elements break lines."""
         if not self.hidden_depth:
             self.visible.append(data)
+            for _, parts in self.places:
+                parts.append(data)
 
 
 def scan(text: str) -> _Scan:
@@ -129,4 +156,6 @@ class HtmlAdapter(Adapter):
         dst.write_bytes(decoded.encode(_splice(decoded.text, edits)))
 
     def detect_explicit(self, path: Path) -> Evidence:
-        return find_text_notice(" ".join(scan(read_text(path).text).visible))
+        found = scan(read_text(path).text)
+        placed = [Candidate(line, where) for where, text in found.placed for line in text.splitlines()]
+        return find_text_notice("".join(found.visible), placed)

@@ -97,6 +97,27 @@ def visible_text(body: str) -> str:
     return _HTML_TAG.sub(" ", _HTML_COMMENT.sub(" ", body))
 
 
+_OWN_LINE = re.compile(r"^\s{0,3}(?:#{1,6}\s|[-*+]\s|\d+[.)]\s|>|\||```|~~~)")
+
+
+def paragraphs(visible: str) -> list[str]:
+    """Source lines joined into paragraphs (a soft-wrapped line is a fragment, not a line of its
+    own); headings, list items, quotes and table rows stay lines of their own."""
+    found: list[str] = []
+    joinable = False
+    for line in visible.splitlines():
+        if not line.strip():
+            joinable = False
+            continue
+        own = bool(_OWN_LINE.match(line))
+        if joinable and not own:
+            found[-1] += " " + line.strip()
+        else:
+            found.append(line.strip())
+        joinable = not own or line.lstrip().startswith(">")
+    return found
+
+
 class MarkdownAdapter(Adapter):
     name = "markdown"
     media = "text"
@@ -147,4 +168,4 @@ class MarkdownAdapter(Adapter):
 
     def detect_explicit(self, path: Path) -> Evidence:
         document = Document.parse(read_text(path))
-        return find_text_notice(visible_text(document.body))
+        return find_text_notice("\n".join(paragraphs(visible_text(document.body))))

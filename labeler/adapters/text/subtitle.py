@@ -46,15 +46,15 @@ def _last_cue(text: str) -> tuple[float, float]:
 
 
 def cue_texts(text: str) -> str:
-    """The displayed text of every cue, in order."""
+    """The displayed text of every cue, in order, one cue per line (a cue is shown as a whole)."""
     shown = []
     for block in re.split(r"(?:\r?\n|\r){2,}", text):
         lines = block.splitlines()
         for index, line in enumerate(lines):
             if _TIMING.search(line):
-                shown.extend(lines[index + 1 :])
+                shown.append(" ".join(re.sub(r"<[^>]*>", "", cue) for cue in lines[index + 1 :]))
                 break
-    return "\n".join(re.sub(r"<[^>]*>", "", line) for line in shown)
+    return "\n".join(shown)
 
 
 def _cue_spans(text: str, position: str) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
