@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from .errors import OutputError
+from .lifeline import require_parent
 from .pool import Limits, run_limited
 from .sidecar import is_sidecar
 
@@ -153,13 +154,20 @@ def atomic_output(target: Path) -> Iterator[Path]:
         if target.exists():
             with contextlib.suppress(OSError):
                 shutil.copymode(target, temp)
-        os.replace(temp, target)
+        publish(temp, target)
         fsync_dir(folder)
     except OSError as exc:
         raise OutputError(f"cannot write the output ({exc.strerror or exc})", target) from exc
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
+
+
+def publish(temp: Path, target: Path) -> None:
+    """Rename a finished temp file over its target, only while the batch's main process (and so its
+    lock on the output folder) lives: a worker orphaned by ``kill -9`` of the main publishes nothing."""
+    require_parent(target)
+    os.replace(temp, target)
 
 
 @contextlib.contextmanager

@@ -1,7 +1,7 @@
 """The command line: parse, dispatch, render, exit code. No rules live here.
 
 Exit codes: 0 every file passed; 1 at least one file failed a check or could not be labelled;
-2 usage error or internal error.
+2 usage error or internal error; 128 + N stopped by signal N (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from .policy import add_gate_arguments, policy_from_args
 from .report import RunInfo, add_report_arguments, repository_root, write_reports
 from .report import render as render_report
 from .label import parse_provider_code
+from .lifeline import exit_status, stop_signals
 from .labelling import LabelResult
 from .pool import Limits, default_memory_limit
 from .notice import Notice
@@ -179,13 +180,15 @@ def cmd_label(args: argparse.Namespace) -> int:
     _check_paths(args.paths)
     jobs = args.jobs or default_jobs()
     progress: list[Progress] = []
-    batch = label_paths(
-        args.paths, out=args.out, options=options, jobs=jobs, include_hidden=args.include_hidden, resume=args.resume, ignore=ignore_rules(args),
-        limits=_limits(args, jobs, LABEL_TIMEOUT), on_plan=lambda n: progress.append(Progress(n, "labelling", enabled=not args.no_progress)),
-        on_result=lambda r: progress[0].advance(f"{r.status}: {r.source}"),
-    )
-    if progress:
-        progress[0].close()
+    try:
+        batch = label_paths(
+            args.paths, out=args.out, options=options, jobs=jobs, include_hidden=args.include_hidden, resume=args.resume, ignore=ignore_rules(args),
+            limits=_limits(args, jobs, LABEL_TIMEOUT), on_plan=lambda n: progress.append(Progress(n, "labelling", enabled=not args.no_progress)),
+            on_result=lambda r: progress[0].advance(f"{r.status}: {r.source}"),
+        )
+    finally:
+        if progress:
+            progress[0].close()
     results, skipped = batch.results, batch.skipped + [Skipped(p, "finished by an earlier run (--resume)") for p in batch.resumed]
     if args.format == "json":
         document = {"schema": "labeler.label-report/1", "tool": {"name": "labeler", "version": __version__},
@@ -242,9 +245,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
     policy = policy_from_args(args, getattr(args, "loaded_config", None))
     progress = Progress(len(items), "verifying", enabled=not args.no_progress)
     jobs = args.jobs or default_jobs()
-    verdicts = run([i.path for i in items], functools.partial(verify_file, policy=policy, signals=signal_options(args)), jobs=jobs, limits=_limits(args, jobs, VERIFY_TIMEOUT), failed=_unchecked,
-                   on_result=lambda v: progress.advance(f"{v.status}: {v.path}"))
-    progress.close()
+    try:
+        verdicts = run([i.path for i in items], functools.partial(verify_file, policy=policy, signals=signal_options(args)), jobs=jobs, limits=_limits(args, jobs, VERIFY_TIMEOUT), failed=_unchecked,
+                       on_result=lambda v: progress.advance(f"{v.status}: {v.path}"))
+    finally:
+        progress.close()
     failing = gate_failures(verdicts, policy, args.fail_on)
     run_info = RunInfo(policy, tuple((str(s.path), s.reason) for s in skipped), repository_root(), args.fail_on, bool(failing))
     write_reports(args.report, verdicts, run_info)
@@ -353,15 +358,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "jobs", None) is not None and args.jobs < 1:
         parser.error("--jobs must be at least 1")
     try:
-        if args.command in ("label", "verify"):
-            configure(parser, args, sys.argv[1:] if argv is None else argv)
-        return COMMANDS[args.command](args)
+        with stop_signals():  # SIGTERM/SIGHUP stop like Ctrl-C: workers killed, temps swept, journal closed
+            if args.command in ("label", "verify"):
+                configure(parser, args, sys.argv[1:] if argv is None else argv)
+            return COMMANDS[args.command](args)
     except (_Usage, LabelerError) as exc:
         print(f"labeler {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("labeler: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stopped:
+        resume = " (finished files are in the journal: run again with --resume)" if args.command == "label" else ""
+        print(f"labeler: interrupted by {stopped or 'SIGINT'}{resume}", file=sys.stderr)
+        return exit_status(stopped)
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .adapters.base import Adapter, Presence, WriteOptions
-from .batch import atomic_output, scratch_file
+from .batch import atomic_output, publish, scratch_file
 from .c2pa import SignalOptions, sidecar_manifest_path
 from .c2pa.pipeline import SignPlan, plan_signing, sign_output, stale_manifest_note
 from .detect import ocr
@@ -158,7 +158,7 @@ def _write(src: Path, dst: Path, plan: _Plan, options: LabelOptions, check: Call
             if verdict.status not in _EXPECTED[(options.explicit, options.implicit)]:
                 raise _Rejected(verdict)
             for temp, target in companions:  # before the file, so no visible output lacks its label
-                os.replace(temp, target)
+                publish(temp, target)
     finally:
         for temp, _ in companions:
             temp.unlink(missing_ok=True)

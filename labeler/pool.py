@@ -6,11 +6,12 @@ worker is a long-lived process in its own process group with an address-space li
 tracks a deadline per task, kills the worker's whole group when it passes, reports that file as
 failed and starts a fresh worker. A worker that dies (out of memory, a crash in native code) is
 reported the same way. Results arrive through ``on_result`` as they finish and are returned in
-input order.
+input order. Workers die with the main process and publish nothing after it (``labeler.lifeline``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import resource
@@ -21,6 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Generic, TypeVar
+
+from . import lifeline
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -37,21 +40,22 @@ class Limits:
     memory_bytes: int | None = None  # address space per worker process
 
 
-def _serve(conn: Connection, work: Callable[[T], R], memory_bytes: int | None, threads: int) -> None:
+def _serve(conn: Connection, watch: Connection, work: Callable[[T], R], memory_bytes: int | None, threads: int) -> None:
     os.setpgrp()  # the parent kills the group: this worker and any ffmpeg it started
+    lifeline.attach(watch)
     os.environ[THREADS_ENV] = str(threads)
     if memory_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    conn.send(None)  # ready: imports are done, so a file's time limit measures only its own work
-    while True:
-        try:
+    try:
+        conn.send(None)  # ready: imports are done, so a file's time limit measures only its own work
+        while True:
             message = conn.recv()
-        except (EOFError, OSError):
-            return
-        if message is None:
-            return
-        index, item = message
-        conn.send((index, work(item)))
+            if message is None:
+                return
+            index, item = message
+            conn.send((index, work(item)))
+    except (EOFError, OSError):
+        return  # the main process is gone or stopping: leave quietly, it reports the files
 
 
 class _Worker(Generic[T, R]):
@@ -59,9 +63,9 @@ class _Worker(Generic[T, R]):
     one queued behind it is already in the pipe, so the worker never waits for the parent between
     small files. The head's deadline starts when it starts."""
 
-    def __init__(self, context: multiprocessing.context.BaseContext, work: Callable[[T], R], limits: Limits, threads: int) -> None:
+    def __init__(self, context: multiprocessing.context.BaseContext, watch: Connection, work: Callable[[T], R], limits: Limits, threads: int) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, work, limits.memory_bytes, threads), daemon=True)
+        self.process = context.Process(target=_serve, args=(child, watch, work, limits.memory_bytes, threads), daemon=True)
         self.process.start()
         child.close()
         self.ready = False
@@ -82,7 +86,8 @@ class _Worker(Generic[T, R]):
     def _start_clock(self) -> None:
         self.deadline = time.monotonic() + self.seconds if self.seconds else float("inf")
 
-    def kill(self) -> None:
+    def kill(self) -> list[tuple[int, R]]:
+        """Kill the worker's group; return the results it sent before it died (files it finished)."""
         pid = self.process.pid
         if pid is not None:
             try:
@@ -90,7 +95,12 @@ class _Worker(Generic[T, R]):
             except (ProcessLookupError, PermissionError):
                 self.process.kill()
         self.process.join(5)
+        sent = []
+        with contextlib.suppress(EOFError, OSError):  # EOF: it died mid-message
+            while self.conn.poll(0):
+                sent.append(self.conn.recv())
         self.conn.close()
+        return sent
 
     def stop(self) -> None:
         try:
@@ -122,7 +132,9 @@ def run_limited(
     pending = list(enumerate(items))[::-1]
     count = max(1, min(jobs, len(items)))
     threads = max(1, (os.cpu_count() or 1) // count)
-    workers = [_Worker(context, work, limits, threads) for _ in range(count)]
+    # The workers watch this pipe; only this process holds its write end, and never writes.
+    watch, lifeline_end = context.Pipe(duplex=False)
+    workers = [_Worker(context, watch, work, limits, threads) for _ in range(count)]
 
     def finish(index: int, result: R) -> None:
         results[index] = result
@@ -172,13 +184,20 @@ def run_limited(
                 worker.kill()
                 worker.tasks.popleft()
                 pending.extend(reversed(worker.tasks))  # queued behind the failed file: not started, run them again
-                workers[position] = _Worker(context, work, limits, threads)
+                workers[position] = _Worker(context, watch, work, limits, threads)
     finally:
+        sent = []
         for worker in workers:
             if worker.tasks:
-                worker.kill()
+                sent += worker.kill()
             else:
                 worker.stop()
+        watch.close()
+        lifeline_end.close()
+        # Stopped (Ctrl-C, SIGTERM): files finished just before still reach on_result (the journal).
+        for index, result in sent:
+            if index not in results and result is not None:
+                finish(index, result)
     return [results[i] for i in range(len(items))]
 
 

@@ -38,4 +38,5 @@ class Progress:
             self._bar.stop()
         if self.enabled:
             elapsed = time.monotonic() - self.started
-            print(f"{self.verb} done: {self.done} files in {elapsed:.1f}s", file=sys.stderr)
+            count = f"done: {self.done} files" if self.done == self.total else f"stopped: {self.done} of {self.total} files"
+            print(f"{self.verb} {count} in {elapsed:.1f}s", file=sys.stderr)
