@@ -34,6 +34,15 @@ KEY_NAMES = tuple(k for k, _ in KEYS)
 LABEL_VALUES = {"1": "ai-generated", "2": "possibly-ai", "3": "suspected-ai"}
 #: Longest label text we parse; real labels are a few hundred bytes.
 MAX_LABEL_TEXT = 64 * 1024
+#: The one size limit every label carrier (XMP packet, front matter, HTML meta, PNG text chunk, tag
+#: value, PDF Info, sidecar...) meets before any parser sees it: real ones are kilobytes, Photoshop
+#: XMP histories a few MB. Larger is refused at once instead of costing minutes and gigabytes.
+MAX_CARRIER_BYTES = 16 * 1024 * 1024
+#: The one nesting limit (JSON/YAML brackets, YAML block nesting, XML elements); a label is 2 deep,
+#: an XMP packet about 8. Deeper input is refused before a recursive parser can overflow the stack.
+MAX_CARRIER_DEPTH = 64
+_QUOTED = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
 
 
 @dataclass(frozen=True)
@@ -157,6 +166,39 @@ def _decode_json(text: str, problems: list[Problem]) -> Any:
     raise ValueError("not JSON")
 
 
+def bracket_depth(text: str, stop: int = MAX_CARRIER_DEPTH) -> int:
+    """How deep ``[``/``{`` nest outside double-quoted strings, counting no further than ``stop + 1``."""
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(_QUOTED.sub("", text)):
+        depth = depth + 1 if match.group() in "[{" else max(depth - 1, 0)
+        if depth > deepest:
+            deepest = depth
+            if deepest > stop:
+                break
+    return deepest
+
+
+def too_large(what: str, size: int, unit: str = "bytes", max_bytes: int = MAX_CARRIER_BYTES) -> str:
+    """The refusal for a carrier over the size limit: what, how big, the limit and the fix."""
+    return (f"the {what} is {size:,} {unit}, over labeler's {max_bytes:,}-byte limit for a label carrier; "
+            "it is refused unparsed as possibly hostile (remove or shorten it)")
+
+
+def carrier_refusal(raw: str | bytes, what: str, *, max_bytes: int = MAX_CARRIER_BYTES) -> str | None:
+    """Why a carrier's raw text is refused unparsed (too large, or brackets nested too deep), else None.
+
+    Every adapter calls this (directly or through ``parse_label``) before handing carrier text to a
+    parser, so one limit holds for every carrier; the message names the carrier, the size and the fix.
+    """
+    if len(raw) > max_bytes:
+        return too_large(what, len(raw), "bytes" if isinstance(raw, bytes) else "characters", max_bytes)
+    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+    if bracket_depth(text) > MAX_CARRIER_DEPTH:
+        return (f"the {what} nests brackets more than {MAX_CARRIER_DEPTH} deep; it is refused unparsed "
+                "as possibly hostile (a real label is 2 deep: remove or rewrite it)")
+    return None
+
+
 def parse_label(raw: str | bytes) -> ParsedLabel:
     """Parse a bare ``{...}`` or wrapped ``{"AIGC":{...}}`` label, tolerating and reporting deviations."""
     problems: list[Problem] = []
@@ -170,6 +212,9 @@ def parse_label(raw: str | bytes) -> ParsedLabel:
             problems.append(error("label.invalid-utf8", "the label text is not valid UTF-8"))
     if len(raw) > MAX_LABEL_TEXT:
         return ParsedLabel(None, (error("label.too-large", f"label text is {len(raw)} characters; refusing to parse more than {MAX_LABEL_TEXT}"),))
+    refusal = carrier_refusal(raw, "label text")
+    if refusal:
+        return ParsedLabel(None, (error("label.too-deep", refusal),))
     text = raw.strip().lstrip("\ufeff").strip()
     if text != raw:
         problems.append(warning("label.whitespace", "the label text has surrounding whitespace"))

@@ -8,6 +8,7 @@ still well-formed XML.
 
 from __future__ import annotations
 
+import io
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from .errors import InputError
+from .label import MAX_CARRIER_BYTES, MAX_CARRIER_DEPTH
 from .problems import Problem, error, warning
 
 NS_TC260 = "http://www.tc260.org.cn/ns/AIGC/1.0/"
@@ -30,7 +32,7 @@ AI_SOURCE_TYPES = frozenset(
 )
 DEFAULT_SOURCE_TYPE = DST_BASE + "trainedAlgorithmicMedia"
 #: Larger packets are refused: real ones are kilobytes; Photoshop histories reach a few MB.
-MAX_XMP_BYTES = 16 * 1024 * 1024
+MAX_XMP_BYTES = MAX_CARRIER_BYTES
 PACKET_ID = "W5M0MpCehiHzreSzNTczkc9d"
 
 
@@ -62,16 +64,33 @@ def _qname(tag: str) -> tuple[str, str]:
     return "", tag
 
 
-def _parse_tree(data: bytes) -> ET.Element:
-    """Defused, size-limited parse; raises ``ValueError`` with a readable reason."""
-    if len(data) > MAX_XMP_BYTES:
-        raise ValueError(f"XMP packet is {len(data):,} bytes, over the {MAX_XMP_BYTES:,}-byte limit")
+def parse_xml(data: bytes, what: str) -> ET.Element:
+    """Defused parse within the carrier limits; raises ``ValueError`` with a readable reason.
+
+    The size is checked before parsing and the depth while parsing (element by element), so a
+    huge or 100,000-deep document is refused at once instead of building a tree of it.
+    """
+    if len(data) > MAX_CARRIER_BYTES:
+        raise ValueError(f"{what} is {len(data):,} bytes, over the {MAX_CARRIER_BYTES:,}-byte limit")
+    depth, root = 0, None
     try:
-        return SafeET.fromstring(data.strip(b"\x00 \t\r\n"), forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        for event, element in SafeET.iterparse(io.BytesIO(data.strip(b"\x00 \t\r\n")), ("start", "end"),
+                                               forbid_dtd=True, forbid_entities=True, forbid_external=True):
+            depth += 1 if event == "start" else -1
+            if depth > MAX_CARRIER_DEPTH:
+                raise ValueError(f"{what} nests elements more than {MAX_CARRIER_DEPTH} deep; refused as possibly hostile")
+            root = element
     except DefusedXmlException as exc:
-        raise ValueError(f"XMP contains a DTD or entity declarations ({type(exc).__name__}); refused as possibly hostile") from exc
+        raise ValueError(f"{what} contains a DTD or entity declarations ({type(exc).__name__}); refused as possibly hostile") from exc
     except ET.ParseError as exc:
-        raise ValueError(f"XMP is not well-formed XML ({exc})") from exc
+        raise ValueError(f"{what} is not well-formed XML ({exc})") from exc
+    if root is None:
+        raise ValueError(f"{what} is empty")
+    return root
+
+
+def _parse_tree(data: bytes) -> ET.Element:
+    return parse_xml(data, "XMP packet")
 
 
 def parse_xmp(data: bytes) -> XmpInfo:

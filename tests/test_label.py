@@ -57,7 +57,7 @@ def test_xml_entities_tolerated_and_reported() -> None:
         ('{"Label":"1","ContentProducer":"a\\u0000","ProduceID":"b","ReservedCode1":"","ContentPropagator":"","PropagateID":"","ReservedCode2":""}', "label.forbidden-char"),
         ("not json at all", "label.not-json"),
         ("[1, 2]", "label.not-object"),
-        ("[" * 5000 + "]" * 5000, "label.not-json"),
+        ("[" * 5000 + "]" * 5000, "label.too-deep"),  # refused before json.loads can recurse
     ],
 )
 def test_each_deviation_is_named(text: str, rule: str) -> None:

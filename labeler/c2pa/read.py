@@ -14,14 +14,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..label import Label, parse_label
+from ..label import MAX_CARRIER_BYTES, Label, parse_label
 from .scan import Window, has_jumbf
 from .sign import SIDECAR_MIME, TC260_ASSERTION, sidecar_manifest_path
 
 #: c2pa stores actions as ``c2pa.actions.v2``: match by prefix.
 ACTIONS_PREFIX = "c2pa.actions"
 #: Sidecar manifests are refused above this size (real ones are kilobytes; thumbnails add ~100 KB).
-MAX_SIDECAR_BYTES = 16 * 1024 * 1024
+MAX_SIDECAR_BYTES = MAX_CARRIER_BYTES
 UNTRUSTED = "signingCredential.untrusted"
 
 

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ...errors import InputError
+from ...label import MAX_CARRIER_BYTES
 from ...lazy import lazy_module
 
 np = lazy_module("numpy")
 
-MAX_META_CHUNK = 16 * 1024 * 1024
+MAX_META_CHUNK = MAX_CARRIER_BYTES
 REPAIR_HINT = "re-export it, or repair it with `ffmpeg -i IN.wav -c copy OUT.wav`"
 PCM_GUID_TAIL = b"\x00\x00\x00\x00\x10\x00\x80\x00\x00\xaa\x00\x38\x9b\x71"
 #: (format tag, bits per sample) -> numpy dtype of one stored sample ("i3" = packed 24-bit).

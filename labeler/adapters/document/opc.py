@@ -15,6 +15,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from ...errors import InputError
+from ...xmp import parse_xml
 
 CONTENT_TYPES = "[Content_Types].xml"
 ROOT_RELS = "_rels/.rels"
@@ -35,6 +36,14 @@ def parse(data: bytes, name: str) -> ET.Element:
         raise InputError(f"the part {name!r} declares a DTD or entities (possibly hostile); refused") from exc
     except ET.ParseError as exc:
         raise InputError(f"the part {name!r} is not well-formed XML ({exc}); the file is corrupt: re-save it in Office") from exc
+
+
+def parse_carrier(data: bytes, name: str) -> ET.Element:
+    """A part that carries the label, parsed within labeler's carrier size and depth limits."""
+    try:
+        return parse_xml(data, f"the part {name!r}")
+    except ValueError as exc:
+        raise InputError(f"{exc}; the file is corrupt or hostile: re-save it in Office") from exc
 
 
 def local(tag: str) -> str:
@@ -129,7 +138,7 @@ _PID = re.compile(r"\bpid\s*=\s*[\"'](\d+)[\"']")
 
 def custom_labels(data: bytes) -> list[tuple[str, str]]:
     """(property name, value) for every custom property whose name contains AIGC."""
-    root = parse(data, CUSTOM_PART)
+    root = parse_carrier(data, CUSTOM_PART)
     found = []
     for prop in root:
         name = prop.get("name", "")
@@ -145,7 +154,7 @@ def set_custom_label(data: bytes | None, label_json: str) -> bytes:
         return (f'{XML_DECL}<Properties xmlns="{NS_CUSTOM}" xmlns:vt="{NS_VT}">'
                 f'<property fmtid="{FMTID}" pid="2" name="AIGC"><vt:lpwstr>{escape(label_json)}</vt:lpwstr></property>'
                 "</Properties>").encode()
-    parse(data, CUSTOM_PART)
+    parse_carrier(data, CUSTOM_PART)
     text = decode(data, CUSTOM_PART)
     vt = prefix_for(text, NS_VT)
     value = f"<{vt}lpwstr>{escape(label_json)}</{vt}lpwstr>" if vt is not None else f'<vt:lpwstr xmlns:vt="{NS_VT}">{escape(label_json)}</vt:lpwstr>'

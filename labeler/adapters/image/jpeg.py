@@ -9,6 +9,7 @@ import struct
 from dataclasses import dataclass
 
 from ...errors import InputError
+from ...label import MAX_CARRIER_BYTES
 from ..base import Found
 from .packets import labels_in_xmp
 from .tiffdir import blank_label_texts, exif_texts
@@ -18,7 +19,7 @@ XMP_NS = b"http://ns.adobe.com/xap/1.0/\0"
 EXT_NS = b"http://ns.adobe.com/xmp/extension/\0"
 EXIF_NS = b"Exif\0\0"
 MAX_SEGMENT = 65533  # payload bytes an APPn segment can hold (length field 65535 - 2)
-MAX_EXTENDED = 16 * 1024 * 1024
+MAX_EXTENDED = MAX_CARRIER_BYTES
 #: Markers with no length field.
 _STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
 #: Baseline and extended sequential frames (Huffman): a scan holding every component is the only one.

@@ -7,13 +7,14 @@ import zlib
 from dataclasses import dataclass
 
 from ...errors import InputError
+from ...label import MAX_CARRIER_BYTES
 from ..base import Found
 from .packets import labels_in_xmp
 from .tiffdir import blank_label_texts, exif_texts
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 XMP_KEYWORD = b"XML:com.adobe.xmp"
-MAX_TEXT = 16 * 1024 * 1024  # decompressed zTXt/iTXt limit (zip-bomb guard)
+MAX_TEXT = MAX_CARRIER_BYTES  # decompressed zTXt/iTXt limit (zip-bomb guard)
 #: Chunks the pixel encoder owns; every other chunk is metadata to carry across a re-encode.
 PIXEL_CHUNKS = frozenset({b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND", b"acTL", b"fcTL", b"fdAT"})
 #: Ancillary chunks that must precede PLTE.

@@ -11,7 +11,8 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-from ...label import Label
+from ...errors import InputError
+from ...label import MAX_CARRIER_BYTES, Label, too_large
 from ...notice import Notice
 from ..base import Adapter, Evidence, Found, WriteOptions
 from .encoding import looks_like_text, read_text
@@ -32,6 +33,10 @@ _BLOCK = frozenset({
 })  # fmt: skip
 #: Elements whose text is placed as a notice wherever they are (caption, page header or footer).
 _NOTICE_PLACES = {"figcaption": "caption", "caption": "caption", "header": "page header", "footer": "page footer"}
+_NEWLINE = re.compile("\n")
+#: A ``<meta`` start tag longer than the carrier limit, found by one regex pass before HTMLParser
+#: (which would spend seconds per megabyte on it).
+_HUGE_META = re.compile(r"<meta\b[^>]{%d}" % MAX_CARRIER_BYTES, re.I)
 
 
 class _Scan(HTMLParser):
@@ -39,7 +44,7 @@ class _Scan(HTMLParser):
 
     def __init__(self, source: str) -> None:
         super().__init__(convert_charrefs=True)
-        self.line_starts = [0] + [i + 1 for i, ch in enumerate(source) if ch == "\n"]
+        self.line_starts = [0] + [m.end() for m in _NEWLINE.finditer(source)]
         self.tags: dict[str, tuple[int, int]] = {}  # first start tag / "/end" tag -> (offset, end)
         self.metas: list[tuple[int, int, str]] = []
         self.visible: list[str] = []
@@ -91,7 +96,12 @@ class _Scan(HTMLParser):
                 parts.append(data)
 
 
-def scan(text: str) -> _Scan:
+def scan(text: str, path: Path | None = None) -> _Scan:
+    """The tags and text of a document whose ``<meta>`` tags are within the carrier limit."""
+    huge = _HUGE_META.search(text)
+    if huge:
+        end = text.find(">", huge.start())
+        raise InputError(too_large("<meta> tag", (len(text) if end < 0 else end + 1) - huge.start(), "characters"), path)
     parser = _Scan(text)
     parser.feed(text)
     parser.close()
@@ -124,11 +134,11 @@ class HtmlAdapter(Adapter):
         return (8 if magic else 0) + 2 * self.extension_score(name)
 
     def read_labels(self, path: Path) -> list[Found]:
-        return [Found.of(CARRIER, content) for _, _, content in scan(read_text(path).text).metas]
+        return [Found.of(CARRIER, content) for _, _, content in scan(read_text(path).text, path).metas]
 
     def write_implicit(self, src: Path, dst: Path, label: Label, options: WriteOptions = WriteOptions()) -> None:
         decoded = read_text(src)
-        found = scan(decoded.text)
+        found = scan(decoded.text, src)
         tag = meta_tag(label)
         if found.metas:  # update the first, drop any others: one label per file
             (start, end, _), *extra = found.metas
@@ -143,7 +153,7 @@ class HtmlAdapter(Adapter):
 
     def write_explicit(self, src: Path, dst: Path, notice: Notice, options: WriteOptions = WriteOptions()) -> None:
         decoded = read_text(src)
-        found = scan(decoded.text)
+        found = scan(decoded.text, src)
         element = f'<p class="{NOTICE_CLASS}" role="note">{html.escape(notice.text_for(self.media))}</p>'
         position = text_position(notice)
         edits = []
@@ -156,6 +166,6 @@ class HtmlAdapter(Adapter):
         dst.write_bytes(decoded.encode(_splice(decoded.text, edits)))
 
     def detect_explicit(self, path: Path) -> Evidence:
-        found = scan(read_text(path).text)
+        found = scan(read_text(path).text, path)
         placed = [Candidate(line, where) for where, text in found.placed for line in text.splitlines()]
         return find_text_notice("".join(found.visible), placed)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from ...errors import InputError
-from ...label import KEYS, Label
+from ...label import KEYS, MAX_CARRIER_DEPTH, Label, too_large
 from ...notice import Notice
 from ..base import Adapter, Evidence, Found, WriteOptions
 from .encoding import Decoded, looks_like_text, read_text
@@ -27,16 +28,34 @@ _CLOSERS = ("---", "...")
 _AIGC_KEY = re.compile(r"^AIGC\s*:")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _HTML_TAG = re.compile(r"<[^>]{0,500}>")
+_LINE_END = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+#: PyYAML parses in pure Python at well under 1 MB/s with ~50x memory, so front matter gets a tighter
+#: bound than other carriers (``label.MAX_CARRIER_BYTES``); real front matter is a few kilobytes.
+MAX_FRONT_MATTER_BYTES = 1024 * 1024
+
+
+class _TooDeep(yaml.YAMLError):
+    """Front matter nested deeper than ``MAX_CARRIER_DEPTH`` (refused before the recursive composer overflows)."""
 
 
 class _NoAliasLoader(yaml.SafeLoader):
-    """SafeLoader that refuses anchors/aliases, so hostile front matter cannot expand."""
+    """SafeLoader that refuses anchors/aliases (no "billion laughs") and nesting past the carrier limit."""
+
+    depth = 0
 
     def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(None, None, "YAML aliases are not allowed in front matter", event.start_mark)
-        return super().compose_node(parent, index)
+        if self.depth >= MAX_CARRIER_DEPTH:
+            line = self.peek_event().start_mark.line + 2
+            raise _TooDeep(f"front matter nests more than {MAX_CARRIER_DEPTH} levels deep (at line {line}); "
+                           "it is refused unparsed as possibly hostile: flatten it or remove the --- block")
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 @dataclass(frozen=True)
@@ -50,12 +69,17 @@ class Document:
 
     @classmethod
     def parse(cls, decoded: Decoded) -> Document:
-        lines = decoded.text.splitlines(keepends=True)
-        if lines and lines[0].rstrip("\r\n").rstrip() == _FENCE:
-            for index in range(1, len(lines)):
-                if lines[index].rstrip("\r\n").rstrip() in _CLOSERS:
-                    return cls(decoded, lines[1:index], "".join(lines[: index + 1]), "".join(lines[index + 1 :]))
-        return cls(decoded, None, "", decoded.text)
+        text = decoded.text
+        lines = []  # walked one line at a time: a 100 MB body is never split into a list
+        for line in _lines(text):
+            lines.append(line)
+            stripped = line.rstrip("\r\n").rstrip()
+            if len(lines) == 1 and stripped != _FENCE:
+                break
+            if len(lines) > 1 and stripped in _CLOSERS:
+                head = "".join(lines)
+                return cls(decoded, lines[1:-1], head, text[len(head):])
+        return cls(decoded, None, "", text)
 
     def mapping(self, path: Path | None) -> dict[str, object]:
         if self.matter is None:
@@ -63,9 +87,23 @@ class Document:
         return load_front_matter("".join(self.matter), path)
 
 
+def _lines(text: str) -> Iterator[str]:
+    """``text.splitlines(keepends=True)``, lazily (the same line boundaries)."""
+    start = 0
+    for match in _LINE_END.finditer(text):
+        yield text[start:match.end()]
+        start = match.end()
+    if start < len(text):
+        yield text[start:]
+
+
 def load_front_matter(text: str, path: Path | None) -> dict[str, object]:
+    if len(text) > MAX_FRONT_MATTER_BYTES:  # the depth is checked as YAML composes (quotes make brackets moot)
+        raise InputError(too_large("front matter", len(text), "characters", MAX_FRONT_MATTER_BYTES), path)
     try:
         data = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+    except _TooDeep as exc:
+        raise InputError(str(exc), path) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark else ""
