@@ -109,7 +109,7 @@ def test_normalisation_fixes_common_misreads() -> None:
         ("豆包AI生成", 0.07, "bottom-right", "compliant", None),
         ("ＡＩ生成", 0.07, "top-left", "compliant", None),
         ("AI生成", 0.03, "bottom-right", "invalid", "notice.too-small"),
-        ("AI生成", 0.08, "centre", "invalid", "notice.not-at-edge"),
+        ("AI生成", 0.08, "centre", "invalid", "notice.placement"),
         ("AI-generated", 0.07, "bottom-right", "invalid", "notice.english-only"),
     ],
 )

@@ -62,7 +62,7 @@ def test_notice_shown_one_second_is_too_short(tmp_path: Path) -> None:
 def test_notice_in_the_middle_is_not_at_an_edge(tmp_path: Path) -> None:
     src = third_party(tmp_path, "AI生成", 4.0, x="(w-tw)/2", y="(h-th)/2")
     evidence = sniff(src).adapter.detect_explicit(src)
-    assert "notice.not-at-edge" in [p.rule for p in evidence.problems if p.is_error]
+    assert "notice.placement" in [p.rule for p in evidence.problems if p.is_error]
 
 
 def test_unlabelled_video_is_absent_or_unknown() -> None:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..adapters.base import Evidence, Presence
-from ..notice import is_english_only_notice, text_problems
-from ..noticerule import is_notice
+from ..notice import text_problems
+from ..noticerule import read_unit
 from ..problems import Problem, error, warning
 from ..render.banner import MIN_HEIGHT_RATIO
 
@@ -43,9 +43,19 @@ def position_of(box: tuple[int, int, int, int], frame: tuple[int, int]) -> str:
 
 
 def at_edge(box: tuple[int, int, int, int], frame: tuple[int, int]) -> bool:
+    """The box reaches into the outer band of an edge *and* its centre lies in that edge's outer
+    third: a wide line across the middle of the picture touches the left and right bands but is
+    not at an edge (a notice centred in the image is ``notice.placement``, whatever sits in the
+    corners)."""
     width, height = frame
     x0, y0, x1, y1 = box
-    return x0 <= EDGE_BAND * width or y0 <= EDGE_BAND * height or x1 >= (1 - EDGE_BAND) * width or y1 >= (1 - EDGE_BAND) * height
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return (
+        (y0 <= EDGE_BAND * height and cy < height / 3)
+        or (y1 >= (1 - EDGE_BAND) * height and cy > 2 * height / 3)
+        or (x0 <= EDGE_BAND * width and cx < width / 3)
+        or (x1 >= (1 - EDGE_BAND) * width and cx > 2 * width / 3)
+    )
 
 
 def rule_problems(hit: TextHit, frame: tuple[int, int], tolerance: float = 0.0) -> list[Problem]:
@@ -56,7 +66,7 @@ def rule_problems(hit: TextHit, frame: tuple[int, int], tolerance: float = 0.0) 
     elif ratio < MIN_HEIGHT_RATIO:
         problems.append(warning("notice.borderline-size", f"notice text measures {ratio:.2%} of the shortest side, within measurement tolerance of {MIN_HEIGHT_RATIO:.0%}"))
     if not at_edge(hit.box, frame):
-        problems.append(error("notice.not-at-edge", f"notice is in the {position_of(hit.box, frame)} of the image; GB 45438 requires an edge or corner"))
+        problems.append(error("notice.placement", f"notice is in the {position_of(hit.box, frame)} of the image, away from the edges; GB 45438 requires an edge or corner"))
     return problems
 
 
@@ -84,16 +94,22 @@ def _rank(hit: TextHit, frame: tuple[int, int]) -> tuple[int, float]:
 
 
 def judge_hits(hits: list[TextHit], frame: tuple[int, int], method: str, extra: tuple[Problem, ...] = ()) -> Evidence:
-    """The best notice among OCR lines: a compliant one wins; English-only notices are reported."""
-    notices = [h for h in hits if is_notice(h.text)]  # labeler.noticerule: short, close, not negated
+    """The best notice among OCR lines (``labeler.noticerule``): a notice wins, the best placed and
+    largest first; else an English-only notice or an attempt lacking an element (``即梦AI``,
+    ``模型合成``) is reported PRESENT with its errors, so the file is ``invalid``, not missing."""
+    readings = [(read_unit(h.text), h) for h in hits]
+    notices = [h for r, h in readings if r.is_notice]
     if notices:
         best = min(notices, key=lambda h: _rank(h, frame))
         return hit_evidence(best, frame, method, HEIGHT_TOLERANCE, extra)
-    english = [h for h in hits if is_english_only_notice(h.text)]
+    english = [h for r, h in readings if r.kind == "english-only"]
     if english:
         hit = english[0]
         problem = error("notice.english-only", f"notice {hit.text!r} is English only; GB 45438 needs 'AI' or '人工智能' plus '生成' or '合成' in Chinese")
         return hit_evidence(hit, frame, method, HEIGHT_TOLERANCE, extra + (problem,))
+    attempts = [h for r, h in readings if r.kind == "attempt"]
+    if attempts:  # rule_problems names the missing element (notice.missing-element)
+        return hit_evidence(min(attempts, key=lambda h: _rank(h, frame)), frame, method, HEIGHT_TOLERANCE, extra)
     seen = "; ".join(repr(h.text) for h in hits[:5])
     summary = f"no notice with both elements found ({method}" + (f"; text seen: {seen})" if hits else "; no text seen)")
     return Evidence(Presence.ABSENT, summary, problems=extra, detail={"method": method, "lines": [h.text for h in hits[:20]]})

@@ -40,7 +40,7 @@ PLAIN = {
     "file.unsupported": "labeler does not handle this kind of file. If it is not a published asset, list it in .labelerignore.",
     "file.error": "The file could not be read or is damaged.",
     "notice.too-small": "The notice text is too small: it must be at least 5% of the picture's shorter side.",
-    "notice.not-at-edge": "The notice must sit at an edge or corner of the picture.",
+    "notice.placement": "The notice must sit at an edge or corner of the picture.",
     "notice.english-only": "The notice is only in English; a Chinese notice such as 'AI生成' is required.",
     "notice.not-both-ends": "The audio notice must be heard at both the start and the end (strict policy).",
     "provider.not-a-code": "The producer is a name, but this policy requires the 27-character TC260 provider code.",
