@@ -12,6 +12,7 @@ from pathlib import Path
 from .adapters.audio import AiffAdapter, FlacAdapter, M4aAdapter, Mp3Adapter, OggAdapter, WavAdapter
 from .adapters.base import Adapter
 from .adapters.document import OoxmlAdapter, PdfAdapter
+from .adapters.image.raw import refusal as raw_refusal
 from .adapters.image import AvifAdapter, BmpAdapter, GifAdapter, HeifAdapter, JpegAdapter, PngAdapter, TiffAdapter, WebpAdapter
 from .adapters.text import HtmlAdapter, MarkdownAdapter, PlainTextAdapter, SrtAdapter, VttAdapter
 from .adapters.text.encoding import looks_like_text
@@ -61,7 +62,10 @@ class Sniffed:
 
 
 def sniff_bytes(name: str, head: bytes) -> Sniffed | None:
-    """The adapter with the highest positive score for this head, or None."""
+    """The adapter with the highest positive score for this head, or None (also for a format labeler
+    refuses by name, such as a CR3 raw that an MP4 reader would otherwise take)."""
+    if raw_refusal(head) is not None:
+        return None
     best: Sniffed | None = None
     for adapter in _BY_NAME:
         score = adapter.score(name, head)
@@ -99,6 +103,9 @@ def _content_of(name: str, head: bytes) -> tuple[str, str] | None:
 
 def unsniffable_reason(name: str, head: bytes = b"") -> str:
     """Why nothing claimed a file, phrased for the user (``head`` names what the content is)."""
+    refused = raw_refusal(head)
+    if refused is not None:
+        return f"{name}: {refused}"
     claimed = claimed_by_extension(name)
     content = _content_of(name, head)
     if claimed is None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PIL import Image, ImageSequence
 
-from ...errors import BackendMissingError, InputError
+from ...errors import BackendMissingError, InputError, UnsupportedError
 from ...label import Label
 from ...notice import Notice
 from ...problems import warning
@@ -49,6 +49,8 @@ class Container:
     without_legacy: Callable[[bytes], bytes] | None = None
     #: Called before Pillow opens the file (registers an optional plugin, or raises BackendMissingError).
     prepare: Callable[[], None] | None = None
+    #: Why this file can take no visible notice (camera raw data), or None; asked before any decoding.
+    no_notice: Callable[[bytes], str | None] | None = None
 
 
 def read_bytes(path: Path) -> bytes:
@@ -126,6 +128,9 @@ class ImageAdapter(Adapter):
         data = read_bytes(src)
 
         def run() -> bytes:
+            why = container.no_notice(data) if container.no_notice else None
+            if why is not None:
+                raise UnsupportedError(why, src)
             if container.prepare:
                 container.prepare()
             with opened(data, options.max_pixels) as image:
@@ -148,6 +153,9 @@ class ImageAdapter(Adapter):
         from ...detect import ocr
         from ...detect.geometry import TextHit, hit_evidence, judge_hits
 
+        why = self.container.no_notice(data) if self.container.no_notice else None
+        if why is not None:
+            return Evidence(Presence.ABSENT, why, detail={"method": "raw"})
         raw = receipt_in(self.container.xmp(data)) if self.container.xmp else None
         extra = ()
         if self.container.prepare:

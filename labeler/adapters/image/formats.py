@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...errors import BackendMissingError
 from ..base import Backend, Found
-from . import encoders, gif, isobmff, jpeg, png, tiffdir, webp
+from . import encoders, gif, isobmff, jpeg, png, raw, tiffdir, webp
 from .adapter import Container, ImageAdapter
 from .packets import labels_in_xmp
 
@@ -52,12 +52,27 @@ class WebpAdapter(ImageAdapter):
     container = Container(webp.is_webp, webp.labels, webp.xmp_packet, webp.with_xmp, encoders.encode_webp, without_legacy=webp.without_legacy)
 
 
+def _tiff_with_xmp(data: bytes, packet: bytes) -> bytes:
+    """Tag 700 is UNDEFINED in a TIFF (XMP spec) and BYTE in a raw file (DNG spec; exiftool warns otherwise)."""
+    return tiffdir.with_xmp(data, packet, tiffdir.TYPE_BYTE if raw.tiff_raw_kind(data) else tiffdir.TYPE_UNDEFINED)
+
+
+def _raw_notice(data: bytes) -> str | None:
+    kind = raw.tiff_raw_kind(data)
+    return None if kind is None else raw.notice_refusal(kind)
+
+
 class TiffAdapter(ImageAdapter):
     name = "tiff"
-    extensions = ("tif", "tiff")
+    extensions = ("tif", "tiff", *raw.TIFF_RAW_EXTENSIONS)
     carrier = "xmp:TC260:AIGC"
-    description = "TIFF; XMP in tag 700 of IFD 0 (directory rewritten, pixel data untouched)"
-    container = Container(_tiff_magic, _tiff_labels, tiffdir.xmp_of, tiffdir.with_xmp, encoders.encode_tiff, without_legacy=tiffdir.without_legacy)
+    description = (
+        "TIFF; XMP in tag 700 of IFD 0 (directory rewritten, pixel data untouched). TIFF-based camera raw "
+        "(DNG, CR2, NEF, ARW, PEF...): implicit label only, raw data untouched; a visible notice is refused"
+    )
+    container = Container(
+        _tiff_magic, _tiff_labels, tiffdir.xmp_of, _tiff_with_xmp, encoders.encode_tiff, without_legacy=tiffdir.without_legacy, no_notice=_raw_notice,
+    )  # fmt: skip
 
 
 class GifAdapter(ImageAdapter):

@@ -17,6 +17,7 @@ TAG_XMP = 700
 TAG_EXIF_IFD = 0x8769
 TAG_USER_COMMENT = 0x9286
 TAG_XP_COMMENT = 0x9C9C
+TYPE_BYTE = 1
 TYPE_UNDEFINED = 7
 #: Bytes per value for each TIFF field type.
 TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4}
@@ -135,8 +136,9 @@ def orientation(data: bytes) -> int:
     return value if 1 <= value <= 8 else 1
 
 
-def with_xmp(data: bytes, packet: bytes) -> bytes:
-    """The TIFF with tag 700 set to ``packet`` in IFD 0.
+def with_xmp(data: bytes, packet: bytes, new_type: int = TYPE_UNDEFINED) -> bytes:
+    """The TIFF with tag 700 set to ``packet`` in IFD 0 (a new tag gets ``new_type``; an existing
+    one keeps its BYTE or UNDEFINED type).
 
     A packet that fits the old one's space is written in place. Otherwise nothing is moved: the
     packet and a rewritten copy of IFD 0 are appended and the header points to the copy, so every
@@ -158,7 +160,8 @@ def with_xmp(data: bytes, packet: bytes) -> bytes:
     if len(out) % 2:
         out += b"\0"
     entries = [(e.tag, e.type, e.count, e.raw) for e in ifd0.entries if e.tag != TAG_XMP]
-    entries.append((TAG_XMP, TYPE_UNDEFINED, len(packet), struct.pack(order + "I", packet_at)))
+    kind = old.type if old is not None and old.type in (TYPE_BYTE, TYPE_UNDEFINED) else new_type
+    entries.append((TAG_XMP, kind, len(packet), struct.pack(order + "I", packet_at)))
     entries.sort(key=lambda e: e[0])
     ifd_at = len(out)
     out += struct.pack(order + "H", len(entries))
