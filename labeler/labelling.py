@@ -17,7 +17,7 @@ from typing import Any
 
 from .adapters.base import Adapter, Presence, WriteOptions
 from .batch import atomic_output, publish, scratch_file
-from .c2pa import SignalOptions, sidecar_manifest_path
+from .c2pa import SignalOptions, read_signals, sidecar_manifest_path
 from .c2pa.pipeline import SignPlan, plan_signing, sign_output, stale_manifest_note
 from .detect import ocr
 from .errors import InputError, LabelerError, OutputError, UnsupportedError
@@ -86,8 +86,12 @@ def _plan(src: Path, options: LabelOptions) -> _Plan:
     if options.implicit:
         found = adapter.read_labels(src) + (read_sidecar(src) if adapter.carrier is None else [])
         existing = judge_implicit(found)
-        label = build_label(existing.label, options, sha256=file_sha256(str(src)), source=src)
+        # Measures Art. 6: a propagator's unlabelled input whose C2PA/IPTC metadata declares AI is "suspected".
+        declared = read_signals(src, None).ai_declared_by if options.role == "propagator" and existing.label is None else None
+        label = build_label(existing.label, options, sha256=file_sha256(str(src)), source=src, traced=declared is not None)
         plan.label = label
+        if declared and options.label is None:
+            plan.actions.append(f"no TC260 label, but the {declared} metadata declares AI-generated content: Label 3 (suspected; --label overrides)")
         carrier = adapter.carrier or f"sidecar {sidecar_path(src).name}"
         if existing.label == label and len(found) == 1:
             plan.actions.append(f"implicit label already up to date ({carrier})")

@@ -5,7 +5,8 @@
 - propagator: keeps the producer's four fields byte for byte and fills ContentPropagator,
   PropagateID, ReservedCode2. A file with no label yet is classified per Measures Art. 6: the
   person running labeler declares it AI, so Label defaults to "2" (possibly AI-generated) and the
-  producer fields stay empty.
+  producer fields stay empty — unless the file's own C2PA or IPTC metadata declares it AI-made
+  (a trace, not a TC260 label): then Label defaults to "3" (suspected). ``--label`` overrides both.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from .notice import Notice
 
 ROLES = ("producer", "propagator")
 PROPAGATOR_DEFAULT_LABEL = "2"
+#: Propagator default when no TC260 label exists but C2PA/IPTC metadata declares AI (Art. 6 "suspected").
+PROPAGATOR_TRACED_LABEL = "3"
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,7 @@ class LabelOptions:
     """Everything ``label_file`` needs besides the paths."""
 
     role: str = "producer"
-    label: str | None = None  # None: "1" for producers, "2" for propagators of unlabelled files
+    label: str | None = None  # None: "1" for producers, "2" for propagators of unlabelled files ("3" if C2PA/IPTC declares AI)
     producer: str | None = None
     produce_id: str | None = None  # a value or a template with {sha256:N}, {stem}, {date}, {uuid}
     reserved_code1: str | None = None
@@ -67,8 +70,9 @@ class LabelOptions:
         return self
 
 
-def build_label(existing: Label | None, options: LabelOptions, *, sha256: str, source: Path) -> Label:
-    """The label to write, from what the file already carries and what the user asked for."""
+def build_label(existing: Label | None, options: LabelOptions, *, sha256: str, source: Path, traced: bool = False) -> Label:
+    """The label to write, from what the file already carries and what the user asked for.
+    ``traced``: the file has no TC260 label but other metadata (C2PA, IPTC) declares it AI."""
     def expand(template: str) -> str:
         return expand_id_template(template, sha256=sha256, stem=source.stem)
 
@@ -85,7 +89,7 @@ def build_label(existing: Label | None, options: LabelOptions, *, sha256: str, s
     else:
         earlier_id = base.propagate_id if base.content_propagator == options.propagator else ""
         label = base.with_fields(
-            label=base.label or options.label or PROPAGATOR_DEFAULT_LABEL,
+            label=base.label or options.label or (PROPAGATOR_TRACED_LABEL if traced else PROPAGATOR_DEFAULT_LABEL),
             content_propagator=options.propagator or "",
             propagate_id=expand(options.propagate_id) if options.propagate_id else earlier_id or expand(DEFAULT_ID_TEMPLATE),
             reserved_code2=options.reserved_code2 if options.reserved_code2 is not None else base.reserved_code2,

@@ -105,12 +105,23 @@ class Verdict:
 
     @property
     def classification(self) -> str:
-        """Measures Art. 6: metadata decides; an explicit notice alone means suspected."""
+        """Measures Art. 6: the TC260 label decides; without one, any trace (an explicit notice, a
+        C2PA or IPTC AI source type) means suspected."""
+        return self._classified()[0]
+
+    @property
+    def classification_source(self) -> str | None:
+        """The signal that decided ``classification``: ``tc260``, ``explicit-notice``, ``c2pa``,
+        ``c2pa-ingredient``, ``iptc``, or None for ``none``."""
+        return self._classified()[1]
+
+    def _classified(self) -> tuple[str, str | None]:
         if self.implicit.label is not None and self.implicit.label.label in LABEL_VALUES:
-            return LABEL_VALUES[self.implicit.label.label]
+            return LABEL_VALUES[self.implicit.label.label], "tc260"
         if self.explicit is not None and self.explicit.present:
-            return "suspected-ai"
-        return "none"
+            return "suspected-ai", "explicit-notice"
+        declared = self.signals.ai_declared_by if self.signals else None
+        return ("suspected-ai", declared) if declared else ("none", None)
 
     def problems(self) -> list[Problem]:
         return list(self.implicit.problems) + list(self.explicit.problems if self.explicit else ()) + list(self.signals.problems if self.signals else ())
@@ -143,6 +154,7 @@ class Verdict:
                 **split(explicit.problems if explicit else ()),
             },
             "classification": self.classification,
+            "classification_source": self.classification_source,
             "error": self.error,
             "signals": self.signals.to_dict() if self.signals else None,
             "passed": self.passed,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..label import MAX_CARRIER_BYTES, Label, parse_label
+from ..xmp import AI_SOURCE_TYPES, source_type_uri
 from .scan import Window, has_jumbf
 from .sign import SIDECAR_MIME, TC260_ASSERTION, sidecar_manifest_path
 
@@ -35,6 +36,7 @@ class C2paSignal:
     claim_generator: str | None = None
     actions: tuple[str, ...] = ()
     digital_source_type: str | None = None  # of the first c2pa.created/opened action
+    ingredient_source_type: str | None = None  # the same, from an ingredient's manifest (an AI one first)
     tc260: Label | None = None
     tc260_raw: str | None = None
     failures: tuple[str, ...] = ()  # validation failure codes, e.g. assertion.dataHash.mismatch
@@ -59,6 +61,7 @@ class C2paSignal:
             "claim_generator": self.claim_generator,
             "actions": list(self.actions),
             "digital_source_type": self.digital_source_type,
+            "ingredient_source_type": self.ingredient_source_type,
             "tc260": self.tc260.as_dict() if self.tc260 else None,
             "tc260_raw": self.tc260_raw,
             "failures": list(self.failures),
@@ -94,11 +97,23 @@ def _tc260(assertions: list[dict[str, Any]]) -> tuple[Label | None, str | None]:
     return None, None
 
 
+def _actions(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    return [a for x in manifest.get("assertions", []) if str(x.get("label", "")).startswith(ACTIONS_PREFIX) for a in x.get("data", {}).get("actions", [])]
+
+
+def _ingredient_source_type(store: dict[str, Any], active: str | None) -> str | None:
+    """The digital source type declared inside an ingredient's manifest. An AI generator's file
+    that was then converted or edited (OpenAI's gpt-image files) declares ``c2pa.created`` with
+    trainedAlgorithmicMedia only there; the active manifest just says ``opened``/``converted``."""
+    found = [t for label, m in store.get("manifests", {}).items() if label != active and (t := _first_source_action(_actions(m)))]
+    return next((t for t in found if source_type_uri(t) in AI_SOURCE_TYPES), found[0] if found else None)
+
+
 def _signal(store: dict[str, Any], state: str, embedded: bool) -> C2paSignal:
     active = store.get("active_manifest")
     manifest = store.get("manifests", {}).get(active, {}) if active else {}
     assertions = manifest.get("assertions", [])
-    actions = [a for x in assertions if str(x.get("label", "")).startswith(ACTIONS_PREFIX) for a in x.get("data", {}).get("actions", [])]
+    actions = _actions(manifest)
     generator = manifest.get("claim_generator_info") or []
     tc260, raw = _tc260(assertions)
     failures = store.get("validation_results", {}).get("activeManifest", {}).get("failure")
@@ -113,6 +128,7 @@ def _signal(store: dict[str, Any], state: str, embedded: bool) -> C2paSignal:
         claim_generator=" ".join(str(generator[0].get(k, "")) for k in ("name", "version")).strip() if generator else manifest.get("claim_generator"),
         actions=tuple(str(a.get("action")) for a in actions),
         digital_source_type=_first_source_action(actions),
+        ingredient_source_type=_ingredient_source_type(store, active),
         tc260=tc260,
         tc260_raw=raw,
         failures=tuple(dict.fromkeys(str(f.get("code")) for f in failures)),

@@ -41,6 +41,20 @@ class Signals:
     iptc: IptcSignal | None = None
     problems: tuple[Problem, ...] = ()
 
+    @property
+    def ai_declared_by(self) -> str | None:
+        """Which signal declares the content AI-made: ``c2pa`` (the active manifest's source
+        type), ``c2pa-ingredient`` (an ingredient's manifest), ``iptc``, or None. A manifest that
+        no longer validates still counts: it is a trace of AI generation (Measures Art. 6), not
+        proof, and only ever makes a file *suspected*."""
+        c2pa = self.c2pa if self.c2pa is not None and self.c2pa.state != "Unreadable" else None
+        for source, value in (("c2pa", c2pa.digital_source_type if c2pa else None),
+                              ("c2pa-ingredient", c2pa.ingredient_source_type if c2pa else None),
+                              ("iptc", self.iptc.digital_source_type if self.iptc else None)):
+            if value and source_type_uri(value) in AI_SOURCE_TYPES:
+                return source
+        return None
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "c2pa": self.c2pa.to_dict() if self.c2pa else None,
