@@ -102,6 +102,7 @@ class OoxmlAdapter(Adapter):
 
     def read_labels(self, path: Path) -> list[Found]:
         with Package(path) as pkg:
+            pkg.check_integrity()  # verify (and label, which verifies) must not pass a damaged part
             main_part(pkg)
             part = _custom_part(pkg) or CUSTOM_PART
             data = pkg.read(part)
