@@ -28,6 +28,7 @@ from .report import RunInfo, add_report_arguments, repository_root, write_report
 from .report import render as render_report
 from .label import parse_provider_code
 from .lifeline import exit_status, stop_signals
+from .names import display, json_safe, with_exact_bytes
 from .labelling import LabelResult
 from .pool import Limits, default_memory_limit
 from .notice import Notice
@@ -192,9 +193,10 @@ def cmd_label(args: argparse.Namespace) -> int:
     results, skipped = batch.results, batch.skipped + [Skipped(p, "finished by an earlier run (--resume)") for p in batch.resumed]
     if args.format == "json":
         document = {"schema": "labeler.label-report/1", "tool": {"name": "labeler", "version": __version__},
-                    "files": [r.to_dict() for r in results], "skipped": [{"path": str(s.path), "reason": s.reason} for s in skipped],
+                    "files": [with_exact_bytes(r.to_dict(), "source", "output") for r in results],
+                    "skipped": [with_exact_bytes({"path": str(s.path), "reason": s.reason}, "path") for s in skipped],
                     "summary": _counts([r.status for r in results])}
-        _emit(json.dumps(document, ensure_ascii=False, indent=2) + "\n", args.output)
+        _emit(json.dumps(json_safe(document), ensure_ascii=False, indent=2) + "\n", args.output)
     else:
         _emit(_label_table(results, skipped), args.output)
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
@@ -219,7 +221,12 @@ def _label_table(results: list[LabelResult], skipped: list[Any]) -> str:
     counts = _counts([r.status for r in results])
     lines.append("")
     lines.append(f"{counts.pop('total')} files: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
-    return "\n".join(lines) + "\n"
+    return _text(lines)
+
+
+def _text(lines: list[str]) -> str:
+    """Lines for a terminal: no file name or label value can inject a control sequence or a line."""
+    return "".join(display(line) + "\n" for line in lines)
 
 
 def verdict_lines(v: Verdict) -> list[str]:
@@ -263,7 +270,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         lines.append("")
         lines.append(f"{summary.pop('total')} files: " + ", ".join(f"{n} {s}" for s, n in summary.items() if n))
         lines.append(f"policy {policy.name}: gate " + (f"failed ({len(failing)} file(s))" if failing else "passed"))
-        _emit("\n".join(lines) + "\n", args.output)
+        _emit(_text(lines), args.output)
     return EXIT_FAILED if failing else EXIT_OK
 
 
@@ -281,9 +288,9 @@ def cmd_inspect(args: argparse.Namespace) -> int:
                            if value} if f.label else {}}
             for f in verdict.implicit.found
         ]
-        documents.append(document)
+        documents.append(with_exact_bytes(document, "path"))
     if args.format == "json":
-        _emit(json.dumps(documents, ensure_ascii=False, indent=2) + "\n", None)
+        _emit(json.dumps(json_safe(documents), ensure_ascii=False, indent=2) + "\n", None)
         return EXIT_OK
     out: list[str] = []
     for document in documents:
@@ -305,7 +312,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         if explicit["evidence"]:
             out.append(f"  explicit: {explicit['evidence']}")
         out.extend(_signal_lines(document.get("signals") or {}))
-    _emit("\n".join(out) + "\n", None)
+    _emit(_text(out), None)
     return EXIT_OK
 
 

@@ -7,6 +7,8 @@ import sys
 import time
 from typing import Any
 
+from .names import display
+
 
 class Progress:
     def __init__(self, total: int, verb: str, *, enabled: bool = True) -> None:
@@ -31,7 +33,7 @@ class Progress:
         if self._bar is not None:
             self._bar.update(self._task, advance=1, rate=f"{rate:.1f} files/s")
         else:
-            print(f"[{self.done}/{self.total}] {message}", file=sys.stderr, flush=True)
+            print(f"[{self.done}/{self.total}] {display(message)}", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         if self._bar is not None:

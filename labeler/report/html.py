@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .._version import __version__
+from ..names import unicode_text
 from ..verify import STATUSES, Verdict, summary_counts
 from . import Finding, RunInfo, checks_of, display_path
 
@@ -93,7 +94,7 @@ CSP = f"default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src
 
 
 def e(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    return html.escape(unicode_text(str(value)), quote=True)  # a name that is not UTF-8 shows its bytes as \xNN
 
 
 def plain(finding: Finding) -> str:

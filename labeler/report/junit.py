@@ -11,6 +11,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
+from ..names import unicode_text
 from ..verify import Verdict
 from . import RunInfo, checks_of, display_path
 
@@ -19,7 +20,7 @@ _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-
 
 
 def _x(text: str) -> str:
-    return _NOT_XML.sub("\ufffd", text)
+    return _NOT_XML.sub("\ufffd", unicode_text(text))  # bytes that are not UTF-8 as \xNN, not lost
 
 
 def render(verdicts: Sequence[Verdict], run: RunInfo) -> str:

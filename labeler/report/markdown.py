@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..names import display
 from ..verify import STATUSES, Verdict, summary_counts
 from . import RunInfo, checks_of, display_path
 
@@ -11,7 +12,9 @@ MAX_ROWS = 50  # a job summary is a glance; the full list is in the other report
 
 
 def _cell(text: str) -> str:
-    """Table-cell safe: no pipes, no newlines, no HTML (job summaries render HTML)."""
+    """Table-cell safe: no pipes, no newlines, no HTML (job summaries render HTML), no control
+    characters or bytes that are not UTF-8 (``labeler.names.display``)."""
+    text = display(text)
     for old, new in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"), ("\n", " "), ("`", "'"), ("*", "\\*"), ("_", "\\_"), ("[", "\\[")):
         text = text.replace(old, new)
     return text

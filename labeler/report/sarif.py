@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
 from .._version import __version__
+from ..names import json_safe
 from ..verify import Verdict
 from . import CHECKS, Outcome, RunInfo, checks_of, display_path
 
@@ -50,7 +52,7 @@ def _result(verdict: Verdict, outcome: Outcome, run: RunInfo) -> dict[str, Any]:
         "ruleIndex": _INDEX[outcome.check.name],
         "level": "error" if errors else "warning",
         "message": {"text": f"{path}: {text} (status {verdict.status})"},
-        "locations": [{"physicalLocation": {"artifactLocation": {"uri": quote(path, safe="/"), "uriBaseId": "SRCROOT"}}}],
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": quote(os.fsencode(path), safe="/"), "uriBaseId": "SRCROOT"}}}],  # exact bytes, percent-encoded
         "partialFingerprints": {FINGERPRINT: hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()},
         "properties": {"status": verdict.status, "media": verdict.media, "findings": [f.rule for f in outcome.findings]},
     }
@@ -76,4 +78,4 @@ def document(verdicts: Sequence[Verdict], run: RunInfo) -> dict[str, Any]:
 
 
 def render(verdicts: Sequence[Verdict], run: RunInfo) -> str:
-    return json.dumps(document(verdicts, run), ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(json_safe(document(verdicts, run)), ensure_ascii=False, indent=2) + "\n"
