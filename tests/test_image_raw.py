@@ -95,7 +95,7 @@ def test_visible_notice_on_raw_is_refused_with_the_fix(kind: str, tmp_path: Path
 def test_labelled_raw_stays_raw_when_relabelled_and_verifies_missing_explicit(tmp_path: Path) -> None:
     """After the first label IFD 0 sits at the end of the file; the raw data is still recognised
     from the whole structure, so a second pass (propagator) cannot draw on it either."""
-    src, preview, cfa = make_raw(tmp_path, "dng")
+    src, _, _ = make_raw(tmp_path, "dng")
     first, second = tmp_path / "1" / src.name, tmp_path / "2" / src.name
     assert label_file(src, first, IMPLICIT).ok
     refused = label_file(first, tmp_path / "x" / src.name, LabelOptions(role="propagator", propagator=PROPAGATOR))

@@ -2,8 +2,8 @@
 
 JPEG keeps the source's quantisation tables, chroma subsampling and progressive mode, and gets every
 original APPn/COM segment back (EXIF, ICC, JFIF density, IPTC...); PNG gets every ancillary chunk
-back; WebP keeps lossless/lossy, ICC and EXIF; TIFF keeps compression and tags; animated GIF/WebP/PNG
-keep frame durations, loop count and (GIF) disposal. The caller then stores the XMP packet.
+back; WebP keeps lossless/lossy, ICC and EXIF; TIFF keeps compression and tags; animated WebP/PNG keep
+frame durations and loop count; GIF is redrawn block by block (``gifnotice``). The caller then stores the XMP packet.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from PIL import Image, ImageSequence, JpegImagePlugin
 
 from ...errors import BackendMissingError, InputError
 from ...lazy import lazy_module
-from . import jpeg, png
+from . import gifnotice, jpeg, png
 from .pixels import Placement, composite, repalettise
 
 np = lazy_module("numpy")
@@ -91,17 +91,8 @@ def encode_webp(image: Image.Image, placement: Placement, original: bytes, packe
 
 
 def encode_gif(image: Image.Image, placement: Placement, original: bytes, packet: bytes) -> bytes:
-    frames, infos = _frames(image, placement, True)
-    options: dict[str, object] = {"optimize": False}
-    if len(frames) > 1:
-        options.update(save_all=True, append_images=frames[1:], duration=[i.get("duration", 0) for i in infos], disposal=[i.get("disposal", 0) for i in infos])
-    if "loop" in image.info:
-        options["loop"] = image.info["loop"]
-    if image.info.get("comment"):
-        options["comment"] = image.info["comment"]
-    buffer = io.BytesIO()
-    frames[0].save(buffer, "GIF", **options)
-    return buffer.getvalue()
+    """Frame by frame on the GIF's own blocks (``gifnotice``): Pillow's writer would merge frames."""
+    return gifnotice.draw(original, placement)
 
 
 def encode_tiff(image: Image.Image, placement: Placement, original: bytes, packet: bytes) -> bytes:

@@ -62,7 +62,7 @@ def _ifds(data: bytes) -> list[tiffdir.Ifd]:
     """IFD 0, the chain after it and every SubIFD (bounded, cycle-safe)."""
     order, first = tiffdir.first_ifd(data)
     seen: set[int] = set()
-    todo, found = [first.offset], []
+    todo, found = [first.offset], list[tiffdir.Ifd]()
     while todo and len(found) < MAX_IFDS:
         offset = todo.pop()
         if offset in seen or not 8 <= offset < len(data):
