@@ -76,6 +76,7 @@ def _label_parser(sub: Any) -> None:
     who.add_argument("--propagator", metavar="CODE", help="ContentPropagator code (propagator role)")
     who.add_argument("--propagate-id", metavar="ID", help="PropagateID value or template (default {sha256:32})")
     who.add_argument("--reserved-code2", metavar="DATA", help="ReservedCode2 (propagator security data)")
+    who.add_argument("--force-producer", action="store_true", help="producer role: replace a label another producer already put in the file (refused by default; the report lists what was replaced)")
     who.add_argument("--source-type", metavar="URI", help="IPTC DigitalSourceType written beside the label in XMP (default from --label)")
     shown = p.add_argument_group("explicit notice")
     shown.add_argument("--notice-text", metavar="TEXT", help="notice text; must contain AI/人工智能 and 生成/合成 (default per media: 本内容由人工智能生成 / AI生成)")
@@ -137,7 +138,7 @@ def _options(args: argparse.Namespace) -> LabelOptions:
         reserved_code1=args.reserved_code1, propagator=args.propagator, propagate_id=args.propagate_id,
         reserved_code2=args.reserved_code2, notice=notice,
         explicit=not args.no_explicit, implicit=not args.no_implicit, ocr_check=not args.no_ocr_check, source_type=args.source_type,
-        dry_run=args.dry_run, in_place=args.in_place, media_notices=media_notice_options(args, notice), c2pa=sign_settings(args),
+        dry_run=args.dry_run, in_place=args.in_place, force_producer=args.force_producer, media_notices=media_notice_options(args, notice), c2pa=sign_settings(args),
     ).validated()
 
 

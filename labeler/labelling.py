@@ -23,7 +23,7 @@ from .detect import ocr
 from .errors import InputError, LabelerError, OutputError, UnsupportedError
 from .label import Label, file_sha256
 from .registry import read_head, sniff, unsniffable_reason
-from .roles import LabelOptions, build_label
+from .roles import LabelOptions, build_label, replacements
 from .sidecar import read_sidecar, sidecar_bytes, sidecar_path
 from .verify import Verdict, judge_implicit, verify_file
 from .xmp import DST_BASE, source_type_uri
@@ -90,6 +90,7 @@ def _plan(src: Path, options: LabelOptions) -> _Plan:
         declared = read_signals(src, None).ai_declared_by if options.role == "propagator" and existing.label is None else None
         label = build_label(existing.label, options, sha256=file_sha256(str(src)), source=src, traced=declared is not None)
         plan.label = label
+        plan.actions.extend(replacements(found, label, options))  # refuses unless --force-producer
         if declared and options.label is None:
             plan.actions.append(f"no TC260 label, but the {declared} metadata declares AI-generated content: Label 3 (suspected; --label overrides)")
         carrier = adapter.carrier or f"sidecar {sidecar_path(src).name}"

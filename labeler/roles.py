@@ -1,7 +1,10 @@
 """Producer and propagator roles: which fields each fills, and which it must keep.
 
 - producer: writes Label, ContentProducer, ProduceID, ReservedCode1. Propagator fields already in
-  the file are kept (they belong to someone else).
+  the file are kept (they belong to someone else). A file already labelled by *another* producer is
+  refused (``foreign_labels``): its ContentProducer and ProduceID are not ours to erase, and a
+  legacy carrier (EXIF UserComment) holding that label would be blanked when the label moves to
+  XMP. ``force_producer`` replaces it anyway and the plan names every label replaced.
 - propagator: keeps the producer's four fields byte for byte and fills ContentPropagator,
   PropagateID, ReservedCode2. A file with no label yet is classified per Measures Art. 6: the
   person running labeler declares it AI, so Label defaults to "2" (possibly AI-generated) and the
@@ -14,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .adapters.base import Found
 from .c2pa.settings import C2paSettings
 from .errors import LabelFormatError
 from .label import DEFAULT_ID_TEMPLATE, Label, expand_id_template
@@ -46,6 +50,7 @@ class LabelOptions:
     in_place: bool = False
     media_notices: tuple[tuple[str, Notice], ...] = ()  # per-media notice (config [notice.<media>])
     c2pa: C2paSettings | None = None  # sign a C2PA manifest as the last write (None: no signing)
+    force_producer: bool = False  # replace another producer's label instead of refusing the file
 
     def notice_for(self, media: str) -> Notice:
         """The notice for one media type: its own from the config, else the general one."""
@@ -103,3 +108,31 @@ def build_label(existing: Label | None, options: LabelOptions, *, sha256: str, s
                 "ask the producer for a corrected file"
             ) from exc
         raise
+
+
+def foreign_labels(found: list[Found], label: Label) -> tuple[Found, ...]:
+    """The labels in the file (any carrier) made by a producer other than the one ``label`` names:
+    writing ``label`` would replace them, and legacy carriers holding them would be blanked."""
+    return tuple(f for f in found if f.label is not None and f.label.content_producer not in ("", label.content_producer))
+
+
+def _described(found: Found) -> str:
+    assert found.label is not None
+    return f"{found.carrier} (ContentProducer {found.label.content_producer}, ProduceID {found.label.produce_id or '(empty)'})"
+
+
+def replacements(found: list[Found], label: Label, options: LabelOptions) -> tuple[str, ...]:
+    """Plan lines naming each other producer's label that writing ``label`` replaces; refuses
+    (``LabelFormatError``) unless ``options.force_producer`` says the user means it."""
+    foreign = foreign_labels(found, label)
+    if not foreign:
+        return ()
+    others = "; ".join(_described(f) for f in foreign)
+    if not options.force_producer:
+        if options.role == "producer":
+            hint = ("to add your distribution fields and keep theirs use --role propagator --propagator CODE; "
+                    "to replace their label anyway pass --force-producer")
+        else:
+            hint = "the file's labels disagree and a propagator keeps one producer's fields; pass --force-producer to keep only " + label.content_producer
+        raise LabelFormatError(f"the file already carries another producer's label, which is not ours to erase: {others}; {hint}")
+    return tuple(f"replace another producer's label (--force-producer): {_described(f)}" for f in foreign)
