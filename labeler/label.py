@@ -244,11 +244,22 @@ def _duplicates(obj: dict[str, Any], problems: list[Problem]) -> None:
         problems.append(error("label.duplicate-key", f"key {key!r} appears more than once"))
 
 
+#: Misspelt keys third-party libraries write (case-folded) -> the Annex E key they mean. Read, so
+#: the label is classified and relabelling keeps its values, and reported as ``label.misspelt-key``.
+MISSPELT_KEYS = {"reservecode1": "ReservedCode1", "reservecode2": "ReservedCode2", "propagator": "ContentPropagator",
+                 "producer": "ContentProducer", "propagatorid": "PropagateID", "producerid": "ProduceID"}
+
+
 def _fields_from(data: dict[str, Any], problems: list[Problem]) -> dict[str, str]:
     by_folded = {name.casefold(): name for name in KEY_NAMES}
     values: dict[str, str] = {}
     for key, value in data.items():
         name = by_folded.get(str(key).casefold())
+        meant = MISSPELT_KEYS.get(str(key).casefold())
+        if name is None and meant is not None and meant not in data:
+            problems.append(error("label.misspelt-key", f"key {key!r} is a misspelling of {meant!r} (written by some third-party libraries); "
+                                                        f"read as {meant}, but Annex E names the key {meant!r}: relabel to fix it"))
+            name = key = meant
         if name is None:
             problems.append(error("label.unknown-key", f"unknown key {key!r}"))
             continue

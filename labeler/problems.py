@@ -15,14 +15,15 @@ RULES = frozenset({
     "c2pa.credential-expired", "c2pa.credential-invalid", "c2pa.credential-revoked", "c2pa.credential-untrusted",
     "c2pa.invalid", "c2pa.missing", "c2pa.timestamp", "c2pa.unreadable", "crosscheck.c2pa-tc260", "crosscheck.source-type",
     "explicit.missing", "explicit.unverified", "file.error", "file.unsupported",
-    "implicit.conflict", "implicit.duplicate", "implicit.missing", "implicit.sidecar",
+    "implicit.comment-field", "implicit.conflict", "implicit.duplicate", "implicit.jpeg-app-blob", "implicit.missing", "implicit.no-aigc-key",
+    "implicit.sidecar", "implicit.sidecar-not-in-file",
     "label.bad-value", "label.base64", "label.duplicate-key", "label.forbidden-char", "label.invalid-utf8", "label.key-case",
-    "label.key-order", "label.missing-key", "label.non-string", "label.not-json", "label.not-object", "label.quote-char",
+    "label.key-order", "label.missing-key", "label.misspelt-key", "label.non-string", "label.not-json", "label.not-object", "label.quote-char",
     "label.too-deep", "label.too-large", "label.unknown-key", "label.whitespace", "label.xml-entities",
     "notice.borderline-size", "notice.clip-too-short", "notice.english-only", "notice.missing-element",
     "notice.not-both-ends", "notice.placement", "notice.receipt-mismatch", "notice.receipt-unreadable", "notice.small", "notice.too-short", "notice.too-small",
     "provider.bad-service", "provider.bad-uscc", "provider.malformed-code", "provider.not-a-code", "provider.role-mismatch",
-    "xmp.hostile", "xmp.malformed", "xmp.namespace", "xmp.too-large",
+    "xmp.hostile", "xmp.jpeg-header", "xmp.malformed", "xmp.namespace", "xmp.too-large",
 })  # fmt: skip
 
 

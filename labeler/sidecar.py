@@ -1,5 +1,8 @@
 """The sidecar fallback for formats with no in-file metadata carrier (plain text, BMP, SRT).
 
+A sidecar beside any other format (some tools write one for every file) is read too and reported
+``implicit.sidecar-not-in-file``.
+
 ``photo.bmp`` gets ``photo.bmp.aigc.json`` holding the bare label JSON. It is reported with the
 carrier ``sidecar`` and a warning, so users see it is a fallback that must travel with the file.
 """
@@ -10,7 +13,7 @@ from pathlib import Path
 
 from .adapters.base import Found
 from .label import MAX_LABEL_TEXT, Label
-from .problems import warning
+from .problems import error, warning
 
 SUFFIX = ".aigc.json"
 CARRIER = "sidecar"
@@ -29,13 +32,26 @@ def is_sidecar(path: Path) -> bool:
     return path.name.endswith(SUFFIX) or (path.name.endswith(".c2pa") and path.with_name(path.name[: -len(".c2pa")]).is_file())
 
 
-def read_sidecar(path: Path) -> list[Found]:
+#: A sidecar beside a format that has an in-file carrier (third-party tools write them for any
+#: file): with no label in the file it is the only label and does not travel with the file (error);
+#: beside an in-file label it is a second one (GB 45438 6.1 c) expects one).
+STRAY = {
+    False: error("implicit.sidecar-not-in-file", f"the label is only in the sidecar NAME{SUFFIX}, but this format carries labels in the file "
+                                                 "and a published copy of the file alone has none; relabel to write it into the file"),
+    True: warning("implicit.sidecar-not-in-file", f"a sidecar NAME{SUFFIX} sits beside a file that carries its own label; GB 45438 6.1 c) "
+                                                  "expects one label: remove the sidecar"),
+}
+
+
+def read_sidecar(path: Path, labelled_in_file: bool | None = None) -> list[Found]:
+    """The sidecar label beside ``path``. ``labelled_in_file`` is None for carrier-less formats
+    (the sidecar is their documented fallback), else whether the file carries a label itself."""
     side = sidecar_path(path)
     if not side.is_file():
         return []
     with open(side, "rb") as handle:
         raw = handle.read(MAX_LABEL_TEXT + 1)
-    return [Found.of(CARRIER, raw.rstrip(b"\r\n"), (FALLBACK_WARNING,))]
+    return [Found.of(CARRIER, raw.rstrip(b"\r\n"), (FALLBACK_WARNING if labelled_in_file is None else STRAY[labelled_in_file],))]
 
 
 def sidecar_bytes(label: Label) -> bytes:

@@ -212,8 +212,7 @@ def _verify(path: Path, policy: Policy, signal_options: SignalOptions, check_exp
             return Verdict(path, status, error=unsniffable_reason(path.name, read_head(path)))
         adapter = sniffed.adapter
         found = adapter.read_labels(path)
-        if adapter.carrier is None:
-            found = found + read_sidecar(path)
+        found = found + read_sidecar(path, None if adapter.carrier is None else bool(found))
         implicit = judge_implicit(found)
         implicit = replace(implicit, problems=policy.adjust(implicit.problems + tuple(policy.extra_implicit(implicit.label)), path))
         evidence = adapter.detect_explicit(path) if check_explicit else Evidence.unknown("explicit notice not checked")

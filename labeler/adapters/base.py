@@ -23,6 +23,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+from ..deviations import carrier_deviations
 from ..errors import InputError, UnsupportedError
 from ..label import Label, ParsedLabel, parse_label
 from ..notice import Notice
@@ -41,6 +42,7 @@ class Found:
     @classmethod
     def of(cls, carrier: str, raw: str | bytes, extra: tuple[Problem, ...] = ()) -> Found:
         parsed = parse_label(raw)
+        extra += carrier_deviations(carrier, parsed.wrapped) if parsed.label is not None else ()
         if extra:
             parsed = ParsedLabel(parsed.label, extra + parsed.problems, parsed.wrapped)
         text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw

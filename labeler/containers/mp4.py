@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
 from ..adapters.base import Found
+from ..deviations import holds_label
 from ..errors import InputError, UnsupportedError
 from ..xmp import parse_xmp
 from .copying import copy_range
@@ -34,6 +35,8 @@ CONTAINERS = frozenset({b"moov", b"trak", b"mdia", b"minf", b"stbl", b"udta", b"
 MAX_MOOV = 256 * 1024 * 1024
 MAX_TOP_BOXES = 100_000
 KEY = "AIGC"
+#: iTunes-style comment item (``ffmpeg -metadata comment=...`` without use_metadata_tags); some tools put the label there.
+COMMENT = b"\xa9cmt"
 FREEFORM_MEAN = b"com.apple.iTunes"
 DATA_UTF8 = 1
 REMUX_HINT = "re-mux it with `ffmpeg -i IN -c copy OUT.m4a`"
@@ -224,6 +227,8 @@ def find_labels(movie: Movie) -> list[tuple[str, bytes]]:
                     found += [(f"mp4:----:{mean.payload[4:].decode('latin-1')}:AIGC", v) for v in _data_values(item)]
             elif item.type.upper() == KEY.encode():
                 found += [("mp4:ilst:AIGC", v) for v in _data_values(item)]
+            elif item.type == COMMENT:
+                found += [("mp4:©cmt", v) for v in _data_values(item) if _label_comment(v)]
     udta_uuids = [n.payload for u in movie.moov.all(b"udta") for n in u.all(b"uuid")] + [n.payload for n in movie.moov.all(b"uuid")]
     for payload in [p for _, p in movie.top_uuids] + udta_uuids:
         xmp = _uuid_xmp(payload)
@@ -323,9 +328,13 @@ def set_label(moov: Node, text: str, key: str = KEY) -> None:
     ilst.children.sort(key=lambda n: struct.unpack(">I", n.type)[0] if n.type[0] == 0 else 0)
 
 
+def _label_comment(value: bytes) -> bool:
+    return holds_label(value.rstrip(b"\x00").decode("utf-8", errors="replace"), whole=True)
+
+
 def _is_itunes_label(item: Node) -> bool:
-    if item.type.upper() == KEY.encode():
-        return True
+    if item.type.upper() == KEY.encode() or (item.type == COMMENT and any(_label_comment(v) for v in _data_values(item))):
+        return True  # a label in the comment (ffmpeg -metadata comment=...) moves to the mdta key too
     name = item.find(b"name") if item.type == b"----" else None
     return name is not None and name.payload[4:].decode("latin-1").upper() == KEY
 

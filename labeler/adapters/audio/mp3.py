@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 from ... import ffmpeg
+from ...deviations import holds_label
 from ...errors import InputError
 from ...label import Label
 from ...notice import Notice
@@ -66,6 +68,11 @@ def _encoder_args(path: Path) -> tuple[int, int, list[str]]:
     return info.sample_rate, info.channels, args
 
 
+def _label_comments(tags: Any) -> list[Any]:
+    """COMM frames that are a label and nothing else (some tools write ``{"AIGC":{...}}`` there)."""
+    return [f for f in tags.getall("COMM") if f.text and holds_label(str(f.text[0]), whole=True)]
+
+
 class Mp3Adapter(Adapter):
     name = "mp3"
     media = "audio"
@@ -94,7 +101,8 @@ class Mp3Adapter(Adapter):
             return []
         except Exception as exc:  # noqa: BLE001
             raise InputError(f"the ID3v2 tag is corrupt ({exc}); repair it with a tag editor or strip it (`ffmpeg -i IN -map_metadata -1 -c copy OUT`)", path) from exc
-        return [Found.of("id3:TXXX:AIGC", str(f.text[0]) if f.text else "") for f in tags.getall("TXXX") if f.desc.upper() == "AIGC"]
+        return ([Found.of("id3:TXXX:AIGC", str(f.text[0]) if f.text else "") for f in tags.getall("TXXX") if f.desc.upper() == "AIGC"]
+                + [Found.of("id3:COMM", str(f.text[0])) for f in _label_comments(tags)])
 
     def write_implicit(self, src: Path, dst: Path, label: Label, options: WriteOptions = WriteOptions()) -> None:
         from mutagen.id3 import ID3, TXXX, ID3NoHeaderError
@@ -110,8 +118,8 @@ class Mp3Adapter(Adapter):
         except Exception as exc:  # noqa: BLE001
             raise InputError(f"the ID3v2 tag is corrupt ({exc}); strip it first (`ffmpeg -i IN -map_metadata -1 -c copy OUT`)", src) from exc
         version = common.id3_version(tags)
-        for frame in [f for f in tags.getall("TXXX") if f.desc.upper() == "AIGC"]:
-            del tags[frame.HashKey]
+        for frame in [f for f in tags.getall("TXXX") if f.desc.upper() == "AIGC"] + _label_comments(tags):
+            del tags[frame.HashKey]  # a label in a comment moves to TXXX: one label per file
         tags.add(TXXX(encoding=0, desc="AIGC", text=[text]))  # Latin-1: the JSON is ASCII, valid in v2.3 and v2.4
         tags.save(dst, v2_version=version, v1=1, padding=_padding)
 

@@ -15,6 +15,7 @@ from typing import BinaryIO, Iterator
 
 from ...containers.copying import copy_range
 from ...detect.rhythm import to_analysis
+from ...deviations import holds_label
 from ...errors import InputError, OutputError, UnsupportedError
 from ...label import Label
 from ...lazy import lazy_module
@@ -77,7 +78,7 @@ def _rewritten(handle: BinaryIO, chunk: Chunk, path: Path) -> bytes | None:
     """A LIST/INFO or ID3 chunk without its AIGC label, or None when the chunk stays as it is."""
     if chunk.id == b"LIST":
         payload = read_payload(handle, chunk, path)
-        if payload[:4] == b"INFO" and any(cid.upper() == AIGC for cid, _ in sub_chunks(payload)):
+        if payload[:4] == b"INFO" and any(_info_label(cid, data) for cid, data in sub_chunks(payload)):
             return chunk_bytes(b"LIST", _without_info_label(payload))
     elif chunk.id in (b"id3 ", b"ID3 "):
         payload = read_payload(handle, chunk, path)
@@ -86,8 +87,13 @@ def _rewritten(handle: BinaryIO, chunk: Chunk, path: Path) -> bytes | None:
     return None
 
 
+def _info_label(cid: bytes, data: bytes) -> bool:
+    """An INFO entry holding a label: ``AIGC``, or a comment (``ICMT``) that is a label and nothing else."""
+    return cid.upper() == AIGC or (cid == b"ICMT" and holds_label(data.rstrip(b"\x00").decode("utf-8", errors="replace"), whole=True))
+
+
 def _without_info_label(payload: bytes) -> bytes:
-    kept = [(cid, data) for cid, data in sub_chunks(payload) if cid.upper() != AIGC]
+    kept = [(cid, data) for cid, data in sub_chunks(payload) if not _info_label(cid, data)]
     return payload[:4] + b"".join(chunk_bytes(cid, data) for cid, data in kept)
 
 
@@ -116,7 +122,8 @@ class WavAdapter(Adapter):
                 elif chunk.id == b"LIST":
                     payload = read_payload(handle, chunk, path)
                     if payload[:4] == b"INFO":
-                        found += [Found.of("riff:LIST/INFO:AIGC", data.rstrip(b"\x00")) for cid, data in sub_chunks(payload) if cid.upper() == AIGC]
+                        found += [Found.of(f"riff:LIST/INFO:{'AIGC' if cid.upper() == AIGC else cid.decode('latin-1')}", data.rstrip(b"\x00"))
+                                  for cid, data in sub_chunks(payload) if _info_label(cid, data)]
                 elif chunk.id in (b"id3 ", b"ID3 "):
                     found += [Found.of("riff:id3:TXXX:AIGC", text) for _, text in _id3_labels(read_payload(handle, chunk, path))]
             return found

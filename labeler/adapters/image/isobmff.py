@@ -14,6 +14,8 @@ import struct
 from dataclasses import dataclass, field
 
 from ...errors import InputError, UnsupportedError
+from ...label import ParsedLabel
+from ...problems import warning
 from ..base import Found
 from .packets import labels_in_xmp
 from .tiffdir import exif_texts
@@ -200,17 +202,31 @@ def _xmp_items(meta: Meta) -> list[int]:
     return [item for item, (kind, content, _) in meta.infos.items() if kind == b"mime" and content == XMP_TYPE]
 
 
+#: Some writers copy a JPEG APP1 payload into the XMP item, header and all; exiftool reads past it.
+JPEG_XMP_HEADER = b"http://ns.adobe.com/xap/1.0/\0"
+_JPEG_HEADER_FOUND = warning("xmp.jpeg-header", "the HEIF XMP item starts with the JPEG APP1 header http://ns.adobe.com/xap/1.0/\\0 "
+                                                "(a copied JPEG segment); read past it; relabelling writes a clean packet")
+
+
+def _xmp_body(data: bytes, meta: Meta, item: int) -> tuple[bytes, bool]:
+    """The packet of an XMP item, and whether a JPEG APP1 header had to be skipped."""
+    body = item_data(data, meta, item)
+    return (body[len(JPEG_XMP_HEADER) :], True) if body.startswith(JPEG_XMP_HEADER) else (body, False)
+
+
 def xmp_packet(data: bytes) -> bytes | None:
     meta = parse_meta(data)
     items = _xmp_items(meta)
-    return item_data(data, meta, items[0]) if items else None
+    return _xmp_body(data, meta, items[0])[0] if items else None
 
 
 def labels(data: bytes) -> list[Found]:
     meta = parse_meta(data)
     found: list[Found] = []
     for item in _xmp_items(meta):
-        found += labels_in_xmp(item_data(data, meta, item))
+        packet, headed = _xmp_body(data, meta, item)
+        found += [Found(f.carrier, f.raw, ParsedLabel(f.label, (_JPEG_HEADER_FOUND, *f.problems), f.parsed.wrapped)) if headed else f
+                  for f in labels_in_xmp(packet)]
     for item, (kind, _, _) in meta.infos.items():
         if kind == b"Exif":
             body = item_data(data, meta, item)

@@ -167,7 +167,20 @@ def labels(data: bytes) -> list[Found]:
             found += [Found.of(carrier, text) for carrier, text in exif_texts(segment.payload(data)[len(EXIF_NS) :])]
         elif segment.marker == 0xFE and b"AIGC" in segment.payload(data).upper():
             found.append(Found.of("jpeg:COM", segment.payload(data).decode("utf-8", errors="replace").strip("\0 ")))
+        elif (blob := app_blob(segment, data)) is not None:
+            found.append(Found.of(f"jpeg:APP{segment.marker - 0xE0}:AIGC", blob))
     return found
+
+
+def app_blob(segment: Segment, data: bytes) -> bytes | None:
+    """The JSON of a bare ``AIGC{...}`` blob in an APPn segment (non-standard, seen in the wild)."""
+    if not 0xE0 <= segment.marker <= 0xEF:
+        return None
+    payload = segment.payload(data)
+    if payload[:4].upper() != b"AIGC":
+        return None
+    body = payload[4:].lstrip(b"\0:= ")
+    return body.rstrip(b"\0 ") if body.startswith(b"{") else None
 
 
 def exif_block(data: bytes, segs: list[Segment] | None = None) -> bytes | None:
@@ -278,13 +291,13 @@ def _insert_after_leading(headers: bytearray, segment: bytes) -> bytearray:
 
 
 def without_legacy(data: bytes) -> bytes:
-    """EXIF text fields holding a label blanked in place, COM segments holding one dropped."""
+    """EXIF text fields holding a label blanked in place, COM segments and APPn ``AIGC{...}`` blobs holding one dropped."""
     out = bytearray(data)
     drop = []
     for segment in segments(data):
         if segment.marker == 0xE1 and data.startswith(EXIF_NS, segment.start + 4):
             blank_label_texts(out, segment.start + 4 + len(EXIF_NS), segment.end)
-        elif segment.marker == 0xFE and b"AIGC" in segment.payload(data).upper():
+        elif (segment.marker == 0xFE and b"AIGC" in segment.payload(data).upper()) or app_blob(segment, data) is not None:
             drop.append(segment)
     for segment in reversed(drop):
         del out[segment.start : segment.end]

@@ -6,6 +6,7 @@ import struct
 import zlib
 from dataclasses import dataclass
 
+from ...deviations import holds_label
 from ...errors import InputError
 from ...label import MAX_CARRIER_BYTES
 from ..base import Found
@@ -100,11 +101,16 @@ def labels(data: bytes) -> list[Found]:
             keyword, text = text_chunk(chunk.type, body)
             if keyword == XMP_KEYWORD:
                 found += labels_in_xmp(text)
-            elif b"AIGC" in keyword.upper():
+            elif b"AIGC" in keyword.upper() or _label_text(text):
                 found.append(Found.of(f"png:{chunk.type.decode()}:{keyword.decode('latin-1')}", text))
         elif chunk.type == b"eXIf":
             found += [Found.of(carrier, text) for carrier, text in exif_texts(body)]
     return found
+
+
+def _label_text(text: bytes) -> bool:
+    """A text chunk under another keyword (``Comment``, as some tools write) that is a label and nothing else."""
+    return holds_label(text.decode("utf-8", errors="replace"), whole=True)
 
 
 def itxt_xmp(packet: bytes) -> bytes:
@@ -158,7 +164,8 @@ def without_legacy(data: bytes) -> bytes:
     out = bytearray()
     for chunk in chunks(data):
         body = chunk.data(data)
-        if chunk.type in (b"tEXt", b"zTXt", b"iTXt") and b"AIGC" in body.partition(b"\0")[0].upper():
+        if chunk.type in (b"tEXt", b"zTXt", b"iTXt") and not body.startswith(XMP_KEYWORD + b"\0") and (
+                b"AIGC" in body.partition(b"\0")[0].upper() or _label_text(text_chunk(chunk.type, body)[1])):
             continue
         if chunk.type == b"eXIf":
             exif = bytearray(body)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+from ...deviations import holds_label
 from ...errors import InputError
 
 TAG_IMAGE_DESCRIPTION = 0x010E
@@ -120,7 +121,8 @@ def exif_texts(data: bytes) -> list[tuple[str, str]]:
         comment = exif.get(TAG_USER_COMMENT) if exif else None
         if comment:
             found.append(("exif:UserComment", decode_comment(comment.value)))
-    return [(carrier, text) for carrier, text in found if "AIGC" in text.upper()]
+    return [(carrier, text) for carrier, text in found if holds_label(text)]
+
 
 
 def orientation(data: bytes) -> int:
@@ -187,7 +189,7 @@ def blank_label_texts(data: bytearray, start: int, end: int) -> bool:
     ``data[start:end]`` (spaces; a UserComment keeps its character-code prefix). Used after the label
     moved to XMP, so a file keeps exactly one label. Returns True if anything was blanked."""
     block = bytes(data[start:end])
-    if len(block) < 8 or b"AIGC" not in block.upper():
+    if len(block) < 8 or (b"AIGC" not in block.upper() and b'"CONTENTPRODUCER"' not in block.upper()):
         return False
     try:
         order, ifd0 = first_ifd(block)
@@ -202,7 +204,7 @@ def blank_label_texts(data: bytearray, start: int, end: int) -> bool:
         for entry in ifd.entries:
             if entry.tag not in (TAG_IMAGE_DESCRIPTION, TAG_USER_COMMENT, TAG_XP_COMMENT) or len(entry.value) <= 4:
                 continue
-            if "AIGC" not in _TEXT_OF[entry.tag](entry.value).upper():
+            if not holds_label(_TEXT_OF[entry.tag](entry.value)):
                 continue
             (at,) = struct.unpack(order + "I", entry.raw)
             keep = 8 if entry.tag == TAG_USER_COMMENT and entry.value[:8] in _COMMENT_CODES else 0
