@@ -293,7 +293,7 @@ def _file(index: int, verdict: Verdict, run: RunInfo, with_preview: bool) -> str
     return (
         f'<tbody class="file" id="f{index}" data-status="{e(verdict.status)}" data-passed="{str(verdict.passed).lower()}" data-search="{e(search)}">'
         f'<tr><td class="path">{e(path)}</td><td class="status {"s-pass" if verdict.passed else "s-fail"}">{e(verdict.status)}</td>'
-        f'<td>{e(verdict.media)}{" / " + e(verdict.format) if verdict.format else ""}<div class="detail">{e(entry["classification"])}</div></td>'
+        f'<td>{e(verdict.media)}{" / " + e(verdict.format) if verdict.format else ""}<div class="detail">{e(entry["classification"])}{" (" + e(entry["classification_source"]) + ")" if entry.get("classification_source") else ""}</div></td>'
         f'<td class="pv">{preview}{evidence}<div class="detail">{checks}</div></td><td class="lf">{_fields(entry)}</td><td class="pr"><ul class="problems">{items}</ul></td></tr></tbody>'
     )
 
