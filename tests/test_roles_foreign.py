@@ -115,11 +115,11 @@ def test_cli_flag_and_report(tmp_path: Path) -> None:
     os.chmod(src, 0o644)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     base = [sys.executable, "-m", "labeler", "label", str(src), "--producer", OURS, "--no-explicit", "--format", "json", "--no-progress"]
-    refused = subprocess.run([*base, "--out", str(tmp_path / "a")], capture_output=True, text=True, env=env)
+    refused = subprocess.run([*base, "--out", str(tmp_path / "a")], capture_output=True, text=True, env=env, check=False)
     assert refused.returncode == 1
     entry = json.loads(refused.stdout)["files"][0]
     assert entry["status"] == "failed" and "--force-producer" in entry["error"]
-    forced = subprocess.run([*base, "--out", str(tmp_path / "b"), "--force-producer"], capture_output=True, text=True, env=env)
+    forced = subprocess.run([*base, "--out", str(tmp_path / "b"), "--force-producer"], capture_output=True, text=True, env=env, check=False)
     assert forced.returncode == 0, forced.stderr
     entry = json.loads(forced.stdout)["files"][0]
     assert any(TENCENT in a for a in entry["actions"] if a.startswith("replace another producer's label"))

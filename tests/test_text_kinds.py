@@ -1,6 +1,7 @@
 """Structured and binary files that look like text are never given a notice line (issue 14 item 1).
 
-Each kind is made by an independent writer (exiftool for XMP sidecars, GPX and KML; plistlib;
+Each kind is made by an independent writer (exiftool for XMP sidecars, GPX and KML — the latter two
+with the print formats of ``scripts/realworld_files.py``; plistlib;
 Pillow for EPS; ImageMagick for FITS) or, where no writer is installed, by code that follows the
 format's specification (RTF, vCard, iCalendar, MusePack SV8/SV7 headers). Every one must come out
 of ``labeler label`` byte-identical and unwritten, with a reason naming the kind, and ``verify``
@@ -14,6 +15,7 @@ import plistlib
 import shutil
 import struct
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,7 +28,8 @@ from .conftest import PRODUCER
 
 OPTIONS = LabelOptions(producer=PRODUCER, produce_id="t1")
 EXIFTOOL = shutil.which("exiftool")
-FMT_FILES = Path("/usr/share/doc/libimage-exiftool-perl/fmt_files")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from realworld_files import exiftool_print
 
 
 def _geotagged_jpeg(path: Path) -> Path:
@@ -42,14 +45,10 @@ def _xmp_sidecar(tmp: Path) -> Path:
     return out
 
 
-def _exiftool_print(fmt: str, suffix: str) -> Callable[[Path], Path]:
-    def make(tmp: Path) -> Path:
-        out = tmp / f"track.{suffix}"
-        printed = subprocess.run([EXIFTOOL, "-q", "-p", str(FMT_FILES / fmt), str(_geotagged_jpeg(tmp / "fix.jpg"))],
-                                 check=True, capture_output=True).stdout
-        out.write_bytes(printed)
-        return out
-    return make
+def _printed(kind: str, tmp: Path) -> Path:
+    out = tmp / f"track.{kind}"
+    exiftool_print(kind)(out)
+    return out
 
 
 def _plist_xml(tmp: Path) -> Path:
@@ -106,8 +105,8 @@ ICAL = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//labeler tests//EN\r\nBEGIN:
 #: (maker, the kind the reason must name, needs exiftool)
 KINDS: dict[str, tuple[Callable[[Path], Path], str, bool]] = {
     "xmp-sidecar": (_xmp_sidecar, "XMP sidecar", True),
-    "gpx": (_exiftool_print("gpx.fmt", "gpx"), "GPX", True),
-    "kml": (_exiftool_print("kml.fmt", "kml"), "KML", True),
+    "gpx": (lambda tmp: _printed("gpx", tmp), "GPX", True),
+    "kml": (lambda tmp: _printed("kml", tmp), "KML", True),
     "plist-xml": (_plist_xml, "property list", False),
     "plist-binary": (_plist_binary, "property list", False),
     "eps": (_eps, "PostScript/EPS", False),
