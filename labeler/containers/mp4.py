@@ -361,8 +361,9 @@ def _free_box(size: int) -> bytes:
     return struct.pack(">I4s", size, b"free") + b"\x00" * (size - 8)
 
 
-def rewrite(src: Path, dst: Path, edit: Callable[[Movie], None]) -> None:
-    """Copy ``src`` to ``dst`` with ``edit`` applied to its parsed ``moov``; media bytes unchanged."""
+def rewrite(src: Path, dst: Path, edit: Callable[[Movie], None], append: bytes = b"") -> None:
+    """Copy ``src`` to ``dst`` with ``edit`` applied to its parsed ``moov``; media bytes unchanged;
+    ``append`` (whole top-level boxes) goes at the end, where it moves no chunk offset."""
     movie = load(src)
     edit(movie)
     old = movie.moov_box
@@ -392,6 +393,7 @@ def rewrite(src: Path, dst: Path, edit: Callable[[Movie], None]) -> None:
             else:
                 copy_range(handle, out, box.offset, box.size)
         out.write(at_end)
+        out.write(append)
 
 
 def _merged_xmp(payload: bytes, text: str) -> bytes | None:
@@ -425,15 +427,36 @@ def write_label(src: Path, dst: Path, text: str) -> None:
     rewrite(src, dst, lambda movie: label_movie(movie, text))
 
 
+#: Top-level boxes that are the file's structure or media, re-made by any re-encode; every other
+#: top-level box (XMP ``uuid`` as ExifTool writes it in MP4, vendor ``uuid``/``meta`` boxes) is the
+#: source's metadata and is carried over.
+STRUCTURE = frozenset({b"ftyp", b"styp", b"moov", b"mdat", b"free", b"skip", b"wide", b"moof", b"mfra", b"sidx", b"ssix", b"prft", b"emsg"})
+
+
+def carried_boxes(path: Path) -> bytes:
+    """The source's top-level metadata boxes (not ``STRUCTURE``), whole, in file order."""
+    movie = load(path)
+    with open(path, "rb") as handle:
+        return b"".join(_whole(handle, box, path) for box in movie.boxes if box.type not in STRUCTURE)
+
+
+def _whole(handle: BinaryIO, box: TopBox, path: Path) -> bytes:
+    if box.size > MAX_MOOV:
+        raise InputError(f"the top-level {box.type.decode('latin-1')} box is {box.size} bytes, over the {MAX_MOOV} byte limit", path)
+    handle.seek(box.offset)
+    return handle.read(box.size)
+
+
 def metadata_nodes(movie: Movie) -> list[Node]:
     """The user metadata of a movie: ``moov/udta`` and a QuickTime ``moov/meta``."""
     return [n for n in movie.moov.children or [] if n.type in (b"udta", b"meta")]
 
 
 def transplant_metadata(donor: Path, src: Path, dst: Path, renewed: tuple[bytes, ...] = ()) -> None:
-    """``src`` with its ``moov/udta`` and ``moov/meta`` replaced by ``donor``'s (tags, cover art);
-    a ``udta`` child whose type is in ``renewed`` (``chpl``: chapter times moved by the notice)
-    is taken from ``src`` where the donor has one."""
+    """``src`` with its ``moov/udta`` and ``moov/meta`` replaced by ``donor``'s (tags, cover art)
+    and the donor's top-level metadata boxes appended (``carried_boxes``); a ``udta`` child whose
+    type is in ``renewed`` (``chpl``: chapter times moved by the notice) is taken from ``src``
+    where the donor has one."""
     kept = metadata_nodes(load(donor))
 
     def edit(movie: Movie) -> None:
@@ -442,4 +465,4 @@ def transplant_metadata(donor: Path, src: Path, dst: Path, renewed: tuple[bytes,
             udta.children = [fresh.get(c.type, c) for c in udta.children or []]
         movie.moov.children = [n for n in movie.moov.children or [] if n.type not in (b"udta", b"meta")] + kept
 
-    rewrite(src, dst, edit)
+    rewrite(src, dst, edit, carried_boxes(donor))

@@ -12,8 +12,8 @@ squeezing the patch back into stored pixels.
 
 Only the picture stream is re-encoded, with the source's codec family, pixel format, colour
 properties, time base and frame timing (``-fps_mode passthrough`` keeps variable frame rates); the
-quality is a constrained CRF whose rate cap comes from the source's own bitrate (SVT-AV1: a VBR
-target at the source bitrate, see ``_svt``). Audio, subtitles,
+quality is a constrained CRF held under the source's own bitrate (SVT-AV1: a VBR target at the
+source bitrate, see ``_svt``). A codec with no encoder in ``ENCODERS`` is refused, not replaced. Audio, subtitles,
 data, attachments and chapters are stream-copied in their original order. Container metadata is
 carried by the caller (MP4 moves ``udta`` over byte for byte; Matroska/FLV keep it via
 ``-map_metadata``; AVI INFO entries are rewritten).
@@ -54,23 +54,41 @@ from .probe import COLOUR_OPTIONS, Hdr, Probe, Stream, with_frame_hdr
 
 MIN_SECONDS = 2.0  # GB 45438: visible for at least 2 s
 DEFAULT_SECONDS = 3.0
-MIN_RATE = 64_000
+MIN_RATE = 16_000  # a floor for a source whose bitrate is unknown or absurdly low
 RECEIPT_KIND = "labeler-video-notice"
+#: The encoders' ceiling is 95 % of the source bitrate with a one-second VBV buffer: the buffer's
+#: initial burst (the first I-frame, which also carries the banner) lands the output within 10 % of
+#: the source (measured 1.01-1.09x on 2-4 s H.264, HEVC 10-bit and MPEG-4 part 2 clips; a
+#: half-second buffer left a legible banner on an 82 kb/s HEVC clip no longer verifiable). The
+#: old 1.5x cap with a 3 s buffer and a 64 kb/s floor nearly doubled low-bitrate files.
+RATE_AIM = 0.95
+
+
+def _cap(bitrate: int) -> list[str]:
+    return ["-maxrate", str(max(MIN_RATE, round(bitrate * RATE_AIM))), "-bufsize", str(max(MIN_RATE, bitrate))]
 
 
 def _capped(crf: int, preset: list[str]) -> Callable[[int], list[str]]:
+    """Constant quality, held under the source bitrate by the VBV (``_cap``)."""
+
     def args(bitrate: int) -> list[str]:
-        return [*preset, "-crf", str(crf), "-maxrate", str(max(MIN_RATE, round(bitrate * 1.5))), "-bufsize", str(max(2 * MIN_RATE, bitrate * 3))]
+        return [*preset, "-crf", str(crf), *_cap(bitrate)]
 
     return args
 
 
+#: libvpx overshoots its -b:v ceiling by 12-20 % (measured on 4 s and 12 s VP9 clips; -maxrate,
+#: -bufsize and -overshoot-pct did not change that): aim below the source so the result lands near it.
+VPX_AIM = 0.85
+
+
 def _vpx(bitrate: int) -> list[str]:  # constrained quality: -b:v is the ceiling
-    return ["-deadline", "good", "-cpu-used", "5", "-row-mt", "1", "-crf", "30", "-b", str(max(MIN_RATE, round(bitrate * 1.2)))]
+    return ["-deadline", "good", "-cpu-used", "5", "-row-mt", "1", "-crf", "30", "-b", str(max(MIN_RATE, round(bitrate * VPX_AIM)))]
 
 
 def _bitrate(bitrate: int) -> list[str]:
-    return ["-b", str(max(MIN_RATE, round(bitrate * 1.2)))]
+    """The source bitrate as the target, the cap as a VBV ceiling (mpeg4 and flv overshot a bare -b)."""
+    return ["-b", str(max(MIN_RATE, round(bitrate * RATE_AIM))), *_cap(bitrate)]
 
 
 def _svt(bitrate: int) -> list[str]:
@@ -96,11 +114,19 @@ ENCODERS: dict[str, tuple[tuple[str, Callable[[int], list[str]]], ...]] = {
     "mpeg4": (("mpeg4", _bitrate),),
     "flv1": (("flv", _bitrate),),
     "mjpeg": (("mjpeg", lambda rate: ["-q", "3"]),),
+    "mpeg2video": (("mpeg2video", _bitrate),),
+    "mpeg1video": (("mpeg1video", _bitrate),),
+    "theora": (("libtheora", _bitrate),),
+    # lossless sources stay lossless (no bitrate to follow)
+    "ffv1": (("ffv1", lambda rate: []),),
+    "utvideo": (("utvideo", lambda rate: []),),
+    "huffyuv": (("huffyuv", lambda rate: []),),
 }
 #: MP4 sample entry names an encoder's output may keep from the source (parameter sets in-band or not).
 SAMPLE_ENTRIES = {"libx264": ("avc1", "avc3"), "libx265": ("hvc1", "hev1")}
-#: When the source codec has no encoder here: what a container can hold instead.
-FALLBACK = {"webm": "vp9", "default": "h264"}
+#: ffprobe's colour names that ffmpeg's options spell differently (RGB video reads as matrix "gbr";
+#: ``-colorspace gbr`` is refused, ``rgb`` is the same value, and libvpx-vp9 then writes RGB profile 1).
+COLOUR_VALUES = {"gbr": "rgb"}
 _CHROMA_SUBSAMPLED = ("yuv420", "yuvj420", "yuv422", "yuvj422", "nv12", "nv21")
 #: The overlay filter's working format per source pixel format. Naming it keeps the frames in their
 #: own format: ``format=auto`` followed the RGBA banner and converted every yuv420p frame to RGBA and
@@ -240,15 +266,25 @@ def plan(notice: Notice, probe: Probe, media: str) -> Plan:
 
 
 def encoder_for(stream: Stream, container: str) -> tuple[str, list[str]]:
-    """(encoder, quality args) for re-encoding ``stream`` in ``container`` with this ffmpeg."""
+    """(encoder, quality args) for re-encoding ``stream`` as its own codec with this ffmpeg.
+
+    A codec without an encoder here (VP6, Flash Screen Video, ProRes …) is refused, never replaced
+    by another: a silent VP6 -> H.264 swap changes what players and editing tools get."""
+    candidates = ENCODERS.get(stream.codec)
+    if candidates is None:
+        raise UnsupportedError(
+            f"the video notice would re-encode {stream.codec or 'an unknown'} video, which labeler cannot write as the same codec; "
+            f"it refuses rather than substitute another codec. Label it with --no-explicit (metadata only), or convert it first "
+            f"(e.g. `ffmpeg -i IN -c:v libx264 -c:a copy OUT.{'mkv' if container == 'matroska' else container}`)"
+        )
     available = ffmpeg.encoders()
-    for codec in (stream.codec, FALLBACK.get(container, FALLBACK["default"])):
-        for name, quality in ENCODERS.get(codec, ()):
-            if name in available:
-                args = quality(stream.bit_rate)
-                hdr = hdr_pairs(name, stream.hdr)
-                return name, _merged(args, *hdr) if hdr else args
-    raise BackendMissingError(f"no encoder for {stream.codec} video or the fallback in {ffmpeg.describe()}; {ffmpeg.INSTALL_HINT}")
+    for name, quality in candidates:
+        if name in available:
+            args = quality(stream.bit_rate)
+            hdr = hdr_pairs(name, stream.hdr)
+            return name, _merged(args, *hdr) if hdr else args
+    wanted = " or ".join(name for name, _ in candidates)
+    raise BackendMissingError(f"no {wanted} encoder for {stream.codec} video in {ffmpeg.describe()}; {ffmpeg.INSTALL_HINT}")
 
 
 def estimated_bitrate(probe: Probe, stream: Stream, size: int) -> int:
@@ -278,6 +314,12 @@ def graph_path(path: Path) -> str:
     return "".join("\\" + c if c in "\\'[],;" else c for c in level1)
 
 
+def _remade(stream: Stream, muxer: str) -> bool:
+    """A QuickTime chapter track (a data stream tagged ``text``): the MP4 muxer re-makes it from
+    ``-map_chapters``; mapping it as well added a second, bogus data track (tagged ``gpmd``)."""
+    return muxer in ("mp4", "mov", "ipod") and stream.kind == "data" and stream.codec_tag == "text"
+
+
 def command(src: Path, banner: Path, dst: Path, probe: Probe, job: Plan, muxer: str, container: str, extra: list[str]) -> list[str]:
     """The ffmpeg argument list (no shell) that overlays ``banner`` and copies every other stream."""
     stream = job.stream
@@ -287,14 +329,15 @@ def command(src: Path, banner: Path, dst: Path, probe: Probe, job: Plan, muxer: 
     # png_pipe reads the file as it is: the image2 demuxer would expand a % in the path as a pattern
     graph = (f"movie=filename={graph_path(banner)}:format_name=png_pipe[banner];"
              f"[in][banner]overlay=x={job.at[0]}:y={job.at[1]}:format={overlay_format}{enable}[out]")  # fmt: skip
-    maps = [arg for s in probe.streams for arg in ("-map", f"0:{s.index}")]  # every stream, in order
-    spec = f":{[s.index for s in probe.streams].index(stream.index)}"
+    kept = [s for s in probe.streams if not _remade(s, muxer)]
+    maps = [arg for s in kept for arg in ("-map", f"0:{s.index}")]  # every stream, in order
+    spec = f":{[s.index for s in kept].index(stream.index)}"
     video = [f"-filter{spec}", graph, f"-c{spec}", encoder, *[a + spec if a.startswith("-") else a for a in quality]]
     fmt = _pix_fmt(stream, encoder)
     video += [f"-pix_fmt{spec}", fmt] if fmt else []
     for key, option in COLOUR_OPTIONS.items():
         if key in stream.colour:
-            video += [f"{option}{spec}", stream.colour[key]]
+            video += [f"{option}{spec}", COLOUR_VALUES.get(stream.colour[key], stream.colour[key])]
     timing = ["-fps_mode", "passthrough"]
     if muxer in ("mp4", "mov", "ipod") and stream.time_base.startswith("1/"):
         timing += ["-video_track_timescale", stream.time_base[2:]]

@@ -3,8 +3,9 @@
 The label and the notice receipt (``mdta`` key ``com.labeler.notice``) are written by
 ``labeler.containers.mp4``: only ``moov`` is rewritten, ``mdat`` is copied byte for byte, so the
 media packets are untouched and writing twice gives identical bytes. After the notice re-encode the
-source's ``udta``/``meta`` (all its tags, an existing label) replace ffmpeg's, and ``faststart``
-is kept when the source had ``moov`` first.
+source's ``udta``/``meta`` (all its tags, an existing label, ``XMP_``) replace ffmpeg's, its other
+top-level metadata boxes (ExifTool's XMP ``uuid``) are appended, and ``faststart`` is kept when the
+source had ``moov`` first.
 
 An MP4 without a picture track is audio: the scoring leaves it to the audio family when ``moov``
 is in the head, and when it is not (``moov`` after ``mdat``) this adapter hands every operation to
@@ -92,7 +93,7 @@ class Mp4VideoAdapter(VideoAdapter):
                 movie.moov.children = [n for n in movie.moov.children or [] if n.type not in (b"udta", b"meta")] + kept
                 mp4.set_label(movie.moov, job.to_json(), MP4_KEYS[NOTICE_KEY])
 
-            mp4.rewrite(encoded, dst, edit)
+            mp4.rewrite(encoded, dst, edit, mp4.carried_boxes(src))
         finally:
             encoded.unlink(missing_ok=True)
 
