@@ -22,7 +22,9 @@ from pathlib import Path
 from .batch import Item, Skipped, default_jobs, discover, new_run_id, run, temp_mark
 from .ignore import IgnoreRules, filter_ignored
 from .journal import Journal, Run, output_lock, sweep_run, unswept_runs
+from .errors import OutputError
 from .labelling import LabelResult, label_file
+from .output_paths import check_tree
 from .policy import Policy, get_policy
 from .pool import Limits, default_memory_limit
 from .roles import LabelOptions
@@ -79,6 +81,11 @@ class _LabelJob:
 
     def __call__(self, item: Item) -> LabelResult:
         with temp_mark(self.run):
+            if self.out is not None:
+                try:
+                    check_tree(self.out, self.target(item))
+                except OutputError as exc:
+                    return LabelResult(item.path, self.target(item), "failed", error=exc.message)
             return label_file(item.path, None if self.out is None else self.target(item), self.options)
 
 

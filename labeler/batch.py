@@ -26,6 +26,7 @@ from typing import TypeVar
 
 from .errors import OutputError
 from .lifeline import require_parent
+from .output_paths import check_names, refuse_symlink
 from .pool import Limits, run_limited
 from .sidecar import is_sidecar
 
@@ -138,8 +139,12 @@ def fsync_dir(folder: Path) -> None:
 
 @contextlib.contextmanager
 def atomic_output(target: Path) -> Iterator[Path]:
-    """Yield a temp path beside ``target``; rename it over ``target`` only if the block succeeds."""
+    """Yield a temp path beside ``target``; rename it over ``target`` only if the block succeeds.
+
+    Refused up front: a ``target`` that is a symlink, or whose name (or the temp's) is too long."""
     folder = target.parent
+    refuse_symlink(target)
+    check_names(target)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=temp_prefix(), suffix=target.suffix, dir=folder)
@@ -167,6 +172,7 @@ def publish(temp: Path, target: Path) -> None:
     """Rename a finished temp file over its target, only while the batch's main process (and so its
     lock on the output folder) lives: a worker orphaned by ``kill -9`` of the main publishes nothing."""
     require_parent(target)
+    refuse_symlink(target)
     os.replace(temp, target)
 
 

@@ -25,6 +25,7 @@ Python as surrogate escapes) survives the round trip exactly.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -40,14 +41,21 @@ __all__ = ["DONE", "JOURNAL_NAME", "LOCK_NAME", "Journal", "Run", "output_lock",
 DONE = frozenset({"labelled", "unchanged"})
 
 
+def _open_no_follow(path: Path, flags: int) -> int:
+    """Open (creating) a state file, never through a symlink: a planted link could aim the
+    lock's truncation or the journal at any file the user can write."""
+    return os.open(path, flags | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+
+
 @contextlib.contextmanager
 def output_lock(folder: Path) -> Iterator[None]:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / LOCK_NAME
     try:
-        handle = open(path, "a+")
+        handle = open(_open_no_follow(path, os.O_RDWR), "r+")
     except OSError as exc:
-        raise OutputError(f"cannot create the lock file ({exc.strerror or exc}); check that the folder is writable", path) from exc
+        raise OutputError(f"cannot create the lock file ({exc.strerror or exc}); check that the folder is writable"
+                          + (" and that it is not a symlink" if exc.errno == errno.ELOOP else ""), path) from exc
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -135,9 +143,14 @@ class Journal:
     def __init__(self, folder: Path, *, resume: bool) -> None:
         self.path = folder / JOURNAL_NAME
         self.done: dict[str, Entry] = self._load() if resume else {}
-        mode = "a" if resume else "w"
-        self._handle = open(self.path, mode, encoding="utf-8")
-        if resume and self._handle.tell() and not self.path.read_bytes().endswith(b"\n"):
+        try:
+            fd = _open_no_follow(self.path, os.O_RDWR | (os.O_APPEND if resume else os.O_TRUNC))
+        except OSError as exc:
+            raise OutputError(f"cannot open the journal ({exc.strerror or exc}); check that the folder is writable"
+                              + (" and that it is not a symlink" if exc.errno == errno.ELOOP else ""), self.path) from exc
+        size = os.fstat(fd).st_size
+        self._handle = open(fd, "a" if resume else "w", encoding="utf-8")
+        if resume and size and os.pread(fd, 1, size - 1) != b"\n":
             self._handle.write("\n")  # end a line torn by a kill, so the next line stands alone
 
     def begin(self, run: Run) -> None:

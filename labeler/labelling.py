@@ -22,6 +22,7 @@ from .c2pa.pipeline import SignPlan, plan_signing, sign_output, stale_manifest_n
 from .detect import ocr
 from .errors import InputError, LabelerError, OutputError, UnsupportedError
 from .label import Label, file_sha256
+from .output_paths import check_names
 from .registry import read_head, sniff, unsniffable_reason
 from .roles import LabelOptions, build_label, replacements
 from .sidecar import read_sidecar, sidecar_bytes, sidecar_path
@@ -140,10 +141,12 @@ def _write(src: Path, dst: Path, plan: _Plan, options: LabelOptions, check: Call
     source_type = source_type_uri(options.source_type) if options.source_type else SOURCE_TYPE_FOR_LABEL.get(label.label if label else "1")
     write_options = WriteOptions(source_type=source_type)
     companions: list[tuple[Path, Path]] = []
+    signing = options.c2pa is not None and plan.sign is not None and plan.sign.mode is not None
+    check_names(dst, *([sidecar_path(dst)] if label is not None and adapter.carrier is None else []),
+                *([sidecar_manifest_path(dst)] if signing and plan.sign.mode == "sidecar" else []))
     try:
         with atomic_output(dst) as final:
             stage = src
-            signing = options.c2pa is not None and plan.sign is not None and plan.sign.mode is not None
             with scratch_file(dst, dst.suffix) as noticed, scratch_file(dst, dst.suffix) as unsigned:
                 out = unsigned if signing and plan.sign.mode == "embed" else final  # the signature is the last write
                 if plan.add_notice:
@@ -180,6 +183,7 @@ def label_file(src: str | os.PathLike[str], dst: str | os.PathLike[str] | None, 
             raise InputError("does not exist or is not a regular file", src)
         if dst is None and not options.in_place:
             raise OutputError("no output given: pass --out DIR, or --in-place to overwrite the input", src)
+        check_names(target)  # a path the file system refuses cannot even be looked at
         if not options.in_place and target.exists() and os.path.samefile(src, target):
             raise OutputError("the output would overwrite the input; pass --in-place if that is what you want", src)
         plan = _plan(src, options)

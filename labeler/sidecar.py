@@ -9,6 +9,7 @@ carrier ``sidecar`` and a warning, so users see it is a fallback that must trave
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 from .adapters.base import Found
@@ -32,6 +33,17 @@ def is_sidecar(path: Path) -> bool:
     return path.name.endswith(SUFFIX) or (path.name.endswith(".c2pa") and path.with_name(path.name[: -len(".c2pa")]).is_file())
 
 
+def companion_exists(path: Path) -> bool:
+    """True when the companion file (sidecar, detached manifest) exists. A name over the file
+    system's NAME_MAX cannot exist: absent, not an error (labelling refuses to need one)."""
+    try:
+        return path.is_file()
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            return False
+        raise
+
+
 #: A sidecar beside a format that has an in-file carrier (third-party tools write them for any
 #: file): with no label in the file it is the only label and does not travel with the file (error);
 #: beside an in-file label it is a second one (GB 45438 6.1 c) expects one).
@@ -47,7 +59,7 @@ def read_sidecar(path: Path, labelled_in_file: bool | None = None) -> list[Found
     """The sidecar label beside ``path``. ``labelled_in_file`` is None for carrier-less formats
     (the sidecar is their documented fallback), else whether the file carries a label itself."""
     side = sidecar_path(path)
-    if not side.is_file():
+    if not companion_exists(side):
         return []
     with open(side, "rb") as handle:
         raw = handle.read(MAX_LABEL_TEXT + 1)

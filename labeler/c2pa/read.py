@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..label import MAX_CARRIER_BYTES, Label, parse_label
+from ..sidecar import companion_exists
 from ..xmp import AI_SOURCE_TYPES, source_type_uri
 from .scan import Window, has_jumbf
 from .sign import SIDECAR_MIME, TC260_ASSERTION, sidecar_manifest_path
@@ -156,7 +157,7 @@ def _read(mime: str | None, path: Path, manifest_data: bytes | None, anchors: by
 def read_c2pa(path: Path, mime: str | None, parts: list[Window], anchors: bytes | None = None) -> C2paSignal | None:
     """The manifest in ``path`` or its sidecar, or None (fast: no c2pa call without a JUMBF box)."""
     side = sidecar_manifest_path(path)
-    if side.is_file():
+    if companion_exists(side):
         if side.stat().st_size > MAX_SIDECAR_BYTES:
             return C2paSignal(state="Unreadable", embedded=False, error=f"{side.name} is over the {MAX_SIDECAR_BYTES:,}-byte limit for a manifest")
         return _read(mime, path, side.read_bytes(), anchors)
