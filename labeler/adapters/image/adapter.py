@@ -203,7 +203,8 @@ class ImageAdapter(Adapter):
         if display_size(full, orientation) != receipt.frame:
             return False, f"image is {full}, the notice was drawn on {receipt.frame}"
         box = _reduce(stored_box(receipt.box, full, orientation), scale)
-        for index, frame in enumerate(ImageSequence.Iterator(image)):
+        frames = [image] if image.format == "MPO" else ImageSequence.Iterator(image)  # MPO: the notice is on the primary image
+        for index, frame in enumerate(frames):
             if index >= MAX_CHECKED_FRAMES:
                 break
             ok, why = patch_matches(to_display(frame.crop(box), orientation), receipt, reduced=scale != (1.0, 1.0))

@@ -9,21 +9,29 @@ frame durations and loop count; GIF is redrawn block by block (``gifnotice``). T
 from __future__ import annotations
 
 import io
+import struct
 from collections.abc import Callable
 
 from PIL import Image, ImageSequence, JpegImagePlugin
 
-from ...errors import BackendMissingError, InputError
+from ...errors import BackendMissingError, InputError, UnsupportedError
 from ...lazy import lazy_module
-from . import gifnotice, jpeg, png
+from . import gifnotice, jpeg, mpf, png, tiffdir
 from .pixels import Placement, composite, repalettise
 
 np = lazy_module("numpy")
 
 MAX_FRAMES = 10_000
 LOSSY_WEBP_QUALITY = 92
-#: TIFF tags Pillow must not copy verbatim (offsets into the old file, or set by us afterwards).
-_TIFF_SKIP = frozenset({273, 279, 324, 325, 330, 700, 34665, 34853, 40965, 50341})
+#: TIFF tags Pillow must not copy verbatim: offsets into the old file, tags set by us afterwards, and
+#: PlanarConfiguration (284): Pillow writes samples interleaved, so a planar source is written
+#: chunky (the same pixels; copying the tag made readers take the data for separate planes).
+_TIFF_SKIP = frozenset({273, 279, 284, 324, 325, 330, 700, 34665, 34853, 40965, 50341})
+#: Tags libtiff takes as two uint16 arguments: Pillow hands it an array and libtiff stores garbage
+#: (PageNumber "0 1" became "2 46624"), so their values are put back from the source after saving.
+_TIFF_PAIRS = frozenset({297, 321, 336, 530})
+#: Pillow modes that hold more than 8 bits per sample (drawn at full depth by ``composite``).
+_DEEP_MODES = frozenset({"I;16", "I;16B", "I;16L", "I", "F"})
 
 
 def _frames(image: Image.Image, placement: Placement, to_palette: bool) -> tuple[list[Image.Image], list[dict[str, object]]]:
@@ -51,7 +59,8 @@ def encode_jpeg(image: Image.Image, placement: Placement, original: bytes, packe
         options["progressive"] = True
     buffer = io.BytesIO()
     composite(image, placement, in_place=True).save(buffer, "JPEG", **options)
-    return jpeg.replace_headers(buffer.getvalue(), original, packet)
+    primary = jpeg.replace_headers(buffer.getvalue(), original, packet)
+    return mpf.relink(original, primary + mpf.tail(original))  # an MPO keeps its other images
 
 
 def encode_png(image: Image.Image, placement: Placement, original: bytes, packet: bytes) -> bytes:
@@ -96,6 +105,13 @@ def encode_gif(image: Image.Image, placement: Placement, original: bytes, packet
 
 
 def encode_tiff(image: Image.Image, placement: Placement, original: bytes, packet: bytes) -> bytes:
+    bits = image.tag_v2.get(258, (8,))
+    depth = max(bits) if isinstance(bits, tuple) and bits else bits
+    if isinstance(depth, int) and depth > 8 and image.mode not in _DEEP_MODES:
+        raise UnsupportedError(
+            f"this TIFF has {depth}-bit {image.mode} samples; Pillow can only write it back at 8 bits per sample, which would "
+            "lose depth. Label an 8-bit export visibly, or label this file with --no-explicit (implicit label only, pixels untouched)"
+        )
     tags = {tag: value for tag, value in image.tag_v2.items() if tag not in _TIFF_SKIP}
     options: dict[str, object] = {"tiffinfo": tags, "compression": image.info.get("compression", "raw")}
     exif = image.getexif()
@@ -107,7 +123,20 @@ def encode_tiff(image: Image.Image, placement: Placement, original: bytes, packe
         frames[0].save(buffer, "TIFF", save_all=True, append_images=frames[1:], **options)
     else:
         composite(image, placement, in_place=True).save(buffer, "TIFF", **options)
-    return buffer.getvalue()
+    return _restore_pairs(buffer.getvalue(), original)
+
+
+def _restore_pairs(encoded: bytes, original: bytes) -> bytes:
+    """``encoded`` with the two-short tags of IFD 0 set to the source's values (in its byte order)."""
+    source_order, source = tiffdir.first_ifd(original)
+    order, ifd = tiffdir.first_ifd(encoded)
+    out = bytearray(encoded)
+    for index, entry in enumerate(ifd.entries):
+        before = source.get(entry.tag)
+        if entry.tag in _TIFF_PAIRS and before is not None and (entry.type, entry.count) == (before.type, before.count) == (3, 2):
+            values = struct.unpack(source_order + "HH", before.raw)
+            struct.pack_into(order + "HH", out, ifd.offset + 2 + 12 * index + 8, *values)
+    return bytes(out)
 
 
 def encode_bmp(image: Image.Image, placement: Placement, original: bytes, packet: bytes) -> bytes:

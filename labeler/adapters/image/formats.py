@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...errors import BackendMissingError
 from ..base import Backend, Found
-from . import encoders, gif, isobmff, jpeg, png, raw, tiffdir, webp
+from . import encoders, gif, isobmff, jpeg, mpf, png, raw, tiffdir, webp
 from .adapter import Container, ImageAdapter
 from .packets import labels_in_xmp
 
@@ -27,12 +27,18 @@ def _no_labels(data: bytes) -> list[Found]:
     return []
 
 
+def _jpeg_with_xmp(data: bytes, packet: bytes) -> bytes:
+    return mpf.relink(data, jpeg.with_xmp(data, packet))  # an MPO's index follows the primary image's growth
+
+
 class JpegAdapter(ImageAdapter):
     name = "jpeg"
-    extensions = ("jpg", "jpeg", "jpe", "jfif")
+    extensions = ("jpg", "jpeg", "jpe", "jfif", "mpo")
     carrier = "xmp:TC260:AIGC"
-    description = "JPEG; XMP APP1 segment spliced as bytes; notice re-encoded with the source's quantisation tables"
-    container = Container(jpeg.is_jpeg, jpeg.labels, jpeg.xmp_packet, jpeg.with_xmp, encoders.encode_jpeg, encoder_keeps_metadata=True, without_legacy=jpeg.without_legacy)
+    description = "JPEG and MPO; XMP APP1 segment spliced as bytes; notice re-encoded with the source's quantisation tables (MPO: on the primary image, the MP index relinked)"
+    container = Container(
+        jpeg.is_jpeg, jpeg.labels, jpeg.xmp_packet, _jpeg_with_xmp, encoders.encode_jpeg, encoder_keeps_metadata=True, without_legacy=jpeg.without_legacy,
+    )  # fmt: skip
 
 
 class PngAdapter(ImageAdapter):

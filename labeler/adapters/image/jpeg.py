@@ -95,10 +95,10 @@ def _walk(data: bytes) -> list[Segment]:
         if marker in _SEQUENTIAL and length >= 8:
             components = data[pos + 9]
         if marker == SOS and components and data[pos + 4] == components:
-            # The only scan, and entropy-coded data cannot hold FF D9: a file ending in FF D9 is
-            # complete, otherwise the first FF D9 is the EOI. No segment can follow it, and nothing
-            # reads the EOI's offset (appended data such as an MPF image is copied, never parsed).
-            eoi = len(data) - 2 if data.endswith(b"\xff\xd9") else data.find(b"\xff\xd9", end)
+            # The only scan, and entropy-coded data cannot hold FF D9: the first FF D9 is the EOI
+            # (a C-speed search). No segment can follow it; what does (the other images of an MPO,
+            # a camera's trailer) is copied, and ``mpf.relink`` keeps an MPO's index pointing at it.
+            eoi = data.find(b"\xff\xd9", end)
             if eoi < 0:
                 raise InputError("the JPEG is truncated: the image data ends without an end-of-image marker; re-export the file")
             found.append(Segment(EOI, eoi, eoi + 2))
