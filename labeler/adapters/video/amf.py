@@ -17,7 +17,7 @@ SCRIPT_TAG = 18
 _FIXED = {0: 8, 1: 1, 5: 0, 6: 0, 11: 10}  # number, boolean, null, undefined, date
 
 
-class _Reader:
+class Reader:
     def __init__(self, data: bytes) -> None:
         self.data, self.pos = data, 0
 
@@ -63,8 +63,17 @@ class _Reader:
             out[key] = self.value(depth)
 
 
+def keys(path: Path) -> list[str]:
+    """Every key of ``onMetaData``, whatever its value type (empty when the file has none)."""
+    return list(_entries(path))
+
+
 def metadata(path: Path) -> dict[str, str]:
     """The string entries of ``onMetaData`` (empty when the file has none)."""
+    return {k: v for k, v in _entries(path).items() if isinstance(v, str)}
+
+
+def _entries(path: Path) -> dict[str, object]:
     with open(path, "rb") as handle:
         header = handle.read(9)
         if len(header) < 9 or header[:3] != b"FLV":
@@ -79,11 +88,11 @@ def metadata(path: Path) -> dict[str, str]:
         data = handle.read(size)
     if len(data) < size:
         raise InputError("the FLV is truncated inside its onMetaData tag", path)
-    reader = _Reader(data)
+    reader = Reader(data)
     try:
         if reader.value() != "onMetaData":
             return {}
         entries = reader.value()
     except ValueError as exc:
         raise InputError(f"the FLV onMetaData tag is corrupt ({exc})", path) from exc
-    return {k: v for k, v in entries.items() if isinstance(v, str)} if isinstance(entries, dict) else {}
+    return entries if isinstance(entries, dict) else {}

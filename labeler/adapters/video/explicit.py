@@ -314,10 +314,19 @@ def graph_path(path: Path) -> str:
     return "".join("\\" + c if c in "\\'[],;" else c for c in level1)
 
 
-def _remade(stream: Stream, muxer: str) -> bool:
-    """A QuickTime chapter track (a data stream tagged ``text``): the MP4 muxer re-makes it from
-    ``-map_chapters``; mapping it as well added a second, bogus data track (tagged ``gpmd``)."""
-    return muxer in ("mp4", "mov", "ipod") and stream.kind == "data" and stream.codec_tag == "text"
+#: Where ffmpeg takes global tags from, per muxer: FLV's come back from the source's own onMetaData
+#: (``flvtags.merge``), as ffmpeg's would hold fields it parsed out of onCuePoint tags.
+METADATA_FROM = {"flv": "-1"}
+
+
+def _left_out(stream: Stream, muxer: str) -> bool:
+    """Streams ffmpeg must not copy because they come back another way: a QuickTime chapter track
+    (a data stream tagged ``text``), which the MP4 muxer re-makes from ``-map_chapters`` (mapped as
+    well, it added a second, bogus ``gpmd`` track); FLV script-data text (``onCuePoint``,
+    ``onTextData``), whose original tags ``flvtags.merge`` puts back."""
+    if muxer in ("mp4", "mov", "ipod"):
+        return stream.kind == "data" and stream.codec_tag == "text"
+    return muxer == "flv" and stream.kind == "subtitle"
 
 
 def command(src: Path, banner: Path, dst: Path, probe: Probe, job: Plan, muxer: str, container: str, extra: list[str]) -> list[str]:
@@ -329,7 +338,7 @@ def command(src: Path, banner: Path, dst: Path, probe: Probe, job: Plan, muxer: 
     # png_pipe reads the file as it is: the image2 demuxer would expand a % in the path as a pattern
     graph = (f"movie=filename={graph_path(banner)}:format_name=png_pipe[banner];"
              f"[in][banner]overlay=x={job.at[0]}:y={job.at[1]}:format={overlay_format}{enable}[out]")  # fmt: skip
-    kept = [s for s in probe.streams if not _remade(s, muxer)]
+    kept = [s for s in probe.streams if not _left_out(s, muxer)]
     maps = [arg for s in kept for arg in ("-map", f"0:{s.index}")]  # every stream, in order
     spec = f":{[s.index for s in kept].index(stream.index)}"
     video = [f"-filter{spec}", graph, f"-c{spec}", encoder, *[a + spec if a.startswith("-") else a for a in quality]]
@@ -345,7 +354,7 @@ def command(src: Path, banner: Path, dst: Path, probe: Probe, job: Plan, muxer: 
         video += [f"-tag{spec}", stream.codec_tag]  # e.g. hvc1 (what Apple players need) stays hvc1, not hev1
     return [
         "-y", "-i", str(src), *maps,
-        "-c", "copy", *video, *timing, "-map_metadata", "0", "-map_chapters", "0", *extra, "-f", muxer, str(dst),
+        "-c", "copy", *video, *timing, "-map_metadata", METADATA_FROM.get(muxer, "0"), "-map_chapters", "0", *extra, "-f", muxer, str(dst),
     ]  # fmt: skip
 
 

@@ -1,7 +1,9 @@
-"""FLV: label as the ``onMetaData`` string ``AIGC`` (stream-copy remux by ffmpeg, read by ``amf``).
+"""FLV: label as the ``onMetaData`` string ``AIGC`` (written by ``flvtags``, read by ``amf``).
 
 FLV has no standard place for custom metadata other than the ``onMetaData`` script tag, which
-ffmpeg writes from the format tags and reads back as format tags.
+ffmpeg reads back as format tags. labeler edits that tag itself rather than re-muxing, so cue
+points (``cuePoints`` in onMetaData, ``onCuePoint`` tags) and every media tag stay as they are;
+after the notice's re-encode ``flvtags.merge`` restores them around ffmpeg's output.
 """
 
 from __future__ import annotations
@@ -9,10 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..base import Found
-from . import amf
+from . import amf, flvtags
 from .common import LABEL_KEY, NOTICE_KEY, VideoAdapter
 from .explicit import Plan, render
-from .matroska import metadata_args, remux
+from .matroska import metadata_args
 from .probe import Probe
 
 
@@ -21,7 +23,7 @@ class FlvAdapter(VideoAdapter):
     extensions = ("flv",)
     carrier = "flv:onMetaData:AIGC"
     seen_by = {"exiftool": "[Flash] AIGC", "exiftool+config": "[Flash] AIGC", "ffprobe": "tag AIGC", "mutagen": None}
-    description = "FLV video; label in onMetaData string AIGC (stream-copy remux); notice overlaid, video re-encoded"
+    description = "FLV video; label in onMetaData string AIGC (tags copied, cue points kept); notice overlaid, video re-encoded"
     muxers = {"flv": "flv"}
 
     def score(self, name: str, head: bytes) -> int:
@@ -34,7 +36,14 @@ class FlvAdapter(VideoAdapter):
         return next((value for key, value in amf.metadata(path).items() if key.upper() == NOTICE_KEY), None)
 
     def write_entries(self, src: Path, dst: Path, entries: dict[str, str]) -> None:
-        remux(src, dst, "flv", entries)
+        flvtags.set_entries(src, dst, entries)
 
     def reencode(self, src: Path, dst: Path, info: Probe, job: Plan, muxer: str) -> None:
-        render(src, dst, info, job, muxer, "flv", metadata_args({NOTICE_KEY: job.to_json()}))
+        # a keyframe index in the source (seeking players use it) is re-made for the new stream
+        index = ["-flvflags", "add_keyframe_index"] if "keyframes" in amf.keys(src) else []
+        encoded = dst.with_name(dst.name + ".enc.flv")
+        try:
+            render(src, encoded, info, job, muxer, "flv", [*metadata_args({NOTICE_KEY: job.to_json()}), *index])
+            flvtags.merge(src, encoded, dst)
+        finally:
+            encoded.unlink(missing_ok=True)
