@@ -20,7 +20,7 @@ RULES = frozenset({
     "label.bad-value", "label.base64", "label.duplicate-key", "label.forbidden-char", "label.invalid-utf8", "label.key-case",
     "label.key-order", "label.missing-key", "label.misspelt-key", "label.non-string", "label.not-json", "label.not-object", "label.quote-char",
     "label.too-deep", "label.too-large", "label.unknown-key", "label.whitespace", "label.xml-entities",
-    "notice.borderline-size", "notice.clip-too-short", "notice.english-only", "notice.missing-element",
+    "notice.borderline-size", "notice.clip-too-short", "notice.english-only", "notice.late", "notice.missing-element",
     "notice.not-both-ends", "notice.placement", "notice.receipt-mismatch", "notice.receipt-unreadable", "notice.small", "notice.too-short", "notice.too-small",
     "provider.bad-service", "provider.bad-uscc", "provider.malformed-code", "provider.not-a-code", "provider.role-mismatch",
     "xmp.hostile", "xmp.jpeg-header", "xmp.malformed", "xmp.namespace", "xmp.too-large",

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..noticerule import GENERATION_PATTERN, AI_PATTERN, Reading, best, normalise, read_unit, sentences
+from ..noticerule import AI_PATTERN, GENERATION_PATTERN, Reading, best, normalise, read_unit, sentences
 from ..problems import Problem, error
 from .base import Evidence, Presence
 

@@ -35,7 +35,7 @@ TARGET_SHORT = 720
 MAX_LONG = 1600
 MIN_SCORE = 0.5
 _LOCK = threading.Lock()
-_MISREAD_AI = re.compile(r"(?<![A-Za-z])A[l1I|](?=[\u4e00-\u9fff]|$|\s)")
+_MISREAD_AI = re.compile(r"(?<![A-Za-z])(?:A[l1I|](?=[\u4e00-\u9fff]|$|\s)|AL(?=[\u4e00-\u9fff]))")  # "AL生成" too, not a lone "AL"
 
 
 _suppressed: ContextVar[bool] = ContextVar("labeler_ocr_suppressed", default=False)
@@ -103,13 +103,16 @@ def glyph_extent(gray: np.ndarray) -> tuple[int, int] | None:
     return int(rows[0]), int(rows[-1])
 
 
-def read_lines(image: Image.Image) -> list[TextHit]:
-    """Every text line OCR sees in ``image`` (display orientation), in its pixel coordinates."""
+def read_lines(image: Image.Image, scale: float | None = None) -> list[TextHit]:
+    """Every text line OCR sees in ``image`` (display orientation), in its pixel coordinates.
+
+    ``scale`` overrides the automatic rescale (a caller that already upscaled its crops passes 1)."""
     source = image.convert("RGBA") if image.mode in ("P", "PA", "1") else image
     if source.mode.startswith("I"):  # 16-bit grey: scale to 8 bits (a plain convert would clip to white)
         source = Image.fromarray((np.asarray(source, dtype=np.float32) / 257).astype(np.uint8))
     width, height = source.size
-    scale = min(TARGET_SHORT / min(width, height), MAX_LONG / max(width, height), 4.0)
+    if scale is None:
+        scale = min(TARGET_SHORT / min(width, height), MAX_LONG / max(width, height), 4.0)
     work = source.resize((max(1, round(width * scale)), max(1, round(height * scale))), Image.Resampling.BICUBIC) if abs(scale - 1) > 0.05 else source
     work = work if work.mode == "RGB" else work.convert("RGB")  # resized first: no full-size copy of a big frame
     scale_x, scale_y = work.width / width, work.height / height
@@ -128,6 +131,18 @@ def read_lines(image: Image.Image) -> list[TextHit]:
         glyph = (extent[1] - extent[0] + 1) if extent else (box[3] - box[1]) / 1.6
         hits.append(TextHit(normalise_text(str(text)), box, float(glyph), float(score)))
     return _with_joined(hits)
+
+
+def read_line(image: Image.Image) -> tuple[str, float]:
+    """Recognition only, for an image already known to hold one line of text (a tracked or
+    candidate box): the text and its score. Skipping detection makes it ~20x cheaper than
+    ``read_lines`` (the detector upscales any input to 736 px on its short side)."""
+    ocr = engine()
+    work = image if image.mode == "RGB" else image.convert("RGB")
+    with _LOCK:
+        result, _ = ocr(np.asarray(work)[:, :, ::-1], use_det=False, use_cls=False, use_rec=True)
+    text, score = (result or [["", 0.0]])[0]
+    return normalise_text(str(text)), float(score)
 
 
 def _with_joined(hits: list[TextHit]) -> list[TextHit]:

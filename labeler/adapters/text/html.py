@@ -15,9 +15,9 @@ from ...errors import InputError
 from ...label import MAX_CARRIER_BYTES, Label, too_large
 from ...notice import Notice
 from ..base import Adapter, Evidence, Found, WriteOptions
+from ..textnotice import Candidate
 from .encoding import looks_like_text, read_text
 from .plain import text_position
-from ..textnotice import Candidate
 from .window import find_text_notice
 
 CARRIER = "html:meta:AIGC"

@@ -7,10 +7,14 @@ second. Only the region needed is cropped out by ffmpeg, so memory stays small f
 - Receipt (labeler's own overlay): the receipt stored next to the label says text, box, font size
   and the time window; every sampled crop in the window must show the re-drawn glyphs
   (``labeler.detect.receipt``). No OCR, deterministic.
-- OCR: the first frame is read (rapidocr, edges and corners judged by ``detect.geometry``); a notice
-  found there is then followed through the samples by comparing its glyph pixels, so OCR runs
-  once, not sixteen times. It must be there from the start for at least 2 s; a notice absent from
-  the first frame is not a GB 45438 video notice (ABSENT).
+- OCR (``track``): the first frame is read whole; when it shows no notice, one upscaled mosaic of
+  the top and bottom bands of the samples at 0.5 s and 2 s is read (small edge notices, OCR slips,
+  late notices). The notice found is then followed by its glyph pixels (robust to busy, changing
+  backgrounds; one missed sample is tolerated), its start and end refined to the frame, and a run
+  that comes out under 2 s is re-read by OCR before it is believed. The measured interval is in
+  ``detail`` (``start_s``, ``end_s``). It must start in the opening frames (``notice.late``
+  otherwise) and show for at least 2 s (``notice.too-short``); too small, away from the edges or
+  lacking an element is reported as for images.
 - Neither receipt nor OCR: ``UNKNOWN`` (a third-party notice cannot be read), never PRESENT.
 """
 
@@ -26,24 +30,22 @@ from typing import Any
 from PIL import Image
 
 from ... import ffmpeg
-from ...detect.geometry import TextHit, hit_evidence, judge_hits
+from ...detect.geometry import TextHit, hit_evidence
 from ...errors import InputError
-from ...lazy import lazy_module
 from ...problems import Problem, error, warning
 from ...render.banner import Receipt
-from ..base import Evidence, Presence
+from ..base import Evidence
+from . import track
 from .explicit import MIN_SECONDS, RECEIPT_KIND, video_duration
 from .probe import Probe, Stream
 
-np = lazy_module("numpy")
-
 STEP = 0.25
 WINDOW = 4.0
-INK_LEVEL = 170.0
-TRACK_AGREEMENT = 0.8
 MAX_RECEIPT = 8192
 _PTS_TIME = re.compile(r"pts_time:\s*(-?[\d.]+)")
 SEEK_AFTER = 5.0  # seconds; closer to the start the file is decoded from its beginning
+LATE_AFTER = 0.5  # seconds: a notice first seen later than this is not in the opening frames
+FRAME_SLACK = 0.05  # seconds of measuring error once the end is refined to the frame
 
 
 @dataclass(frozen=True)
@@ -64,10 +66,12 @@ class VideoReceipt:
         return cls(Receipt.from_json(json.dumps(data.get("banner"))), float(data["start"]), None if end is None else float(end), bool(data.get("clamped")))
 
 
-def _filters(stream: Stream, display: tuple[int, int], box: tuple[int, int, int, int] | None, after: float) -> str:
+def _filters(stream: Stream, display: tuple[int, int], box: tuple[int, int, int, int] | None, after: float, step: float = STEP) -> str:
     (width, height) = (stream.height, stream.width) if stream.rotation in (90, 270) else (stream.width, stream.height)
-    # from ``after`` on: the first frame, then the first frame at least STEP after the previous pick
-    chain = [f"select='gte(t\\,{after:.3f})*(isnan(prev_selected_t)+gte(t-prev_selected_t\\,{STEP - 0.001:g}))'"]
+    # from ``after`` on: the first frame, then the first frame at least ``step`` after the previous
+    # pick (``step`` 0: every frame)
+    spacing = f"*(isnan(prev_selected_t)+gte(t-prev_selected_t\\,{step - 0.001:g}))" if step > 0 else ""
+    chain = [f"select='gte(t\\,{after:.3f}){spacing}'"]
     if (width, height) != display:
         chain.append(f"scale={display[0]}:{display[1]},setsar=1")
     if box is not None:
@@ -75,8 +79,8 @@ def _filters(stream: Stream, display: tuple[int, int], box: tuple[int, int, int,
     return ",".join(chain)
 
 
-def frames(path: Path, stream: Stream, start: float, length: float, box: tuple[int, int, int, int] | None = None) -> list[tuple[float, Image.Image]]:
-    """(time, RGB image) every STEP seconds from ``start`` for ``length`` seconds, cropped to ``box``.
+def frames(path: Path, stream: Stream, start: float, length: float, box: tuple[int, int, int, int] | None = None, step: float = STEP) -> list[tuple[float, Image.Image]]:
+    """(time, RGB image) every ``step`` seconds (0: every frame) from ``start`` for ``length`` seconds, cropped to ``box``.
 
     Near the start the file is decoded from its beginning (input seeking is unreliable in files
     without an index, e.g. FLV); further in, ffmpeg seeks, and decodes from the start if that
@@ -90,7 +94,7 @@ def frames(path: Path, stream: Stream, start: float, length: float, box: tuple[i
     raw, times = b"", []
     for seek, limit, after in attempts:
         args = [ffmpeg.executable(), "-hide_banner", "-nostdin", "-v", "info", *(["-ss", f"{seek:.3f}"] if seek else []), "-t", f"{limit:.3f}", "-i", str(path),
-                "-map", f"0:{stream.index}", "-vf", _filters(stream, display, box, after) + ",showinfo", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]  # fmt: skip
+                "-map", f"0:{stream.index}", "-vf", _filters(stream, display, box, after, step) + ",showinfo", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]  # fmt: skip
         result = subprocess.run(args, capture_output=True, check=False)
         log = result.stderr.decode("utf-8", errors="replace")
         if result.returncode != 0:
@@ -111,9 +115,10 @@ def _run_length(matches: list[tuple[float, bool]], until: float) -> float:
     return miss - matches[0][0]
 
 
-def _duration_problems(seen: float, clip: float) -> tuple[Problem, ...]:
+def _duration_problems(seen: float, clip: float, slack: float = STEP) -> tuple[Problem, ...]:
+    """``slack``: the measuring precision (the sampling step, or one frame once the end is refined)."""
     need = min(MIN_SECONDS, clip) if clip else MIN_SECONDS
-    if seen + 1e-6 < need - STEP:
+    if seen + 1e-6 < need - slack:
         return (error("notice.too-short", f"the notice is visible for {seen:.2f} s from the start; GB 45438 requires at least {MIN_SECONDS:g} s"),)
     if clip and clip < MIN_SECONDS:
         return (warning("notice.clip-too-short", f"the clip lasts {clip:.2f} s, shorter than the {MIN_SECONDS:g} s a video notice should show; the notice covers all of it"),)
@@ -165,12 +170,9 @@ def _with_times(evidence: Evidence, start: float, end: float | None, persist: bo
     return Evidence(evidence.state, f"{evidence.summary}, shown {detail['start_s']:g}-{detail['end_s']:g} s", evidence.text, where, evidence.problems, detail)
 
 
-def _ink(image: Image.Image) -> np.ndarray:
-    return np.asarray(image.convert("L"), dtype=np.float32) >= INK_LEVEL
-
-
 def check_ocr(path: Path, probe: Probe, extra: tuple[Problem, ...]) -> Evidence:
-    from ...detect import ocr
+    """A third-party notice: found by OCR (``track.search``), then followed by its pixels and
+    measured to the frame (``track``); the interval goes to ``detail`` (``start_s``, ``end_s``)."""
 
     stream = probe.video
     assert stream is not None
@@ -180,20 +182,73 @@ def check_ocr(path: Path, probe: Probe, extra: tuple[Problem, ...]) -> Evidence:
     samples = frames(path, stream, start, window)
     if not samples:
         return Evidence.unknown("no frame could be decoded from the video")
-    first = judge_hits(ocr.read_lines(samples[0][1]), samples[0][1].size, "ocr", extra)
-    if first.state is not Presence.PRESENT:
-        return Evidence(first.state, f"{first.summary} in the first frame", first.text, first.where, first.problems, first.detail)
-    box = tuple(first.detail["box"])
-    reference = _ink(samples[0][1].crop(box))
-    if reference.sum() < 10:
-        return first
+    index, found = track.search(samples, extra)
+    if index < 0:
+        return Evidence(found.state, f"{found.summary} in the first frame, nor in a still overlay at the top or bottom at 0.5 s or 2 s", found.text, found.where, found.problems, found.detail)
+    return _measure(path, stream, samples, index, found, clip, start)
 
-    def holds(image: Image.Image) -> bool:
-        crop = image if image.size == (box[2] - box[0], box[3] - box[1]) else image.crop(box)
-        return float((_ink(crop) & reference).sum() / reference.sum()) >= TRACK_AGREEMENT
 
-    seen = _run_length([(t, holds(image)) for t, image in samples], start + window)
-    persist = _persists(path, stream, clip, box, holds, seen >= window - STEP)  # type: ignore[arg-type]
-    problems = first.problems + _duration_problems(seen, clip)
-    evidence = Evidence(first.state, first.summary, first.text, first.where, problems, first.detail)
-    return _with_times(evidence, start, start + seen, persist, clip) if not persist else _with_times(evidence, start, None, True, clip)
+def _measure(path: Path, stream: Stream, samples: list[tuple[float, Image.Image]], index: int, found: Evidence, clip: float, start: float) -> Evidence:
+    from ...detect import ocr
+    from ...noticerule import read_unit
+
+    box = tuple(found.detail["box"])
+    tracker = track.Tracker.build(samples[index][1], box, [im for _, im in samples[index + 1 : index + 3]])  # type: ignore[arg-type]
+    flags = [i == index or tracker.holds(im) for i, (_, im) in enumerate(samples)]
+    first, last = track.run_bounds(flags, index)
+    kind = read_unit(found.text or "").kind
+    checks = 0
+    while True:
+        if last == len(samples) - 1 and clip and samples[last][0] + STEP < clip and samples[last][0] + STEP - samples[first][0] < MIN_SECONDS + STEP:
+            more = frames(path, stream, samples[-1][0] + STEP, WINDOW, box)  # a late notice runs past the window: follow it (box only)
+            if more:
+                samples = samples + more
+                flags = flags + [tracker.holds(im) for _, im in more]
+                first, last = track.run_bounds(flags, index)
+                continue
+        short = samples[last][0] + STEP - samples[first][0] < MIN_SECONDS
+        if not (short and last + 1 < len(samples) and checks < track.MAX_CONFIRMATIONS):
+            break
+        checks += 1  # pixels say it is gone too soon: ask OCR whether a reader still sees it
+        miss = samples[last + 1][1]
+        text, score = ocr.read_line(_around(miss, box))
+        if score < ocr.MIN_SCORE or read_unit(text).kind != kind:
+            break
+        tracker = track.Tracker.build(miss, box, [im for _, im in samples[last + 2 : last + 4]])
+        flags = flags[: last + 1] + [True] + [tracker.holds(im) for _, im in samples[last + 2 :]]
+        first, last = track.run_bounds(flags, index)
+    shown_from = samples[0][0] if first == 0 else _refine(path, stream, samples, first - 1, box, tracker.holds, True)
+    open_end = last == len(samples) - 1
+    end = None if open_end else _refine(path, stream, samples, last, box, tracker.holds, False)
+    seen = (samples[last][0] + STEP if end is None else end) - shown_from
+    late = shown_from - start > LATE_AFTER
+    persist = _persists(path, stream, clip, box, tracker.holds, first == 0 and open_end) if open_end else False  # type: ignore[arg-type]
+    problems = found.problems + _duration_problems(seen, clip, STEP if end is None else FRAME_SLACK)
+    if late:
+        problems += (error("notice.late", f"the notice first appears at {shown_from:.2f} s; GB 45438 asks for it in the opening frames"),)
+    detail = {**found.detail, "tracked_samples": sum(flags), "ocr_rechecks": checks}
+    evidence = Evidence(found.state, found.summary, found.text, found.where, problems, detail)
+    if persist:
+        return _with_times(evidence, shown_from, None, True, clip)
+    return _with_times(evidence, shown_from, end if end is not None else shown_from + seen, False, clip)
+
+
+def _around(image: Image.Image, box: tuple[int, ...]) -> Image.Image:
+    """The box with a small margin (recognition needs the whole glyphs), or the image if it is the box."""
+    if image.size == (box[2] - box[0], box[3] - box[1]):
+        return image
+    m = max(2, (box[3] - box[1]) // 4)
+    return image.crop((max(0, box[0] - m), max(0, box[1] - m), min(image.width, box[2] + m), min(image.height, box[3] + m)))
+
+
+def _refine(path: Path, stream: Stream, samples: list[tuple[float, Image.Image]], at: int, box: tuple[int, ...], holds: Any, rising: bool) -> float:
+    """The exact frame where the notice appears (``rising``: between samples ``at`` and ``at+1``)
+    or disappears (after sample ``at``): every frame of the box in between is decoded."""
+    t0, t1 = samples[at][0], samples[at + 1][0]
+    between = frames(path, stream, t0, t1 - t0 + 0.001, box, step=0)  # type: ignore[arg-type]
+    if rising:
+        shown = track.first_holding(between, holds)
+        return shown if shown is not None else t1
+    duration = track.frame_duration(between, STEP)
+    gone = track.last_holding(between, holds)
+    return (gone if gone is not None else t0) + duration

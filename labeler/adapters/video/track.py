@@ -1,0 +1,209 @@
+"""Find a third-party notice in a video's opening seconds and measure when it is shown.
+
+Search (OCR; the second pass runs only when the first found nothing, so a video whose first frame
+shows its notice costs one OCR call, as an image does):
+
+1. the first frame, whole;
+2. overlays the pixels betray, in the top and bottom thirds: glyph outlines (strong edges) that
+   hold still across three samples (around 0.5 s: a notice OCR slipped on in the first frame, over
+   busy content; around 2 s and new since the first frame: a late notice). Each line-shaped box is
+   read by recognition only (no detector pass), so the pass costs a fraction of a whole-frame read.
+
+Tracking (pixels, no OCR): the notice's glyph pixels are the minority Otsu class of its box in the
+frame OCR read, kept only where the next samples agree (a busy background changes there, an overlay
+does not). A sample shows the notice when at least ``AGREE`` of those pixels are within ``TOLERANCE``
+grey levels of the reference. A run may skip one missed sample (a decoding or tracking slip); its
+start and end are refined to the frame by decoding every frame of the box around each boundary.
+When the run comes out shorter than 2 s, the first missed sample's box is read by OCR, upscaled: a
+notice read there restarts tracking from that frame (pixels can fail where a reader still sees the
+text, e.g. over flashing content).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image
+
+from ...detect.geometry import TextHit, judge_hits
+from ...lazy import lazy_module
+from ..base import Evidence, Presence
+
+np = lazy_module("numpy")
+
+TOLERANCE = 40.0
+AGREE = 0.7
+#: Sample times (seconds from the start) over which an overlay holds still: early (a notice OCR
+#: slipped on in the first frame) and around 2 s (a late notice, also required to be new).
+CANDIDATE_TIMES = ((0.25, 0.5, 0.75), (1.75, 2.0, 2.25))
+#: Grey levels an overlay pixel varies by at most between samples (compression noise).
+STABLE = 12.0
+#: Grey-level gradient of a glyph outline (a flat area, still or not, has none).
+EDGE = 40.0
+#: Overlay boxes read per time group (recognition only: a fraction of a whole-frame read each).
+MAX_CANDIDATES = 3
+#: How often a too-short run may be re-checked by OCR before its length is believed.
+MAX_CONFIRMATIONS = 3
+
+Frames = list[tuple[float, Image.Image]]
+Box = tuple[int, int, int, int]
+
+
+def _grey(image: Image.Image) -> np.ndarray:
+    return np.asarray(image.convert("L"), dtype=np.float32)
+
+
+def _otsu_minority(gray: np.ndarray) -> np.ndarray:
+    hist = np.bincount(gray.astype(np.uint8).ravel(), minlength=256).astype(np.float64)
+    total, weights, means = hist.sum(), np.cumsum(hist), np.cumsum(hist * np.arange(256))
+    between = (means[-1] * weights - means * total) ** 2 / np.maximum(weights * (total - weights), 1e-9)
+    light = gray > float(np.argmax(between))
+    return light if light.mean() < 0.5 else ~light
+
+
+@dataclass(frozen=True)
+class Tracker:
+    """The notice's glyph pixels in its box, and their grey levels where OCR read it."""
+
+    box: Box
+    reference: np.ndarray
+    mask: np.ndarray
+
+    @classmethod
+    def build(cls, image: Image.Image, box: Box, neighbours: list[Image.Image]) -> Tracker:
+        reference = _grey(image.crop(box))
+        mask = _otsu_minority(reference)
+        for other in neighbours:  # drop pixels that a busy background changes between samples
+            kept = mask & (np.abs(_grey(_crop(other, box)) - reference) < TOLERANCE)
+            if kept.sum() >= 0.5 * mask.sum():
+                mask = kept
+        if mask.sum() < 10:
+            mask = np.ones_like(mask)
+        return cls(box, reference, mask)
+
+    def holds(self, image: Image.Image) -> bool:
+        crop = _grey(_crop(image, self.box))
+        if crop.shape != self.reference.shape:
+            return False
+        return float((np.abs(crop - self.reference)[self.mask] < TOLERANCE).mean()) >= AGREE
+
+
+def _crop(image: Image.Image, box: Box) -> Image.Image:
+    """``image`` may already be the box (ffmpeg cropped it) or the whole frame."""
+    return image if image.size == (box[2] - box[0], box[3] - box[1]) else image.crop(box)
+
+
+# --- search ------------------------------------------------------------------------------------
+
+
+def _nearest(samples: Frames, time: float) -> int:
+    return min(range(len(samples)), key=lambda i: abs(samples[i][0] - samples[0][0] - time))
+
+
+def _stable(greys: list[np.ndarray]) -> np.ndarray:
+    stack = np.stack(greys)
+    return (stack.max(axis=0) - stack.min(axis=0)) < STABLE
+
+
+def overlay_candidates(samples: Frames) -> list[tuple[int, Box]]:
+    """(sample index, box) of text-like overlays in the top and bottom thirds that the pixels
+    betray: edges (glyph outlines) that hold still across three samples (around 0.5 s: a notice
+    OCR slipped on in the first frame; around 2 s and new since the first frame: a late notice).
+    The largest ``MAX_CANDIDATES`` per time group, line-shaped."""
+    import cv2
+
+    height = samples[0][1].height
+    band = math.ceil(height / 3)
+    grey = {i: _grey(samples[i][1]) for i in {0} | {_nearest(samples, t) for group in CANDIDATE_TIMES for t in group}}
+    found: list[tuple[int, Box]] = []
+    for times, late in zip(CANDIDATE_TIMES, (False, True)):
+        indices = list(dict.fromkeys(_nearest(samples, t) for t in times))
+        if len(indices) < 3:
+            continue
+        centre = grey[indices[1]]
+        gy, gx = np.gradient(centre)
+        mask = _stable([grey[i] for i in indices]) & (np.hypot(gx, gy) >= EDGE)
+        if late:
+            mask &= np.abs(centre - grey[0]) >= TOLERANCE
+        mask[band : height - band] = False
+        closed = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 9), np.uint8))
+        _, _, stats, _ = cv2.connectedComponentsWithStats(closed)
+        group = []
+        for x, y, w, h, area in stats[1:].tolist():
+            if 0.02 * height <= h <= band and w >= h and area >= 40:
+                group.append((area, (indices[1], (x, y, x + w, y + h))))
+        found += [c for _, c in sorted(group, key=lambda g: -g[0])[:MAX_CANDIDATES]]
+    return found
+
+
+def _candidate_hits(samples: Frames, read_line: Callable[[Image.Image], tuple[str, float]]) -> dict[int, list[TextHit]]:
+    """Each overlay candidate read as one line (recognition only), per sample."""
+    from ...detect.ocr import MIN_SCORE, glyph_extent
+
+    per_sample: dict[int, list[TextHit]] = {}
+    for index, box in overlay_candidates(samples):
+        image = samples[index][1]
+        margin = max(2, (box[3] - box[1]) // 4)
+        padded = (max(0, box[0] - margin), max(0, box[1] - margin), min(image.width, box[2] + margin), min(image.height, box[3] + margin))
+        text, score = read_line(image.crop(padded))
+        if text and score >= MIN_SCORE:
+            extent = glyph_extent(_grey(image.crop(box)))
+            glyph = (extent[1] - extent[0] + 1) if extent else box[3] - box[1]
+            per_sample.setdefault(index, []).append(TextHit(text, box, float(glyph), score))
+    return per_sample
+
+
+def search(samples: Frames, extra: tuple[Any, ...]) -> tuple[int, Evidence]:
+    """(sample index, evidence) of the notice OCR finds; the index is -1 when none is found."""
+    from ...detect import ocr
+
+    frame = samples[0][1].size
+    first = judge_hits(ocr.read_lines(samples[0][1]), frame, "ocr", extra)
+    if first.state is Presence.PRESENT:
+        return 0, first
+    found = [(index, judge_hits(hits, frame, "ocr (still overlay)", extra)) for index, hits in sorted(_candidate_hits(samples, ocr.read_line).items())]
+    present = [(sum(p.is_error for p in e.problems), index, e) for index, e in found if e.state is Presence.PRESENT]
+    if present:
+        _, index, evidence = min(present, key=lambda x: x[:2])
+        return index, evidence
+    return -1, first
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+def run_bounds(flags: list[bool], at: int) -> tuple[int, int]:
+    """First and last sample of the run through ``at``, skipping isolated misses."""
+    start = end = at
+    while True:
+        if start - 1 >= 0 and flags[start - 1]:
+            start -= 1
+        elif start - 2 >= 0 and flags[start - 2]:
+            start -= 2
+        else:
+            break
+    while True:
+        if end + 1 < len(flags) and flags[end + 1]:
+            end += 1
+        elif end + 2 < len(flags) and flags[end + 2]:
+            end += 2
+        else:
+            break
+    return start, end
+
+
+def first_holding(frames: Frames, holds: Callable[[Image.Image], bool]) -> float | None:
+    return next((t for t, image in frames if holds(image)), None)
+
+
+def last_holding(frames: Frames, holds: Callable[[Image.Image], bool]) -> float | None:
+    return next((t for t, image in reversed(frames) if holds(image)), None)
+
+
+def frame_duration(frames: Frames, fallback: float) -> float:
+    gaps = [b[0] - a[0] for a, b in itertools.pairwise(frames) if b[0] > a[0]]
+    return float(np.median(gaps)) if gaps else fallback
