@@ -196,3 +196,27 @@ def test_docx_with_label_and_body_text_is_missing_explicit(tmp_path: Path) -> No
 def test_docx_with_label_and_a_true_notice_is_compliant(tmp_path: Path) -> None:
     out = _implicit_only(_docx(tmp_path / "memo.docx", [("本文由AI生成，仅供参考", None), (FILLER, None)]), tmp_path)
     assert verify_file(out).status == "compliant"
+
+
+# --- an attempt lacking an element is invalid, not missing (item 6) -------------------------------
+
+
+def test_text_attempt_is_missing_element(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text(f"可灵AI\n{FILLER}\n", encoding="utf-8")
+    evidence = _detect(path)
+    assert evidence.state is Presence.PRESENT and [p.rule for p in evidence.problems] == ["notice.missing-element"], evidence
+
+
+def test_docx_footer_attempt_is_missing_element_and_a_true_notice_wins(tmp_path: Path) -> None:
+    evidence = _detect(_docx(tmp_path / "a.docx", [(FILLER, None)] * 3, footer="模型合成"))
+    assert evidence.state is Presence.PRESENT and "notice.missing-element" in [p.rule for p in evidence.problems], evidence
+    evidence = _detect(_docx(tmp_path / "b.docx", [("即梦AI", None), ("AI生成", None), (FILLER, None)]))
+    assert evidence.state is Presence.PRESENT and not evidence.problems, evidence
+
+
+def test_labelled_text_with_an_attempt_is_invalid(tmp_path: Path) -> None:
+    src = tmp_path / "post.md"
+    src.write_text(f"即梦AI\n\n{FILLER}\n", encoding="utf-8")
+    verdict = verify_file(_implicit_only(src, tmp_path))
+    assert verdict.status == "invalid" and "notice.missing-element" in [p.rule for p in verdict.problems()]
