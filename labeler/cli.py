@@ -21,6 +21,7 @@ from .batch import Skipped, default_jobs, discover, run
 from .c2pa.cli import add_sign_arguments, add_verify_arguments, sign_settings, signal_lines, signal_options
 from .config import Config, add_config_arguments, configure, ignore_rules, load_config, media_notice_options
 from .config import show as show_config
+from .detect import asr
 from .errors import LabelerError
 from .ignore import filter_ignored
 from .policy import add_gate_arguments, policy_from_args
@@ -102,6 +103,12 @@ def _common(p: argparse.ArgumentParser) -> None:
     add_config_arguments(p)
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="per-file time limit; the file fails, the batch goes on (default: 3600 label, 600 verify; 0 = none)")
     p.add_argument("--max-memory", type=_size, metavar="SIZE", help="per-worker memory limit, e.g. 4G (default: 3/4 of RAM shared by the workers; 0 = none)")
+    _asr_argument(p)
+
+
+def _asr_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--asr-model", type=Path, metavar="DIR", help="audio: a sherpa-onnx offline speech recognition model directory, so spoken notices are "
+                   "recognised (else speech is reported as undecided); default $LABELER_ASR_MODEL")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -124,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("inspect", help="print every label found in a file, raw and parsed")
     i.add_argument("paths", nargs="+", type=Path, metavar="FILE")
     i.add_argument("--format", "-f", choices=("text", "json"), default="text")
-    sub.add_parser("formats", help="list supported formats, their carriers and optional backends")
+    _asr_argument(sub.add_parser("formats", help="list supported formats, their carriers and optional backends"))
     c = sub.add_parser("config", help="show the effective configuration (labeler.toml / [tool.labeler]) and where each value came from")
     c.add_argument("--show", action="store_true", required=True, help="print every setting of label and verify with its source")
     add_config_arguments(c)
@@ -366,6 +373,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "jobs", None) is not None and args.jobs < 1:
         parser.error("--jobs must be at least 1")
     try:
+        if getattr(args, "asr_model", None) is not None:
+            os.environ[asr.ENV] = str(args.asr_model)  # workers inherit it
+            if args.command != "formats":
+                asr.load(str(args.asr_model))  # a broken model directory stops the run here, not per file
         with stop_signals():  # SIGTERM/SIGHUP stop like Ctrl-C: workers killed, temps swept, journal closed
             if args.command in ("label", "verify"):
                 configure(parser, args, sys.argv[1:] if argv is None else argv)

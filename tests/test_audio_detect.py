@@ -12,7 +12,9 @@ import pytest
 import soundfile
 
 from labeler import Presence
-from labeler.detect.rhythm import find_rhythm, find_voice, speech_like
+from labeler.detect.rhythm import find_rhythm
+from labeler.detect.speech import is_speech
+from labeler.detect.voice import find_own_voice
 from labeler.registry import sniff
 from labeler.render.cue import espeak_voice, morse_cue, morse_segments, morse_units
 
@@ -117,17 +119,20 @@ def test_rhythm_does_not_fire(what: str) -> None:
 def test_speech_is_speech_and_not_rhythm() -> None:
     talk = speech("今天天气很好，我们一起去公园散步吧。")
     assert find_rhythm(analysed(talk)) == []
-    assert speech_like(analysed(talk))
-    assert not speech_like(analysed(place(6, morse_cue(SR, peak=0.4), 1)))
-    assert not speech_like(analysed(np.random.default_rng(1).standard_normal(SR * 4) * 0.1))
+    assert is_speech(analysed(talk))
+    assert not is_speech(analysed(place(6, morse_cue(SR, peak=0.4), 1)))
+    assert not is_speech(analysed(np.random.default_rng(1).standard_normal(SR * 4) * 0.1))
 
 
 @pytest.mark.skipif(ESPEAK is None, reason="espeak-ng not installed")
-def test_our_voice_clip_is_found_and_other_speech_is_not() -> None:
-    ours = place(8, espeak_voice(SR) * 0.5, 1.0, melody(np.random.default_rng(2), 8) * 0.3)
-    found = find_voice(analysed(ours))
-    assert found is not None and abs(found[0] - 1.0) < 0.05
-    assert find_voice(analysed(speech("人工智能正在改变世界，我们需要了解它。"))) is None
+def test_our_voice_rendering_is_found_and_other_speech_is_not() -> None:
+    ours = place(8, espeak_voice(SR) * 0.5, 1.0, melody(np.random.default_rng(2), 8) * 0.15)
+    found = find_own_voice(analysed(ours))
+    assert found is not None and abs(found[0] - 1.0) < 0.05 and found[3] == "人工智能生成"
+    # same voice, other words (also the elements without a notice, and the notice at another speed)
+    for text in ("人工智能正在改变世界，我们需要了解它。", "本节目由人工合成", "今天北京晴，最高气温二十五度，明天有小雨。"):
+        assert find_own_voice(analysed(speech(text))) is None, text
+    assert find_own_voice(analysed(melody(np.random.default_rng(5), 8))) is None
 
 
 # --- the adapters' decisions ---------------------------------------------------------------------
@@ -152,6 +157,7 @@ def test_end_cue_in_a_long_file_is_found_after_reencoding(codec: str, tmp_path: 
 def test_unlabelled_speech_is_unknown_not_missing(tmp_path: Path) -> None:
     found = evidence(as_file(tmp_path, "talk", speech("欢迎收听今天的节目，接下来是新闻。"), "wav"))
     assert found.state is Presence.UNKNOWN and "speech recogniser" in found.summary
+    assert found.detail["voice_activity"]["start"]["shape_change"] >= 0.08
 
 
 def test_unlabelled_music_without_speech_is_absent(tmp_path: Path) -> None:

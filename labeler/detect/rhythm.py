@@ -1,4 +1,4 @@
-"""Find an audible notice near the edges of audio: the Morse "AI" rhythm, or our own voice clip.
+"""Find the Morse "AI" rhythm notice near the edges of audio.
 
 Rhythm: a short-long-short-short tone (``.-`` ``..``: tones of 1, 3, 1, 1 units starting at units
 0, 2, 8, 10) of any frequency in 300-3000 Hz and any unit in 50-200 ms. The edge window is
@@ -9,34 +9,17 @@ onsets (least squares), durations may share a constant smear (the STFT window le
 alike), the four tones must have similar levels, and nothing else may sound in that bin for two units
 before and after (so a melody or a steady beep train does not fire).
 
-Voice: our default voice clip is espeak-ng's 人工智能生成, deterministic for a given espeak-ng,
-found by normalised cross-correlation of log band energies (survives level changes and lossy
-re-encoding). A user's own clip (``Notice.voice_clip``) is recognised the same way in the process
-that wrote it, and anywhere its path is listed in ``LABELER_VOICE_CLIPS``. A third-party voice
-notice cannot be recognised without an offline speech recogniser.
-
-Decision for "no rhythm and no voice clip of ours" (deliberate): if an edge window holds
-speech-like sound (several syllable-like energy bursts within 3 s that are not pure tones, and
-whose strongest partial is not held still like notes in >= 80 % of the sounding frames), the
-answer is UNKNOWN — a voice notice may be there and we cannot hear it, so calling the file
-"missing" would be false. A gate still fails such a file (``unverified`` is not ``compliant``), so an
-unlabelled file is never waved through. If the edges hold only silence, steady sound, tones or
-isolated beeps, no notice of any kind can be there: ABSENT. Music with vocals at an edge reads UNKNOWN, and so does speech over quieter music; instrumental music with held notes
-mostly reads ABSENT. Measured on generated sets: espeak-ng speech scores 0-0.15 on the held-note
-ratio, speech over music 0.65-0.8, melodies 0.8-0.95 - the threshold errs towards UNKNOWN.
+labeler's own spoken notice is found by ``detect.voice``; whether an edge without a notice holds
+speech is decided by ``detect.speech``.
 """
 
 from __future__ import annotations
 
-import functools
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from ..errors import LabelerError
 from ..lazy import lazy_module
-from ..render.cue import clip_voice, espeak_path, espeak_voice, resample
+from ..render.cue import resample
 
 np = lazy_module("numpy")
 
@@ -54,8 +37,6 @@ LEVEL_SPREAD_DB = 6.0
 ONSETS = (0.0, 2.0, 8.0, 10.0)
 LENGTHS = (1.0, 3.0, 1.0, 1.0)
 PATTERN_UNITS = 11.0
-VOICE_CLIPS_ENV = "LABELER_VOICE_CLIPS"  # os.pathsep-separated user voice clips to recognise
-VOICE_MATCH = 0.75  # normalised correlation of log band energies that counts as our clip
 
 
 @dataclass(frozen=True)
@@ -168,156 +149,3 @@ def find_rhythm(samples: np.ndarray) -> list[RhythmHit]:
         if not any(abs(hit.start - d.start) < d.unit for d in distinct):
             distinct.append(hit)
     return distinct
-
-
-# --- our own voice clip ---------------------------------------------------------------------------
-
-BAND_EDGES = (100.0, 7000.0, 33)  # geometric band edges of the voice features: low Hz, high Hz, count
-
-
-def _band_features(x: np.ndarray) -> np.ndarray:
-    power = _stft_power(x)[:: 2]  # 10 ms hop is plenty for speech
-    freqs = np.fft.rfftfreq(WIN, 1 / RATE)
-    edges = np.geomspace(*BAND_EDGES)
-    index = np.digitize(freqs, edges) - 1
-    bands = np.stack([power[:, index == b].sum(axis=1) for b in range(len(edges) - 1)], axis=1)
-    return np.log10(bands + 1e-10)
-
-
-def _template_of(samples: np.ndarray) -> np.ndarray:
-    feats = _band_features(samples)
-    return feats - feats.mean()
-
-
-@functools.lru_cache(maxsize=1)
-def _espeak_template() -> np.ndarray | None:
-    return _template_of(espeak_voice(RATE)) if espeak_path() is not None else None
-
-
-@functools.lru_cache(maxsize=32)
-def _clip_template(path: str, mtime: float) -> np.ndarray | None:
-    try:
-        return _template_of(clip_voice(path, RATE))
-    except LabelerError:
-        return None
-
-
-#: Voice clips labeler was given in this process (``Notice.voice_clip``): they count as ours.
-_REGISTERED: dict[str, None] = {}
-
-
-def register_voice_clip(path: str | Path) -> None:
-    """Let ``find_voice`` recognise a user's clip (the labelling run verifies its own output)."""
-    _REGISTERED[str(Path(path).resolve())] = None
-
-
-def _clip_paths() -> list[str]:
-    configured = [p for p in os.environ.get(VOICE_CLIPS_ENV, "").split(os.pathsep) if p]
-    return list(dict.fromkeys(list(_REGISTERED) + configured))
-
-
-def voice_templates() -> list[tuple[str, np.ndarray]]:
-    """(name, template) of every voice notice we can recognise: espeak-ng's and the known clips."""
-    found: list[tuple[str, np.ndarray]] = []
-    espeak = _espeak_template()
-    if espeak is not None:
-        found.append(("espeak-ng 人工智能生成", espeak))
-    for path in _clip_paths():
-        try:
-            template = _clip_template(path, os.stat(path).st_mtime)
-        except OSError:
-            continue
-        if template is not None:
-            found.append((f"clip {Path(path).name}", template))
-    return found
-
-
-def voice_available() -> bool:
-    return espeak_path() is not None or bool(_clip_paths())
-
-
-def _best_match(feats: np.ndarray, template: np.ndarray) -> tuple[float, int]:
-    n = len(template)
-    t_norm = np.linalg.norm(template)
-    best, best_at = -1.0, 0
-    windows = np.lib.stride_tricks.sliding_window_view(feats, (n, feats.shape[1]))[:, 0]
-    for at in range(len(windows)):
-        window = windows[at] - windows[at].mean()
-        score = float(np.sum(window * template) / (np.linalg.norm(window) * t_norm + 1e-12))
-        if score > best:
-            best, best_at = score, at
-    return best, best_at
-
-
-def find_voice(samples: np.ndarray) -> tuple[float, float, float, str] | None:
-    """(start s, end s, correlation, which) of a voice notice we know, in mono 16 kHz samples."""
-    feats = _band_features(samples)
-    for name, template in voice_templates():
-        if len(feats) < len(template):
-            continue
-        best, best_at = _best_match(feats, template)
-        if best >= VOICE_MATCH:
-            start = best_at * 2 * HOP / RATE
-            return start, start + len(template) * 2 * HOP / RATE, best, name
-    return None
-
-
-# --- could a voice notice be here? -----------------------------------------------------------------
-
-
-STEADY_WIN = 1024  # 64 ms: ~16 Hz resolution for the dominant low partial
-STEADY_RUN = 10  # frames of 10 ms: a partial held this long is a note, not a syllable
-STEADY_MAX = 0.8  # held notes in at least this share of sounding frames: music, not speech
-
-
-def steady_pitch_ratio(x: np.ndarray) -> float:
-    """Share of sounding frames whose strongest partial (80-1000 Hz) holds still for >= 100 ms.
-
-    Held notes make music score ~0.8-0.95; speech glides (syllables, tones): ~0-0.15; speech over
-    quieter music ~0.65-0.8 (measured on espeak-ng speech and generated melodies)."""
-    if len(x) < STEADY_WIN:
-        return 0.0
-    hop = RATE // 100
-    frames = 1 + (len(x) - STEADY_WIN) // hop
-    index = np.arange(STEADY_WIN)[None, :] + hop * np.arange(frames)[:, None]
-    power = np.abs(np.fft.rfft(x[index] * np.hanning(STEADY_WIN), axis=1)) ** 2
-    freqs = np.fft.rfftfreq(STEADY_WIN, 1 / RATE)
-    band = power[:, (freqs >= 80) & (freqs <= 1000)]
-    energy = band.sum(axis=1)
-    sounding = energy > energy.max() * 1e-3
-    if not sounding.any():
-        return 0.0
-    peak = np.argmax(band, axis=1)
-    held = np.zeros(frames, dtype=bool)
-    for start, end in _runs(np.concatenate(([False], peak[1:] == peak[:-1])) & sounding):
-        if end - start >= STEADY_RUN:
-            held[start - 1 : end] = True
-    return float(held[sounding].mean())
-
-
-def speech_like(samples: np.ndarray) -> bool:
-    """Several syllable-like, non-tonal bursts within 3 s whose pitch is not held like notes
-    (see the module docstring)."""
-    if len(samples) < RATE // 2:  # under half a second: no room for four syllables
-        return False
-    power = _stft_power(samples)[::2]
-    freqs = np.fft.rfftfreq(WIN, 1 / RATE)
-    band = power[:, (freqs >= 100) & (freqs <= 4000)]
-    total = band.sum(axis=1) + 1e-12
-    energy_db = 10 * np.log10(total)
-    floor = np.percentile(energy_db, 10)
-    active = (energy_db > floor + 12) & (energy_db > 10 * np.log10(WIN * 1e-5))
-    top3 = np.sort(band, axis=1)[:, -3:].sum(axis=1) / total
-    broadband = active & (top3 < 0.7)
-    smooth = np.convolve(energy_db, np.ones(5) / 5, mode="same")
-    nuclei = [
-        i for i in range(1, len(smooth) - 1)
-        if broadband[i] and smooth[i] >= smooth[i - 1] and smooth[i] > smooth[i + 1]
-        and smooth[i] - smooth[max(0, i - 15) : i + 16].min() >= 6
-    ]
-    spaced: list[int] = []
-    for i in nuclei:
-        if not spaced or i - spaced[-1] >= 10:  # 100 ms apart
-            spaced.append(i)
-    bursts = any(spaced[k + 3] - spaced[k] <= 300 for k in range(len(spaced) - 3))  # 4 within 3 s
-    return bursts and steady_pitch_ratio(samples) < STEADY_MAX

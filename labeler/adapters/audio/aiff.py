@@ -122,4 +122,4 @@ class AiffAdapter(Adapter):
         return soundfile_evidence(path, "AIFF")
 
     def backends(self) -> list[Backend]:
-        return [common.voice_backend()]
+        return [*common.spoken_backends()]

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 from ... import ffmpeg
+from ...detect import asr
 from ...errors import InputError
 from ...render.cue import ESPEAK_HINT, espeak_path
 from ..base import Backend
@@ -30,8 +31,13 @@ def require_content(path: Path) -> None:
 
 def voice_backend() -> Backend:
     found = espeak_path()
-    detail = f"spoken 人工智能生成 notice and its detection ({found})" if found else "needed for a voice notice without a clip of your own"
-    return Backend("espeak-ng voice", found is not None, detail + "; your own clips are recognised when listed in LABELER_VOICE_CLIPS", ESPEAK_HINT)
+    detail = f"spoken 人工智能生成 notice, found again by its waveform ({found})" if found else "needed for a voice notice without a clip of your own"
+    return Backend("espeak-ng voice", found is not None, detail, ESPEAK_HINT)
+
+
+def spoken_backends() -> list[Backend]:
+    """What spoken notices need: espeak-ng to speak ours, a recogniser to hear anyone else's."""
+    return [voice_backend(), asr.backend()]
 
 
 def ffmpeg_backend(what: str) -> Backend:

@@ -18,8 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from ...detect.rhythm import EDGE_S, find_rhythm, find_voice, register_voice_clip, speech_like, to_analysis
-from ...errors import InputError, LabelFormatError
+from ...detect.rhythm import EDGE_S, find_rhythm, to_analysis
+from ...detect.speech import voice_activity
+from ...detect import asr
+from ...detect.voice import find_own_voice, judge_transcripts, register_spoken_text
+from ...errors import BackendMissingError, InputError, LabelFormatError
 from ...lazy import lazy_module
 from ...notice import Notice
 from ...render.cue import GAP_S, cue_peak, morse_cue, voice_cue
@@ -52,13 +55,18 @@ class CuePlan:
         for value, allowed, what in ((position, POSITIONS, "position"), (notice.cue_mode, MODES, "cue mode"), (notice.cue, CUES, "cue")):
             if value not in allowed:
                 raise LabelFormatError(f"audio notice {what} {value!r} is not supported; use one of {', '.join(allowed)}")
+        if notice.cue == "voice" and notice.voice_clip and asr.configured() is None:
+            raise BackendMissingError(
+                f"the words of the voice clip {notice.voice_clip!r} cannot be checked without a speech recogniser, so the result could not be "
+                f"verified; use the default spoken notice (espeak-ng) or the Morse cue, or {asr.INSTALL_HINT}"
+            )
         return cls(position, notice.cue_mode, notice.cue, notice.text_for("audio"), notice.voice_clip)
 
     def make_cue(self, context: np.ndarray, sample_rate: int) -> np.ndarray:
         """The mono cue, its level set from the content next to it."""
         peak = cue_peak(context, sample_rate)
-        if self.cue == "voice" and self.clip:
-            register_voice_clip(self.clip)  # so this run's verify recognises the clip
+        if self.cue == "voice" and not self.clip:
+            register_spoken_text(self.text)  # so this run's verify finds the rendering (a receipt)
         if self.cue == "voice":
             return voice_cue(sample_rate, peak=peak, clip=self.clip, text=self.text)
         return morse_cue(sample_rate, peak=peak)
@@ -151,10 +159,10 @@ def detect(windows: list[tuple[float, np.ndarray]], duration: float) -> Evidence
     for offset, samples in windows:
         for hit in find_rhythm(samples)[:2]:
             found.setdefault(side(hit.start + offset, hit.end + offset), {"cue": "morse", **hit.as_detail(offset)})
-        voice = find_voice(samples) if not found else None
+        voice = find_own_voice(samples) if not found else None
         if voice is not None:
-            start, end, correlation, which = voice
-            detail = {"cue": "voice", "voice": which, "start_s": round(start + offset, 3), "end_s": round(end + offset, 3), "correlation": round(correlation, 3)}
+            start, end, correlation, words = voice
+            detail = {"cue": "voice", "method": "receipt", "words": words, "start_s": round(start + offset, 3), "end_s": round(end + offset, 3), "correlation": round(correlation, 3)}
             found.setdefault(side(start + offset, end + offset), detail)
     if found:
         where = "+".join(sorted(found, key=POSITIONS.index))
@@ -163,18 +171,25 @@ def detect(windows: list[tuple[float, np.ndarray]], duration: float) -> Evidence
             summary = f"Morse rhythm '.- ..' (AI) at the {where}, unit {first['unit_ms']} ms, {first['freq_hz']} Hz"
             text = "short-long-short-short"
         else:
-            summary, text = f"voice notice ({first['voice']}) at the {where}", "人工智能生成"
+            summary, text = f"labeler's spoken notice {first['words']!r} (espeak-ng rendering found by waveform) at the {where}", str(first["words"])
         return Evidence(Presence.PRESENT, summary, text=text, where=where, detail=found)
     checked = f"first/last {EDGE_S:.0f} s" if len(windows) > 1 else "whole file"
-    speechy = [name for name, (_, samples) in zip(("start", "end"), windows) if speech_like(samples)]
+    activity = {name: voice_activity(samples) for name, (_, samples) in zip(("start", "end"), windows)}
+    measures = {name: a.as_detail() for name, a in activity.items()}
+    speechy = [name for name, a in activity.items() if a.speech]
+    recogniser = asr.recogniser() if speechy else None
+    if recogniser is not None:
+        heard = {name: recogniser.transcribe(samples) for name, (_, samples) in zip(("start", "end"), windows) if name in speechy}
+        return judge_transcripts(heard, recogniser.name)
     if speechy:
         return Evidence(
             Presence.UNKNOWN,
-            "no rhythm notice; speech-like sound near the " + "+".join(speechy) + " may be a voice notice, which cannot be checked without an offline speech recogniser",
+            "no rhythm notice; speech near the " + "+".join(speechy) + " may be a voice notice, which cannot be checked without an offline speech recogniser"
+            f" ({asr.ENV} / --asr-model)",
             where="+".join(speechy),
-            detail={"checked": checked, "speech_like": speechy},
+            detail={"checked": checked, "speech": speechy, "voice_activity": measures},
         )
-    return Evidence(Presence.ABSENT, f"no rhythm notice and no speech in the {checked}", detail={"checked": checked})
+    return Evidence(Presence.ABSENT, f"no rhythm notice and no speech in the {checked} (tones, music or silence only)", detail={"checked": checked, "voice_activity": measures})
 
 
 def edge_windows(duration: float, read: Callable[[float, float], np.ndarray]) -> list[tuple[float, np.ndarray]]:

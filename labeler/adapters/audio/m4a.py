@@ -106,4 +106,4 @@ class M4aAdapter(Adapter):
         return detect(edge_windows(duration, lambda start, length: read_mono(path, start, length)), duration)
 
     def backends(self) -> list[Backend]:
-        return [common.ffmpeg_backend("decode/encode (same codec) for the audible notice"), common.voice_backend()]
+        return [common.ffmpeg_backend("decode/encode (same codec) for the audible notice"), *common.spoken_backends()]

@@ -143,7 +143,7 @@ class Mp3Adapter(Adapter):
         return detect(edge_windows(duration, lambda start, length: read_mono(path, start, length)), duration)
 
     def backends(self) -> list[Backend]:
-        return [common.ffmpeg_backend("decode/encode for the audible notice"), common.voice_backend()]
+        return [common.ffmpeg_backend("decode/encode for the audible notice"), *common.spoken_backends()]
 
 
 def _assemble(src: Path, encoded: Path, dst: Path) -> None:

@@ -79,7 +79,7 @@ class _VorbisCommentAdapter(Adapter):
         audio.save(padding=_padding)
 
     def backends(self) -> list[Backend]:
-        return [common.ffmpeg_backend("decode/encode for the audible notice"), common.voice_backend()]
+        return [common.ffmpeg_backend("decode/encode for the audible notice"), *common.spoken_backends()]
 
 
 def _flac(path: Path) -> Any:
@@ -130,7 +130,7 @@ class FlacAdapter(_VorbisCommentAdapter):
         return soundfile_evidence(path, "FLAC")
 
     def backends(self) -> list[Backend]:
-        return [common.voice_backend()]  # libsndfile decodes and encodes FLAC; no ffmpeg needed
+        return [*common.spoken_backends()]  # libsndfile decodes and encodes FLAC; no ffmpeg needed
 
 
 def _ogg(path: Path) -> Any:

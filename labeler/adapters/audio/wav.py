@@ -189,7 +189,7 @@ class WavAdapter(Adapter):
             return detect(edge_windows(duration, read), duration)
 
     def backends(self) -> list[Backend]:
-        return [common.voice_backend()]
+        return [*common.spoken_backends()]
 
 
 def _copy_chunk(handle: BinaryIO, out: BinaryIO, chunk: Chunk, riff: Riff) -> None:
