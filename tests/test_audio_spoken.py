@@ -12,10 +12,13 @@ import sys
 from pathlib import Path
 
 import pytest
+import soundfile
 
 from labeler import Presence
 from labeler.detect import asr
-from labeler.detect.voice import judge_transcripts
+from labeler.detect.rhythm import to_analysis
+from labeler.detect.speech import utterances
+from labeler.detect.voice import Heard, judge_spoken
 from labeler.errors import BackendMissingError
 from labeler.labelling import label_file
 from labeler.notice import Notice
@@ -100,18 +103,36 @@ def test_a_voice_clip_needs_a_recogniser(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "heard, state, problem",
     [
-        ({"start": "本音频由人工智能生成"}, Presence.PRESENT, None),
-        ({"start": "欢迎收听", "end": "以上内容由AI合成"}, Presence.PRESENT, None),
-        ({"start": "本节目由人工合成"}, Presence.ABSENT, None),
-        ({"start": "今天北京晴最高气温二十五度"}, Presence.ABSENT, None),
-        ({"start": "人工智能正在改变世界"}, Presence.ABSENT, None),
-        ({"end": "this was AI generated"}, Presence.PRESENT, "notice.english-only"),
+        (["本音频由人工智能生成"], Presence.PRESENT, None),
+        (["欢迎收听", "以上内容由AI合成"], Presence.PRESENT, None),
+        (["本节目由人工合成"], Presence.PRESENT, "notice.missing-element"),  # an attempt: no AI element
+        (["今天北京晴最高气温二十五度"], Presence.ABSENT, None),
+        (["人工智能正在改变世界"], Presence.ABSENT, None),
+        (["本节目不是AI生成的"], Presence.ABSENT, None),  # negated
+        (["近年来生成式人工智能技术发展迅速但本台的每一期节目都由主持人亲自录制和剪辑完成"], Presence.ABSENT, None),
+        (["this was AI generated"], Presence.PRESENT, "notice.english-only"),
+        ([""], Presence.ABSENT, None),
     ],
 )
-def test_transcripts_are_judged_by_the_notice_rule(heard: dict[str, str], state: Presence, problem: str | None) -> None:
-    found = judge_transcripts(heard, "test")
+def test_transcripts_are_judged_by_the_notice_rule(heard: list[str], state: Presence, problem: str | None) -> None:
+    found = judge_spoken([Heard("start", 1.0 + 3 * k, 3.0 + 3 * k, text) for k, text in enumerate(heard)], "test")
     assert found.state is state, found
     assert [p.rule for p in found.problems if p.is_error] == ([problem] if problem else [])
+    if state is Presence.PRESENT:
+        assert found.detail["start"]["method"] == "speech recognition" and found.where == "start"
+
+
+@pytest.mark.skipif(ESPEAK is None or shutil.which("sox") is None, reason="needs espeak-ng and sox")
+def test_utterances_split_at_pauses(tmp_path: Path) -> None:
+    """Each sentence reaches the recogniser on its own, so the rule reads a notice as one unit."""
+    first = speech(tmp_path / "a.wav", "欢迎收听今天的节目。", "cmn")
+    second = speech(tmp_path / "b.wav", "人工智能生成", "cmn-latn-pinyin")
+    talk = concat([concat([first], tmp_path / "a-pause.wav", (0, 0.8)), second], tmp_path / "talk.wav", (0.5, 0.5))
+    data, rate = soundfile.read(str(talk))
+    spans = utterances(to_analysis(data, rate))
+    assert len(spans) == 2, spans
+    lengths = [soundfile.info(str(p)).duration for p in (first, second)]
+    assert abs(spans[0][0] - 0.5) < 0.2 and abs(spans[1][1] - (0.5 + lengths[0] + 0.8 + lengths[1])) < 0.25, spans
 
 
 # --- the model directory ---------------------------------------------------------------------------

@@ -139,3 +139,29 @@ def voice_activity(samples: np.ndarray) -> VoiceActivity:
 
 def is_speech(samples: np.ndarray) -> bool:
     return voice_activity(samples).speech
+
+
+PAUSE_S = 0.3  # silence this long ends an utterance (a sentence or phrase for the recogniser)
+UTTERANCE_DB = 35.0  # frames within this of the window's loud frames are sounding
+SHORTEST_S = 0.3
+
+
+def utterances(samples: np.ndarray) -> list[tuple[float, float]]:
+    """(start s, end s) of the stretches of sound separated by pauses, for a recogniser: each is
+    one unit for the notice rule, so a notice is not read as part of the speech around it."""
+    frames = _frames(samples, FRAME, HOP)
+    level = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
+    sounding = level > np.percentile(level, 99) - UTTERANCE_DB
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], sounding.astype(np.int8), [0]))))
+    spans: list[list[int]] = []
+    for start, end in zip(edges[::2].tolist(), edges[1::2].tolist()):
+        if spans and (start - spans[-1][1]) * HOP / RATE < PAUSE_S:
+            spans[-1][1] = end
+        else:
+            spans.append([start, end])
+    pad = 0.1
+    return [
+        (max(0.0, start * HOP / RATE - pad), min(len(samples) / RATE, (end * HOP + FRAME) / RATE + pad))
+        for start, end in spans
+        if (end - start) * HOP / RATE >= SHORTEST_S
+    ]

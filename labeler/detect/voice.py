@@ -12,7 +12,7 @@ mixed over content ducked by 12 dB. ``RECEIPT_MATCH`` sits between the two.
 
 What this cannot prove: a user's own voice clip, or a notice spoken by another tool. Those need a
 speech recogniser (``detect.asr``): its transcript is judged by the shared notice rule
-(``judge_transcripts``); without one the spoken content is reported as undecided.
+(``judge_spoken``); without one the spoken content is reported as undecided.
 An espeak-ng of another version renders differently, so a file labelled elsewhere may not match:
 undecided again, never present.
 """
@@ -20,12 +20,13 @@ undecided again, never present.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
-from ..adapters.base import Evidence, Presence
+from ..adapters.base import Evidence
+from ..adapters.textnotice import Candidate, judge
 from ..errors import LabelerError
 from ..lazy import lazy_module
-from ..notice import is_compliant_text, is_english_only_notice
-from ..problems import error
+from ..notice import is_compliant_text
 from ..render.cue import VOICE_TEXT, espeak_path, espeak_voice
 from .rhythm import RATE
 
@@ -81,19 +82,23 @@ def find_own_voice(samples: np.ndarray) -> tuple[float, float, float, str] | Non
 # --- spoken content through a recogniser ----------------------------------------------------------
 
 
-def judge_transcripts(transcripts: dict[str, str], recogniser: str) -> Evidence:
-    """Evidence from what a recogniser heard at each edge (``{"start": text, ...}``), by the notice rule.
+@dataclass(frozen=True)
+class Heard:
+    """One utterance a recogniser transcribed: which edge, when (s, in the file), what."""
 
-    Both elements heard: a notice. An English-only notice: present but breaking the rule. Speech
-    without the elements: no spoken notice (the recogniser heard the words, and they are not one)."""
-    for where, text in transcripts.items():
-        if is_compliant_text(text):
-            detail = {"cue": "voice", "method": "speech recognition", "recogniser": recogniser, "transcript": text}
-            return Evidence(Presence.PRESENT, f"spoken notice {text!r} at the {where} ({recogniser})", text, where, detail={where: detail})
-    for where, text in transcripts.items():
-        if is_english_only_notice(text):
-            problem = error("notice.english-only", f"the spoken notice {text!r} at the {where} is English only; GB 45438 needs 'AI'/'人工智能' and '生成'/'合成' spoken in Chinese")
-            detail = {"cue": "voice", "method": "speech recognition", "recogniser": recogniser, "transcript": text}
-            return Evidence(Presence.PRESENT, f"English-only spoken notice at the {where} ({recogniser})", text, where, (problem,), {where: detail})
-    heard = "; ".join(f"{where}: {text!r}" for where, text in transcripts.items())
-    return Evidence(Presence.ABSENT, f"no rhythm notice; the speech recognised ({heard}) holds no notice with both elements", detail={"transcripts": transcripts, "recogniser": recogniser})
+    edge: str
+    start: float
+    end: float
+    text: str
+
+
+def judge_spoken(heard: list[Heard], recogniser: str) -> Evidence:
+    """Evidence from what a recogniser heard, by the shared notice rule (``labeler.noticerule``):
+    each utterance is one unit. A notice is PRESENT; an English-only notice or an attempt lacking
+    an element is PRESENT with an error; speech without a notice is ABSENT (the words were heard)."""
+    candidates = [
+        Candidate(h.text, h.edge, {h.edge: {"cue": "voice", "method": "speech recognition", "recogniser": recogniser, "transcript": h.text, "start_s": round(h.start, 3), "end_s": round(h.end, 3)}})
+        for h in heard
+    ]
+    said = "; ".join(f"{h.edge} {h.start:.1f}-{h.end:.1f} s: {h.text!r}" for h in heard if h.text.strip()) or "no words"
+    return judge(candidates, f"no rhythm notice, and no spoken notice in the speech recognised by {recogniser} ({said})")

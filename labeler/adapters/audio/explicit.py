@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from ...detect.rhythm import EDGE_S, find_rhythm, to_analysis
-from ...detect.speech import voice_activity
+from ...detect.rhythm import EDGE_S, RATE, find_rhythm, to_analysis
+from ...detect.speech import utterances, voice_activity
 from ...detect import asr
-from ...detect.voice import find_own_voice, judge_transcripts, register_spoken_text
+from ...detect.voice import Heard, find_own_voice, judge_spoken, register_spoken_text
 from ...errors import BackendMissingError, InputError, LabelFormatError
 from ...lazy import lazy_module
 from ...notice import Notice
@@ -179,8 +179,13 @@ def detect(windows: list[tuple[float, np.ndarray]], duration: float) -> Evidence
     speechy = [name for name, a in activity.items() if a.speech]
     recogniser = asr.recogniser() if speechy else None
     if recogniser is not None:
-        heard = {name: recogniser.transcribe(samples) for name, (_, samples) in zip(("start", "end"), windows) if name in speechy}
-        return judge_transcripts(heard, recogniser.name)
+        heard = [
+            Heard(name, offset + start, offset + end, recogniser.transcribe(samples[int(start * RATE) : int(end * RATE)]))
+            for name, (offset, samples) in zip(("start", "end"), windows)
+            if name in speechy
+            for start, end in utterances(samples)
+        ]
+        return judge_spoken(heard, recogniser.name)
     if speechy:
         return Evidence(
             Presence.UNKNOWN,
