@@ -19,7 +19,9 @@ The measure, on mono 16 kHz samples cut into 25 ms frames every 10 ms:
    for >= 100 ms, as notes do (speech glides).
 
 Speech: at least ``MIN_PAIRS`` steady pairs (0.2 s), ``shape_change >= SHAPE_CHANGE_MIN`` and
-``held_pitch < HELD_PITCH_MAX``. Measured on generated sets (sox tones, beeps, beep trains, Morse
+``held_pitch < HELD_PITCH_MAX`` over the whole window — or, so that a short notice followed by a
+song is not averaged away, over some 2.5 s span (every 0.5 s) with ``shape_change >= 0.12`` and
+``held_pitch < 0.5`` (a span of music alone can look busier, so the limits are stricter). Measured on generated sets (sox tones, beeps, beep trains, Morse
 letters other than "AI", sox chords and melodies; espeak-ng Mandarin and English speech, alone and
 over music at -12 to -3 dB; a third of each with noise at -45 dB or an MP3 round trip):
 tones, beeps, trains and Morse letters score 0.0, music at most ~0.05, speech at least ~0.11
@@ -49,24 +51,32 @@ CHANGED = 0.1  # 1 - shape correlation above this is a change of shape
 SHAPE_CHANGE_MIN = 0.08  # speech: at least this share of steady pairs change shape
 MIN_PAIRS = 20  # 0.2 s of steady sound at least
 STEADY_WIN = 1024  # 64 ms: ~16 Hz resolution for the dominant low partial
+SPAN_S = 2.5  # when the whole window is not speech, sliding spans this long ...
+SPAN_STEP_S = 0.5  # ... this far apart are measured too, ...
+SPAN_CHANGE_MIN = 0.12  # ... with stricter limits (a short span of music can look busier)
+SPAN_HELD_MAX = 0.5
 STEADY_RUN = 10  # frames of 10 ms: a partial held this long is a note, not a syllable
 HELD_PITCH_MAX = 0.8  # held notes in at least this share of sounding frames: music, not speech
 
 
 @dataclass(frozen=True)
 class VoiceActivity:
-    """The measures behind ``is_speech`` for one window (see the module docstring)."""
+    """The measures behind ``is_speech`` for one window, or for one ``SPAN_S`` span of it when
+    ``span_s`` (its start, s) is set (see the module docstring)."""
 
     shape_change: float
     held_pitch: float
     steady_pairs: int
+    span_s: float | None = None
 
     @property
     def speech(self) -> bool:
-        return self.steady_pairs >= MIN_PAIRS and self.shape_change >= SHAPE_CHANGE_MIN and self.held_pitch < HELD_PITCH_MAX
+        change_min, held_max = (SHAPE_CHANGE_MIN, HELD_PITCH_MAX) if self.span_s is None else (SPAN_CHANGE_MIN, SPAN_HELD_MAX)
+        return self.steady_pairs >= MIN_PAIRS and self.shape_change >= change_min and self.held_pitch < held_max
 
     def as_detail(self) -> dict[str, Any]:
-        return {"shape_change": round(self.shape_change, 3), "held_pitch": round(self.held_pitch, 3), "steady_pairs": self.steady_pairs}
+        detail: dict[str, Any] = {"shape_change": round(self.shape_change, 3), "held_pitch": round(self.held_pitch, 3), "steady_pairs": self.steady_pairs}
+        return detail if self.span_s is None else {**detail, "span_s": [round(self.span_s, 2), round(self.span_s + SPAN_S, 2)]}
 
 
 @functools.lru_cache(maxsize=1)
@@ -88,8 +98,8 @@ def _frames(x: np.ndarray, size: int, hop: int) -> np.ndarray:
     return x[np.arange(size)[None, :] + hop * np.arange(count)[:, None]]
 
 
-def shape_change(x: np.ndarray) -> tuple[float, int]:
-    """(share of level-steady frame pairs whose spectral shape changes, number of such pairs)."""
+def _shape_pairs(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per frame: (is the pair starting here level-steady and sounding, did its shape change)."""
     spectrum = np.abs(np.fft.rfft(_frames(x, FRAME, HOP) * np.hanning(FRAME), n=NFFT, axis=1)) ** 2
     mel = spectrum @ _mel_bank().T + 1e-12
     level = 10 * np.log10(mel.sum(axis=1))
@@ -101,24 +111,16 @@ def shape_change(x: np.ndarray) -> tuple[float, int]:
     r = np.sum(a * b, axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1) + 1e-12)
     around = np.lib.stride_tricks.sliding_window_view(np.pad(level, (1, LAG + 1), mode="edge"), LAG + 3)[: len(level) - LAG]
     steady = sounding[:-LAG] & sounding[LAG:] & (np.ptp(around, axis=1) < STEADY_DB)
-    pairs = int(steady.sum())
-    return (float(np.mean(1 - r[steady] > CHANGED)) if pairs else 0.0), pairs
+    return steady, 1 - r > CHANGED
 
 
-def held_pitch(x: np.ndarray) -> float:
-    """Share of sounding frames whose strongest partial (80-1000 Hz) holds still for >= 100 ms.
-
-    Held notes make music score ~0.6-1.0; speech glides (syllables, tones): ~0-0.3; speech over
-    quieter music ~0.15-0.5 (measured on espeak-ng speech and generated melodies and chords)."""
-    if len(x) < STEADY_WIN:
-        return 0.0
-    power = np.abs(np.fft.rfft(_frames(x, STEADY_WIN, RATE // 100) * np.hanning(STEADY_WIN), axis=1)) ** 2
+def _held_frames(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per 10 ms frame: (sounding, strongest partial in 80-1000 Hz held still for >= 100 ms)."""
+    power = np.abs(np.fft.rfft(_frames(x, STEADY_WIN, HOP) * np.hanning(STEADY_WIN), axis=1)) ** 2
     freqs = np.fft.rfftfreq(STEADY_WIN, 1 / RATE)
     band = power[:, (freqs >= 80) & (freqs <= 1000)]
     energy = band.sum(axis=1)
     sounding = energy > energy.max() * 1e-3
-    if not sounding.any():
-        return 0.0
     peak = np.argmax(band, axis=1)
     same = np.concatenate(([False], peak[1:] == peak[:-1])) & sounding
     held = np.zeros(len(peak), dtype=bool)
@@ -126,15 +128,31 @@ def held_pitch(x: np.ndarray) -> float:
     for start, end in zip(edges[::2], edges[1::2]):
         if end - start >= STEADY_RUN:
             held[start - 1 : end] = True
-    return float(held[sounding].mean())
+    return sounding, held
+
+
+def _share(mask: np.ndarray, of: np.ndarray) -> float:
+    return float(mask[of].mean()) if of.any() else 0.0
 
 
 def voice_activity(samples: np.ndarray) -> VoiceActivity:
-    """The voice-activity measures of mono 16 kHz ``samples`` (see ``rhythm.to_analysis``)."""
+    """The voice-activity measures of mono 16 kHz ``samples`` (see ``rhythm.to_analysis``): over the
+    whole window, and if that is not speech, over sliding ``SPAN_S`` spans with stricter limits, so
+    a short notice next to longer music or tones is not averaged away."""
     if len(samples) < RATE // 2:  # under half a second: no room for speech worth a notice
         return VoiceActivity(0.0, 0.0, 0)
-    change, pairs = shape_change(samples)
-    return VoiceActivity(change, held_pitch(samples), pairs)
+    steady, changed = _shape_pairs(samples)
+    sounding, held = _held_frames(samples)
+    whole = VoiceActivity(_share(changed, steady), _share(held, sounding), int(steady.sum()))
+    if whole.speech:
+        return whole
+    span, step = int(SPAN_S * RATE / HOP), int(SPAN_STEP_S * RATE / HOP)
+    for start in range(0, len(steady) - span + 1, step):
+        window = slice(start, start + span)
+        found = VoiceActivity(_share(changed[window], steady[window]), _share(held[window], sounding[window]), int(steady[window].sum()), start * HOP / RATE)
+        if found.speech:
+            return found
+    return whole
 
 
 def is_speech(samples: np.ndarray) -> bool:
