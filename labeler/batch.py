@@ -17,7 +17,7 @@ import contextlib
 import os
 import re
 import secrets
-import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -137,9 +137,44 @@ def fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _take_metadata(temp: Path, target: Path, like: Path | None) -> None:
+    """Give the finished temp the metadata its target should have (mkstemp makes it 0600).
+
+    In place (``like`` is ``target``): the file keeps its permission bits, owner and group where
+    the user may set them, and its modification time (the access time is when labeler read it,
+    as for any reader; a date-sorted library keeps its order). A new output takes the
+    permission bits (not setuid/setgid/sticky) of ``like``, its source; without a source, an
+    existing target's bits, else the umask default, as any new file would get."""
+    source = _stat_or_none(like) if like is not None else None
+    existing = _stat_or_none(target)
+    if source is not None and existing is not None and (source.st_dev, source.st_ino) == (existing.st_dev, existing.st_ino):
+        with contextlib.suppress(PermissionError):  # another owner: only root may give the file back
+            os.chown(temp, existing.st_uid, existing.st_gid)
+        os.chmod(temp, stat.S_IMODE(existing.st_mode))  # after chown, which clears setuid/setgid
+        os.utime(temp, ns=(existing.st_atime_ns, existing.st_mtime_ns))
+    elif source is not None:
+        os.chmod(temp, stat.S_IMODE(source.st_mode) & 0o777)
+    else:
+        os.chmod(temp, stat.S_IMODE(existing.st_mode) if existing is not None else 0o666 & ~_umask())
+
+
+def _stat_or_none(path: Path) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
+
+
 @contextlib.contextmanager
-def atomic_output(target: Path) -> Iterator[Path]:
+def atomic_output(target: Path, *, like: Path | None = None) -> Iterator[Path]:
     """Yield a temp path beside ``target``; rename it over ``target`` only if the block succeeds.
+    The output gets ``like``'s mode (its source; in place also owner and times, see ``_take_metadata``).
 
     Refused up front: a ``target`` that is a symlink, or whose name (or the temp's) is too long."""
     folder = target.parent
@@ -154,11 +189,9 @@ def atomic_output(target: Path) -> Iterator[Path]:
     temp = Path(name)
     try:
         yield temp
+        _take_metadata(temp, target, like)
         with open(temp, "rb+") as handle:
             os.fsync(handle.fileno())
-        if target.exists():
-            with contextlib.suppress(OSError):
-                shutil.copymode(target, temp)
         publish(temp, target)
         fsync_dir(folder)
     except OSError as exc:

@@ -145,7 +145,7 @@ def _write(src: Path, dst: Path, plan: _Plan, options: LabelOptions, check: Call
     check_names(dst, *([sidecar_path(dst)] if label is not None and adapter.carrier is None else []),
                 *([sidecar_manifest_path(dst)] if signing and plan.sign.mode == "sidecar" else []))
     try:
-        with atomic_output(dst) as final:
+        with atomic_output(dst, like=src) as final:
             stage = src
             with scratch_file(dst, dst.suffix) as noticed, scratch_file(dst, dst.suffix) as unsigned:
                 out = unsigned if signing and plan.sign.mode == "embed" else final  # the signature is the last write
