@@ -382,7 +382,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 configure(parser, args, sys.argv[1:] if argv is None else argv)
             return COMMANDS[args.command](args)
     except (_Usage, LabelerError) as exc:
-        print(f"labeler {args.command}: {exc}", file=sys.stderr)
+        print(display(f"labeler {args.command}: {exc}"), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt as stopped:
         resume = " (finished files are in the journal: run again with --resume)" if args.command == "label" else ""
@@ -392,5 +392,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - per-file errors never get here; this is a bug in labeler
-        print(f"labeler {args.command}: internal error: {type(exc).__name__}: {exc} (please report this)", file=sys.stderr)
+        print(display(f"labeler {args.command}: internal error: {type(exc).__name__}: {exc} (please report this)"), file=sys.stderr)
         return EXIT_USAGE

@@ -107,3 +107,11 @@ def test_control_characters_in_names_never_reach_the_terminal_raw(tmp_path: Path
     assert [line for line in label.stdout.decode().splitlines() if line.startswith("failed")] == []
     assert "f-forged\\x0afailed" in (tmp_path / "failing.md").read_text()
     assert sum(line.startswith("| ") and "unlabelled" in line for line in (tmp_path / "failing.md").read_text().splitlines()) == len(HOSTILE) + 1
+
+
+def test_usage_errors_escape_the_name_too(tmp_path: Path) -> None:
+    missing = tmp_path / "gone-\x1b]0;owned\x07.md"
+    done = labeler("verify", str(missing))
+    text = done.stderr.decode("utf-8")
+    assert done.returncode == 2 and "no such file" in text and "gone-\\x1b]0;owned\\x07.md" in text
+    assert not RAW_CONTROL.search(text)
