@@ -180,3 +180,45 @@ def test_a_configured_but_broken_recogniser_is_an_error_not_a_guess(tmp_path: Pa
 def test_formats_lists_the_recogniser() -> None:
     listing = subprocess.run([sys.executable, "-m", "labeler", "formats"], capture_output=True, text=True, check=True, env={k: v for k, v in os.environ.items() if k != asr.ENV}).stdout
     assert "speech recogniser: MISSING" in listing and "labeler[asr]" in listing
+
+
+# --- a real recogniser through the whole path ----------------------------------------------------
+
+
+class PocketSphinx:
+    """CMU PocketSphinx with the en-us model its wheel ships: a real, offline (English) recogniser,
+    so the path VAD -> utterances -> transcription -> notice rule runs on real recognition."""
+
+    name = "pocketsphinx en-us"
+
+    def __init__(self) -> None:
+        from pocketsphinx import Decoder
+
+        self.decoder = Decoder(samprate=16000, loglevel="FATAL")
+
+    def transcribe(self, samples) -> str:  # type: ignore[no-untyped-def]
+        import numpy as np
+
+        self.decoder.start_utt()
+        self.decoder.process_raw((np.clip(samples, -1, 1) * 32767).astype(np.int16).tobytes(), full_utt=True)
+        self.decoder.end_utt()
+        hypothesis = self.decoder.hyp()
+        return hypothesis.hypstr if hypothesis is not None else ""
+
+
+@TOOLS
+@pytest.mark.slow
+def test_a_real_recogniser_hears_speech_that_is_not_a_notice(tmp_path: Path) -> None:
+    pytest.importorskip("pocketsphinx")
+    engine = PocketSphinx()
+    talk = concat([speech(tmp_path / "s.wav", "Thank you for listening to our show.", "en", speed=140)], tmp_path / "talk.wav")
+    mp3 = with_label(talk, tmp_path / "talk.mp3")
+    with asr.using(engine):
+        verdict = verify_file(mp3)
+        found = verdict.explicit.evidence
+        assert found.state is Presence.ABSENT and "pocketsphinx en-us" in found.summary, found
+        assert verdict.status == "missing-explicit"  # the words were heard, and they are no notice
+        # labeler's own spoken notice is still proven by its receipt, recogniser or not
+        result = label_file(mp3, tmp_path / "out.mp3", LabelOptions(producer=PRODUCER, notice=Notice(cue="voice")))
+        assert result.ok and result.verdict.status == "compliant", result.error
+        assert result.verdict.explicit.evidence.detail["start"]["method"] == "receipt"

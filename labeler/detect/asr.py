@@ -22,9 +22,11 @@ recogniser, and spoken content is then reported as undecided.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -109,8 +111,26 @@ def configured() -> str | None:
     return os.environ.get(ENV) or None
 
 
+_given: ContextVar[Recogniser | None] = ContextVar("labeler_recogniser", default=None)
+
+
+@contextlib.contextmanager
+def using(engine: Recogniser) -> Iterator[None]:
+    """Within the block, spoken content is transcribed by ``engine`` (any object with ``name`` and
+    ``transcribe(samples)``), for API users with a recogniser of their own."""
+    token = _given.set(engine)
+    try:
+        yield
+    finally:
+        _given.reset(token)
+
+
 def recogniser() -> Recogniser | None:
-    """The configured recogniser, None when none is configured (errors when one is, but broken)."""
+    """The recogniser in use: one given with ``using``, else the configured model directory's, else
+    None (a configured but broken directory is an error, never silently skipped)."""
+    given = _given.get()
+    if given is not None:
+        return given
     directory = configured()
     return load(directory) if directory else None
 
