@@ -159,6 +159,14 @@ def generate(root: Path) -> None:
     _insert_in_moov(cases / "m4a-quicktime-meta.m4a", _box(b"meta", hdlr + _box(b"keys", keys) + _box(b"ilst", item)))
 
     # --- broken and odd inputs ----------------------------------------------------------------------
+    # real-world kinds that a notice used to damage (issue 14): lossless ALAC, an audiobook with
+    # chapters, an ID3v2.3 tag with TYER/TDAT (2.3-only frames)
+    _encode(cases / "m4a-alac-16bit.m4a", 16000, 1.0, 1, ["-c:a", "alac", "-sample_fmt", "s16p", "-f", "ipod"])
+    with tempfile.TemporaryDirectory() as scratch:
+        chapters = Path(scratch) / "chapters.ffmeta"
+        chapters.write_text(";FFMETADATA1\ntitle=Book\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=1000\ntitle=One\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=1000\nEND=2000\ntitle=Two\n")
+        _encode(cases / "m4b-aac-chapters.m4b", 16000, 2.0, 1, ["-i", str(chapters), "-map", "0", "-map_metadata", "1", "-map_chapters", "1", "-c:a", "aac", "-b:a", "32k", "-f", "ipod"])
+    _encode(cases / "mp3-id3v23-tyer-tdat.mp3", 16000, 1.0, 1, ["-c:a", "libmp3lame", "-b:a", "32k", "-id3v2_version", "3", "-metadata", "date=2021-05-06", "-metadata", "title=Dated", "-f", "mp3"])
     _write(cases / "01-empty.mp3", b"")
     _write(cases / "02-empty.wav", b"")
     mp3 = (samples / "mp3-vbr-id3v24.mp3").read_bytes()

@@ -96,6 +96,11 @@ def cases(root: Path, scratch: Path) -> None:
     make(out / "mp4-ffmpeg-mdta-aigc.mp4", ["-i", str(base)], ["-c", "copy", "-metadata", f"AIGC={GOOD}", "-movflags", "+use_metadata_tags"])
     _freeform(base, out / "mp4-freeform-itunes-aigc.mp4")
     _xmp_uuid(base, out / "mp4-xmp-uuid-after-mdat.mp4")
+    # real-world kinds that a notice used to damage (issue 14): RGB VP9, an MP4 chapter track,
+    # ExifTool-style XMP (dc:title) in a top-level uuid box
+    make(out / "webm-vp9-gbrp.webm", picture(seconds=1.0), ["-c:v", "libvpx-vp9", "-pix_fmt", "gbrp", "-b:v", "150k", "-deadline", "realtime", "-cpu-used", "8"])
+    make(out / "mp4-chapters.mp4", ["-i", str(base), "-i", str(chapters(scratch / "chapters.txt"))], ["-map", "0", "-map_chapters", "1", "-c", "copy"])
+    _xmp_uuid(base, out / "mp4-xmp-dc-title.mp4", '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title><rdf:Alt><rdf:li xml:lang="x-default">Harbour</rdf:li></rdf:Alt></dc:title></rdf:Description>')
     data = base.read_bytes()
     (out / "01-empty.mp4").write_bytes(b"")
     (out / "02-truncated.mp4").write_bytes(data[: len(data) * 2 // 3])
@@ -121,12 +126,13 @@ def _freeform(src: Path, dst: Path) -> None:
     tags.save()
 
 
-def _xmp_uuid(src: Path, dst: Path) -> None:
-    packet = (
-        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+def _xmp_uuid(src: Path, dst: Path, description: str = "") -> None:
+    description = description or (
         '<rdf:Description rdf:about="" xmlns:TC260="http://www.tc260.org.cn/ns/AIGC/1.0/">'
-        f"<TC260:AIGC>{GOOD.replace(chr(34), '&quot;')}</TC260:AIGC></rdf:Description></rdf:RDF></x:xmpmeta>"
+        f"<TC260:AIGC>{GOOD.replace(chr(34), '&quot;')}</TC260:AIGC></rdf:Description>"
     )
+    packet = f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">{description}</rdf:RDF></x:xmpmeta>'
+
     dst.write_bytes(src.read_bytes() + box(b"uuid", XMP_UUID + packet.encode()))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,31 @@ def test_bitrate_stays_within_ten_percent(name: str, args: list[str], tmp_path: 
     ffmpeg(*args, str(src))
     ratio = video_bitrate(noticed(src, tmp_path / "out" / name)) / video_bitrate(src)
     assert 0.6 < ratio <= 1.10, f"{name}: video bitrate {ratio:.2f}x the source"
+
+
+REAL_WORLD = ["audio/m4a-alac-16bit.m4a", "audio/m4b-aac-chapters.m4b", "audio/mp3-id3v23-tyer-tdat.mp3", "video/webm-vp9-gbrp.webm", "video/mp4-chapters.mp4", "video/mp4-xmp-dc-title.mp4"]
+
+
+def exif_lines(path: Path) -> Counter[str]:
+    """Every tag ExifTool reads, duplicates included, as ``-Group1:Tag=value`` lines; ``-ee`` because
+    Matroska tags written after the clusters are otherwise not read (ExifTool stops at the first)."""
+    out = subprocess.run([EXIFTOOL or "exiftool", "-ee", "-args", "-G1", "-a", "-x", "System:all", "-x", "File:all", str(path)], capture_output=True, text=True, check=True).stdout
+    return Counter(out.splitlines())
+
+
+#: Lines the label itself adds: its value, and the handler of the mdta meta box that holds it.
+LABEL_LINES = ("AIGC", "HandlerType=Metadata Tags")
+
+
+@pytest.mark.skipif(EXIFTOOL is None, reason="exiftool is the reference reader")
+@pytest.mark.parametrize("case", REAL_WORLD)
+def test_implicit_label_keeps_every_exiftool_tag(case: str, tmp_path: Path) -> None:
+    """The real-world kinds of issue 14 (fixtures/cases): the label adds its tag, nothing else changes."""
+    src = FIXTURES / "cases" / case
+    out = tmp_path / src.name
+    result = label_file(src, out, LabelOptions(producer=PRODUCER, explicit=False))
+    assert result.ok, result.error
+    before, after = exif_lines(src), exif_lines(out)
+    assert not before - after, "tags lost or changed"
+    added = after - before
+    assert added and all(any(mark.upper() in line.upper() for mark in LABEL_LINES) for line in added), added
