@@ -148,3 +148,11 @@ def test_m4b_keeps_its_chapter_track_moved_by_the_cue(tmp_path: Path) -> None:
         assert tags.get("ItemList:Title", tags.get("UserData:Title")) == "Book"
         nero = tags["UserData:ChapterList"]  # Nero chpl, moved the same way
         assert nero == [f"[0:00:{lead:06.3f}] One", f"[0:00:{1.0 + lead:06.3f}] Two"]
+
+
+
+def test_mp3_cbr_rate_is_never_below_the_source() -> None:
+    """150 kb/s (a measured average) is no LAME CBR step: 160 k, not the nearer 144 k."""
+    from labeler.adapters.audio.mp3 import cbr_rate
+
+    assert [cbr_rate(k) for k in (48, 150, 129, 320, 400)] == [48, 160, 144, 320, 320]

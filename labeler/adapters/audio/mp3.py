@@ -2,8 +2,9 @@
 an ID3v2.3 tag keeps its own frames, such as TYER/TDAT, and gets no 2.4-only frame).
 
 Implicit labelling edits only the ID3v2 tag (mutagen), so the MPEG frames are untouched. The notice
-re-encodes once with LAME at the source's sample rate, channels and bitrate mode (CBR bitrate, VBR
-``-V`` quality from the LAME header or the nearest to the average bitrate, ABR target); the source's
+re-encodes once with LAME at the source's sample rate, channels and bitrate mode (CBR: the lowest
+standard bitrate not below the source's; VBR: the ``-V`` level from the LAME header, else the one
+whose typical rate is not below the average; ABR: the same target); the source's
 ID3v2 and ID3v1 tags are then copied over byte for byte (cover art included).
 """
 
@@ -51,6 +52,11 @@ def _id3v2_size(head: bytes) -> int:
     return 10 + size + (10 if head[5] & 0x10 else 0)
 
 
+def cbr_rate(kbps: int) -> int:
+    """The lowest LAME CBR step not below ``kbps`` (the nearest could be lower: a quality drop)."""
+    return next((r for r in CBR_RATES if r >= kbps), CBR_RATES[-1])
+
+
 def _encoder_args(path: Path) -> tuple[int, int, list[str]]:
     from mutagen.mp3 import MP3, BitrateMode
 
@@ -58,12 +64,13 @@ def _encoder_args(path: Path) -> tuple[int, int, list[str]]:
     kbps = max(8, round(info.bitrate / 1000))
     if info.bitrate_mode == BitrateMode.VBR:
         match = re.search(r"-V\s*(\d)", info.encoder_settings or "")
-        level = int(match.group(1)) if match else min(VBR_LEVELS, key=lambda v: abs(VBR_LEVELS[v] - kbps))
+        # the LAME header's own level, else the highest -V (smallest files) whose typical rate is not below the source's
+        level = int(match.group(1)) if match else max((v for v, typical in VBR_LEVELS.items() if typical >= kbps), default=0)
         rate = ["-q:a", str(level)]
     elif info.bitrate_mode == BitrateMode.ABR:
         rate = ["-abr", "1", "-b:a", f"{kbps}k"]
     else:
-        rate = ["-b:a", f"{min(CBR_RATES, key=lambda r: abs(r - kbps))}k"]
+        rate = ["-b:a", f"{cbr_rate(kbps)}k"]
     args = ["-c:a", "libmp3lame", *rate, "-id3v2_version", "0", "-write_id3v1", "0", "-map_metadata", "-1", "-f", "mp3"]
     return info.sample_rate, info.channels, args
 
