@@ -125,6 +125,11 @@ def using(engine: Recogniser) -> Iterator[None]:
         _given.reset(token)
 
 
+def in_use() -> bool:
+    """Is a recogniser given (``using``) or configured (a model directory)?"""
+    return _given.get() is not None or configured() is not None
+
+
 def recogniser() -> Recogniser | None:
     """The recogniser in use: one given with ``using``, else the configured model directory's, else
     None (a configured but broken directory is an error, never silently skipped)."""

@@ -55,7 +55,7 @@ class CuePlan:
         for value, allowed, what in ((position, POSITIONS, "position"), (notice.cue_mode, MODES, "cue mode"), (notice.cue, CUES, "cue")):
             if value not in allowed:
                 raise LabelFormatError(f"audio notice {what} {value!r} is not supported; use one of {', '.join(allowed)}")
-        if notice.cue == "voice" and notice.voice_clip and asr.configured() is None:
+        if notice.cue == "voice" and notice.voice_clip and not asr.in_use():
             raise BackendMissingError(
                 f"the words of the voice clip {notice.voice_clip!r} cannot be checked without a speech recogniser, so the result could not be "
                 f"verified; use the default spoken notice (espeak-ng) or the Morse cue, or {asr.INSTALL_HINT}"
