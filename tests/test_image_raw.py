@@ -18,7 +18,10 @@ from .conftest import PRODUCER, PROPAGATOR, sha256
 from .image_tools import lost_tags, needs_exiftool, run
 from .raw_files import raw_tiff
 
-rawpy = pytest.importorskip("rawpy")
+try:  # LibRaw decodes the CFA data (test extra); without it only that assertion is skipped
+    import rawpy
+except ImportError:
+    rawpy = None
 pytestmark = needs_exiftool
 KINDS = {
     "dng": {"dng": True},
@@ -77,7 +80,7 @@ def test_raw_takes_the_implicit_label_and_keeps_every_byte_of_raw_data(kind: str
     assert warnings(out) == warnings(src)
     tags = json.loads(run("exiftool", "-j", "-G1", "-a", str(out)))[0]
     assert json.loads(tags["XMP-TC260:Aigc"])["ProduceID"] == "raw-1"
-    if kind == "dng":
+    if kind == "dng" and rawpy is not None:
         with rawpy.imread(str(src)) as a, rawpy.imread(str(out)) as b:
             assert np.array_equal(a.raw_image, b.raw_image) and np.array_equal(a.raw_pattern, b.raw_pattern)
             assert np.array_equal(b.raw_image, np.frombuffer(cfa, "<u2").reshape(48, 64))
