@@ -143,10 +143,29 @@ def samples(folder: Path) -> None:
     _write(folder / "gif-static.gif", encode(base.quantize(64, dither=Image.Dither.NONE), "GIF"))
     pal = [f.quantize(32, dither=Image.Dither.NONE) for f in animated((240, 180), 3)]
     _write(folder / "gif-animated.gif", encode(pal[0], "GIF", save_all=True, append_images=pal[1:], duration=[100, 150, 200], loop=0, disposal=[1, 2, 1]))
+    _write(folder / "gif-disposal-transparent-subframes.gif", gif_disposal())
+    _write(folder / "mpo-stereo.mpo", encode(base, "MPO", save_all=True, append_images=[scene(seed=2)], quality=85))
+    _write(folder / "tiff-gray-16bit.tif", encode(gray16, "TIFF", compression="tiff_adobe_deflate"))
+    _write(folder / "tiff-bilevel-g4.tif", encode(base.convert("L").point(lambda v: 255 if v > 128 else 0).convert("1"), "TIFF", compression="group4", dpi=(300, 300)))
     _write(folder / "bmp-rgb.bmp", encode(scene((200, 150)), "BMP"))
     _write(folder / "avif-still.avif", encode(base, "AVIF", quality=60))
     if heif_available():
         _write(folder / "heic-still.heic", encode(base, "HEIF", quality=60))
+
+
+def gif_disposal() -> bytes:
+    """A transparent animation of small frames: disposal 2 (background) and 3 (previous), one
+    transparency index, per-frame durations, two identical frames, loop count 2 (Pillow writes the
+    sub-rectangles from the differences; labeler must keep them all)."""
+    frames = []
+    for i in range(6):
+        frame = Image.new("P", SIZE, 0)
+        frame.putpalette([0, 0, 0, 220, 40, 40, 40, 160, 60, 40, 60, 200, 250, 210, 60] + [128] * (256 * 3 - 15))
+        x = 20 + 40 * min(i, 4)
+        ImageDraw.Draw(frame).ellipse((x, 40, x + 60, 100), fill=1 + i % 4 if i < 5 else 4)
+        frames.append(frame)
+    return encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=[80, 120, 80, 200, 80, 120], loop=2,
+                  disposal=[2, 3, 2, 1, 2, 3], transparency=0, optimize=False)  # fmt: skip
 
 
 def heif_available() -> bool:
