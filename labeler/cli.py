@@ -373,13 +373,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "jobs", None) is not None and args.jobs < 1:
         parser.error("--jobs must be at least 1")
     try:
-        if getattr(args, "asr_model", None) is not None:
-            os.environ[asr.ENV] = str(args.asr_model)  # workers inherit it
-            if args.command != "formats":
-                asr.load(str(args.asr_model))  # a broken model directory stops the run here, not per file
         with stop_signals():  # SIGTERM/SIGHUP stop like Ctrl-C: workers killed, temps swept, journal closed
             if args.command in ("label", "verify"):
                 configure(parser, args, sys.argv[1:] if argv is None else argv)
+            if getattr(args, "asr_model", None) is not None:  # --asr-model or asr_model in labeler.toml
+                os.environ[asr.ENV] = str(args.asr_model)  # workers inherit it
+                if args.command != "formats":
+                    asr.load(str(args.asr_model))  # a broken model directory stops the run here, not per file
             return COMMANDS[args.command](args)
     except (_Usage, LabelerError) as exc:
         print(display(f"labeler {args.command}: {exc}"), file=sys.stderr)

@@ -177,6 +177,15 @@ def test_a_configured_but_broken_recogniser_is_an_error_not_a_guess(tmp_path: Pa
     assert cli.returncode == 2 and "no model.onnx" in cli.stderr and str(broken) in cli.stderr
 
 
+def test_the_model_directory_can_come_from_labeler_toml(tmp_path: Path) -> None:
+    (tmp_path / "labeler.toml").write_text('asr_model = "no-such-model"\n', encoding="utf-8")
+    src = tmp_path / "in.wav"
+    shutil.copyfile(Path(__file__).parent.parent / "fixtures" / "samples" / "audio" / "wav-pcm16-mono-8k.wav", src)
+    cli = subprocess.run([sys.executable, "-m", "labeler", "verify", "in.wav"], cwd=tmp_path, capture_output=True, text=True, check=False,
+                         env={**{k: v for k, v in os.environ.items() if k != asr.ENV}, "PYTHONPATH": str(Path(__file__).parent.parent)})
+    assert cli.returncode == 2 and "no-such-model" in cli.stderr and "does not exist" in cli.stderr, cli.stderr
+
+
 def test_formats_lists_the_recogniser() -> None:
     listing = subprocess.run([sys.executable, "-m", "labeler", "formats"], capture_output=True, text=True, check=True, env={k: v for k, v in os.environ.items() if k != asr.ENV}).stdout
     assert "speech recogniser: MISSING" in listing and "labeler[asr]" in listing
