@@ -116,6 +116,7 @@ KINDS: dict[str, tuple[Callable[[Path], Path], str, bool]] = {
     "vcard": (_text("contact.vcf", VCARD), "vCard", False),
     "ical": (_text("event.ics", ICAL), "iCalendar", False),
     "json-named-txt": (_text("data.txt", json.dumps({"a": [1, 2]}, indent=2)), "JSON", False),
+    "json-numbers-named-txt": (_text("series.txt", json.dumps([1, 2.5, -3, None, True])), "JSON", False),
     "musepack-sv8": (_musepack_sv8, "MusePack", False),
     "musepack-sv7": (_musepack_sv7, "MusePack", False),
 }
@@ -151,12 +152,20 @@ def test_text_named_as_another_family_is_an_error(name: str, tmp_path: Path) -> 
     assert "the extension says" in (verdict.error or "")
 
 
-@pytest.mark.parametrize("name", ["notes.txt", "README", "server.log", "chapter.text"])
+PLAIN = {
+    "notes.txt": "第一章\n这是一段普通的文字。\n[1] a reference, {braces} later are fine\n",
+    "README": "第一章\n这是一段普通的文字。\n",
+    "server.log": "[2026-01-02 10:00:00] started\n[2026-01-02 10:00:01] ready\n",
+    "chapter.text": "[1] Smith, J. A reference list is text, not a JSON array.\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLAIN))
 def test_plain_text_is_still_labelled(name: str, tmp_path: Path) -> None:
     src = tmp_path / name
-    src.write_text("第一章\n这是一段普通的文字。\n[1] a reference, {braces} later are fine\n", encoding="utf-8")
+    src.write_text(PLAIN[name], encoding="utf-8")
     out = tmp_path / "out" / name
     result = label_file(src, out, OPTIONS)
     assert result.status == "labelled", result.error
-    assert out.read_text(encoding="utf-8").startswith("本内容由人工智能生成\n第一章")
+    assert out.read_text(encoding="utf-8") == "本内容由人工智能生成\n" + PLAIN[name]
     assert verify_file(out).status == "compliant"

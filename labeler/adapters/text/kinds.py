@@ -9,6 +9,7 @@ not touch it; the message reaches the user through ``registry.unsniffable_reason
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,10 +24,19 @@ class Kind:
     name: str
     pattern: re.Pattern[bytes]  # matched against the head with leading BOM/whitespace removed
     why: str
+    parses: bool = False  # the pattern alone is too weak: the head must also parse as JSON
 
 
-def _kind(name: str, pattern: bytes, why: str, flags: int = 0) -> Kind:
-    return Kind(name, re.compile(pattern, flags), why)
+def _kind(name: str, pattern: bytes, why: str, flags: int = 0, *, parses: bool = False) -> Kind:
+    return Kind(name, re.compile(pattern, flags), why, parses)
+
+
+def _parses_as_json(body: bytes) -> bool:
+    try:
+        json.loads(body.decode("utf-8"))
+    except ValueError:  # includes UnicodeDecodeError
+        return False
+    return True
 
 
 _STRUCTURED = "a notice line would break its syntax"
@@ -49,7 +59,10 @@ KINDS: tuple[Kind, ...] = (
     _kind("binary property list", rb"bplist0", _BINARY),
     _kind("PEM key or certificate", rb"-----BEGIN [A-Z0-9 ]+-----", _STRUCTURED),
     _kind("YAML document", rb"%YAML", _STRUCTURED),
-    _kind("JSON", rb"(\{\s*(\"|\}|$)|\[\s*(\{|\[|\"|-?\d|true\b|false\b|null\b|\]))", _STRUCTURED),
+    _kind("JSON", rb"(\{\s*(\"|\}|$)|\[\s*(\{|\[|\"|\]))", _STRUCTURED),
+    # "[1] Smith, J." and "[2026-01-02 10:00] started" are text: an array of numbers or literals
+    # counts as JSON only when the whole head parses
+    _kind("JSON", rb"\[\s*(-?\d|true\b|false\b|null\b)", _STRUCTURED, parses=True),
     _kind("script", rb"#!/", _STRUCTURED),
     _kind("M3U playlist", rb"#EXTM3U", _STRUCTURED),
     _kind("ASS/SSA subtitles", rb"\[Script Info\]", _STRUCTURED, re.I),
@@ -80,7 +93,7 @@ def kind_of(name: str, head: bytes) -> Kind | None:
     """The structured or binary kind this text-looking file really is, or None for plain text."""
     body = head.lstrip(_LEADING)
     for kind in KINDS:
-        if kind.pattern.match(body):
+        if kind.pattern.match(body) and (not kind.parses or _parses_as_json(body)):
             return kind
     suffix = Path(name).suffix.lower().lstrip(".")
     if suffix in EXTENSIONS:
