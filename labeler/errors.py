@@ -13,6 +13,36 @@ from __future__ import annotations
 from pathlib import Path
 
 
+#: What an exception raised without a message means, by type (checked in order; the first match wins).
+_SILENT_MEANING: tuple[tuple[type[BaseException], str], ...] = (
+    (EOFError, "the data ends early (truncated)"),
+    (OSError, "a read went past the end of the data (truncated, or a size field is wrong)"),
+    (ValueError, "a field holds a value the format does not allow"),
+)
+
+
+def reason(exc: BaseException) -> str:
+    """Why ``exc`` was raised, never empty: for "the tag is corrupt (REASON)" messages.
+
+    Libraries wrap and re-raise: mutagen raises ``error(OSError())``, whose text is "". The wrapped
+    exceptions are searched for a message; failing that, the innermost type says what it means.
+    """
+    current: BaseException | None = exc
+    innermost = exc
+    seen: set[int] = set()
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        innermost = current
+        wrapped = next((a for a in current.args if isinstance(a, BaseException)), None)
+        text = str(current).strip()
+        if text and wrapped is None:
+            return text
+        current = wrapped or current.__cause__ or current.__context__
+    meaning = next((m for kind, m in _SILENT_MEANING if isinstance(innermost, kind)), "no details given")
+    origin = type(exc).__module__.split(".")[0]
+    return f"{meaning}; {type(innermost).__name__}" + ("" if origin == "builtins" else f" from {origin}")
+
+
 class LabelerError(Exception):
     """Base of every error labeler raises on purpose."""
 
@@ -23,6 +53,10 @@ class LabelerError(Exception):
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" if self.path else self.message
+
+    def for_file(self, path: Path) -> str:
+        """The message naming ``path``'s file (reports and results carry it without a traceback)."""
+        return self.message if path.name in self.message else f"{path.name}: {self.message}"
 
 
 class LabelFormatError(LabelerError, ValueError):

@@ -209,7 +209,7 @@ def label_file(src: str | os.PathLike[str], dst: str | os.PathLike[str] | None, 
         return LabelResult(src, target, "failed", tuple(plan.actions), plan.label, replace(verdict, path=target),
                            f"the output does not verify ({verdict.status}: {reasons}); nothing was written")
     except LabelerError as exc:
-        return LabelResult(src, target, "failed", error=exc.message)
+        return LabelResult(src, target, "failed", error=exc.for_file(src))
     except PermissionError as exc:
         return LabelResult(src, target, "failed", error=f"permission denied: {exc.filename or src}")
     except OSError as exc:

@@ -116,7 +116,8 @@ def unsniffable_reason(name: str, head: bytes = b"") -> str:
         return f"{name}: the extension says {claimed.name} but the content is {content[0]}; rename the file to what it is"
     return (
         f"{name}: the extension says {claimed.name} but the content is not "
-        "(binary, corrupt, or text in an unsupported encoding; text must be UTF-8, UTF-16/32 with BOM or GB18030)"
+        "(binary, corrupt, or text in an unsupported encoding; text must be UTF-8, UTF-16/32 with BOM or GB18030): "
+        "convert text to UTF-8 (e.g. `iconv -f BIG5 -t UTF-8`), or rename the file to what it is"
     )
 
 

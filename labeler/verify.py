@@ -225,7 +225,7 @@ def _verify(path: Path, policy: Policy, signal_options: SignalOptions, check_exp
             status = "invalid"  # --require c2pa: a missing or broken manifest fails an otherwise good file
         return Verdict(path, status, adapter.media, sniffed.format, implicit, explicit, signals=signals)
     except LabelerError as exc:
-        return Verdict(path, "error", error=exc.message)
+        return Verdict(path, "error", error=exc.for_file(path))
     except PermissionError:
         return Verdict(path, "error", error=f"{path}: permission denied; make the file readable (chmod u+r)")
     except OSError as exc:

@@ -7,7 +7,7 @@ from typing import Any, Callable, TypeVar
 
 from ... import ffmpeg
 from ...detect import asr
-from ...errors import InputError
+from ...errors import InputError, reason
 from ...render.cue import ESPEAK_HINT, espeak_path
 from ..base import Backend
 
@@ -61,4 +61,5 @@ def mutagen_load(path: Path, loader: Callable[[Path], T], kind: str) -> T:
     try:
         return loader(path)
     except Exception as exc:  # noqa: BLE001 - mutagen raises many error types for corrupt files
-        raise InputError(f"cannot read the {kind} structure ({type(exc).__name__}: {exc}); the file is corrupt, truncated or not really {kind}", path) from exc
+        raise InputError(f"cannot read the {kind} structure ({type(exc).__name__}: {reason(exc)}); the file is corrupt, truncated "
+                         f"or not really {kind}: re-export it, or see what it is with `ffprobe FILE`", path) from exc

@@ -17,7 +17,7 @@ from typing import Any
 
 from ... import ffmpeg
 from ...deviations import holds_label
-from ...errors import InputError
+from ...errors import InputError, reason
 from ...label import Label
 from ...notice import Notice
 from ..base import Adapter, Backend, Evidence, Found, WriteOptions
@@ -107,7 +107,7 @@ class Mp3Adapter(Adapter):
         except ID3NoHeaderError:
             return []
         except Exception as exc:  # noqa: BLE001
-            raise InputError(f"the ID3v2 tag is corrupt ({exc}); repair it with a tag editor or strip it (`ffmpeg -i IN -map_metadata -1 -c copy OUT`)", path) from exc
+            raise InputError(f"the ID3v2 tag is corrupt ({reason(exc)}); repair it with a tag editor or strip it (`ffmpeg -i IN -map_metadata -1 -c copy OUT`)", path) from exc
         return ([Found.of("id3:TXXX:AIGC", str(f.text[0]) if f.text else "") for f in tags.getall("TXXX") if f.desc.upper() == "AIGC"]
                 + [Found.of("id3:COMM", str(f.text[0])) for f in _label_comments(tags)])
 
@@ -123,7 +123,7 @@ class Mp3Adapter(Adapter):
         except ID3NoHeaderError:
             tags = ID3()
         except Exception as exc:  # noqa: BLE001
-            raise InputError(f"the ID3v2 tag is corrupt ({exc}); strip it first (`ffmpeg -i IN -map_metadata -1 -c copy OUT`)", src) from exc
+            raise InputError(f"the ID3v2 tag is corrupt ({reason(exc)}); strip it first (`ffmpeg -i IN -map_metadata -1 -c copy OUT`)", src) from exc
         version = common.id3_version(tags)
         for frame in [f for f in tags.getall("TXXX") if f.desc.upper() == "AIGC"] + _label_comments(tags):
             del tags[frame.HashKey]  # a label in a comment moves to TXXX: one label per file

@@ -60,7 +60,7 @@ def main_part(pkg: Package) -> tuple[str, ModuleType]:
     for markers, _, module in APPLICATIONS:
         if any(m in content_type for m in markers):
             return part, module
-    raise InputError(f"unsupported Office package: main part {part} has content type {content_type or 'unknown'!r} (labeler handles Word, PowerPoint and Excel)", pkg.path)
+    raise InputError(f"unsupported Office package: main part {part} has content type {content_type or 'unknown'!r} (labeler handles Word, PowerPoint and Excel): save it as .docx, .pptx or .xlsx", pkg.path)
 
 
 def _custom_part(pkg: Package) -> str | None:

@@ -33,7 +33,8 @@ def parse(data: bytes, name: str) -> ET.Element:
     try:
         return SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
-        raise InputError(f"the part {name!r} declares a DTD or entities (possibly hostile); refused") from exc
+        raise InputError(f"the part {name!r} declares a DTD or entities (possibly hostile); refused: Office never writes them, "
+                         "so open and re-save the file in Office") from exc
     except ET.ParseError as exc:
         raise InputError(f"the part {name!r} is not well-formed XML ({exc}); the file is corrupt: re-save it in Office") from exc
 
@@ -72,7 +73,7 @@ def insert_before_close(text: str, root_local: str, fragment: str) -> str:
         return text[:closing.start()] + fragment + text[closing.start():]
     empty = re.search(rf"<((?:[\w.-]+:)?){root_local}\b([^>]*?)/>", text)
     if empty is None:
-        raise InputError(f"cannot find the <{root_local}> element to edit")
+        raise InputError(f"cannot find the <{root_local}> element to edit; the package is damaged: open and re-save it in Office")
     return text[:empty.start()] + f"<{empty.group(1)}{root_local}{empty.group(2)}>{fragment}</{empty.group(1)}{root_local}>" + text[empty.end():]
 
 

@@ -19,7 +19,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from ...errors import InputError, LabelerError
+from ...errors import InputError, LabelerError, reason
 from ...lazy import lazy_module
 
 pymupdf = lazy_module("pymupdf")
@@ -81,7 +81,7 @@ def _has_eof_marker(path: Path) -> bool:
 
 
 def damaged(path: Path, exc: Exception) -> InputError:
-    return InputError(f"the PDF is damaged ({type(exc).__name__}: {exc}); repair it (e.g. qpdf or mutool clean) and try again", path)
+    return InputError(f"the PDF is damaged ({type(exc).__name__}: {reason(exc)}); repair it (e.g. qpdf or mutool clean) and try again", path)
 
 
 @contextlib.contextmanager

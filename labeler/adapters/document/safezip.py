@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...errors import InputError
+from ...errors import InputError, reason
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -53,7 +53,8 @@ class Package:
             raise InputError(f"not a readable ZIP package ({exc}); the file is corrupt or truncated: re-export it", path) from exc
         if len(infos) > limits.entries:
             self._zip.close()
-            raise InputError(f"the package has {len(infos):,} entries, over the {limits.entries:,} limit (a zip bomb?); refused", path)
+            raise InputError(f"the package has {len(infos):,} entries, over the {limits.entries:,} limit (a zip bomb?); refused: "
+                             "if the file is genuine, open and re-save it in Office", path)
         names = [i.filename for i in infos]
         if len(set(names)) != len(names):
             self._zip.close()
@@ -65,7 +66,8 @@ class Package:
         if declared > limits.part_bytes or sum(i.file_size for i in infos) > limits.total_bytes:
             self._zip.close()
             raise InputError(f"the package declares parts that inflate past the limits ({declared:,} bytes in one part; "
-                             f"{limits.part_bytes:,} per part, {limits.total_bytes:,} in all): a zip bomb?; refused", path)
+                             f"{limits.part_bytes:,} per part, {limits.total_bytes:,} in all): a zip bomb?; refused: "
+                             "if the file is genuine, split it or compress its media in Office", path)
         self.infos = infos
         self._by_name = {i.filename.lower(): i for i in infos}
         self._inflated = 0
@@ -119,9 +121,11 @@ class Package:
                     size += len(chunk)
                     self._inflated += len(chunk)
                     if size > self.limits.part_bytes:
-                        raise InputError(f"the part {info.filename!r} inflates past {self.limits.part_bytes:,} bytes (a zip bomb?); refused", self.path)
+                        raise InputError(f"the part {info.filename!r} inflates past {self.limits.part_bytes:,} bytes (a zip bomb?); refused: "
+                                         "if the file is genuine, compress its media in Office", self.path)
                     if self._inflated > self.limits.total_bytes:
-                        raise InputError(f"the package inflates past {self.limits.total_bytes:,} bytes (a zip bomb?); refused", self.path)
+                        raise InputError(f"the package inflates past {self.limits.total_bytes:,} bytes (a zip bomb?); refused: "
+                                         "if the file is genuine, split it or compress its media in Office", self.path)
                     sink(chunk)
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError) as exc:
             raise InputError(f"the ZIP entry {info.filename!r} is damaged ({_reason(exc)}; `unzip -t` rejects it too); "
@@ -153,10 +157,9 @@ def _discard(chunk: bytes) -> None:
 
 def _reason(exc: BaseException) -> str:
     """zipfile and zlib say what broke ("Bad CRC-32 for file …", "invalid stored block lengths")."""
-    text = str(exc).strip()
     kinds = {zlib.error: "the deflate stream is broken", EOFError: "the entry is truncated"}
     prefix = next((why for kind, why in kinds.items() if isinstance(exc, kind)), "")
-    return "; ".join(part for part in (prefix, text) if part) or type(exc).__name__
+    return "; ".join(part for part in (prefix, reason(exc)) if part)
 
 
 def _clone(info: zipfile.ZipInfo) -> zipfile.ZipInfo:

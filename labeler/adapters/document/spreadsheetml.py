@@ -129,7 +129,7 @@ def _add_header(text: str, s: str, notice_text: str) -> str:
             return text[:anchor.start()] + element + text[anchor.start():]
     closing = text.rfind(f"</{s}worksheet>")
     if closing < 0:
-        raise InputError("the first worksheet has no closing </worksheet>; the workbook is damaged")
+        raise InputError("the first worksheet has no closing </worksheet>; the workbook is damaged: open and re-save it in Excel")
     return text[:closing] + element + text[closing:]
 
 

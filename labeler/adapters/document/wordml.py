@@ -36,7 +36,7 @@ def _w_prefix(text: str, part: str) -> str:
         prefix = prefix_for(text, namespace)
         if prefix is not None:
             return prefix
-    raise InputError(f"{part} is not WordprocessingML (no w: namespace); the file is not a Word document")
+    raise InputError(f"{part} is not WordprocessingML (no w: namespace); the file is not a Word document: open and re-save it in Word")
 
 
 def paragraph(w: str, text: str) -> str:
@@ -75,7 +75,7 @@ def _add_header(pkg: Package, main: str, text: str, w: str, notice_text: str, ed
             hw = _w_prefix(header, part)
             opening = re.search(rf"<{re.escape(hw)}hdr\b[^>]*>", header)
             if opening is None:
-                raise InputError(f"{part} is not a page header part; the document is damaged")
+                raise InputError(f"{part} is not a page header part; the document is damaged: open and re-save it in Word")
             if notice_text not in header:
                 edits[part] = (header[:opening.end()] + paragraph(hw, notice_text) + header[opening.end():]).encode("utf-8")
             continue

@@ -56,7 +56,7 @@ class Container:
 def read_bytes(path: Path) -> bytes:
     data = path.read_bytes()
     if not data:
-        raise InputError("the file is empty (0 bytes)", path)
+        raise InputError("the file is empty (0 bytes); re-export or re-download it", path)
     return data
 
 

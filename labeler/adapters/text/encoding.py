@@ -91,7 +91,7 @@ def decode(data: bytes, path: Path | None = None) -> Decoded:
             continue
         reason = _binary_reason(text)
         if reason:
-            raise InputError(f"not a text file: {reason}", path)
+            raise InputError(f"not a text file: {reason}; if it is text, save it as UTF-8", path)
         if text.encode(candidate) != body:
             continue
         return Decoded(text, candidate, bom, _newline(text))
@@ -101,5 +101,5 @@ def decode(data: bytes, path: Path | None = None) -> Decoded:
 def read_text(path: Path) -> Decoded:
     size = path.stat().st_size
     if size > MAX_TEXT_BYTES:
-        raise InputError(f"text file is {size:,} bytes, over the {MAX_TEXT_BYTES:,}-byte limit for text files", path)
+        raise InputError(f"text file is {size:,} bytes, over the {MAX_TEXT_BYTES:,}-byte limit for text files; split it into smaller files", path)
     return decode(path.read_bytes(), path)

@@ -130,7 +130,7 @@ def read_tags(path: Path) -> list[SimpleTag]:
     """Every SimpleTag of the first segment (``InputError`` for a file that is not Matroska or is cut)."""
     size = path.stat().st_size
     if size == 0:
-        raise InputError("the file is empty (0 bytes)", path)
+        raise InputError("the file is empty (0 bytes); re-export or re-download it", path)
     with open(path, "rb") as handle:
         head = handle.read(64)
         if doc_type(head + handle.read(4096)) is None:

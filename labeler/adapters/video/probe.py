@@ -99,7 +99,7 @@ def backend_name() -> str:
 def probe(path: Path) -> Probe:
     """Probe ``path``; ``InputError`` when ffmpeg cannot read it, ``BackendMissingError`` without ffmpeg."""
     if path.stat().st_size == 0:
-        raise InputError("the file is empty (0 bytes)", path)
+        raise InputError("the file is empty (0 bytes); re-export or re-download it", path)
     if ffmpeg.available("ffprobe"):
         return _from_ffprobe(path)
     return _from_log(path)

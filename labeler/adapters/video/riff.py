@@ -66,7 +66,7 @@ class Layout:
 def load(path: Path) -> Layout:
     size = path.stat().st_size
     if size == 0:
-        raise InputError("the file is empty (0 bytes)", path)
+        raise InputError("the file is empty (0 bytes); re-export or re-download it", path)
     with open(path, "rb") as handle:
         head = handle.read(12)
         if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"AVI ":
