@@ -207,7 +207,8 @@ def label_file(src: str | os.PathLike[str], dst: str | os.PathLike[str] | None, 
         verdict = rejected.verdict
         reasons = "; ".join(str(p) for p in verdict.problems() if p.is_error) or verdict.error or verdict.status
         return LabelResult(src, target, "failed", tuple(plan.actions), plan.label, replace(verdict, path=target),
-                           f"the output does not verify ({verdict.status}: {reasons}); nothing was written")
+                           f"{src.name}: the output does not verify ({verdict.status}: {reasons}); nothing was written: fix what "
+                           "the findings name in the source, or leave that part out (--no-explicit / --no-implicit)")
     except LabelerError as exc:
         return LabelResult(src, target, "failed", error=exc.for_file(src))
     except PermissionError as exc:

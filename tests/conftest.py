@@ -12,6 +12,17 @@ PRODUCER = "001191110102MACQD9K64010000"  # Doubao's published code (valid USCC 
 PROPAGATOR = "00119144030008867405X220001"  # Jimeng's propagation-service code
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Nightly tests run only when ``-m`` names them: a later ``-m "not slow"`` replaces the
+    ``-m 'not nightly'`` of addopts, and must not start a campaign of hours."""
+    if "nightly" in (config.getoption("markexpr") or ""):
+        return
+    nightly = [item for item in items if item.get_closest_marker("nightly")]
+    if nightly:
+        config.hook.pytest_deselected(items=nightly)
+        items[:] = [item for item in items if not item.get_closest_marker("nightly")]
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

@@ -112,3 +112,24 @@ def test_damaged_member_labeler_does_not_edit_is_an_error(kind: str, member: str
     relabel = label_file(labelled, tmp_path / "out" / labelled.name, LabelOptions(producer=PRODUCER))
     assert relabel.status == "failed" and member in (relabel.error or ""), relabel.to_dict()
     assert not (tmp_path / "out" / labelled.name).exists()
+
+
+def test_pymupdf_tripping_over_a_null_object_is_damage_not_an_internal_error() -> None:
+    """Fuzzing found label failing with "AttributeError: 'NoneType' object has no attribute
+    'm_internal'": PyMuPDF handed a null MuPDF object by a damaged file. Inside the adapter boundary
+    that becomes an InputError; the same AttributeError raised by labeler's own code stays a bug."""
+    import pymupdf
+
+    from labeler.adapters.document.pdfdoc import is_mupdf_failure, opened
+    from labeler.errors import InputError
+
+    with pytest.raises(InputError, match=r"report\.pdf: .*the PDF is damaged \(AttributeError: .*m_internal.*repair it"):
+        try:
+            with opened(FIXTURES / "samples" / "document" / "report.pdf"):
+                pymupdf.JM_have_operation(None)  # what PyMuPDF does with the null document of a broken page
+        except InputError as exc:
+            raise InputError(exc.for_file(FIXTURES / "samples" / "document" / "report.pdf")) from exc
+    with pytest.raises(AttributeError) as ours:
+        with opened(FIXTURES / "samples" / "document" / "report.pdf"):
+            None.m_internal  # type: ignore[attr-defined]  # noqa: B018 - the same text from labeler's side
+    assert not is_mupdf_failure(ours.value)

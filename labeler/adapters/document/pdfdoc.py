@@ -39,6 +39,21 @@ def mupdf_errors() -> tuple[type[BaseException], ...]:
     return (RuntimeError, ValueError, TypeError, pymupdf.mupdf.FzErrorBase)
 
 
+def is_mupdf_failure(exc: BaseException) -> bool:
+    """A damaged file as MuPDF reports it, or as PyMuPDF's bindings trip over it: a null MuPDF object
+    reaching Python code (``'NoneType' object has no attribute 'm_internal'``, found by fuzzing
+    ``label``). Only that AttributeError, and only when raised inside pymupdf: one in labeler's own
+    code is a bug and must surface as one."""
+    if isinstance(exc, mupdf_errors()):
+        return True
+    if not (isinstance(exc, AttributeError) and "m_internal" in str(exc)):
+        return False
+    frame = exc.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    return frame is not None and f"{os.sep}pymupdf{os.sep}" in frame.tb_frame.f_code.co_filename
+
+
 @functools.cache
 def _quiet_mupdf() -> None:
     """MuPDF prints damage warnings to stderr; labeler reports them itself."""
@@ -92,7 +107,9 @@ def opened(path: Path) -> Iterator[pymupdf.Document]:
         yield doc
     except LabelerError:
         raise
-    except mupdf_errors() as exc:
+    except Exception as exc:
+        if not is_mupdf_failure(exc):
+            raise
         raise damaged(path, exc) from exc
     finally:
         doc.close()
@@ -156,7 +173,9 @@ def editing(src: Path, dst: Path, page_content: bool = False) -> Iterator[pymupd
             doc.save(dst, garbage=1, deflate=True, encryption=pymupdf.PDF_ENCRYPT_KEEP, no_new_id=True)
     except LabelerError:
         raise
-    except mupdf_errors() as exc:
+    except Exception as exc:
+        if not is_mupdf_failure(exc):
+            raise
         raise damaged(src, exc) from exc
     finally:
         doc.close()
