@@ -197,10 +197,11 @@ def _measure(path: Path, stream: Stream, samples: list[tuple[float, Image.Image]
     flags = [i == index or tracker.holds(im) for i, (_, im) in enumerate(samples)]
     first, last = track.run_bounds(flags, index)
     kind = read_unit(found.text or "").kind
-    checks = 0
+    checks = extensions = 0
     while True:
-        if last == len(samples) - 1 and clip and samples[last][0] + STEP < clip and samples[last][0] + STEP - samples[first][0] < MIN_SECONDS + STEP:
-            more = frames(path, stream, samples[-1][0] + STEP, WINDOW, box)  # a late notice runs past the window: follow it (box only)
+        if last == len(samples) - 1 and clip and samples[last][0] + STEP < clip and samples[last][0] + STEP - samples[first][0] < MIN_SECONDS + STEP and extensions < 2:
+            extensions += 1
+            more = [f for f in frames(path, stream, samples[-1][0] + STEP, WINDOW, box) if f[0] > samples[-1][0]]  # a late notice runs past the window: follow it (box only)
             if more:
                 samples = samples + more
                 flags = flags + [tracker.holds(im) for _, im in more]

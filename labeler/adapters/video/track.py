@@ -6,7 +6,7 @@ shows its notice costs one OCR call, as an image does):
 1. the first frame, whole;
 2. overlays the pixels betray, in the top and bottom thirds: glyph outlines (strong edges) that
    hold still across three samples (around 0.5 s: a notice OCR slipped on in the first frame, over
-   busy content; around 2 s and new since the first frame: a late notice). Each line-shaped box is
+   busy content; from 2 s or from 3.25 s and new since the first frame: a late notice). Each line-shaped box is
    read by recognition only (no detector pass), so the pass costs a fraction of a whole-frame read.
 
 Tracking (pixels, no OCR): the notice's glyph pixels are the minority Otsu class of its box in the
@@ -37,9 +37,10 @@ np = lazy_module("numpy")
 
 TOLERANCE = 40.0
 AGREE = 0.7
-#: Sample times (seconds from the start) over which an overlay holds still: early (a notice OCR
-#: slipped on in the first frame) and around 2 s (a late notice, also required to be new).
-CANDIDATE_TIMES = ((0.25, 0.5, 0.75), (1.75, 2.0, 2.25))
+#: Three consecutive samples from each of these times (seconds from the start) over which an
+#: overlay holds still: early (a notice OCR slipped on in the first frame), then from 2 s and from
+#: 3.25 s (a late notice, also required to be new since the first frame).
+CANDIDATE_STARTS = (0.25, 2.0, 3.25)
 #: Grey levels an overlay pixel varies by at most between samples (compression noise).
 STABLE = 12.0
 #: Grey-level gradient of a glyph outline (a flat area, still or not, has none).
@@ -75,7 +76,7 @@ class Tracker:
 
     @classmethod
     def build(cls, image: Image.Image, box: Box, neighbours: list[Image.Image]) -> Tracker:
-        reference = _grey(image.crop(box))
+        reference = _grey(_crop(image, box))
         mask = _otsu_minority(reference)
         for other in neighbours:  # drop pixels that a busy background changes between samples
             kept = mask & (np.abs(_grey(_crop(other, box)) - reference) < TOLERANCE)
@@ -100,8 +101,10 @@ def _crop(image: Image.Image, box: Box) -> Image.Image:
 # --- search ------------------------------------------------------------------------------------
 
 
-def _nearest(samples: Frames, time: float) -> int:
-    return min(range(len(samples)), key=lambda i: abs(samples[i][0] - samples[0][0] - time))
+def _three_from(samples: Frames, time: float) -> list[int]:
+    """Indices of the three samples from ``time`` seconds after the first one (fewer at the end)."""
+    first = next((i for i, (t, _) in enumerate(samples) if t - samples[0][0] >= time - 1e-3), len(samples))
+    return list(range(first, min(first + 3, len(samples))))
 
 
 def _stable(greys: list[np.ndarray]) -> np.ndarray:
@@ -112,16 +115,18 @@ def _stable(greys: list[np.ndarray]) -> np.ndarray:
 def overlay_candidates(samples: Frames) -> list[tuple[int, Box]]:
     """(sample index, box) of text-like overlays in the top and bottom thirds that the pixels
     betray: edges (glyph outlines) that hold still across three samples (around 0.5 s: a notice
-    OCR slipped on in the first frame; around 2 s and new since the first frame: a late notice).
+    OCR slipped on in the first frame; from 2 s or 3.25 s and new since the first frame: a late
+    notice).
     The largest ``MAX_CANDIDATES`` per time group, line-shaped."""
     import cv2
 
     height = samples[0][1].height
     band = math.ceil(height / 3)
-    grey = {i: _grey(samples[i][1]) for i in {0} | {_nearest(samples, t) for group in CANDIDATE_TIMES for t in group}}
+    groups = [_three_from(samples, start) for start in CANDIDATE_STARTS]
+    grey = {i: _grey(samples[i][1]) for i in {0}.union(*groups)}
     found: list[tuple[int, Box]] = []
-    for times, late in zip(CANDIDATE_TIMES, (False, True)):
-        indices = list(dict.fromkeys(_nearest(samples, t) for t in times))
+    for group_number, indices in enumerate(groups):
+        late = group_number > 0
         if len(indices) < 3:
             continue
         centre = grey[indices[1]]
