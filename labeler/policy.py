@@ -46,6 +46,8 @@ CHECK_RULES: dict[str, frozenset[str]] = {
     "implicit.missing": frozenset({"implicit.missing"}),
     "explicit.unverified": frozenset({"explicit.unverified"}),
 }
+#: Rule ids renamed since a release: an old waiver keeps working under the new id.
+RENAMED_RULES = {"notice.not-at-edge": "notice.placement"}
 #: The check a policy accepts when it does not require that label.
 _NOT_REQUIRED = {"explicit": "explicit.missing", "implicit": "implicit.missing"}
 
@@ -60,6 +62,7 @@ class Waiver:
     origin: str = ""  # where it was declared, for reports
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "rule", RENAMED_RULES.get(self.rule, self.rule))
         if self.rule not in RULES and self.rule not in CHECK_RULES:
             close = difflib.get_close_matches(self.rule, sorted(RULES | CHECK_RULES.keys()), n=1)
             hint = f"did you mean {close[0]!r}?" if close else "use a rule id from a report, such as 'notice.too-small' or 'explicit.missing'"

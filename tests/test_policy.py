@@ -87,6 +87,10 @@ def test_waiver_needs_a_reason() -> None:
         waivers_from([{"rule": "notice.too-small", "reason": "x", "path": "a"}], "labeler.toml")
 
 
+def test_a_waiver_naming_a_renamed_rule_keeps_working_under_the_new_id() -> None:
+    assert Waiver("notice.not-at-edge", "banner sits in the brand strip").rule == "notice.placement"
+
+
 def test_report_only_never_fails_and_fail_on_threshold() -> None:
     verdicts = [verify_file(p) for p in sorted(CASES.iterdir())]
     statuses = {v.status for v in verdicts}
