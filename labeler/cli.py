@@ -36,7 +36,7 @@ from .notice import Notice
 from .progress import Progress
 from .registry import ADAPTERS
 from .roles import LabelOptions
-from .verify import Verdict, gate_failures, report_document, verify_file
+from .verify import REPORTED_ONLY, Verdict, gate_failures, report_document, verify_file
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 POSITIONS = ("start", "end", "both", "top-left", "top", "top-right", "left", "right", "bottom-left", "bottom", "bottom-right")
@@ -266,7 +266,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     failing = gate_failures(verdicts, policy, args.fail_on)
-    run_info = RunInfo(policy, tuple((str(s.path), s.reason) for s in skipped), repository_root(), args.fail_on, bool(failing))
+    # A gate that checked nothing must not pass silently (an empty folder, a typo'd glob, only data files).
+    nothing_checked = not args.allow_empty and all(v.status in REPORTED_ONLY for v in verdicts)
+    run_info = RunInfo(policy, tuple((str(s.path), s.reason) for s in skipped), repository_root(), args.fail_on, bool(failing) or nothing_checked)
     write_reports(args.report, verdicts, run_info)
     if args.format != "text":
         _emit(render_report(args.format, verdicts, run_info), args.output)
@@ -277,13 +279,23 @@ def cmd_verify(args: argparse.Namespace) -> int:
         summary = report_document(verdicts)["summary"]
         lines.append("")
         lines.append(f"{summary.pop('total')} files: " + ", ".join(f"{n} {s}" for s, n in summary.items() if n))
-        lines.append(f"policy {policy.name}: gate " + (f"failed ({len(failing)} file(s))" if failing else "passed"))
+        lines.append(f"policy {policy.name}: gate " + (f"failed ({len(failing)} file(s))" if failing else "failed (no file checked)" if nothing_checked else "passed"))
         _emit(_text(lines), args.output)
-    return EXIT_FAILED if failing else EXIT_OK
+    if nothing_checked:
+        print(display(f"labeler verify: no file was checked: {len(verdicts)} unsupported, {len(skipped)} skipped under {', '.join(map(str, args.paths))} "
+                      "(wrong path? pass --allow-empty if an empty run is expected)"), file=sys.stderr)
+    return EXIT_FAILED if failing or nothing_checked else EXIT_OK
+
+
+#: ``inspect`` exits 1 when a file's labels could not be read at all.
+UNREADABLE = frozenset({"error", "unsupported"})
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
     _check_paths(args.paths)
+    folders = [str(p) for p in args.paths if p.is_dir()]
+    if folders:
+        raise _Usage(f"{', '.join(folders)}: a folder; inspect reads single files (to check a folder: labeler verify {folders[0]})")
     documents = []
     for path in args.paths:
         verdict = verify_file(path)
@@ -297,9 +309,10 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             for f in verdict.implicit.found
         ]
         documents.append(with_exact_bytes(document, "path"))
+    exit_code = EXIT_FAILED if any(d["status"] in UNREADABLE for d in documents) else EXIT_OK
     if args.format == "json":
         _emit(json.dumps(json_safe(documents), ensure_ascii=False, indent=2) + "\n", None)
-        return EXIT_OK
+        return exit_code
     out: list[str] = []
     for document in documents:
         out.append(f"{document['path']}: {document['media']}/{document['format']}, {document['status']}")
@@ -321,7 +334,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             out.append(f"  explicit: {explicit['evidence']}")
         out.extend(_signal_lines(document.get("signals") or {}))
     _emit(_text(out), None)
-    return EXIT_OK
+    return exit_code
 
 
 def _signal_lines(signals: dict[str, Any]) -> list[str]:

@@ -8,6 +8,7 @@ all (short, elements close together, not negated, not a lookalike) is ``labeler.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 from .errors import LabelFormatError
@@ -83,6 +84,9 @@ def require_compliant_text(text: str) -> str:
         raise LabelFormatError(f"notice text {text!r} is refused: it must be a single line")
     return text
 
+#: GB 45438: a video notice stays visible for at least 2 s (the video adapter enforces it per file too).
+MIN_VIDEO_SECONDS = 2.0
+
 
 @dataclass(frozen=True)
 class Notice:
@@ -108,6 +112,9 @@ class Notice:
     def validated(self) -> Notice:
         if self.text is not None:
             require_compliant_text(self.text)
+        if self.duration is not None and not (math.isfinite(self.duration) and self.duration >= MIN_VIDEO_SECONDS):
+            raise LabelFormatError(f"--notice-duration {self.duration:g} is refused: GB 45438 requires the video notice to be "
+                                   f"visible for at least {MIN_VIDEO_SECONDS:g} s")
         return self
 
     def with_fields(self, **changes: object) -> Notice:

@@ -194,12 +194,15 @@ FAIL_ON_ANY = "any"
 
 
 def parse_fail_on(text: str) -> frozenset[str] | None:
-    """``--fail-on invalid,error`` -> those statuses; ``any`` -> None (every non-passing file)."""
+    """``--fail-on invalid,error`` -> those statuses; ``any`` -> every status (unsupported files too);
+    empty -> None (the default: every non-passing file but unsupported ones)."""
     from .verify import STATUSES
 
     names = frozenset(part.strip() for part in text.split(",") if part.strip())
-    if not names or names == {FAIL_ON_ANY}:
+    if not names:
         return None
+    if FAIL_ON_ANY in names:
+        names = (names - {FAIL_ON_ANY}) | frozenset(STATUSES)
     unknown = sorted(names - set(STATUSES))
     if unknown:
         import argparse
@@ -213,7 +216,10 @@ def add_gate_arguments(parser: Any) -> None:
     gate.add_argument("--policy", choices=tuple(PROFILES), default="gb45438",
                       help="gb45438 (default: both labels, Annex E strict); strict (also a 27-character provider code, audio notice at start and end); report-only (never fails)")
     gate.add_argument("--fail-on", type=parse_fail_on, default=None, metavar="STATUSES",
-                      help="exit 1 only for files with these statuses, e.g. 'invalid' or 'invalid,error' (default: any file that does not pass)")
+                      help="exit 1 only for files with these statuses, e.g. 'invalid' or 'invalid,error'; 'any' = every status, "
+                      "unsupported included (default: any file that does not pass, except unsupported files, which are only reported)")
+    gate.add_argument("--allow-empty", action="store_true",
+                      help="pass when no file was checked (an empty folder, only unsupported or ignored files); by default such a run fails: a gate that checked nothing must not pass silently")
 
 
 def policy_from_args(args: Any, config: Any = None) -> Policy:

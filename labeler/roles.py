@@ -20,10 +20,15 @@ from pathlib import Path
 from .adapters.base import Found
 from .c2pa.settings import C2paSettings
 from .errors import LabelFormatError
-from .label import DEFAULT_ID_TEMPLATE, Label, expand_id_template
+from .label import DEFAULT_ID_TEMPLATE, Label, expand_id_template, value_problems
 from .notice import Notice
 
 ROLES = ("producer", "propagator")
+#: Label fields given once for the whole run: a value Annex E forbids is refused before any file
+#: is touched (one usage error), not discovered again in every file. IDs may be templates whose
+#: expansion ({stem}) is checked per file.
+RUN_FIELDS = (("ContentProducer", "producer"), ("ProduceID", "produce_id"), ("ReservedCode1", "reserved_code1"),
+              ("ContentPropagator", "propagator"), ("PropagateID", "propagate_id"), ("ReservedCode2", "reserved_code2"))
 PROPAGATOR_DEFAULT_LABEL = "2"
 #: Propagator default when no TC260 label exists but C2PA/IPTC metadata declares AI (Art. 6 "suspected").
 PROPAGATOR_TRACED_LABEL = "3"
@@ -67,6 +72,10 @@ class LabelOptions:
             raise LabelFormatError("a producer label needs ContentProducer: pass --producer CODE (your 27-character TC260 provider code, or an ASCII name)")
         if self.role == "propagator" and self.implicit and not self.propagator:
             raise LabelFormatError("a propagator label needs ContentPropagator: pass --propagator CODE")
+        for key, attr in RUN_FIELDS:
+            for problem in value_problems(key, getattr(self, attr) or ""):
+                if problem.is_error:
+                    raise LabelFormatError(f"--{attr.replace('_', '-')}: {problem.message}")
         if not (self.explicit or self.implicit):
             raise LabelFormatError("nothing to do: --no-explicit and --no-implicit together leave no label to write")
         self.notice.validated()

@@ -38,6 +38,9 @@ SCHEMA = "labeler.report/1"
 STATUSES = ("compliant", "missing-explicit", "missing-implicit", "unlabelled", "invalid", "unverified", "missing-implicit-unverified",
             "unsupported", "error")
 PASSING = frozenset({"compliant"})
+#: Statuses the gate ignores unless asked (``--fail-on unsupported`` or ``any``): a stray data.json
+#: in an asset folder is reported and counted, as ruff reports a file it does not lint.
+REPORTED_ONLY = frozenset({"unsupported"})
 
 #: (implicit state, explicit state) -> status, where a state is "ok", "bad", "absent" or "unknown".
 _STATUS = {
@@ -244,11 +247,11 @@ def summary_counts(verdicts: list[Verdict]) -> dict[str, int]:
 
 
 def gate_failures(verdicts: list[Verdict], policy: Policy | str | None = None, fail_on: frozenset[str] | None = None) -> list[Verdict]:
-    """The files that fail the gate: not passing under their policy and, with ``fail_on``, having
-    one of those statuses. ``report-only`` never fails."""
+    """The files that fail the gate: not passing under their policy and having one of the ``fail_on``
+    statuses (default: every status but ``unsupported``). ``report-only`` never fails."""
     if get_policy(policy).never_fail:
         return []
-    return [v for v in verdicts if not v.passed and (fail_on is None or v.status in fail_on)]
+    return [v for v in verdicts if not v.passed and (v.status in fail_on if fail_on is not None else v.status not in REPORTED_ONLY)]
 
 
 def report_document(verdicts: list[Verdict], run: Any = None) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from labeler.cli import build_parser, main
 from labeler.config import find_config, load_config
 from labeler.ignore import IgnoreRules, filter_ignored
 from labeler.batch import Item
+from labeler.verify import STATUSES
 
 from .conftest import FIXTURES, PRODUCER
 
@@ -113,7 +114,7 @@ def test_command_line_overrides_file_and_file_overrides_default(tmp_path: Path, 
 
     code = main(["verify", "assets", "--format", "json", "--no-progress", "--jobs", "1", "--policy", "report-only", "--fail-on", "any"])
     report = json.loads(capsys.readouterr().out)
-    assert report["policy"]["name"] == "report-only" and report["gate"] == {"failed": False, "fail_on": None} and code == 0
+    assert report["policy"]["name"] == "report-only" and report["gate"] == {"failed": False, "fail_on": sorted(STATUSES)} and code == 0
 
     code = main(["verify", "assets", "--format", "json", "--no-progress", "--jobs", "1", "--no-config"])
     report = json.loads(capsys.readouterr().out)
@@ -178,15 +179,17 @@ def test_parser_dests_cover_documented_keys() -> None:
     assert {"policy", "fail_on", "report", "format", "config", "no_config"} <= dests
 
 
-def test_a_file_nobody_can_check_fails_unless_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_file_nobody_can_check_is_reported_and_fails_when_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "assets").mkdir()
     shutil.copyfile(CASES / "labelled-compliant.md", tmp_path / "assets" / "post.md")
     (tmp_path / "assets" / "notes.json").write_text('{"not": "an asset"}', encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    assert main(["verify", "assets", "--no-progress", "--jobs", "1"]) == 1
-    assert "unsupported" in capsys.readouterr().out
-    (tmp_path / ".labelerignore").write_text("*.json\n", encoding="utf-8")
     assert main(["verify", "assets", "--no-progress", "--jobs", "1"]) == 0
+    assert "unsupported" in capsys.readouterr().out
+    assert main(["verify", "assets", "--no-progress", "--jobs", "1", "--fail-on", "unsupported"]) == 1
+    capsys.readouterr()
+    (tmp_path / ".labelerignore").write_text("*.json\n", encoding="utf-8")
+    assert main(["verify", "assets", "--no-progress", "--jobs", "1", "--fail-on", "any"]) == 0
     assert "skipped: assets/notes.json (ignored by .labelerignore)" in capsys.readouterr().out
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from labeler.errors import LabelFormatError
 from labeler.policy import PROFILES, Policy, Waiver, get_policy, parse_fail_on, waivers_from
-from labeler.verify import gate_failures, verify_file
+from labeler.verify import STATUSES, gate_failures, verify_file
 
 from .conftest import FIXTURES
 
@@ -100,7 +100,7 @@ def test_report_only_never_fails_and_fail_on_threshold() -> None:
     assert {v.status for v in everything} == statuses - {"compliant"}
     only_invalid = gate_failures(verdicts, "gb45438", parse_fail_on("invalid"))
     assert only_invalid and {v.status for v in only_invalid} == {"invalid"}
-    assert parse_fail_on("any") is None and parse_fail_on("invalid, error") == {"invalid", "error"}
+    assert parse_fail_on("any") == set(STATUSES) and parse_fail_on("invalid, error") == {"invalid", "error"}
     with pytest.raises(Exception, match="not a status"):
         parse_fail_on("broken")
 

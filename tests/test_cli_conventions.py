@@ -1,0 +1,94 @@
+"""CLI conventions: run-wide errors are usage errors said once, and a gate never passes over nothing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from labeler.cli import main
+from labeler.policy import parse_fail_on
+from labeler.verify import STATUSES
+
+from .conftest import PRODUCER
+
+
+def _video(path: Path) -> Path:
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=96x64:rate=10:duration=1", "-pix_fmt", "yuv420p", str(path)], check=True)
+    return path
+
+
+@pytest.mark.parametrize(("flags", "said"), [
+    (["--producer", "Acme Marketing"], "--producer: ContentProducer contains the forbidden character ' '"),
+    (["--producer", "豆包"], "not a Chinese name"),
+    (["--producer", PRODUCER, "--propagator", "x\\y", "--role", "propagator"], "--propagator"),
+    (["--producer", PRODUCER, "--notice-duration", "1"], "--notice-duration 1 is refused"),
+    (["--producer", PRODUCER, "--notice-duration", "nan"], "--notice-duration nan is refused"),
+])
+def test_run_wide_errors_are_one_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str], flags: list[str], said: str) -> None:
+    assets = tmp_path / "assets"
+    assets.mkdir()
+    for n in range(3):
+        (assets / f"post{n}.md").write_text(f"# Post {n}\n\nBody.\n", encoding="utf-8")
+    _video(assets / "clip.mp4")
+    out = tmp_path / "out"
+    code = main(["label", str(assets), "--out", str(out), "--no-progress", "--jobs", "1", "--no-ocr-check", *flags])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.err.count("labeler label:") == 1 and said in captured.err, captured.err
+    assert captured.out == "" and not out.exists(), "refused before any file is touched"
+
+
+def _verify(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict, str]:
+    code = main(["verify", *args, "--format", "json", "--no-progress", "--jobs", "1", "--no-config"])
+    captured = capsys.readouterr()
+    return code, json.loads(captured.out), captured.err
+
+
+def test_empty_gate_fails_unless_allowed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, report, err = _verify(capsys, str(empty))
+    assert code == 1 and report["gate"]["failed"] is True and "no file was checked" in err and "--allow-empty" in err
+    code, report, err = _verify(capsys, str(empty), "--allow-empty")
+    assert code == 0 and report["gate"]["failed"] is False
+    # Only files labeler does not handle: nothing was checked either.
+    (empty / "data.json").write_text(json.dumps({"a": 1}), encoding="utf-8")
+    code, report, _ = _verify(capsys, str(empty))
+    assert code == 1 and report["summary"]["unsupported"] == 1
+
+
+def test_unsupported_is_reported_and_fails_only_when_asked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assets = tmp_path / "assets"
+    assets.mkdir()
+    (assets / "post.md").write_text("# Post\n\nBody.\n", encoding="utf-8")
+    (assets / "data.json").write_text(json.dumps({"k": [1, 2]}), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["label", str(assets / "post.md"), "--out", str(out), "--producer", PRODUCER, "--no-progress", "--jobs", "1"]) == 0
+    (out / "data.json").write_bytes((assets / "data.json").read_bytes())
+    capsys.readouterr()
+    code, report, _ = _verify(capsys, str(out))
+    statuses = {Path(f["path"]).name: f["status"] for f in report["files"]}
+    assert statuses == {"post.md": "compliant", "data.json": "unsupported"} and code == 0 and report["gate"]["failed"] is False
+    for fail_on in ("unsupported", "any", "invalid,unsupported"):
+        code, report, _ = _verify(capsys, str(out), "--fail-on", fail_on)
+        assert code == 1 and report["gate"]["failed"] is True, fail_on
+    code, _, _ = _verify(capsys, str(out), "--fail-on", "invalid")
+    assert code == 0
+    assert parse_fail_on("any") == frozenset(STATUSES) and parse_fail_on("") is None
+
+
+def test_inspect_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = tmp_path / "good.png"
+    subprocess.run(["convert", "-size", "32x32", "xc:navy", str(good)], check=True)
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(good.read_bytes()[:40])
+    assert main(["inspect", str(good)]) == 0
+    assert main(["inspect", str(broken)]) == 1
+    capsys.readouterr()
+    assert main(["inspect", "--format", "json", str(good), str(broken)]) == 1
+    assert [d["status"] for d in json.loads(capsys.readouterr().out)] == ["unlabelled", "error"]
+    assert main(["inspect", str(tmp_path)]) == 2
+    assert "a folder; inspect reads single files" in capsys.readouterr().err
