@@ -45,7 +45,7 @@ EPILOG = """\
 examples:
   labeler label assets/ --out labelled/ --producer 001191110102MACQD9K64010000
   labeler verify labelled/                       # table; exit 1 if any file fails
-  labeler verify labelled/ --format json -o report.json
+  labeler verify labelled/ --format json --output report.json
   labeler inspect labelled/poster.md             # every label in every carrier
   labeler formats                                # formats, carriers, optional backends
 

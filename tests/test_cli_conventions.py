@@ -92,3 +92,44 @@ def test_inspect_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert [d["status"] for d in json.loads(capsys.readouterr().out)] == ["unlabelled", "error"]
     assert main(["inspect", str(tmp_path)]) == 2
     assert "a folder; inspect reads single files" in capsys.readouterr().err
+
+
+def _help_examples() -> list[str]:
+    """Every ``labeler ...`` line of every ``--help`` (top level and each subcommand), in order."""
+    import argparse
+    import shlex
+
+    from labeler.cli import build_parser
+
+    parser = build_parser()
+    helps = [parser.format_help()]
+    for action in parser._actions:  # noqa: SLF001 - the subcommand parsers
+        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+            helps += [sub.format_help() for sub in action.choices.values()]
+    examples = []
+    for text in helps:
+        for line in text.splitlines():
+            stripped = line.strip()
+            if stripped.startswith("labeler ") and not stripped.startswith("labeler: "):
+                examples.append(shlex.join(shlex.split(stripped, comments=True)))
+    return examples
+
+
+@pytest.mark.slow  # ~12 s on a busy 2-core machine: it labels twice with worker processes
+def test_every_help_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    examples = _help_examples()
+    assert len(examples) >= 5 and any(e.startswith("labeler verify") and "report.json" in e for e in examples)
+    assets = tmp_path / "assets"
+    assets.mkdir()
+    (assets / "poster.md").write_text("# Poster\n\nSpring sale.\n", encoding="utf-8")
+    subprocess.run(["convert", "-size", "240x160", "gradient:red-blue", str(assets / "banner.png")], check=True)
+    monkeypatch.chdir(tmp_path)
+    import shlex
+
+    for example in examples:
+        argv = shlex.split(example)[1:]
+        code = main([*argv, *(["--no-progress", "--no-ocr-check"] if argv[0] == "label" else ["--no-progress"] if argv[0] == "verify" else [])])
+        captured = capsys.readouterr()
+        assert code == 0, f"{example}: exit {code}\n{captured.out}{captured.err}"
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert report["schema"] == "labeler.report/1" and report["summary"]["compliant"] == 2
