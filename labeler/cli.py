@@ -27,6 +27,7 @@ from .ignore import filter_ignored
 from .policy import add_gate_arguments, policy_from_args
 from .report import RunInfo, add_report_arguments, repository_root, write_reports
 from .report import render as render_report
+from .report.evidence import write_evidence
 from .label import parse_provider_code
 from .lifeline import exit_status, stop_signals
 from .names import display, json_safe, with_exact_bytes
@@ -270,6 +271,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     nothing_checked = not args.allow_empty and all(v.status in REPORTED_ONLY for v in verdicts)
     run_info = RunInfo(policy, tuple((str(s.path), s.reason) for s in skipped), repository_root(), args.fail_on, bool(failing) or nothing_checked)
     write_reports(args.report, verdicts, run_info)
+    if args.evidence is not None:
+        write_evidence(args.evidence, verdicts, run_info)
     if args.format != "text":
         _emit(render_report(args.format, verdicts, run_info), args.output)
     else:

@@ -5,6 +5,7 @@
     sarif     SARIF 2.1.0 for code-scanning dashboards
     html      one self-contained page for people
     markdown  a short summary for CI job summaries
+    csv       one row per file for compliance records (``evidence.py`` bundles every format)
 
 Every renderer takes ``(verdicts, run)`` and returns text. ``checks_of`` splits a verdict into
 per-check outcomes so JUnit, SARIF and HTML agree on what failed and why.
@@ -20,10 +21,11 @@ from typing import Any
 from ..policy import DEFAULT_POLICY, Policy
 from ..verify import Verdict
 
-FORMATS = ("json", "junit", "sarif", "html", "markdown")
+FORMATS = ("json", "junit", "sarif", "html", "markdown", "csv")
 #: Default file names when ``--report FORMAT`` is given without ``=PATH``.
 DEFAULT_NAMES = {"json": "labeler-report.json", "junit": "labeler-junit.xml", "sarif": "labeler.sarif",
-                 "html": "labeler-report.html", "markdown": "labeler-summary.md"}
+                 "html": "labeler-report.html", "markdown": "labeler-summary.md",
+                 "csv": "labeler-report.csv"}
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,8 @@ def add_report_arguments(parser: Any) -> None:
             action.help = f"report on stdout (or --output): text (default), {', '.join(FORMATS)}"
     parser.add_argument("--report", action="append", type=parse_report_spec, default=[], metavar="FORMAT=PATH",
                         help=f"also write a report file; repeatable, e.g. --report junit=labeler.xml --report sarif=labeler.sarif ({', '.join(FORMATS)})")
+    parser.add_argument("--evidence", type=Path, metavar="DIR",
+                        help="write an evidence bundle to DIR: the report in every format plus SHA256SUMS of the reports and the checked files")
 
 
 def write_reports(specs: Sequence[tuple[str, Path]], verdicts: Sequence[Verdict], run: RunInfo) -> None:
