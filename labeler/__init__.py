@@ -6,7 +6,7 @@ seven-field ``AIGC`` JSON in the file's metadata) on every public AI-generated f
 
 from ._version import __version__
 from .adapters.base import Evidence, Found, Presence
-from .api import verify_paths
+from .api import BatchOutcome, label_paths, verify_paths
 from .c2pa import C2paSettings, SignalOptions, Signals
 from .errors import BackendMissingError, InputError, LabelerError, LabelFormatError, OutputError, UnsupportedError
 from .label import Label, ParsedLabel, ProviderCode, parse_label, parse_provider_code
@@ -14,14 +14,17 @@ from .labelling import LabelResult, label_file
 from .config import load_config
 from .notice import Notice
 from .policy import Policy, Waiver
+from .pool import Limits
 from .problems import Problem, Severity
 from .report import RunInfo
 from .report import render as render_report
 from .roles import LabelOptions
 from .verify import Verdict, gate_failures, verify_file
 
+#: The public surface, chosen deliberately (tests/test_public_api.py checks it equals the public names).
 __all__ = [
     "BackendMissingError",
+    "BatchOutcome",
     "C2paSettings",
     "Evidence",
     "Found",
@@ -31,6 +34,7 @@ __all__ = [
     "LabelOptions",
     "LabelResult",
     "LabelerError",
+    "Limits",
     "Notice",
     "OutputError",
     "ParsedLabel",
@@ -48,6 +52,7 @@ __all__ = [
     "__version__",
     "gate_failures",
     "label_file",
+    "label_paths",
     "load_config",
     "parse_label",
     "parse_provider_code",

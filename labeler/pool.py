@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import multiprocessing.spawn
 import os
 import resource
 import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -32,6 +34,25 @@ QUEUE_DEPTH = 2
 #: Each worker's share of the cores, for libraries with their own thread pools (the OCR engine):
 #: two workers each running onnxruntime on every core made ``--jobs 2`` slower than ``--jobs 1``.
 THREADS_ENV = "LABELER_WORKER_THREADS"
+
+
+_starting = threading.local()
+_MAIN_KEYS = ("init_main_from_name", "init_main_from_path")
+
+
+def _preparation_data(name: str, _original: Callable[[str], dict] = multiprocessing.spawn.get_preparation_data) -> dict:  # type: ignore[type-arg]
+    """multiprocessing tells each new process to re-import the caller's ``__main__``, which runs a
+    script's top-level code again in every worker (a script without ``if __name__ == "__main__":``
+    then starts workers of its own, and they die). A labeler worker needs only labeler: while this
+    thread starts one, the main module is left out; other processes are untouched."""
+    data = _original(name)
+    if getattr(_starting, "worker", False):
+        for key in _MAIN_KEYS:
+            data.pop(key, None)
+    return data
+
+
+multiprocessing.spawn.get_preparation_data = _preparation_data  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -66,7 +87,11 @@ class _Worker(Generic[T, R]):
     def __init__(self, context: multiprocessing.context.BaseContext, watch: Connection, work: Callable[[T], R], limits: Limits, threads: int) -> None:
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_serve, args=(child, watch, work, limits.memory_bytes, threads), daemon=True)
-        self.process.start()
+        _starting.worker = True
+        try:
+            self.process.start()
+        finally:
+            _starting.worker = False
         child.close()
         self.ready = False
         self.tasks: deque[tuple[int, T]] = deque()

@@ -26,3 +26,22 @@ def test_verify_paths_api(tmp_path) -> None:
     (tmp_path / "a.txt").write_text("AI生成\n")
     (verdict,) = labeler.verify_paths([tmp_path], jobs=1)
     assert verdict.status == "missing-implicit" and verdict.classification == "suspected-ai"
+
+
+def test_all_equals_the_public_names() -> None:
+    """Every public name of the package is exported on purpose, and nothing else."""
+    from types import ModuleType
+
+    public = {name for name, value in vars(labeler).items() if not name.startswith("_") and not isinstance(value, ModuleType)}
+    assert public == set(labeler.__all__) - {"__version__"}
+    assert {"label_paths", "verify_paths", "BatchOutcome", "Limits", "LabelOptions"} <= public  # api.py's docstring imports these
+
+
+def test_api_docstring_imports_work() -> None:
+    import re
+
+    import labeler.api
+
+    for names in re.findall(r">>> from labeler import (.+)", labeler.api.__doc__ or ""):
+        for name in names.split(","):
+            assert hasattr(labeler, name.strip()), name
