@@ -101,6 +101,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", "-f", choices=("text", "json"), default="text", help="report format (default: text)")
     p.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE instead of stdout")
     p.add_argument("--no-progress", action="store_true", help="no progress output on stderr")
+    loud = p.add_mutually_exclusive_group()
+    loud.add_argument("--quiet", "-q", action="store_true", help="text output: only files that fail, no progress")
+    loud.add_argument("--verbose", "-v", action="store_true", help="text output: every detail (label: the actions and label written for each file)")
     add_config_arguments(p)
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="per-file time limit; the file fails, the batch goes on (default: 3600 label, 600 verify; 0 = none)")
     p.add_argument("--max-memory", type=_size, metavar="SIZE", help="per-worker memory limit, e.g. 4G (default: 3/4 of RAM shared by the workers; 0 = none)")
@@ -193,7 +196,7 @@ def cmd_label(args: argparse.Namespace) -> int:
     try:
         batch = label_paths(
             args.paths, out=args.out, options=options, jobs=jobs, include_hidden=args.include_hidden, resume=args.resume, ignore=ignore_rules(args),
-            limits=_limits(args, jobs, LABEL_TIMEOUT), on_plan=lambda n: progress.append(Progress(n, "labelling", enabled=not args.no_progress)),
+            limits=_limits(args, jobs, LABEL_TIMEOUT), on_plan=lambda n: progress.append(Progress(n, "labelling", enabled=not (args.no_progress or args.quiet))),
             on_result=lambda r: progress[0].advance(f"{r.status}: {r.source}"),
         )
     finally:
@@ -207,8 +210,13 @@ def cmd_label(args: argparse.Namespace) -> int:
                     "summary": _counts([r.status for r in results])}
         _emit(json.dumps(json_safe(document), ensure_ascii=False, indent=2) + "\n", args.output)
     else:
-        _emit(_label_table(results, skipped), args.output)
+        _emit(_label_table(results, skipped, verbosity=_verbosity(args)), args.output)
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
+
+
+def _verbosity(args: argparse.Namespace) -> int:
+    """-1 quiet, 0 default, 1 verbose."""
+    return -1 if getattr(args, "quiet", False) else 1 if getattr(args, "verbose", False) else 0
 
 
 def _counts(statuses: list[str]) -> dict[str, int]:
@@ -218,14 +226,18 @@ def _counts(statuses: list[str]) -> dict[str, int]:
     return counts
 
 
-def _label_table(results: list[LabelResult], skipped: list[Any]) -> str:
+def _label_table(results: list[LabelResult], skipped: list[Any], verbosity: int = 0) -> str:
+    """One line per file; a failed file adds its reason. ``verbosity`` 1 adds every action (the
+    label written), -1 keeps only failed files and the summary."""
     lines = []
     for r in results:
-        detail = r.error or "; ".join(r.actions)
+        if verbosity < 0 and r.ok:
+            continue
+        detail = r.error or ("; ".join(r.actions) if verbosity > 0 else "")
         lines.append(f"{r.status:<10} {r.source}" + (f" -> {r.output}" if r.output and r.output != r.source else ""))
         if detail:
             lines.append(f"{'':<10}   {detail}")
-    for s in skipped:
+    for s in skipped if verbosity >= 0 else ():
         lines.append(f"{'skipped':<10} {s.path} ({s.reason})")
     counts = _counts([r.status for r in results])
     lines.append("")
@@ -259,7 +271,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     items, ignored = filter_ignored(items, ignore_rules(args))
     skipped += ignored
     policy = policy_from_args(args, getattr(args, "loaded_config", None))
-    progress = Progress(len(items), "verifying", enabled=not args.no_progress)
+    progress = Progress(len(items), "verifying", enabled=not (args.no_progress or args.quiet))
     jobs = args.jobs or default_jobs()
     try:
         verdicts = run([i.path for i in items], functools.partial(verify_file, policy=policy, signals=signal_options(args)), jobs=jobs, limits=_limits(args, jobs, VERIFY_TIMEOUT), failed=_unchecked,
@@ -276,9 +288,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if args.format != "text":
         _emit(render_report(args.format, verdicts, run_info), args.output)
     else:
-        lines = [line for v in verdicts for line in verdict_lines(v)]
-        lines += [f"skipped: {s.path} ({s.reason})" for s in skipped]
-        lines += [f"waiver: {w.rule}: {w.reason}" for w in policy.waivers]
+        quiet = _verbosity(args) < 0
+        failing_ids = {id(v) for v in failing}
+        lines = [line for v in verdicts if not quiet or id(v) in failing_ids for line in verdict_lines(v)]
+        lines += [] if quiet else [f"skipped: {s.path} ({s.reason})" for s in skipped]
+        lines += [] if quiet else [f"waiver: {w.rule}: {w.reason}" for w in policy.waivers]
         summary = report_document(verdicts)["summary"]
         lines.append("")
         lines.append(f"{summary.pop('total')} files: " + ", ".join(f"{n} {s}" for s, n in summary.items() if n))

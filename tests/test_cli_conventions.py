@@ -133,3 +133,40 @@ def test_every_help_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         assert code == 0, f"{example}: exit {code}\n{captured.out}{captured.err}"
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert report["schema"] == "labeler.report/1" and report["summary"]["compliant"] == 2
+
+
+def test_label_prints_one_line_per_file_quiet_and_verbose(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assets = tmp_path / "assets"
+    assets.mkdir()
+    for n in range(3):
+        (assets / f"post{n}.md").write_text(f"# Post {n}\n\nBody.\n", encoding="utf-8")
+    (assets / "data.json").write_text(json.dumps({"k": 1}), encoding="utf-8")
+
+    def label(out: str, *flags: str) -> tuple[int, str]:
+        code = main(["label", str(assets), "--out", str(tmp_path / out), "--producer", PRODUCER, "--no-progress", "--jobs", "1", *flags])
+        return code, capsys.readouterr().out
+
+    code, out = label("a")
+    lines = out.splitlines()
+    assert code == 1 and "ContentProducer" not in out
+    assert [line.split()[0] for line in lines[:5]] == ["failed", "data.json:", "labelled", "labelled", "labelled"], out
+    assert lines[-1] == "4 files: 1 failed, 3 labelled"
+    code, out = label("b", "-v")
+    assert out.count('"ContentProducer":"' + PRODUCER + '"') == 3, out
+    code, out = label("c", "-q")
+    assert "labelled " not in out and "data.json" in out and out.splitlines()[-1] == "4 files: 1 failed, 3 labelled"
+    code, out = label("d", "-q", "--format", "json")
+    assert len(json.loads(out)["files"]) == 4  # -q/-v shape text only; the JSON report is whole
+    with pytest.raises(SystemExit) as usage:
+        main(["label", str(assets), "--out", str(tmp_path / "e"), "--producer", PRODUCER, "-q", "-v"])
+    assert usage.value.code == 2 and "not allowed with" in capsys.readouterr().err
+
+
+def test_verify_quiet_shows_only_failing_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "post.md").write_text("# Post\n\nBody.\n", encoding="utf-8")
+    assert main(["label", str(tmp_path / "post.md"), "--out", str(tmp_path / "out"), "--producer", PRODUCER, "--no-progress", "--jobs", "1"]) == 0
+    (tmp_path / "out" / "raw.md").write_text("# Raw\n\nNo labels.\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["verify", str(tmp_path / "out"), "-q", "--jobs", "1", "--no-config"]) == 1
+    out = capsys.readouterr().out
+    assert "raw.md" in out and "post.md" not in out and "gate failed (1 file(s))" in out
