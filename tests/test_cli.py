@@ -209,6 +209,7 @@ def test_odd_file_names(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert sorted(Path(f["source"]).name for f in report["files"]) == sorted(names)
 
 
+@pytest.mark.slow  # labels and verifies every sample and case (>5 s on 2 cores)
 def test_json_report_matches_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import jsonschema
 

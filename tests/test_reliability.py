@@ -17,7 +17,8 @@ import pytest
 
 from labeler import LabelOptions, verify_file
 from labeler.api import label_paths
-from labeler.journal import JOURNAL_NAME, LOCK_NAME
+from labeler.cli import main
+from labeler.journal import JOURNAL_NAME, LOCK_NAME, output_lock
 
 from .conftest import PRODUCER, sha256
 
@@ -81,21 +82,19 @@ def test_sigkill_at_random_points_then_resume(tmp_path: Path) -> None:
     assert not [p for p in out.rglob(".labeler-*") if p.name not in (LOCK_NAME, JOURNAL_NAME)], "temp files of killed runs are swept"
 
 
-def test_second_writer_is_refused(tmp_path: Path) -> None:
-    make_inputs(tmp_path / "in", 1500)
+def test_second_writer_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Deterministic: this process holds the output folder's lock (as a running batch does) while a
+    second labeler starts; no race against a batch that might finish first."""
+    make_inputs(tmp_path / "in", 3)
     out = tmp_path / "out"
-    first = cli("label", str(tmp_path / "in"), "--out", str(out), "--producer", PRODUCER, "--no-progress", "--jobs", "1")
-    deadline = time.monotonic() + 30
-    while not ((out / LOCK_NAME).exists() and (out / LOCK_NAME).read_text().strip()) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    second = cli("label", str(tmp_path / "in"), "--out", str(out), "--producer", PRODUCER, "--no-progress")
-    _, err = second.communicate(timeout=60)
-    first_running = first.poll() is None
-    first.communicate(timeout=300)
-    assert first_running, "the first batch ended before the second started; make it bigger"
-    assert second.returncode == 2 and "another labeler (pid" in err
-    assert first.returncode == 0
-    assert all(verify_file(p).status == "compliant" for p in visible_outputs(out))
+    args = ["label", str(tmp_path / "in"), "--out", str(out), "--producer", PRODUCER, "--no-progress", "--jobs", "1"]
+    with output_lock(out):
+        assert main(args) == 2
+        assert f"another labeler (pid {os.getpid()}) is writing to" in capsys.readouterr().err
+        assert [p.name for p in out.iterdir()] == [LOCK_NAME], "the refused run wrote nothing"
+    assert main(args) == 0  # the lock is released with its holder
+    outputs = visible_outputs(out)
+    assert len(outputs) == 3 and all(verify_file(p).status == "compliant" for p in outputs)
 
 
 def test_disk_full_gives_clean_per_file_errors(tmp_path: Path) -> None:
