@@ -290,7 +290,7 @@ def bench_ocr(work: Path, count: int) -> list[dict[str, object]]:
     try:
         import rapidocr_onnxruntime  # noqa: F401
     except ImportError:
-        return [_row("ocr-1024x768", "labeler", 0, 0, 0.0, 0.0, "OCR extra not installed (pip install 'labeler[ocr]')")]
+        return [_row("ocr-1024x768", "labeler", 0, 0, 0.0, 0.0, "OCR extra not installed (pip install 'gb45438-labeler[ocr]')")]
     from labeler.render import render_banner
 
     folder = work / "ocr"

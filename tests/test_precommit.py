@@ -25,9 +25,21 @@ pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not 
 MANIFEST = ROOT / ".pre-commit-hooks.yaml"
 
 
+def _hooks() -> dict[str, dict]:
+    return {h["id"]: h for h in yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))}
+
+
 def _hook() -> dict:
-    (hook,) = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
-    return hook
+    return _hooks()["labeler-verify"]
+
+
+def test_ocr_hook_is_the_same_gate_plus_the_ocr_extra() -> None:
+    hooks = _hooks()
+    assert set(hooks) == {"labeler-verify", "labeler-verify-ocr"}
+    plain, ocr = hooks["labeler-verify"], hooks["labeler-verify-ocr"]
+    assert ocr["additional_dependencies"] == [".[ocr]"] and "additional_dependencies" not in plain
+    assert {k: v for k, v in ocr.items() if k not in ("id", "name", "description", "additional_dependencies")} == \
+        {k: v for k, v in plain.items() if k not in ("id", "name", "description")}  # same files, command, types
 
 
 def test_manifest_is_valid_and_covers_every_adapter_extension() -> None:

@@ -39,7 +39,7 @@ from .rhythm import RATE
 np = lazy_module("numpy")
 
 ENV = "LABELER_ASR_MODEL"
-INSTALL_HINT = "pip install 'labeler[asr]', then give --asr-model DIR or LABELER_ASR_MODEL: a sherpa-onnx offline model (SenseVoice, Paraformer, transducer)"
+INSTALL_HINT = "pip install 'gb45438-labeler[asr]', then give --asr-model DIR or LABELER_ASR_MODEL: a sherpa-onnx offline model (SenseVoice, Paraformer, transducer)"
 
 
 class Recogniser(Protocol):

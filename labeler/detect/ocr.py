@@ -30,7 +30,7 @@ from .geometry import TextHit
 
 np = lazy_module("numpy")
 
-INSTALL_HINT = "pip install 'labeler[ocr]'  (rapidocr-onnxruntime==1.4.4, Python < 3.13)"
+INSTALL_HINT = "pip install 'gb45438-labeler[ocr]'  (rapidocr-onnxruntime==1.4.4, Python < 3.13)"
 TARGET_SHORT = 720
 MAX_LONG = 1600
 MIN_SCORE = 0.5

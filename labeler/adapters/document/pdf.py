@@ -169,7 +169,7 @@ class PdfAdapter(Adapter):
     def _ocr_first_page(self, doc: pymupdf.Document) -> Evidence:
         ocr = _ocr_backend()
         if ocr is None:
-            return Evidence.unknown("no text layer; OCR backend not installed (pip install 'labeler[ocr]')")
+            return Evidence.unknown("no text layer; OCR backend not installed (pip install 'gb45438-labeler[ocr]')")
         page = doc[0]
         area_in2 = max(page.rect.width * page.rect.height / 72 / 72, 1e-6)
         dpi = max(36, min(OCR_DPI, int((OCR_MAX_PIXELS / area_in2) ** 0.5)))
@@ -185,5 +185,5 @@ class PdfAdapter(Adapter):
         ocr = _ocr_backend() is not None
         return [
             Backend("pymupdf", True, f"PyMuPDF {pymupdf.VersionBind}; encrypted PDFs open with {PASSWORD_ENV}"),
-            Backend("ocr", ocr, "reads the notice on scanned pages without a text layer", "" if ocr else "pip install 'labeler[ocr]'"),
+            Backend("ocr", ocr, "reads the notice on scanned pages without a text layer", "" if ocr else "pip install 'gb45438-labeler[ocr]'"),
         ]

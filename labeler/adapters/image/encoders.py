@@ -167,7 +167,7 @@ def encode_png16(original: bytes, placement: Placement) -> bytes:
         import cv2
     except ImportError as exc:
         raise BackendMissingError(
-            "a 16-bit colour PNG needs OpenCV to keep its bit depth (Pillow reads it as 8-bit); pip install 'labeler[ocr]' (brings opencv-python)"
+            "a 16-bit colour PNG needs OpenCV to keep its bit depth (Pillow reads it as 8-bit); pip install 'gb45438-labeler[ocr]' (brings opencv-python)"
         ) from exc
     array = cv2.imdecode(np.frombuffer(original, np.uint8), cv2.IMREAD_UNCHANGED)
     if array is None or array.dtype != np.uint16:

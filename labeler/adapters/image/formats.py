@@ -97,7 +97,7 @@ class BmpAdapter(ImageAdapter):
     container = Container(_bmp_magic, _no_labels, None, None, encoders.encode_bmp)
 
 
-HEIF_HINT = "pip install 'labeler[heif]'  (pillow-heif)"
+HEIF_HINT = "pip install 'gb45438-labeler[heif]'  (pillow-heif)"
 
 
 def heif_available() -> bool:
