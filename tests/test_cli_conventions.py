@@ -103,8 +103,8 @@ def _help_examples() -> list[str]:
 
     parser = build_parser()
     helps = [parser.format_help()]
-    for action in parser._actions:  # noqa: SLF001 - the subcommand parsers
-        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+    for action in parser._actions:  # the subcommand parsers
+        if isinstance(action, argparse._SubParsersAction):
             helps += [sub.format_help() for sub in action.choices.values()]
     examples = []
     for text in helps:

@@ -15,7 +15,7 @@ import pytest
 import labeler
 
 ROOT = Path(__file__).resolve().parent.parent
-BLOCKS = re.findall(r"^```python\n(.*?)^```", (ROOT / "README.md").read_text(encoding="utf-8"), flags=re.S | re.M)
+BLOCKS = re.findall(r"^```python\n(.*?)^```", (ROOT / "README.md").read_text(encoding="utf-8"), flags=re.DOTALL | re.MULTILINE)
 
 
 def _workspace(tmp_path: Path) -> Path:
@@ -46,7 +46,7 @@ def test_readme_python_block_runs(tmp_path: Path, index: int, how: str) -> None:
     else:
         (work / "example.py").write_text(code, encoding="utf-8")
         argv = [sys.executable, "example.py"]
-    done = subprocess.run(argv, cwd=work, env=_env(), capture_output=True, text=True, timeout=300)
+    done = subprocess.run(argv, check=False, cwd=work, env=_env(), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
 
