@@ -113,7 +113,11 @@ def label_paths(
     on_plan: Callable[[int], None] | None = None,
     ignore: Sequence[IgnoreRules] = (),
 ) -> BatchOutcome:
-    """Label every file under ``paths`` into ``out`` (``None`` = in place, with ``options.in_place``)."""
+    """Label every file under ``paths`` into ``out`` (``None`` = in place, with ``options.in_place``).
+
+    Options that concern the whole run (a label value Annex E forbids, a notice under the rules)
+    raise ``LabelFormatError`` once, before any file is touched."""
+    options = options.validated()
     roots = [Path(p) for p in paths]
     out_dir = Path(out) if out is not None else None
     items, skipped = discover(roots, include_hidden=include_hidden, exclude=out_dir)

@@ -45,3 +45,13 @@ def test_api_docstring_imports_work() -> None:
     for names in re.findall(r">>> from labeler import (.+)", labeler.api.__doc__ or ""):
         for name in names.split(","):
             assert hasattr(labeler, name.strip()), name
+
+
+def test_label_paths_refuses_run_wide_options_once(tmp_path) -> None:
+    import pytest
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.md").write_text("# A\n\nText.\n", encoding="utf-8")
+    with pytest.raises(labeler.LabelFormatError, match="--producer"):
+        labeler.label_paths([tmp_path / "in"], out=tmp_path / "out", options=labeler.LabelOptions(producer="豆包"), jobs=1)
+    assert not (tmp_path / "out").exists()
