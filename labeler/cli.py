@@ -103,7 +103,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress output on stderr")
     loud = p.add_mutually_exclusive_group()
     loud.add_argument("--quiet", "-q", action="store_true", help="text output: only files that fail, no progress")
-    loud.add_argument("--verbose", "-v", action="store_true", help="text output: every detail (label: the actions and label written for each file)")
+    loud.add_argument("--verbose", "-v", action="store_true", help="text output: every detail (label: the actions and the label written for each file; verify prints every detail by default)")
     add_config_arguments(p)
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="per-file time limit; the file fails, the batch goes on (default: 3600 label, 600 verify; 0 = none)")
     p.add_argument("--max-memory", type=_size, metavar="SIZE", help="per-worker memory limit, e.g. 4G (default: 3/4 of RAM shared by the workers; 0 = none)")
