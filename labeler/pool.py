@@ -199,6 +199,7 @@ def run_limited(
                         finish(got_index, result)
                         continue
                 if worker.process.sentinel in ready or worker.conn in ready:
+                    worker.process.join(1)  # the pipe's EOF can arrive before the exit status
                     code = worker.process.exitcode
                     reason = f"the worker died (signal {-code})" if code and code < 0 else f"the worker exited ({code})"
                     finish(index, failed(item, f"{reason} while processing this file; it may be hostile or need more memory than --max-memory allows"))
