@@ -141,7 +141,7 @@ _OWN_LINE = re.compile(r"^\s{0,3}(?:#{1,6}\s|[-*+]\s|\d+[.)]\s|>|\||```|~~~)")
 def paragraphs(visible: str) -> list[str]:
     """Source lines joined into paragraphs (a soft-wrapped line is a fragment, not a line of its
     own); headings, list items, quotes and table rows stay lines of their own."""
-    found: list[str] = []
+    found: list[list[str]] = []  # parts joined once at the end: appending to a str is quadratic
     joinable = False
     for line in visible.splitlines():
         if not line.strip():
@@ -149,11 +149,11 @@ def paragraphs(visible: str) -> list[str]:
             continue
         own = bool(_OWN_LINE.match(line))
         if joinable and not own:
-            found[-1] += " " + line.strip()
+            found[-1].append(line.strip())
         else:
-            found.append(line.strip())
+            found.append([line.strip()])
         joinable = not own or line.lstrip().startswith(">")
-    return found
+    return [" ".join(parts) for parts in found]
 
 
 class MarkdownAdapter(Adapter):
