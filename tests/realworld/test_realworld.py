@@ -10,7 +10,8 @@ CLI, as a user runs it) labels the folder. Then, for every file labeler labels:
   count, sample rate/depth, chapters (titles; times moved together by an audible notice), page count
   and sizes, text, parts;
 - every ``exiftool -j -G1 -a`` tag of the input that is not the label is still there with its
-  value, except the short, justified ``CHANGES`` table below.
+  value, except the short, justified ``CHANGES`` table below;
+- the file mode (0644 here) is kept.
 
 Every file labeler does not label is left byte-identical, with no output, and the report gives the
 reason. The counts are recorded in the README (section "Real-world proof").
@@ -22,6 +23,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import zipfile
@@ -239,7 +241,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     base = tmp_path_factory.mktemp("realworld")
     inputs = base / "in"
     made = realworld_files.generate(inputs, list(SUITE))
-    before = {p.name: {"sha": _sha(p)} for p in made}
+    before = {p.name: {"sha": _sha(p), "mode": stat.S_IMODE(p.stat().st_mode)} for p in made}
     facts = {p.name: READERS[p.suffix.lower()](p) for p in made if SUITE[p.name] == "label"}
     tags = _exiftool(made)
     out = base / "out"
@@ -274,6 +276,11 @@ def test_output_decodes_and_keeps_the_asset(run: dict[str, Any], name: str) -> N
     out = run["out"] / name
     suffix = out.suffix.lower()
     _same_for_reader(suffix, run["facts"][name], READERS[suffix](out))
+
+
+@pytest.mark.parametrize("name", sorted(n for n, action in SUITE.items() if action == "label"))
+def test_file_mode_kept(run: dict[str, Any], name: str) -> None:
+    assert oct(stat.S_IMODE((run["out"] / name).stat().st_mode)) == oct(run["before"][name]["mode"])
 
 
 @pytest.mark.parametrize("name", sorted(n for n, action in SUITE.items() if action == "label"))
