@@ -51,7 +51,7 @@ SUITE = {
     name: action for name, (_, action) in realworld_files.KINDS.items()
     if name in {
         "jpeg-cmyk-app14.jpg", "jpeg-exif-icc-iptc.jpg", "jpeg-progressive.jpg", "mpo-stereo.mpo", "png-text-icc.png",
-        "gif-animated-disposal.gif", "tiff-planar.tif", "mp4-xmp.mp4",
+        "gif-animated-disposal.gif", "webp-animated.webp", "tiff-planar.tif", "mp4-xmp.mp4",
         "png-16bit-gray.png", "png-16bit-rgb.png", "tiff-16bit.tif", "tiff-bilevel-g4.tif", "dng-like.dng",
         "alac.m4a", "flac-tags.flac", "opus-tags.opus", "mp3-id3v23.mp3", "wav-list-info.wav",
         "reportlab.pdf", "python-docx.docx", "python-pptx.pptx", "openpyxl.xlsx", "notes.txt",

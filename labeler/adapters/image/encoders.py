@@ -39,6 +39,7 @@ def _frames(image: Image.Image, placement: Placement, to_palette: bool) -> tuple
     for index, frame in enumerate(ImageSequence.Iterator(image)):
         if index >= MAX_FRAMES:
             break
+        frame.load()  # WebP sets a frame's duration and timestamp in info only when the frame is decoded
         info = dict(frame.info)
         if "disposal" not in info and hasattr(frame, "disposal_method"):
             info["disposal"] = frame.disposal_method
