@@ -72,6 +72,18 @@ def test_notice_keeps_the_codec_and_its_depth(name: str, args: list[str], kept: 
     assert (after["sample_rate"], after["channels"]) == (before["sample_rate"], before["channels"])
 
 
+@pytest.mark.parametrize(("name", "layout"), [("mono.m4b", "mono"), ("surround.m4a", "5.1")])
+def test_notice_keeps_the_channel_layout(name: str, layout: str, tmp_path: Path) -> None:
+    """An MP4 sample entry says 2 channels for any AAC; the notice must follow the stream (issue 14)."""
+    src = make(tmp_path / name, "-ac", str({"mono": 1, "5.1": 6}[layout]), "-c:a", "aac", "-b:a", "96k")
+    out = noticed(src, tmp_path / "out" / name)
+    fields = "stream=channels,channel_layout"
+    probe = [FFPROBE or "ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries", fields, "-of", "json"]
+    before, after = (json.loads(subprocess.run([*probe, str(p)], capture_output=True, text=True, check=True).stdout)["streams"][0] for p in (src, out))
+    assert before["channel_layout"] == layout
+    assert after == before
+
+
 def test_lossy_bitrate_setting_is_never_below_the_source() -> None:
     for codec, bitrate, wanted in (("aac", 191_500, "192k"), ("mp3", 150_000, "160k"), ("ac3", 192_000, "192k"), ("opus", 96_400, "97k")):
         source = codecs.Source(codec, bitrate, 0, 2)

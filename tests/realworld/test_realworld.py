@@ -54,6 +54,7 @@ SUITE = {
         "gif-animated-disposal.gif", "webp-animated.webp", "tiff-planar.tif", "mp4-xmp.mp4",
         "png-16bit-gray.png", "png-16bit-rgb.png", "tiff-16bit.tif", "tiff-bilevel-g4.tif", "dng-like.dng",
         "alac.m4a", "flac-tags.flac", "opus-tags.opus", "mp3-id3v23.mp3", "wav-list-info.wav",
+        "m4b-chapters.m4b",
         "reportlab.pdf", "python-docx.docx", "python-pptx.pptx", "openpyxl.xlsx", "notes.txt",
         "photo.xmp", "track.kml", "track.gpx", "Info.plist", "letter.rtf", "contact.vcf",
     }

@@ -22,7 +22,7 @@ from ...notice import Notice
 from ..base import Adapter, Backend, Evidence, Found, WriteOptions
 from . import codecs, common
 from .explicit import CuePlan, detect, edge_windows, with_cue
-from .stream import decode_blocks, encode_blocks, read_mono
+from .stream import decode_blocks, decoded_channels, encode_blocks, read_mono
 
 AUDIO_BRANDS = (b"M4A ", b"M4B ", b"M4P ", b"F4A ")
 VIDEO_HINT = b"vide"
@@ -81,10 +81,13 @@ class M4aAdapter(Adapter):
             raise UnsupportedError("this MP4 has a video track; an audio notice alone would not label it (the video family handles MP4 video)", src)
         info = common.mutagen_load(src, MP4, "MP4").info
         measured = round(src.stat().st_size * 8 / info.length) if info.length else 0
-        source = codecs.Source(codecs.mp4_codec(info.codec, src), info.bitrate or measured, info.bits_per_sample, info.channels)
+        # the decoder's channel count, not mutagen's: for a mono AAC mutagen can only report the
+        # sample entry's fixed 2, and encoding that would turn a mono audiobook into stereo
+        channels = decoded_channels(src)
+        source = codecs.Source(codecs.mp4_codec(info.codec, src), info.bitrate or measured, info.bits_per_sample, channels)
         encoding = codecs.encoding(source)
         ffmpeg.for_encoder(encoding.encoder)  # fail before decoding when no ffmpeg has the encoder
-        rate, channels = info.sample_rate, info.channels
+        rate = info.sample_rate
         muxer = encoding.muxer(src)
         # the source again as a second input, for its chapters only, moved by the prepended cue
         chapters = ["-itsoffset", f"{plan.lead_in(rate):.6f}", "-i", str(src), "-map", "0:a", "-map_chapters", "1"]

@@ -75,6 +75,17 @@ def encode_blocks(blocks: Iterable[np.ndarray], dst: Path, sample_rate: int, cha
             raise OutputError(f"the encoder failed ({ffmpeg.summarise(log.read().decode('utf-8', 'replace'))})", dst)
 
 
+def decoded_channels(path: Path, *, stream: str = "0:a:0") -> int:
+    """How many channels ffmpeg's decoder gives for ``stream``: the count the notice must keep.
+
+    Container headers can disagree with the stream (an MP4 AudioSampleEntry says 2 for a mono AAC
+    and mutagen falls back to it), so the first 50 ms are decoded to WAV and its ``fmt `` read."""
+    raw = ffmpeg.run(["-v", "error", "-i", str(path), "-map", stream, "-t", "0.05", "-map_metadata", "-1", "-f", "wav", "-"], path=path)
+    if raw[:4] != b"RIFF" or raw[12:16] != b"fmt " or len(raw) < 24 or not raw[22] | raw[23]:
+        raise InputError("ffmpeg decodes no audio from the file's first audio stream; it may be truncated or corrupt", path)
+    return int.from_bytes(raw[22:24], "little")
+
+
 def read_mono(path: Path, start: float, length: float) -> np.ndarray:
     """``length`` seconds from ``start`` as mono 16 kHz float64 (for the detectors)."""
     # no -ss at 0: ffmpeg 5 then blanks the first ~0.35 s of some MP3s (encoder-delay trimming)
