@@ -21,7 +21,8 @@ from typing import Any
 from .._version import __version__
 from ..names import unicode_text
 from ..verify import STATUSES, Verdict, summary_counts
-from . import Finding, RunInfo, checks_of, display_path
+from . import RunInfo, checks_of, display_path
+from .plain import sentence, unique
 
 MAX_PREVIEWS = 300  # keeps a report of a huge folder openable
 THUMB = 240  # longest side of an image thumbnail, px
@@ -29,34 +30,6 @@ WAVE = (480, 64)  # waveform strip size, px
 MAX_WAVE_S = 600  # the strip covers at most the first ten minutes
 OUTLINE = (255, 0, 170)  # notice box outline colour (magenta: never a natural label colour)
 CUE = (255, 170, 0, 110)
-
-#: Rule id -> what it means for someone who does not read standards.
-PLAIN = {
-    "explicit.missing": "No visible or audible 'AI-generated' notice was found.",
-    "explicit.unverified": "The visible notice could not be checked on this machine (a detection component is not installed).",
-    "implicit.missing": "The hidden AIGC label in the file's metadata is missing.",
-    "implicit.conflict": "The file carries two hidden labels that disagree.",
-    "implicit.duplicate": "The same hidden label is stored twice; the standard expects one.",
-    "implicit.sidecar": "This format has no metadata, so the hidden label is in a separate .aigc.json file next to it.",
-    "file.unsupported": "labeler does not handle this kind of file. If it is not a published asset, list it in .labelerignore.",
-    "file.error": "The file could not be read or is damaged.",
-    "notice.too-small": "The notice text is too small: it must be at least 5% of the picture's shorter side.",
-    "notice.placement": "The notice must sit at an edge or corner of the picture.",
-    "notice.english-only": "The notice is only in English; a Chinese notice such as 'AI生成' is required.",
-    "notice.not-both-ends": "The audio notice must be heard at both the start and the end (strict policy).",
-    "provider.not-a-code": "The producer is a name, but this policy requires the 27-character TC260 provider code.",
-    "c2pa.missing": "The C2PA Content Credentials required by this configuration are missing.",
-}
-#: Rule-id family -> plain lead-in for rules without their own sentence.
-PLAIN_FAMILY = {
-    "label": "The hidden label's JSON breaks the standard's format",
-    "provider": "The provider code in the hidden label looks wrong",
-    "notice": "The visible notice does not meet the rules",
-    "xmp": "The file's XMP metadata is damaged",
-    "c2pa": "The C2PA Content Credentials have a problem",
-    "implicit": "The hidden label has a problem",
-    "explicit": "The visible notice has a problem",
-}
 
 STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans CJK SC",sans-serif;margin:24px;color:#1b1f24;background:#fff}
@@ -76,6 +49,7 @@ th{background:#f6f8fa}.path{font-family:ui-monospace,monospace;overflow-wrap:any
 .preview img{display:block;max-width:240px;border:1px solid #d0d7de}
 .fields{font-family:ui-monospace,monospace;font-size:12px;border-collapse:collapse}.fields td{border:0;padding:1px 6px}
 ul.problems{margin:0;padding-left:18px}.detail{color:#57606a;font-size:12px}
+details.tech{margin-top:6px;color:#57606a;font-size:12px}details.tech summary{cursor:pointer}details.tech code{font-size:11px}
 .waivers li{margin:2px 0}
 """
 
@@ -95,11 +69,6 @@ CSP = f"default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src
 
 def e(value: object) -> str:
     return html.escape(unicode_text(str(value)), quote=True)  # a name that is not UTF-8 shows its bytes as \xNN
-
-
-def plain(finding: Finding) -> str:
-    lead = PLAIN.get(finding.rule) or PLAIN_FAMILY.get(finding.rule.split(".", 1)[0], "Problem")
-    return lead if finding.rule in PLAIN and finding.rule.endswith((".missing", ".unverified")) else f"{lead.rstrip('.')}: {finding.message}"
 
 
 def _png(image: Any) -> str:
@@ -224,11 +193,16 @@ def audio_preview(path: Path, detail: Mapping[str, Any]) -> str | None:
         if start < duration:
             x0, x1 = width * start / duration, width * min(end, duration) / duration
             draw.rectangle([x0, 0, max(x1, x0 + 2), height], fill=CUE)
-    finite = np.isfinite(lows)
-    peak = float(max(np.abs(lows[finite]).max(initial=0.0), np.abs(highs[finite]).max(initial=0.0))) or 1.0
-    half = height / 2 - 2
+    # Full scale (1.0) is the strip's half height, as audio editors draw it: scaling to the loudest
+    # sample made any steady tone fill the strip as a solid bar and blew dither up into noise.
+    # Each column is one vertical line from its minimum to its maximum, so a tone is a band as
+    # high as its amplitude, symmetric around the centre line, and silence a flat line.
+    centre, half = (height - 1) / 2, (height - 1) / 2 - 1
+    finite = np.isfinite(lows) & np.isfinite(highs)
+    tops = np.round(centre - np.clip(highs, -1.0, 1.0) * half)
+    bottoms = np.round(centre - np.clip(lows, -1.0, 1.0) * half)
     for x in np.flatnonzero(finite):
-        draw.line([(int(x), height / 2 - highs[x] / peak * half), (int(x), height / 2 - lows[x] / peak * half)], fill=(36, 41, 47, 255))
+        draw.line([(int(x), int(tops[x])), (int(x), int(bottoms[x]))], fill=(36, 41, 47, 255))
     return _png(image)
 
 
@@ -275,26 +249,39 @@ def _fields(entry: Mapping[str, Any]) -> str:
     if not label:
         return '<span class="detail">no implicit label</span>'
     rows = "".join(f"<tr><td>{e(k)}</td><td>{e(v) if v else '<i>(empty)</i>'}</td></tr>" for k, v in label.items())
-    return f'<table class="fields">{rows}</table><div class="detail">carrier: {e(entry["implicit"]["carrier"])}</div>'
+    return f'<table class="fields">{rows}</table>'
+
+
+def _technical(entry: Mapping[str, Any], outcomes: Sequence[Any], problems: Sequence[Any]) -> str:
+    """Rule ids, raw messages, per-check results and the carrier, folded away for engineers."""
+    checks = " ".join(f'<span class="s-{o.result}">{e(o.check.name)}: {e(o.result)}</span>' for o in outcomes)
+    rules = "".join(f"<li><code>{e(f.rule)}</code> ({'error' if f.error else 'warning'}): {e(f.message)}</li>" for f in problems)
+    carrier = entry["implicit"].get("carrier")
+    return (f'<details class="tech"><summary>Technical details</summary><div>{checks}</div>'
+            + (f"<ul>{rules}</ul>" if rules else "")
+            + (f"<div>carrier: {e(carrier)}</div>" if carrier else "") + "</details>")
 
 
 def _file(index: int, verdict: Verdict, run: RunInfo, with_preview: bool) -> str:
     entry = verdict.to_dict()
     path = display_path(verdict.path, run.root)
     outcomes = checks_of(verdict)
-    problems = [f for o in outcomes for f in o.findings]
-    items = "".join(f'<li class="{"s-fail" if f.error else "s-waived"}">{e(plain(f))}</li>' for f in problems) or '<li class="s-pass">No problems.</li>'
-    items += "".join(f'<li class="s-waived">Waived {e(w.rule)}: {e(w.reason)}</li>' for w in verdict.waivers)
-    checks = " ".join(f'<span class="s-{o.result}">{e(o.check.name)}: {e(o.result)}</span>' for o in outcomes)
+    problems = unique(f for o in outcomes for f in o.findings)
     explicit = entry["explicit"]
+    detail = explicit.get("detail") or {}
+    # One line per distinct plain sentence: two findings that read the same to a person are said once.
+    lines = dict.fromkeys((sentence(f, detail), "s-fail" if f.error else "s-waived") for f in problems)
+    items = "".join(f'<li class="{klass}">{e(text)}</li>' for text, klass in lines) or '<li class="s-pass">No problems.</li>'
+    items += "".join(f'<li class="s-waived">Accepted by a waiver ({e(w.rule)}): {e(w.reason)}</li>' for w in unique(verdict.waivers))
     evidence = f'<div class="detail">explicit: {e(explicit["evidence"])}</div>' if explicit["evidence"] else ""
-    search = " ".join([path, verdict.status, verdict.media, *(f.rule for f in problems)]).lower()
-    preview = _preview(verdict, explicit.get("detail") or {}) if with_preview else ""
+    search = " ".join(dict.fromkeys([path, verdict.status, verdict.media, *(f.rule for f in problems)])).lower()
+    preview = _preview(verdict, detail) if with_preview else ""
     return (
         f'<tbody class="file" id="f{index}" data-status="{e(verdict.status)}" data-passed="{str(verdict.passed).lower()}" data-search="{e(search)}">'
         f'<tr><td class="path">{e(path)}</td><td class="status {"s-pass" if verdict.passed else "s-fail"}">{e(verdict.status)}</td>'
-        f'<td>{e(verdict.media)}{" / " + e(verdict.format) if verdict.format else ""}<div class="detail">{e(entry["classification"])}{" (" + e(entry["classification_source"]) + ")" if entry.get("classification_source") else ""}</div></td>'
-        f'<td class="pv">{preview}{evidence}<div class="detail">{checks}</div></td><td class="lf">{_fields(entry)}</td><td class="pr"><ul class="problems">{items}</ul></td></tr></tbody>'
+        f'<td class="pr"><ul class="problems">{items}</ul>{_technical(entry, outcomes, problems)}</td>'
+        f'<td class="pv">{preview}{evidence}</td><td class="lf">{_fields(entry)}</td>'
+        f'<td>{e(verdict.media)}{" / " + e(verdict.format) if verdict.format else ""}<div class="detail">{e(entry["classification"])}{" (" + e(entry["classification_source"]) + ")" if entry.get("classification_source") else ""}</div></td></tr></tbody>'
     )
 
 
@@ -323,7 +310,7 @@ def render(verdicts: Sequence[Verdict], run: RunInfo) -> str:
 {f'<h2>Waivers</h2><ul class="waivers">{waivers}</ul>' if waivers else ''}
 <div class="controls"><label>Filter <input id="q" type="search" placeholder="file name or rule"></label>
 <label>Status <select id="status-filter">{options}</select></label> <span><span id="shown">{len(verdicts)}</span> shown</span></div>
-<table id="files"><colgroup><col style="width:17%"><col style="width:9%"><col style="width:8%"><col style="width:21%"><col style="width:21%"><col style="width:24%"></colgroup><thead><tr><th>File</th><th>Status</th><th>Type</th><th>Preview and notice</th><th>Hidden label (implicit)</th><th>Problems</th></tr></thead>
+<table id="files"><colgroup><col style="width:16%"><col style="width:9%"><col style="width:27%"><col style="width:20%"><col style="width:20%"><col style="width:8%"></colgroup><thead><tr><th>File</th><th>Status</th><th>What is wrong and what to do</th><th>Preview and notice</th><th>Hidden label (implicit)</th><th>Type</th></tr></thead>
 {rows}
 </table>
 {f'<h2>Skipped</h2><ul>{skipped}</ul>' if skipped else ''}
