@@ -40,7 +40,7 @@ def _verify(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict]:
 
 def test_label_signs_and_verify_reports(tmp_path: Path, pki, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
-    code = main(["label", str(_inputs(tmp_path)), "--out", str(out), "--producer", PRODUCER, "--no-progress", "--jobs", "1",
+    code = main(["label", str(_inputs(tmp_path)), "--out", str(out), "--producer", PRODUCER, "--no-progress", "--jobs", "1", "-v",
                  "--c2pa-cert", str(pki.chain), "--c2pa-key", str(pki.key), "--c2pa-alg", "es256"])
     text = capsys.readouterr().out
     assert code == 0, text
