@@ -38,3 +38,16 @@ def copy_fixture(tmp_path: Path):
         return target
 
     return copy
+
+
+def detect(path: Path):  # type: ignore[no-untyped-def]
+    """The explicit-notice evidence of the adapter that claims ``path``."""
+    from labeler.registry import sniff
+
+    sniffed = sniff(path)
+    assert sniffed is not None
+    return sniffed.adapter.detect_explicit(path)
+
+
+def error_rules(evidence) -> list[str]:  # type: ignore[no-untyped-def]
+    return [p.rule for p in evidence.problems if p.is_error]

@@ -13,11 +13,10 @@ import pytest
 
 from labeler.adapters.base import Presence
 from labeler.labelling import label_file
-from labeler.registry import sniff
 from labeler.roles import LabelOptions
 from labeler.verify import verify_file
 
-from .conftest import PRODUCER
+from .conftest import PRODUCER, detect, error_rules
 
 pytest.importorskip("rapidocr_onnxruntime", reason="OCR backend (extra 'ocr') not installed")
 pytestmark = pytest.mark.skipif(shutil.which("convert") is None, reason="ImageMagick not installed")
@@ -43,14 +42,6 @@ def draw(path: Path, font: Path, texts: list[tuple[str, int, str, str]], backgro
     return path
 
 
-def detect(path: Path):  # type: ignore[no-untyped-def]
-    sniffed = sniff(path)
-    assert sniffed is not None
-    return sniffed.adapter.detect_explicit(path)
-
-
-def errors(evidence) -> list[str]:  # type: ignore[no-untyped-def]
-    return [p.rule for p in evidence.problems if p.is_error]
 
 
 CASES = {
@@ -72,9 +63,9 @@ def test_notice_rules_on_drawn_images(case: str, font: Path, tmp_path: Path) -> 
     evidence = detect(draw(tmp_path / "a.png", font, texts))
     assert evidence.state is Presence.PRESENT, evidence
     if rule is None:
-        assert errors(evidence) == [], evidence
+        assert error_rules(evidence) == [], evidence
     else:
-        assert rule in errors(evidence), evidence
+        assert rule in error_rules(evidence), evidence
 
 
 def test_ordinary_caption_alone_is_absent(font: Path, tmp_path: Path) -> None:

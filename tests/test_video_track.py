@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from labeler.adapters.base import Presence
-from labeler.registry import sniff
+
+from .conftest import detect, error_rules
 
 pytest.importorskip("rapidocr_onnxruntime", reason="OCR backend (extra 'ocr') not installed")
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")]
@@ -43,14 +44,6 @@ def burn(path: Path, font: Path, background: str, shown: tuple[float, float], se
     return path
 
 
-def detect(path: Path):  # type: ignore[no-untyped-def]
-    sniffed = sniff(path)
-    assert sniffed is not None
-    return sniffed.adapter.detect_explicit(path)
-
-
-def rules(evidence) -> list[str]:  # type: ignore[no-untyped-def]
-    return [p.rule for p in evidence.problems if p.is_error]
 
 
 @pytest.mark.parametrize("background", sorted(BACKGROUNDS))
@@ -58,14 +51,14 @@ def rules(evidence) -> list[str]:  # type: ignore[no-untyped-def]
 def test_notice_over_busy_background_is_measured(background: str, until: float, font: Path, tmp_path: Path) -> None:
     evidence = detect(burn(tmp_path / "a.mp4", font, BACKGROUNDS[background], (0, until)))
     assert evidence.state is Presence.PRESENT, evidence
-    assert rules(evidence) == [], evidence
+    assert error_rules(evidence) == [], evidence
     assert evidence.detail["start_s"] == 0
     assert abs(evidence.detail["end_s"] - until) <= 0.1, evidence.detail  # drawtext's between() is inclusive: one frame more
 
 
 def test_short_notice_is_too_short_with_its_measured_end(font: Path, tmp_path: Path) -> None:
     evidence = detect(burn(tmp_path / "a.mp4", font, BACKGROUNDS["mandelbrot"], (0, 1.2)))
-    assert "notice.too-short" in rules(evidence), evidence
+    assert "notice.too-short" in error_rules(evidence), evidence
     assert abs(evidence.detail["end_s"] - 1.2) <= 0.1, evidence.detail
 
 
@@ -74,7 +67,7 @@ def test_late_notice_is_late_not_missing(background: str, font: Path, tmp_path: 
     source = BACKGROUNDS.get(background, "color=c=0x305080:s=480x270:r=25")
     evidence = detect(burn(tmp_path / "a.mp4", font, source, (1.5, 6.0), seconds=6.0))
     assert evidence.state is Presence.PRESENT, evidence
-    assert "notice.late" in rules(evidence) and "notice.too-short" not in rules(evidence), evidence
+    assert "notice.late" in error_rules(evidence) and "notice.too-short" not in error_rules(evidence), evidence
     assert abs(evidence.detail["start_s"] - 1.5) <= 0.1, evidence.detail
 
 
@@ -82,14 +75,14 @@ def test_notice_missing_from_the_first_frame_only_is_found(font: Path, tmp_path:
     """A persistent corner notice the first frame lacks (a cut-in one frame late): found in the
     later samples, traced back to 0.04 s, compliant."""
     evidence = detect(burn(tmp_path / "a.mp4", font, BACKGROUNDS["noise"], (0.04, 5.0)))
-    assert evidence.state is Presence.PRESENT and rules(evidence) == [], evidence
+    assert evidence.state is Presence.PRESENT and error_rules(evidence) == [], evidence
     assert evidence.detail["start_s"] <= 0.1 and evidence.detail["persist"], evidence.detail
 
 
 def test_small_notice_is_too_small_not_missing(font: Path, tmp_path: Path) -> None:
     evidence = detect(burn(tmp_path / "a.mp4", font, "color=c=0x305080:s=480x270:r=25", (0, 5.0), size=10))
     assert evidence.state is Presence.PRESENT, evidence
-    assert "notice.too-small" in rules(evidence), evidence
+    assert "notice.too-small" in error_rules(evidence), evidence
 
 
 def test_clip_without_notice_is_absent(font: Path, tmp_path: Path) -> None:
