@@ -167,3 +167,46 @@ def test_implicit_label_keeps_every_exiftool_tag(case: str, tmp_path: Path) -> N
     assert not before - after, "tags lost or changed"
     added = after - before
     assert added and all(any(mark.upper() in line.upper() for mark in LABEL_LINES) for line in added), added
+
+
+def _chaptered_mkv(path: Path) -> Path:
+    """ffmpeg's own Matroska: Tags before the clusters with a 2-byte SeekHead position, random
+    TrackUIDs, an Opus track declaring BitDepth 16 (the real-world kind of issue 14)."""
+    meta = path.with_suffix(".txt")
+    meta.write_text(";FFMETADATA1\ntitle=Book\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=500\ntitle=One\n")
+    # over 64 KB, so the moved Tags' position needs a wider field than the 2 bytes ffmpeg wrote
+    ffmpeg("-f", "lavfi", "-i", NOISY.format(1), "-f", "lavfi", "-i", "sine=d=1:sample_rate=48000",
+           "-i", str(meta), "-map", "0", "-map", "1", "-map_metadata", "2", "-map_chapters", "2",
+           "-c:v", "libx264", "-preset", "veryfast", "-c:a", "libopus", str(path))  # fmt: skip
+    assert path.stat().st_size > 1 << 16
+    return path
+
+
+def _identity(path: Path) -> list[str]:
+    lines = exif_lines(path)
+    return sorted(line for line in lines if any(k in line for k in ("TrackUID", "AudioBitsPerSample", "MuxingApp", "WritingApp")))
+
+
+@pytest.mark.skipif(EXIFTOOL is None, reason="exiftool is the reference reader")
+def test_implicit_label_moves_matroska_tags_without_a_remux(tmp_path: Path) -> None:
+    """The bigger Tags no longer fit before the clusters: they move to the end and the SeekHead's
+    2-byte position is rewritten wider in place. It used to fall back to a bitexact ffmpeg remux
+    (TrackUIDs 1 and 2, writing app ``Lavf``, Opus BitDepth 32, timings moved by the pre-skip)."""
+    src = _chaptered_mkv(tmp_path / "in.mkv")
+    out = tmp_path / "out" / "in.mkv"
+    result = label_file(src, out, LabelOptions(producer=PRODUCER, explicit=False))
+    assert result.ok, result.error
+    before, after = exif_lines(src), exif_lines(out)
+    assert not before - after, "tags lost or changed"
+    assert all("AIGC" in line.upper() for line in after - before)
+    subprocess.run([FFMPEG or "ffmpeg", "-v", "error", "-i", str(out), "-f", "null", "-"], check=True)
+
+
+@pytest.mark.skipif(EXIFTOOL is None, reason="exiftool is the reference reader")
+def test_matroska_notice_keeps_track_uids_and_bit_depth(tmp_path: Path) -> None:
+    src = _chaptered_mkv(tmp_path / "in.mkv")
+    before = _identity(src)
+    assert any("TagTrackUID" in line for line in before) and any("AudioBitsPerSample=16" in line for line in before)
+    out = noticed(src, tmp_path / "out" / "in.mkv")
+    assert _identity(out) == before
+    assert [s["codec_name"] for s in probe(out)["streams"]] == ["h264", "opus"]

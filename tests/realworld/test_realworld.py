@@ -54,7 +54,7 @@ SUITE = {
         "gif-animated-disposal.gif", "webp-animated.webp", "tiff-planar.tif", "mp4-xmp.mp4",
         "png-16bit-gray.png", "png-16bit-rgb.png", "tiff-16bit.tif", "tiff-bilevel-g4.tif", "dng-like.dng",
         "alac.m4a", "flac-tags.flac", "opus-tags.opus", "mp3-id3v23.mp3", "wav-list-info.wav",
-        "m4b-chapters.m4b",
+        "m4b-chapters.m4b", "mkv-chapters.mkv", "webm-vp9.webm", "webm-vp9-gbrp.webm",
         "reportlab.pdf", "python-docx.docx", "python-pptx.pptx", "openpyxl.xlsx", "notes.txt",
         "photo.xmp", "track.kml", "track.gpx", "Info.plist", "letter.rtf", "contact.vcf",
     }
@@ -96,9 +96,14 @@ def _sha(path: Path) -> str:
 def _exiftool(paths: list[Path]) -> dict[str, list[tuple[str, Any]]]:
     """Every tag of every file as (Group:Name, value) pairs. ``-a`` alone does not keep duplicates in
     JSON; ``-G1:4`` names them Group:CopyN:Name, and the copy number is dropped here (it is only an
-    index, and shifts when a box is added before a duplicate)."""
-    out = subprocess.run(["exiftool", "-j", "-G1:4", "-a", "-n", *map(str, paths)], capture_output=True, text=True, check=False).stdout
-    files = json.loads(out, object_pairs_hook=lambda p: p)
+    index, and shifts when a box is added before a duplicate). Matroska is read with ``-ee``: ExifTool
+    otherwise stops at the first Cluster, and Tags that had to move to make room sit after it."""
+    files = []
+    for matroska in (False, True):
+        chosen = [str(p) for p in paths if (p.suffix.lower() in (".mkv", ".webm")) == matroska]
+        ee = ["-ee"] if matroska else []
+        out = subprocess.run(["exiftool", "-j", "-G1:4", "-a", "-n", *ee, *chosen], capture_output=True, text=True, check=False).stdout if chosen else "[]"
+        files += json.loads(out, object_pairs_hook=lambda p: p)
 
     def plain(key: str) -> str:
         parts = key.split(":")

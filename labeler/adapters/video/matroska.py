@@ -3,7 +3,9 @@
 Reading seeks through the EBML structure (``labeler.adapters.video.ebml``). Writing edits the
 ``Tags`` element in place (``labeler.adapters.video.mkvtags``), so clusters, cues, attachments and
 chapters are copied byte for byte. Layouts that cannot be edited that way (unknown-size clusters of
-live recordings) fall back to an ffmpeg stream-copy remux (``-map 0 -c copy -fflags +bitexact``).
+live recordings, a SeekHead with no room) fall back to an ffmpeg stream-copy
+remux (``-map 0 -c copy``, not bitexact, so the writing app keeps its version) after which
+``mkvtracks`` writes the source's TrackUIDs back, as it does after the notice's re-encode.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 from ... import ffmpeg
 from ...errors import InputError
 from ..base import Found
-from . import ebml, mkvtags
+from . import ebml, mkvtags, mkvtracks
 from .common import LABEL_KEY, NOTICE_KEY, VideoAdapter
 from .explicit import Plan, render
 from .probe import Probe
@@ -28,7 +30,7 @@ def metadata_args(entries: dict[str, str]) -> list[str]:
 
 def remux(src: Path, dst: Path, muxer: str, entries: dict[str, str], extra: list[str] = ()) -> None:  # type: ignore[assignment]
     """Stream-copy ``src`` into ``dst`` with global metadata ``entries`` set (no shell, no re-encode)."""
-    args = ["-y", "-i", str(src), "-map", "0", "-c", "copy", "-map_metadata", "0", "-map_chapters", "0", *metadata_args(entries), *extra, "-fflags", "+bitexact", "-f", muxer, str(dst)]
+    args = ["-y", "-i", str(src), "-map", "0", "-c", "copy", "-map_metadata", "0", "-map_chapters", "0", *metadata_args(entries), *extra, "-f", muxer, str(dst)]
     try:
         ffmpeg.run(args, path=src)
     except Exception:
@@ -66,8 +68,10 @@ class MatroskaAdapter(VideoAdapter):
             mkvtags.write_tags(src, dst, entries)
         except mkvtags.Unplaceable:
             remux(src, dst, self.muxer_for(src), entries)  # live/odd layouts: ffmpeg re-muxes (packets copied)
+            mkvtracks.keep_track_identity(src, dst)  # ffmpeg drew new TrackUIDs; the source's are kept
         except ValueError as exc:
             raise InputError(f"the Matroska Tags element is corrupt ({exc}); {REMUX_HINT}", src) from exc
 
     def reencode(self, src: Path, dst: Path, info: Probe, job: Plan, muxer: str) -> None:
         render(src, dst, info, job, muxer, "webm" if muxer == "webm" else "matroska", metadata_args({NOTICE_KEY: job.to_json()}))
+        mkvtracks.keep_track_identity(src, dst)  # ffmpeg drew new TrackUIDs; the source's are kept

@@ -7,8 +7,9 @@ being set, plus one global ``Tag`` with them. Where it goes, in order of prefere
 
 1. where the old ``Tags`` was, if it fits (with any ``Void`` after it; spare bytes become ``Void``);
 2. there anyway, when it is the last element of the file (ffmpeg writes ``Tags`` last);
-3. at the end of the segment, the old one voided, with the ``SeekHead`` entry pointed at it (or a
-   new entry written into the ``Void`` that ffmpeg reserves after the ``SeekHead``).
+3. at the end of the segment, the old one voided, with the ``SeekHead`` entry pointed at it (its
+   position rewritten 8 bytes wide, or a new entry added, growing into the ``Void`` that ffmpeg
+   reserves after the ``SeekHead``).
 
 ``Unplaceable`` is raised when none applies (live files with unknown-size clusters, no seek entry
 and no room); the caller then falls back to an ffmpeg stream-copy remux.
@@ -198,34 +199,25 @@ def _fit(payload: bytes, room: int) -> bytes | None:
 
 
 def _seek_patch(handle: BinaryIO, segment: Element, children: list[Element], position: int) -> list[tuple[int, int, bytes]]:
-    """Point the SeekHead's Tags entry at ``position`` (relative to the segment data)."""
+    """Point the SeekHead's Tags entry at ``position`` (relative to the segment data).
+
+    The entry is rewritten with an 8-byte position: ffmpeg writes the narrowest width, so a Tags
+    element moved from before the clusters to the end no longer fits the old field. A SeekHead that
+    grows takes the room from the Void after it (ffmpeg and mkvmerge reserve one)."""
     seekhead = next((c for c in children if c.id == SEEKHEAD), None)
     if seekhead is None:
         raise Unplaceable("no SeekHead")
-    payload = _read(handle, seekhead)
-    offset = 0
-    for child, data in ebml.children(payload):
-        size_header = len(element(child, data)) - len(data)
-        if child == SEEK and ebml._uint(dict(ebml.children(data)).get(SEEK_ID, b"")) == TAGS:
-            inner = 0
-            for part, value in ebml.children(data):
-                part_header = len(element(part, value)) - len(value)
-                if part == SEEK_POSITION:
-                    if position >= 1 << (8 * len(value)):
-                        raise Unplaceable("seek position field too narrow")
-                    at = seekhead.offset + seekhead.header + offset + size_header + inner + part_header
-                    return [(at, at + len(value), position.to_bytes(len(value), "big"))]
-                inner += part_header + len(value)
-        offset += size_header + len(data)
-    # no entry for Tags yet: write one into the Void right after the SeekHead
+    entry = element(SEEK, element(SEEK_ID, TAGS.to_bytes(4, "big")) + element(SEEK_POSITION, position.to_bytes(8, "big")))
+    payload = b""
+    for child, data in ebml.children(_read(handle, seekhead)):
+        points_at_tags = child == SEEK and ebml._uint(dict(ebml.children(data)).get(SEEK_ID, b"")) == TAGS
+        payload += entry if points_at_tags else element(child, data)
+        entry = b"" if points_at_tags else entry
+    new_head = element(SEEKHEAD, payload + entry, seekhead.header - 4)
     index = children.index(seekhead)
     following = children[index + 1] if index + 1 < len(children) else None
-    entry = element(SEEK, element(SEEK_ID, TAGS.to_bytes(4, "big")) + element(SEEK_POSITION, position.to_bytes(8, "big")))
-    if following is None or following.id != VOID:
-        raise Unplaceable("no room for a SeekHead entry")
-    new_head = element(SEEKHEAD, payload + entry, seekhead.header - 4)
-    spare = following.end - seekhead.offset - len(new_head)
-    if spare != 0 and spare < 2:
-        raise Unplaceable("no room for a SeekHead entry")
-    return [(seekhead.offset, following.end, new_head + (void(spare) if spare else b""))]
-
+    end = following.end if following is not None and following.id == VOID else seekhead.end
+    spare = end - seekhead.offset - len(new_head)
+    if spare < 0 or spare == 1:
+        raise Unplaceable("no room in the SeekHead for the moved Tags")
+    return [(seekhead.offset, end, new_head + (void(spare) if spare else b""))]

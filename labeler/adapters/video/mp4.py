@@ -78,7 +78,7 @@ class Mp4VideoAdapter(VideoAdapter):
             if not any(b.type == b"moof" for b in mp4.load(src).boxes):
                 raise
             # a fragmented MP4 whose moov cannot grow: ffmpeg re-muxes it (packets copied, one moov)
-            remux(src, dst, self.muxer_for(src), {MP4_KEYS[key]: text for key, text in entries.items()}, ["-movflags", "+use_metadata_tags"])
+            remux(src, dst, self.muxer_for(src), {MP4_KEYS[key]: text for key, text in entries.items()}, ["-movflags", "+use_metadata_tags", "-fflags", "+bitexact"])
 
     def reencode(self, src: Path, dst: Path, info: Probe, job: Plan, muxer: str) -> None:
         source = mp4.load(src)
