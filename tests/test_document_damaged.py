@@ -133,3 +133,17 @@ def test_pymupdf_tripping_over_a_null_object_is_damage_not_an_internal_error() -
         with opened(FIXTURES / "samples" / "document" / "report.pdf"):
             None.m_internal  # type: ignore[attr-defined]  # noqa: B018 - the same text from labeler's side
     assert not is_mupdf_failure(ours.value)
+
+
+def test_an_entry_with_an_empty_name_is_damage_not_an_internal_error(tmp_path: Path) -> None:
+    """Fuzzing found verify failing with "IndexError: string index out of range" (zipfile's
+    ``is_dir`` on an entry named ""): such a package is corrupt and gets a clear error."""
+    made = _office_file("docx", tmp_path / "made.docx")
+    crafted = tmp_path / "crafted.docx"
+    with zipfile.ZipFile(made) as source, zipfile.ZipFile(crafted, "w") as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info))
+        target.writestr(zipfile.ZipInfo(""), b"x")
+    verdict = verify_file(crafted)
+    assert verdict.status == "error" and "empty name" in (verdict.error or ""), verdict.to_dict()
+    assert not label_file(crafted, tmp_path / "out" / "crafted.docx", LabelOptions(producer=PRODUCER)).ok

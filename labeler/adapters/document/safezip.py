@@ -2,7 +2,7 @@
 
 Reading refuses what a hostile or broken package does: too many entries, entries that inflate past
 a limit (declared sizes are checked on open, and real sizes again while inflating, since a header
-can lie), duplicate or absolute names, damaged entries (``check_integrity`` inflates every entry and
+can lie), duplicate, empty or absolute names, damaged entries (``check_integrity`` inflates every entry and
 checks its CRC-32, as ``unzip -t`` does, so a broken part nobody edits is not passed over), and
 an encrypted Office file (an OLE compound file, not a ZIP). Rewriting copies every entry it does
 not replace with the same name, order, timestamp, compression and attributes, so untouched parts
@@ -59,6 +59,9 @@ class Package:
         if len(set(names)) != len(names):
             self._zip.close()
             raise InputError("the package has duplicate entry names (corrupt or crafted); re-export it", path)
+        if not all(names):
+            self._zip.close()
+            raise InputError("the package has an entry with an empty name (corrupt or crafted); re-export it", path)
         if any(n.startswith(("/", "\\")) or ".." in n.split("/") for n in names):
             self._zip.close()
             raise InputError("the package has an entry with an absolute or '..' path (crafted); refused", path)
