@@ -5,7 +5,7 @@ seven-field ``AIGC`` JSON in the file's metadata) on every public AI-generated f
 """
 
 from ._version import __version__
-from .adapters.base import Evidence, Found, Presence
+from .model import Evidence, Found, Presence
 from .api import BatchOutcome, label_paths, verify_paths
 from .c2pa import C2paSettings, SignalOptions, Signals
 from .errors import BackendMissingError, InputError, LabelerError, LabelFormatError, OutputError, UnsupportedError

@@ -15,13 +15,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .adapters.base import Adapter, Presence, WriteOptions
+from .adapters.base import Adapter
 from .batch import atomic_output, publish, scratch_file
 from .c2pa import SignalOptions, read_signals, sidecar_manifest_path
 from .c2pa.pipeline import SignPlan, plan_signing, sign_output, stale_manifest_note
 from .detect import ocr
 from .errors import InputError, LabelerError, OutputError, UnsupportedError
 from .label import Label, file_sha256
+from .model import Presence, WriteOptions
 from .output_paths import check_names
 from .registry import read_head, sniff, unsniffable_reason
 from .roles import LabelOptions, build_label, replacements

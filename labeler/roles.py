@@ -17,10 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .adapters.base import Found
 from .c2pa.settings import C2paSettings
 from .errors import LabelFormatError
 from .label import DEFAULT_ID_TEMPLATE, Label, expand_id_template, value_problems
+from .model import Found
 from .notice import Notice
 
 ROLES = ("producer", "propagator")

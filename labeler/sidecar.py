@@ -12,8 +12,8 @@ from __future__ import annotations
 import errno
 from pathlib import Path
 
-from .adapters.base import Found
 from .label import MAX_LABEL_TEXT, Label
+from .model import Found
 from .problems import error, warning
 
 SUFFIX = ".aigc.json"

@@ -25,10 +25,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .adapters.base import Evidence, Found, Presence
 from .c2pa import SignalOptions, Signals, read_signals
 from .errors import LabelerError
 from .label import LABEL_VALUES, Label, label_findings
+from .model import Evidence, Found, Presence
 from .policy import Policy, Waiver, get_policy
 from .problems import Problem, error, warning
 from .registry import claimed_by_extension, read_head, sniff, unsniffable_reason

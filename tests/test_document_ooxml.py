@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from labeler import Label, LabelOptions, Notice, label_file, verify_file
-from labeler.adapters.base import Presence
 from labeler.adapters.document import OoxmlAdapter
 from labeler.adapters.document.safezip import Limits, Package
 from labeler.errors import InputError
+from labeler.model import Presence
 from labeler.registry import sniff
 
 from .conftest import FIXTURES, PRODUCER, sha256

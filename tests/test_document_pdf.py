@@ -14,7 +14,7 @@ import pymupdf
 import pytest
 
 from labeler import Label, LabelOptions, Notice, label_file, verify_file
-from labeler.adapters.base import Presence
+from labeler.model import Presence
 from labeler.adapters.document import PdfAdapter
 from labeler.adapters.document.pdf import INFO_CARRIER, MIRRORED_CARRIER, XMP_CARRIER, _ocr_backend
 from labeler.adapters.document.pdfdoc import PASSWORD_ENV

@@ -10,9 +10,9 @@ import pytest
 from PIL import Image
 
 from labeler import LabelOptions, label_file, verify_file
-from labeler.adapters.base import WriteOptions
 from labeler.cli import main
 from labeler.errors import InputError
+from labeler.model import WriteOptions
 from labeler.registry import sniff
 
 from .conftest import FIXTURES, PRODUCER

@@ -12,10 +12,10 @@ import pytest
 from PIL import Image, ImageDraw, ImageOps, ImageSequence, JpegImagePlugin
 
 from labeler import Label, LabelOptions, label_file, verify_file
-from labeler.adapters.base import Presence, WriteOptions
 from labeler.adapters.image.adapter import _draft
 from labeler.detect import ocr
 from labeler.detect.receipt import patch_matches
+from labeler.model import Presence, WriteOptions
 from labeler.notice import Notice
 from labeler.registry import sniff
 from labeler.render import plan_banner

@@ -14,9 +14,9 @@ import pytest
 from PIL import Image, ImageSequence
 
 from labeler import Label, verify_file
-from labeler.adapters.base import WriteOptions
 from labeler.adapters.image import png as png_chunks
 from labeler.adapters.image import webp as webp_chunks
+from labeler.model import WriteOptions
 from labeler.registry import sniff
 from labeler.xmp import parse_xmp
 

@@ -12,9 +12,9 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from labeler import verify_file
-from labeler.adapters.base import Presence
 from labeler.adapters.image import jpeg
 from labeler.detect.ocr import normalise_text
+from labeler.model import Presence
 from labeler.registry import sniff
 
 from .conftest import FIXTURES

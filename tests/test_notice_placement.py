@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from labeler.adapters.base import Presence
 from labeler.labelling import label_file
+from labeler.model import Presence
 from labeler.roles import LabelOptions
 from labeler.verify import verify_file
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from labeler import LabelFormatError, Notice
-from labeler.adapters.base import Presence
 from labeler.labelling import label_file
+from labeler.model import Presence
 from labeler.noticerule import read_unit
 from labeler.registry import sniff
 from labeler.roles import LabelOptions

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from labeler.adapters.base import Evidence, Presence
+from labeler.model import Evidence, Presence
 from labeler.problems import error
 from labeler.report import RunInfo, render
 from labeler.report.html import CUE, OUTLINE

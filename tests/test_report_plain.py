@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from labeler.adapters.base import Evidence, Presence
+from labeler.model import Evidence, Presence
 from labeler.problems import error, warning
 from labeler.report import RunInfo, render
 from labeler.report.html import WAVE, audio_preview

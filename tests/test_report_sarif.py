@@ -6,7 +6,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from labeler.adapters.base import Evidence, Presence
+from labeler.model import Evidence, Presence
 from labeler.policy import Policy, Waiver
 from labeler.problems import error
 from labeler.report import RunInfo, render

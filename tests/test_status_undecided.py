@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from labeler.adapters.base import Evidence
+from labeler.model import Evidence
 from labeler.detect import ocr
 from labeler.policy import STATUS_CHECKS, Policy, Waiver
 from labeler.report import RunInfo, checks_of, render

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from labeler.adapters.base import Presence
+from labeler.model import Presence
 
 from .conftest import detect, error_rules
 

@@ -1,4 +1,4 @@
-"""The adapter contract and the value types adapters return.
+"""The adapter contract (the value types it returns live in ``labeler.model``).
 
 An adapter handles one container family. It is stateless and observes; ``verify`` decides.
 
@@ -18,91 +18,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from enum import Enum
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import ClassVar, TypeVar
 
-from ..deviations import carrier_deviations
 from ..errors import InputError, UnsupportedError
-from ..label import Label, ParsedLabel, parse_label
+from ..label import Label
+from ..model import Backend, Evidence, Found, WriteOptions
 from ..notice import Notice
-from ..problems import Problem
-from ..xmp import DEFAULT_SOURCE_TYPE
-
-
-@dataclass(frozen=True)
-class Found:
-    """One implicit label found in one carrier."""
-
-    carrier: str
-    raw: str
-    parsed: ParsedLabel
-
-    @classmethod
-    def of(cls, carrier: str, raw: str | bytes, extra: tuple[Problem, ...] = ()) -> Found:
-        parsed = parse_label(raw)
-        extra += carrier_deviations(carrier, parsed.wrapped) if parsed.label is not None else ()
-        if extra:
-            parsed = ParsedLabel(parsed.label, extra + parsed.problems, parsed.wrapped)
-        text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
-        return cls(carrier, text, parsed)
-
-    @property
-    def label(self) -> Label | None:
-        return self.parsed.label
-
-    @property
-    def problems(self) -> tuple[Problem, ...]:
-        return self.parsed.problems
-
-
-class Presence(str, Enum):
-    PRESENT = "present"
-    ABSENT = "absent"
-    UNKNOWN = "unknown"
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """What an adapter saw of the explicit notice.
-
-    ``problems`` on a PRESENT notice make the file ``invalid`` (too small, missing an element...).
-    ``detail`` holds measurements for reports (box, height ratio, times...).
-    """
-
-    state: Presence
-    summary: str
-    text: str | None = None
-    where: str | None = None
-    problems: tuple[Problem, ...] = ()
-    detail: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def absent(cls, summary: str) -> Evidence:
-        return cls(Presence.ABSENT, summary)
-
-    @classmethod
-    def unknown(cls, summary: str) -> Evidence:
-        return cls(Presence.UNKNOWN, summary)
-
-
-@dataclass(frozen=True)
-class WriteOptions:
-    """Knobs shared by every write; adapters read what applies to them."""
-
-    source_type: str | None = DEFAULT_SOURCE_TYPE
-    max_pixels: int | None = None
-
-
-@dataclass(frozen=True)
-class Backend:
-    """An optional component an adapter uses, for ``labeler formats``."""
-
-    name: str
-    available: bool
-    detail: str
-    install_hint: str = ""
 
 
 class Adapter(ABC):

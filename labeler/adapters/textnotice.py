@@ -16,7 +16,7 @@ from typing import Any
 
 from ..noticerule import AI_PATTERN, GENERATION_PATTERN, Reading, best, normalise, read_unit, sentences
 from ..problems import Problem, error
-from .base import Evidence, Presence
+from ..model import Evidence, Presence
 
 #: The first and last this many visible characters of a text are "the start" and "the end".
 WINDOW = 100

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
-from ..adapters.base import Found
 from ..deviations import holds_label
 from ..errors import InputError, UnsupportedError
+from ..model import Found
 from ..xmp import parse_xmp
 from .copying import copy_range
 

@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..adapters.base import Backend
 from ..errors import BackendMissingError
 from ..lazy import lazy_module
+from ..model import Backend
 from .rhythm import RATE
 
 np = lazy_module("numpy")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..adapters.base import Evidence, Presence
+from ..model import Evidence, Presence
 from ..notice import text_problems
 from ..noticerule import read_unit
 from ..problems import Problem, error, warning

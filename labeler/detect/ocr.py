@@ -22,9 +22,9 @@ from typing import Any
 
 from PIL import Image
 
-from ..adapters.base import Backend
 from ..errors import BackendMissingError
 from ..lazy import lazy_module
+from ..model import Backend
 from ..pool import THREADS_ENV
 from .geometry import TextHit
 

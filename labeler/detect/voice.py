@@ -22,10 +22,10 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from ..adapters.base import Evidence
 from ..adapters.textnotice import Candidate, judge
 from ..errors import LabelerError
 from ..lazy import lazy_module
+from ..model import Evidence
 from ..notice import is_compliant_text
 from ..render.cue import VOICE_TEXT, espeak_path, espeak_voice
 from .rhythm import RATE

@@ -14,8 +14,9 @@ from pathlib import Path
 from ...errors import InputError
 from ...label import Label
 from ...lazy import lazy_module
+from ...model import Backend, Evidence, Found, WriteOptions
 from ...notice import Notice
-from ..base import Adapter, Backend, Evidence, Found, WriteOptions
+from ..base import Adapter
 from . import common
 from .explicit import CuePlan, soundfile_evidence, with_cue
 

@@ -8,8 +8,8 @@ from typing import Any, Callable, TypeVar
 from ... import ffmpeg
 from ...detect import asr
 from ...errors import InputError, reason
+from ...model import Backend
 from ...render.cue import ESPEAK_HINT, espeak_path
-from ..base import Backend
 
 T = TypeVar("T")
 MAGIC_SCORE = 10

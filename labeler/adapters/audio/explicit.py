@@ -26,7 +26,7 @@ from ...errors import BackendMissingError, InputError, LabelFormatError
 from ...lazy import lazy_module
 from ...notice import Notice
 from ...render.cue import GAP_S, cue_peak, morse_cue, voice_cue
-from ..base import Evidence, Presence
+from ...model import Evidence, Presence
 
 np = lazy_module("numpy")
 

@@ -18,8 +18,9 @@ from ... import ffmpeg
 from ...containers import mp4
 from ...errors import UnsupportedError
 from ...label import Label
+from ...model import Backend, Evidence, Found, WriteOptions
 from ...notice import Notice
-from ..base import Adapter, Backend, Evidence, Found, WriteOptions
+from ..base import Adapter
 from . import codecs, common
 from .explicit import CuePlan, detect, edge_windows, with_cue
 from .stream import decode_blocks, decoded_channels, encode_blocks, read_mono

@@ -19,8 +19,9 @@ from ... import ffmpeg
 from ...deviations import holds_label
 from ...errors import InputError, reason
 from ...label import Label
+from ...model import Backend, Evidence, Found, WriteOptions
 from ...notice import Notice
-from ..base import Adapter, Backend, Evidence, Found, WriteOptions
+from ..base import Adapter
 from . import common
 from .explicit import CuePlan, detect, edge_windows, with_cue
 from .stream import decode_blocks, encode_blocks, read_mono

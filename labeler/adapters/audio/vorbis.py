@@ -17,8 +17,9 @@ from ... import ffmpeg
 from ...errors import InputError
 from ...label import Label
 from ...lazy import lazy_module
+from ...model import Backend, Evidence, Found, WriteOptions
 from ...notice import Notice
-from ..base import Adapter, Backend, Evidence, Found, WriteOptions
+from ..base import Adapter
 from . import codecs, common
 from .explicit import CuePlan, detect, edge_windows, soundfile_evidence, with_cue
 from .stream import decode_blocks, encode_blocks, read_mono

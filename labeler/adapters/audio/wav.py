@@ -20,7 +20,8 @@ from ...errors import InputError, OutputError, UnsupportedError
 from ...label import Label
 from ...lazy import lazy_module
 from ...notice import Notice
-from ..base import Adapter, Backend, Evidence, Found, WriteOptions
+from ..base import Adapter
+from ...model import Backend, Evidence, Found, WriteOptions
 from . import common
 from .explicit import CuePlan, detect, edge_windows, with_cue
 from .riff import REPAIR_HINT, Chunk, PcmFormat, Riff, chunk_bytes, parse_fmt, parse_riff, read_payload, sub_chunks

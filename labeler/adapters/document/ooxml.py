@@ -17,8 +17,9 @@ from types import ModuleType
 
 from ...errors import InputError
 from ...label import Label
+from ...model import Evidence, Found, WriteOptions
 from ...notice import Notice
-from ..base import Adapter, Evidence, Found, WriteOptions
+from ..base import Adapter
 from . import presentationml, spreadsheetml, wordml
 from .opc import (
     CONTENT_TYPES,

@@ -29,9 +29,10 @@ from PIL import Image
 from ...errors import InputError
 from ...label import Label
 from ...lazy import lazy_module
+from ...model import Backend, Evidence, Found, Presence, WriteOptions
 from ...notice import Notice
 from ...xmp import AI_SOURCE_TYPES, NS_TC260, merge_xmp, parse_xmp
-from ..base import Adapter, Backend, Evidence, Found, Presence, WriteOptions
+from ..base import Adapter
 from ..textnotice import Candidate, judge
 from .pdfdoc import PASSWORD_ENV, editing, opened
 from .pdfnotice import draw_notice, find_notice, size_problems

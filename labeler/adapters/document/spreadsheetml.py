@@ -18,8 +18,8 @@ import xml.etree.ElementTree as ET
 from html import escape  # xml.sax.saxutils would import urllib and ssl (~50 ms)
 
 from ...errors import InputError
+from ...model import Evidence
 from ...notice import Notice
-from ..base import Evidence
 from ..textnotice import Candidate, judge
 from .opc import decode, local, parse, prefix_for, relationships, rels_name, resolve
 from .safezip import Package

@@ -18,7 +18,7 @@ from html import escape  # xml.sax.saxutils would import urllib and ssl (~50 ms)
 from ...errors import InputError, LabelFormatError
 from ...notice import Notice
 from ...noticerule import sentences
-from ..base import Evidence
+from ...model import Evidence
 from ..textnotice import Candidate, judge
 from .opc import XML_DECL, add_override, add_relationship, decode, local, parse, prefix_for, relationships, rels_name, resolve
 from .safezip import Package

@@ -17,10 +17,11 @@ from PIL import Image, ImageSequence
 
 from ...errors import BackendMissingError, InputError, UnsupportedError
 from ...label import Label
+from ...model import Backend, Evidence, Found, Presence, WriteOptions
 from ...notice import Notice
 from ...problems import warning
 from ...render.banner import DEFAULT_HEIGHT_RATIO, POSITIONS, Receipt, plan_banner
-from ..base import Adapter, Backend, Evidence, Found, Presence, WriteOptions, with_path
+from ..base import Adapter, with_path
 from .packets import implicit_packet, receipt_in, with_receipt
 from .pixels import Placement, display_size, opened, place, stored_box, to_display
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...errors import BackendMissingError
-from ..base import Backend, Found
+from ...model import Backend, Found
 from . import encoders, gif, isobmff, jpeg, mpf, png, raw, tiffdir, webp
 from .adapter import Container, ImageAdapter
 from .packets import labels_in_xmp

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...errors import InputError
-from ..base import Found
+from ...model import Found
 from .packets import labels_in_xmp
 
 XMP_APP = b"\x21\xff\x0bXMP DataXMP"

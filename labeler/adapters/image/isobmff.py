@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from ...errors import InputError, UnsupportedError
 from ...label import ParsedLabel
+from ...model import Found
 from ...problems import warning
-from ..base import Found
 from .packets import labels_in_xmp
 from .tiffdir import exif_texts
 

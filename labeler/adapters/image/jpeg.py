@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ...errors import InputError
 from ...label import MAX_CARRIER_BYTES
-from ..base import Found
+from ...model import Found
 from .packets import labels_in_xmp
 from .tiffdir import blank_label_texts, exif_texts
 

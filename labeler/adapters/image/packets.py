@@ -12,9 +12,9 @@ import re
 
 from ...errors import InputError
 from ...label import Label
+from ...model import Found
 from ...problems import Problem
 from ...xmp import AI_SOURCE_TYPES, NS_RDF, NS_TC260, PACKET_ID, merge_xmp, parse_xmp
-from ..base import Found
 
 NS_NOTICE = "urn:labeler:notice:1.0/"
 NOTICE_PREFIX = "lbln"

@@ -6,7 +6,7 @@ import struct
 from dataclasses import dataclass
 
 from ...errors import InputError
-from ..base import Found
+from ...model import Found
 from .packets import labels_in_xmp
 from .tiffdir import blank_label_texts, exif_texts
 

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from ...errors import InputError
 from ...label import MAX_CARRIER_BYTES, Label, too_large
+from ...model import Evidence, Found, WriteOptions
 from ...notice import Notice
-from ..base import Adapter, Evidence, Found, WriteOptions
+from ..base import Adapter
 from ..textnotice import Candidate
 from .encoding import looks_like_text, read_text
 from .plain import text_position

@@ -16,8 +16,9 @@ import yaml
 
 from ...errors import InputError
 from ...label import KEYS, MAX_CARRIER_DEPTH, Label, too_large
+from ...model import Evidence, Found, WriteOptions
 from ...notice import Notice
-from ..base import Adapter, Evidence, Found, WriteOptions
+from ..base import Adapter
 from .encoding import Decoded, looks_like_text, read_text
 from .plain import add_line, text_position
 from .window import find_text_notice

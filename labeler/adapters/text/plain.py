@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...errors import LabelFormatError
+from ...model import Evidence, Found, WriteOptions
 from ...notice import Notice
-from ..base import Adapter, Evidence, Found, WriteOptions
+from ..base import Adapter
 from .encoding import Decoded, looks_like_text, read_text
 from .kinds import kind_of
 from .window import find_text_notice

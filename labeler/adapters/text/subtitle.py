@@ -10,8 +10,9 @@ import re
 from pathlib import Path
 
 from ...label import Label
+from ...model import Evidence, Found, WriteOptions
 from ...notice import Notice
-from ..base import Adapter, Evidence, Found, WriteOptions
+from ..base import Adapter
 from .encoding import looks_like_text, read_text
 from .plain import text_position
 from .window import find_text_notice

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..base import Evidence
+from ...model import Evidence
 from ..textnotice import WINDOW, Candidate, edge_lines, judge
 
 

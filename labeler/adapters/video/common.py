@@ -15,9 +15,10 @@ from typing import ClassVar
 from ... import ffmpeg
 from ...detect import ocr
 from ...label import Label
+from ...model import Backend, Evidence, Found, Presence, WriteOptions
 from ...notice import Notice
 from ...problems import Problem
-from ..base import Adapter, Backend, Evidence, Found, Presence, WriteOptions, with_path
+from ..base import Adapter, with_path
 from . import detect, explicit
 from .probe import Probe, backend_name, probe
 

@@ -32,9 +32,9 @@ from PIL import Image
 from ... import ffmpeg
 from ...detect.geometry import TextHit, hit_evidence
 from ...errors import InputError
+from ...model import Evidence
 from ...problems import Problem, error, warning
 from ...render.banner import Receipt
-from ..base import Evidence
 from . import track
 from .explicit import MIN_SECONDS, RECEIPT_KIND, video_duration
 from .probe import Probe, Stream

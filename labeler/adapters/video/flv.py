@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..base import Found
+from ...model import Found
 from . import amf, flvtags
 from .common import LABEL_KEY, NOTICE_KEY, VideoAdapter
 from .explicit import Plan, render

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ... import ffmpeg
 from ...errors import InputError
-from ..base import Found
+from ...model import Found
 from . import ebml, mkvtags, mkvtracks
 from .common import LABEL_KEY, NOTICE_KEY, VideoAdapter
 from .explicit import Plan, render

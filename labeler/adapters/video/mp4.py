@@ -18,9 +18,9 @@ from pathlib import Path
 
 from ...containers import mp4
 from ...errors import UnsupportedError
+from ...model import Evidence, Found, WriteOptions
 from ...notice import Notice
 from ..audio.m4a import M4aAdapter
-from ..base import Evidence, Found, WriteOptions
 from .common import LABEL_KEY, NOTICE_KEY, VideoAdapter
 from .explicit import Plan, render
 from .matroska import remux

@@ -31,7 +31,7 @@ from PIL import Image
 
 from ...detect.geometry import TextHit, judge_hits
 from ...lazy import lazy_module
-from ..base import Evidence, Presence
+from ...model import Evidence, Presence
 
 np = lazy_module("numpy")
 
