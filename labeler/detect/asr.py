@@ -29,14 +29,17 @@ from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import BackendMissingError
 from ..lazy import lazy_module
 from ..model import Backend
 from .rhythm import RATE
 
-np = lazy_module("numpy")
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
 
 ENV = "LABELER_ASR_MODEL"
 INSTALL_HINT = "pip install 'gb45438-labeler[asr]', then give --asr-model DIR or LABELER_ASR_MODEL: a sherpa-onnx offline model (SenseVoice, Paraformer, transducer)"

@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Iterator
 from contextvars import ContextVar
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
@@ -28,7 +28,10 @@ from ..model import Backend
 from ..pool import THREADS_ENV
 from .geometry import TextHit
 
-np = lazy_module("numpy")
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
 
 INSTALL_HINT = "pip install 'gb45438-labeler[ocr]'  (rapidocr-onnxruntime==1.4.4, Python < 3.13)"
 TARGET_SHORT = 720

@@ -9,13 +9,17 @@ over fails; ordinary re-compression (JPEG quality 70+) passes.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageFilter
 
 from ..lazy import lazy_module
 from ..render.banner import Receipt, glyph_mask
 
-np = lazy_module("numpy")
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
 
 #: Share of sampled pixels that must agree, and the luminance limits (0-255).
 AGREEMENT = 0.85

@@ -16,12 +16,15 @@ speech is decided by ``detect.speech``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..lazy import lazy_module
 from ..render.cue import resample
 
-np = lazy_module("numpy")
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
 
 RATE = 16000
 WIN = 512  # 32 ms

@@ -32,12 +32,15 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..lazy import lazy_module
 from .rhythm import RATE
 
-np = lazy_module("numpy")
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
 
 FRAME = 400  # 25 ms
 HOP = 160  # 10 ms

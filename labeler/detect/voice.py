@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..adapters.textnotice import Candidate, judge
 from ..errors import LabelerError
@@ -30,7 +31,10 @@ from ..notice import is_compliant_text
 from ..render.cue import VOICE_TEXT, espeak_path, espeak_voice
 from .rhythm import RATE
 
-np = lazy_module("numpy")
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
 
 RECEIPT_MATCH = 0.5  # waveform correlation with our rendering; other speech scored <= 0.19
 

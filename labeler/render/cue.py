@@ -18,11 +18,15 @@ import io
 import shutil
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import BackendMissingError, InputError
 from ..lazy import lazy_module
 
-np = lazy_module("numpy")
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
 
 MORSE_AI = ".- .."
 UNIT_S = 0.100

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import struct
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ...errors import InputError
 from ...label import Label
@@ -20,7 +21,10 @@ from ..base import Adapter
 from . import common
 from .explicit import CuePlan, soundfile_evidence, with_cue
 
-np = lazy_module("numpy")
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
 
 BLOCK_FRAMES = 1 << 16
 TEXT_CHUNKS = (b"NAME", b"AUTH", b"(c) ", b"ANNO", b"COMT")

@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
+from ...detect import asr
 from ...detect.rhythm import EDGE_S, RATE, find_rhythm, to_analysis
 from ...detect.speech import utterances, voice_activity
-from ...detect import asr
 from ...detect.voice import Heard, find_own_voice, judge_spoken, register_spoken_text
 from ...errors import BackendMissingError, InputError, LabelFormatError
 from ...lazy import lazy_module
@@ -28,7 +28,10 @@ from ...notice import Notice
 from ...render.cue import GAP_S, cue_peak, morse_cue, voice_cue
 from ...model import Evidence, Presence
 
-np = lazy_module("numpy")
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
 
 POSITIONS = ("start", "end", "both")
 MODES = ("prepend", "overlay")

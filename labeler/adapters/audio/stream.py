@@ -10,14 +10,17 @@ from __future__ import annotations
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from ... import ffmpeg
 from ...detect.rhythm import RATE
 from ...errors import InputError, OutputError
 from ...lazy import lazy_module
 
-np = lazy_module("numpy")
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
 
 BLOCK_FRAMES = 1 << 16
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from ... import ffmpeg
 from ...errors import InputError
@@ -24,7 +24,10 @@ from . import codecs, common
 from .explicit import CuePlan, detect, edge_windows, soundfile_evidence, with_cue
 from .stream import decode_blocks, encode_blocks, read_mono
 
-np = lazy_module("numpy")
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
 
 DEFAULT_PADDING = 1024
 BLOCK_FRAMES = 1 << 16

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import struct
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import TYPE_CHECKING, BinaryIO, Iterator
 
 from ...containers.copying import copy_range
 from ...detect.rhythm import to_analysis
@@ -26,7 +26,10 @@ from . import common
 from .explicit import CuePlan, detect, edge_windows, with_cue
 from .riff import REPAIR_HINT, Chunk, PcmFormat, Riff, chunk_bytes, parse_fmt, parse_riff, read_payload, sub_chunks
 
-np = lazy_module("numpy")
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
 
 AIGC = b"AIGC"
 MAX_RIFF = 0xFFFFFFFF

@@ -22,7 +22,7 @@ import re
 import shutil
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
@@ -37,7 +37,10 @@ from ..textnotice import Candidate, judge
 from .pdfdoc import PASSWORD_ENV, editing, opened
 from .pdfnotice import draw_notice, find_notice, size_problems
 
-pymupdf = lazy_module("pymupdf")
+if TYPE_CHECKING:
+    import pymupdf
+else:
+    pymupdf = lazy_module("pymupdf")
 
 INFO_CARRIER = "pdf:Info:AIGC"
 XMP_CARRIER = "pdf:xmp:TC260:AIGC"

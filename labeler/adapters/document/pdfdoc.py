@@ -18,11 +18,15 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ...errors import InputError, LabelerError, reason
 from ...lazy import lazy_module
 
-pymupdf = lazy_module("pymupdf")
+if TYPE_CHECKING:
+    import pymupdf
+else:
+    pymupdf = lazy_module("pymupdf")
 
 PASSWORD_ENV = "LABELER_PDF_PASSWORD"
 #: /SigFlags bit 1: the document holds at least one signature field.

@@ -20,6 +20,7 @@ import hashlib
 import io
 import string
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ...errors import LabelFormatError
 from ...lazy import lazy_module
@@ -27,9 +28,13 @@ from ...notice import Notice, has_ai_element, has_generation_element
 from ...noticerule import is_notice
 from ...problems import Problem, warning
 
-pymupdf = lazy_module("pymupdf")
-subset = lazy_module("fontTools.subset")
-ttLib = lazy_module("fontTools.ttLib")
+if TYPE_CHECKING:
+    import pymupdf
+    from fontTools import subset, ttLib
+else:
+    pymupdf = lazy_module("pymupdf")
+    subset = lazy_module("fontTools.subset")
+    ttLib = lazy_module("fontTools.ttLib")
 
 FONT_SIZE = 10.0  # points, on pages up to A4/Letter size: at least 9 pt is legible in print
 A4_SHORT_SIDE = 595.0

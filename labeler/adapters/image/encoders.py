@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import struct
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageSequence, JpegImagePlugin
 
@@ -19,7 +20,10 @@ from ...lazy import lazy_module
 from . import gifnotice, jpeg, mpf, png, tiffdir
 from .pixels import Placement, composite, repalettise
 
-np = lazy_module("numpy")
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
 
 MAX_FRAMES = 10_000
 LOSSY_WEBP_QUALITY = 92

@@ -15,6 +15,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
@@ -22,7 +23,10 @@ from ...errors import InputError, LabelerError, UnsupportedError
 from ...lazy import lazy_module
 from ...render.banner import Receipt, draw_patch, plan_banner
 
-np = lazy_module("numpy")
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
 
 DEFAULT_MAX_PIXELS = 89_478_485  # Pillow's default decompression-bomb limit (~89 MP)
 _LIMIT_LOCK = threading.Lock()

@@ -25,7 +25,7 @@ import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
@@ -33,7 +33,10 @@ from ...detect.geometry import TextHit, judge_hits
 from ...lazy import lazy_module
 from ...model import Evidence, Presence
 
-np = lazy_module("numpy")
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
 
 TOLERANCE = 40.0
 AGREE = 0.7
