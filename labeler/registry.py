@@ -18,6 +18,7 @@ from .adapters.text import HtmlAdapter, MarkdownAdapter, PlainTextAdapter, SrtAd
 from .adapters.text.encoding import looks_like_text
 from .adapters.text.kinds import kind_of
 from .adapters.video import AviAdapter, FlvAdapter, MatroskaAdapter, Mp4VideoAdapter
+from .facts import WEAK
 
 #: One row per container family. Tests and ``labeler formats`` are generated from this table.
 ADAPTERS: tuple[Adapter, ...] = (
@@ -50,7 +51,7 @@ ADAPTERS: tuple[Adapter, ...] = (
 HEAD_SIZE = 8192
 #: Below this a score is a content guess without magic bytes (plain text); such a guess never takes
 #: a file whose extension another family owns: a text file named ``.pdf`` is an error, not text.
-WEAK_SCORE = 5
+WEAK_SCORE = WEAK
 _BY_NAME = sorted(ADAPTERS, key=lambda a: a.name)  # ties break by name
 
 

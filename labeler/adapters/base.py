@@ -2,8 +2,11 @@
 
 An adapter handles one container family. It is stateless and observes; ``verify`` decides.
 
-- ``score(name, head)``: how sure it is the content is its family (magic bytes ~10, extension ~1;
-  <= 0 means "not mine").
+- ``formats``: the ``labeler.facts.Format`` rows it handles (extensions, signatures, MIME type, C2PA
+  mode, reference reader, optional extra); ``extensions`` is derived from them.
+- ``score(name, head)``: how sure it is the content is its family (``facts.MAGIC`` when a signature
+  of its rows matches, plus 1 for its extension; <= 0 means "not mine"). The default reads the
+  signatures; families whose content needs more (text kinds, ISO-BMFF tracks) override it.
 - ``read_labels(path)``: every implicit label in every carrier, tolerant; ``[]`` when none.
 - ``write_implicit(src, dst, label, options)``: the canonical carrier only; content untouched.
 - ``write_explicit(src, dst, notice, options)``: the visible/audible notice; the rest preserved.
@@ -22,6 +25,7 @@ from pathlib import Path
 from typing import ClassVar, TypeVar
 
 from ..errors import InputError, UnsupportedError
+from ..facts import Format, extensions_of, signature_score
 from ..label import Label
 from ..model import Backend, Evidence, Found, WriteOptions
 from ..notice import Notice
@@ -32,16 +36,25 @@ class Adapter(ABC):
 
     name: ClassVar[str]
     media: ClassVar[str]  # text | image | audio | video | document
-    extensions: ClassVar[tuple[str, ...]]
+    formats: ClassVar[tuple[Format, ...]]
+    extensions: ClassVar[tuple[str, ...]]  # derived from ``formats``
     carrier: ClassVar[str | None]  # canonical carrier id, None = sidecar fallback
     description: ClassVar[str] = ""
     #: Which common tools show the written label under its name: tool -> where (None: the tool does
     #: not show it). Printed by ``labeler formats``; checked against the real tools by a test.
     seen_by: ClassVar[dict[str, str | None]] = {}
 
-    @abstractmethod
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "formats" in cls.__dict__:
+            cls.extensions = extensions_of(cls.formats)
+
     def score(self, name: str, head: bytes) -> int:
-        ...
+        magic = self.signature_score(head)
+        return magic + self.extension_score(name) if magic else 0
+
+    def signature_score(self, head: bytes) -> int:
+        return signature_score(self.formats, head)
 
     def format_of(self, name: str, head: bytes) -> str:
         suffix = Path(name).suffix.lower().lstrip(".")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..label import Label
-from .formats import ZIP_TYPES, mime_type, unsignable_kind
+from .formats import mime_type, stored_zip, unsignable_kind
 from .read import read_c2pa
 from .scan import has_jumbf, windows
 from .sign import SIDECAR_SUFFIX, sign_embedded, sign_sidecar
@@ -54,7 +54,7 @@ def plan_signing(src: Path, settings: C2paSettings, label: Label | None, *, cont
     where = f"embedded ({mime})" if mode == "embed" else f"sidecar NAME{SIDECAR_SUFFIX}"
     if parent is not None:
         where += f"; the input's own manifest ({existing.state}, {existing.claim_generator or 'unknown generator'}) kept as parentOf ingredient"
-    if mime in ZIP_TYPES.values():
+    if stored_zip(mime):
         where += "; ZIP entries stored uncompressed, as c2pa 0.38 requires"
     return SignPlan(mode, mime, f"sign C2PA manifest {where} with {settings.alg}" + (f", time-stamped by {settings.tsa}" if settings.tsa else ""), parent=parent)
 
@@ -63,7 +63,7 @@ def sign_output(plan: SignPlan, unsigned: Path, final: Path, label: Label | None
     """Embed: ``unsigned`` + manifest -> ``final``. Sidecar: ``final`` is already complete; the
     manifest bytes are returned for the caller to write once ``final`` is in place."""
     if plan.mode == "embed" and plan.mime:
-        if plan.mime in ZIP_TYPES.values() and _compressed_zip(unsigned):
+        if stored_zip(plan.mime) and _compressed_zip(unsigned):
             stored = unsigned.with_name(unsigned.name + ".stored")
             try:
                 _store_zip(unsigned, stored)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ...errors import InputError
+from ...facts import C2pa, Format, Signature
 from ...label import Label
 from ...lazy import lazy_module
 from ...model import Backend, Evidence, Found, WriteOptions
@@ -67,13 +68,13 @@ def _append_chunks(path: Path, chunks: list[bytes]) -> None:
 class AiffAdapter(Adapter):
     name = "aiff"
     media = "audio"
-    extensions = ("aiff", "aif", "aifc")
+    formats = (Format("AIFF/AIFF-C", ("aiff", "aif", "aifc"), "audio/aiff", (Signature(0, b"FORM", ((8, b"AIFF"),)), Signature(0, b"FORM", ((8, b"AIFC"),))), C2pa.NONE, "mutagen"),)
     carrier = "aiff:id3:TXXX:AIGC"
     seen_by = {"exiftool": "[ID3v2_3/ID3v2_4] UserDefinedText (AIGC)", "exiftool+config": "[ID3v2_3/ID3v2_4] UserDefinedText (AIGC)", "ffprobe": "tag AIGC", "mutagen": "TXXX:AIGC"}
     description = "AIFF/AIFF-C; label in an ID3 chunk TXXX:AIGC (no carrier is specified; ID3 as for WAV/MP3)"
 
     def score(self, name: str, head: bytes) -> int:
-        return common.score(self.extension_score(name), head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"), head)
+        return common.score(self.extension_score(name), self.signature_score(head) > 0, head)
 
     def format_of(self, name: str, head: bytes) -> str:
         return "aiff"

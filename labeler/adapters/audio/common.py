@@ -8,12 +8,13 @@ from typing import Any, Callable, TypeVar
 from ... import ffmpeg
 from ...detect import asr
 from ...errors import InputError, reason
+from ...facts import MAGIC, WEAK
 from ...model import Backend
 from ...render.cue import ESPEAK_HINT, espeak_path
 
 T = TypeVar("T")
-MAGIC_SCORE = 10
-EMPTY_SCORE = 3  # an empty file with our extension: ours, so the error names the real problem
+MAGIC_SCORE = MAGIC
+EMPTY_SCORE = WEAK - 2  # an empty file with our extension: ours, so the error names the real problem
 
 
 def score(extension_score: int, magic: bool, head: bytes) -> int:

@@ -17,6 +17,7 @@ from pathlib import Path
 from ... import ffmpeg
 from ...containers import mp4
 from ...errors import UnsupportedError
+from ...facts import MAGIC, WEAK, C2pa, Format, Signature
 from ...label import Label
 from ...model import Backend, Evidence, Found, WriteOptions
 from ...notice import Notice
@@ -29,6 +30,10 @@ AUDIO_BRANDS = (b"M4A ", b"M4B ", b"M4P ", b"F4A ")
 VIDEO_HINT = b"vide"
 
 
+def _brand(brand: bytes) -> Signature:
+    return Signature(4, b"ftyp", ((8, brand),))
+
+
 def _brands(head: bytes) -> list[bytes]:
     if head[4:8] != b"ftyp" or len(head) < 16:
         return []
@@ -38,24 +43,27 @@ def _brands(head: bytes) -> list[bytes]:
 
 
 def _audio_only_score(name: str, head: bytes) -> int:
-    """10: surely audio-only; 8 (an audio extension) or 5: an MP4 whose tracks are not in the head
-    (moov after mdat; the video family scores those 7); 0: has video, or not an MP4."""
+    """MAGIC: surely audio-only; MAGIC - 2 (an audio extension) or WEAK: an MP4 whose tracks are not
+    in the head (moov after mdat; the video family scores those MAGIC - 3); 0: has video, or not an MP4."""
     brands = _brands(head)
     if not brands:
         return 0
     if VIDEO_HINT in head:  # a 'vide' handler in a moov within the first 8 KB
         return 0
     if b"moov" in head and b"soun" in head:
-        return 10
+        return MAGIC
     if brands[0] in AUDIO_BRANDS:
-        return 10
-    return 8 if Path(name).suffix.lower() in (".m4a", ".m4b") else 5
+        return MAGIC
+    return MAGIC - 2 if Path(name).suffix.lower() in (".m4a", ".m4b") else WEAK
 
 
 class M4aAdapter(Adapter):
     name = "m4a"
     media = "audio"
-    extensions = ("m4a", "m4b", "mp4")
+    formats = (
+        Format("M4A/M4B", ("m4a", "m4b"), "audio/mp4", (_brand(b"M4A "), _brand(b"M4B ")), C2pa.EMBEDDED, "mutagen"),
+        Format("audio-only MP4/MOV", ("mp4",), "audio/mp4", (), C2pa.EMBEDDED, "mutagen"),  # told from video by its tracks
+    )
     carrier = "mp4:mdta:AIGC"
     seen_by = {"exiftool": "[Keys] AIGC", "exiftool+config": "[Keys] AIGC", "ffprobe": "tag AIGC", "mutagen": None}  # mutagen cannot name mdta keys
     description = "M4A / M4B / audio-only MP4 (AAC, ALAC, FLAC, MP3, Opus, AC-3); label in moov/udta/meta mdta key AIGC; notice re-encoded once in the same codec"

@@ -18,6 +18,7 @@ from typing import Any
 from ... import ffmpeg
 from ...deviations import holds_label
 from ...errors import InputError, reason
+from ...facts import C2pa, Format, Signature
 from ...label import Label
 from ...model import Backend, Evidence, Found, WriteOptions
 from ...notice import Notice
@@ -84,7 +85,7 @@ def _label_comments(tags: Any) -> list[Any]:
 class Mp3Adapter(Adapter):
     name = "mp3"
     media = "audio"
-    extensions = ("mp3",)
+    formats = (Format("MP3", ("mp3",), "audio/mpeg", (Signature(0, b"ID3"), Signature(0, b"\xff", check=_is_mpeg_frame)), C2pa.EMBEDDED, "mutagen"),)
     carrier = "id3:TXXX:AIGC"
     seen_by = {"exiftool": "[ID3v2_3/ID3v2_4] UserDefinedText (AIGC)", "exiftool+config": "[ID3v2_3/ID3v2_4] UserDefinedText (AIGC)", "ffprobe": "tag AIGC", "mutagen": "TXXX:AIGC"}
     description = "MP3 (CBR/VBR, ID3v2.3/2.4); label in ID3v2 TXXX:AIGC; notice re-encoded once with LAME"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from ... import ffmpeg
 from ...errors import InputError
+from ...facts import C2pa, Format, Signature
 from ...label import Label
 from ...lazy import lazy_module
 from ...model import Backend, Evidence, Found, WriteOptions
@@ -94,7 +95,7 @@ def _flac(path: Path) -> Any:
 
 class FlacAdapter(_VorbisCommentAdapter):
     name = "flac"
-    extensions = ("flac",)
+    formats = (Format("FLAC", ("flac",), "audio/flac", (Signature(0, b"fLaC"),), C2pa.EMBEDDED, "mutagen"),)
     carrier = "vorbis:AIGC"
     seen_by = {"exiftool": "[Vorbis] Aigc", "exiftool+config": "[Vorbis] Aigc", "ffprobe": "tag AIGC", "mutagen": "comment AIGC"}
     description = "FLAC; label in the Vorbis comment AIGC; notice stays lossless"
@@ -102,7 +103,7 @@ class FlacAdapter(_VorbisCommentAdapter):
     kind = "FLAC"
 
     def score(self, name: str, head: bytes) -> int:
-        return common.score(self.extension_score(name), head[:4] == b"fLaC", head)
+        return common.score(self.extension_score(name), self.signature_score(head) > 0, head)
 
     def format_of(self, name: str, head: bytes) -> str:
         return "flac"
@@ -154,7 +155,8 @@ def _ogg_codec(head: bytes) -> str | None:
 
 class OggAdapter(_VorbisCommentAdapter):
     name = "ogg"
-    extensions = ("ogg", "oga", "opus")
+    # the codec header after the page header decides (an OGG of another codec, e.g. Theora video, is not ours)
+    formats = (Format("OGG Vorbis/Opus", ("ogg", "oga", "opus"), "audio/ogg", (Signature(0, b"OggS"),), C2pa.NONE, "mutagen"),)
     carrier = "vorbis:AIGC"
     seen_by = {"exiftool": "[Vorbis] Aigc", "exiftool+config": "[Vorbis] Aigc", "ffprobe": "tag AIGC", "mutagen": "comment AIGC"}
     description = "OGG Vorbis and Opus; label in the Vorbis comment AIGC; notice re-encoded once"

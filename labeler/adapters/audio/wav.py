@@ -17,6 +17,7 @@ from ...containers.copying import copy_range
 from ...detect.rhythm import to_analysis
 from ...deviations import holds_label
 from ...errors import InputError, OutputError, UnsupportedError
+from ...facts import C2pa, Format, Signature
 from ...label import Label
 from ...lazy import lazy_module
 from ...notice import Notice
@@ -104,14 +105,14 @@ def _without_info_label(payload: bytes) -> bytes:
 class WavAdapter(Adapter):
     name = "wav"
     media = "audio"
-    extensions = ("wav", "wave")
+    formats = (Format("WAV", ("wav", "wave"), "audio/wav", (Signature(0, b"RIFF", ((8, b"WAVE"),)),), C2pa.EMBEDDED, "mutagen"),)
     carrier = "riff:AIGC"
     # ExifTool, ffprobe and mutagen skip RIFF chunks they do not know; the shipped ExifTool config names it
     seen_by = {"exiftool": None, "exiftool+config": "[RIFF] AIGC", "ffprobe": None, "mutagen": None}
     description = "WAV (PCM 8/16/24/32-bit, float); label in a RIFF AIGC chunk; notice written sample-exactly"
 
     def score(self, name: str, head: bytes) -> int:
-        return common.score(self.extension_score(name), head[:4] == b"RIFF" and head[8:12] == b"WAVE", head)
+        return common.score(self.extension_score(name), self.signature_score(head) > 0, head)
 
     def format_of(self, name: str, head: bytes) -> str:
         return "wav"

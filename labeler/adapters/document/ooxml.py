@@ -16,6 +16,7 @@ from pathlib import Path
 from types import ModuleType
 
 from ...errors import InputError
+from ...facts import MAGIC, WEAK, C2pa, Format, Signature
 from ...label import Label
 from ...model import Evidence, Found, WriteOptions
 from ...notice import Notice
@@ -44,7 +45,28 @@ APPLICATIONS: tuple[tuple[tuple[str, ...], str, ModuleType], ...] = (
     (("presentationml", "ms-powerpoint."), "pptx", presentationml),
     (("spreadsheetml", "ms-excel."), "xlsx", spreadsheetml),
 )
-EXTENSIONS = ("docx", "docm", "dotx", "dotm", "pptx", "pptm", "potx", "potm", "ppsx", "ppsm", "xlsx", "xlsm", "xltx", "xltm")
+_OXML = "application/vnd.openxmlformats-officedocument."
+_ZIP = (Signature(0, ZIP_MAGIC),)
+
+
+def _package(label: str, extensions: tuple[str, ...], mime: str, c2pa: C2pa = C2pa.STORED_ZIP) -> Format:
+    """A ZIP package: the magic is shared, so the extension tells the formats apart (c2pa needs the MIME type)."""
+    return Format(label, extensions, mime, _ZIP, c2pa, "zipfile")
+
+
+#: c2pa 0.38 signs documents, presentations and workbooks (macro-enabled too), not templates or shows.
+FORMATS = (
+    _package("DOCX", ("docx",), _OXML + "wordprocessingml.document"),
+    _package("DOCM", ("docm",), "application/vnd.ms-word.document.macroenabled.12"),
+    _package("DOTX/DOTM", ("dotx", "dotm"), _OXML + "wordprocessingml.template", C2pa.NONE),
+    _package("PPTX", ("pptx",), _OXML + "presentationml.presentation"),
+    _package("PPTM", ("pptm",), "application/vnd.ms-powerpoint.presentation.macroenabled.12"),
+    _package("POTX/POTM", ("potx", "potm"), _OXML + "presentationml.template", C2pa.NONE),
+    _package("PPSX/PPSM", ("ppsx", "ppsm"), _OXML + "presentationml.slideshow", C2pa.NONE),
+    _package("XLSX", ("xlsx",), _OXML + "spreadsheetml.sheet"),
+    _package("XLSM", ("xlsm",), "application/vnd.ms-excel.sheet.macroenabled.12"),
+    _package("XLTX/XLTM", ("xltx", "xltm"), _OXML + "spreadsheetml.template", C2pa.NONE),
+)
 #: Entry-name prefixes that tell the application from the head of the file.
 _HEAD_HINTS = ((b"word/", "docx"), (b"ppt/", "pptx"), (b"xl/", "xlsx"))
 
@@ -81,18 +103,18 @@ def _write(src: Path, dst: Path, edits: dict[str, bytes], added: dict[str, bytes
 class OoxmlAdapter(Adapter):
     name = "ooxml"
     media = "document"
-    extensions = EXTENSIONS
+    formats = FORMATS
     carrier = CARRIER
     description = "Word/PowerPoint/Excel (OOXML); docProps/custom.xml AIGC property, notice paragraph / text box / cell + header"
 
     def score(self, name: str, head: bytes) -> int:
         ext = self.extension_score(name)
-        if head.startswith(ZIP_MAGIC):
+        if self.signature_score(head):
             if b"[Content_Types].xml" in head and (ext or any(h in head for h, _ in _HEAD_HINTS)):
-                return 10 + ext
-            return 4 * ext
+                return MAGIC + ext
+            return (WEAK - 1) * ext  # a ZIP named like a package: ours to explain what is wrong
         if head.startswith(OLE_MAGIC):
-            return 5 * ext  # encrypted OOXML is an OLE file: claim it to explain, never to edit
+            return WEAK * ext  # encrypted OOXML is an OLE file: claim it to explain, never to edit
         return ext
 
     def format_of(self, name: str, head: bytes) -> str:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from PIL import Image
 
 from ...errors import InputError
+from ...facts import MAGIC, C2pa, Format, Signature
 from ...label import Label
 from ...lazy import lazy_module
 from ...model import Backend, Evidence, Found, Presence, WriteOptions
@@ -111,16 +112,17 @@ def _ocr_backend() -> Any | None:
 class PdfAdapter(Adapter):
     name = "pdf"
     media = "document"
-    extensions = ("pdf",)
+    formats = (Format("PDF", ("pdf",), "application/pdf", (Signature(0, _MAGIC),), C2pa.EMBEDDED, "PyMuPDF"),)
     carrier = INFO_CARRIER
     description = "PDF; /AIGC in the Info dictionary (mirrored to XMP TC260:AIGC), notice drawn on page 1"
 
     def score(self, name: str, head: bytes) -> int:
-        if head.startswith(_MAGIC):
-            return 10 + self.extension_score(name)
+        magic = self.signature_score(head)
+        if magic:
+            return magic + self.extension_score(name)
         # junk before the header (readers accept it within 1 KB): also ask for a version and an object
         late = re.search(rb"%PDF-\d\.\d", head[:_HEADER_WINDOW])
-        return 8 + self.extension_score(name) if late and re.search(rb"\d+\s+\d+\s+obj\b", head) else 0
+        return MAGIC - 2 + self.extension_score(name) if late and re.search(rb"\d+\s+\d+\s+obj\b", head) else 0
 
     def read_labels(self, path: Path) -> list[Found]:
         with opened(path) as doc:

@@ -16,6 +16,7 @@ from pathlib import Path
 from PIL import Image, ImageSequence
 
 from ...errors import BackendMissingError, InputError, UnsupportedError
+from ...facts import MAGIC, WEAK
 from ...label import Label
 from ...model import Backend, Evidence, Found, Presence, WriteOptions
 from ...notice import Notice
@@ -36,7 +37,6 @@ MIN_OCR_SHORT = 720
 class Container:
     """Byte-level functions for one container family (``None`` = no XMP carrier)."""
 
-    magic: Callable[[bytes], bool]
     labels: Callable[[bytes], list[Found]]
     xmp: Callable[[bytes], bytes | None] | None
     with_xmp: Callable[[bytes, bytes], bytes] | None
@@ -52,6 +52,9 @@ class Container:
     prepare: Callable[[], None] | None = None
     #: Why this file can take no visible notice (camera raw data), or None; asked before any decoding.
     no_notice: Callable[[bytes], str | None] | None = None
+    #: A content check that replaces the adapter's signatures where fixed bytes are not enough
+    #: (ISO-BMFF compatible brands, the BMP header size); None: the signatures decide.
+    magic: Callable[[bytes], bool] | None = None
 
 
 def read_bytes(path: Path) -> bytes:
@@ -102,8 +105,10 @@ class ImageAdapter(Adapter):
 
     def score(self, name: str, head: bytes) -> int:
         if not head:  # an empty file named like an image is this adapter's to refuse, clearly
-            return 3 * self.extension_score(name)
-        return 10 + self.extension_score(name) if self.container.magic(head) else 0
+            return (WEAK - 2) * self.extension_score(name)
+        check = self.container.magic
+        matched = check(head) if check is not None else self.signature_score(head) > 0
+        return MAGIC + self.extension_score(name) if matched else 0
 
     # -- implicit --------------------------------------------------------------------------
     def read_labels(self, path: Path) -> list[Found]:

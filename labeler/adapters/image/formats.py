@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from ...errors import BackendMissingError
+from ...facts import C2pa, Format, Signature
 from ...model import Backend, Found
 from . import encoders, gif, isobmff, jpeg, mpf, png, raw, tiffdir, webp
 from .adapter import Container, ImageAdapter
 from .packets import labels_in_xmp
 
 
-def _tiff_magic(head: bytes) -> bool:
-    return head[:4] in (b"II*\0", b"MM\0*", b"II+\0", b"MM\0+")
-
-
 def _tiff_labels(data: bytes) -> list[Found]:
     packet = tiffdir.xmp_of(data)
     found = labels_in_xmp(packet) if packet is not None else []
     return found + [Found.of(carrier, text) for carrier, text in tiffdir.exif_texts(data)]
+
+
+def _brand(brand: bytes) -> Signature:
+    """An ISO-BMFF file whose major brand is ``brand``."""
+    return Signature(4, b"ftyp", ((8, brand),))
 
 
 def _bmp_magic(head: bytes) -> bool:
@@ -33,29 +35,32 @@ def _jpeg_with_xmp(data: bytes, packet: bytes) -> bytes:
 
 class JpegAdapter(ImageAdapter):
     name = "jpeg"
-    extensions = ("jpg", "jpeg", "jpe", "jfif", "mpo")
+    formats = (
+        Format("JPEG", ("jpg", "jpeg", "jpe", "jfif"), "image/jpeg", (Signature(0, b"\xff\xd8\xff"),), C2pa.EMBEDDED, "Pillow"),
+        Format("MPO", ("mpo",), "image/mpo", (), C2pa.EMBEDDED, "Pillow"),  # starts as a JPEG: the JPEG signature claims it
+    )
     carrier = "xmp:TC260:AIGC"
     description = "JPEG and MPO; XMP APP1 segment spliced as bytes; notice re-encoded with the source's quantisation tables (MPO: on the primary image, the MP index relinked)"
     container = Container(
-        jpeg.is_jpeg, jpeg.labels, jpeg.xmp_packet, _jpeg_with_xmp, encoders.encode_jpeg, encoder_keeps_metadata=True, without_legacy=jpeg.without_legacy,
+        jpeg.labels, jpeg.xmp_packet, _jpeg_with_xmp, encoders.encode_jpeg, encoder_keeps_metadata=True, without_legacy=jpeg.without_legacy,
     )  # fmt: skip
 
 
 class PngAdapter(ImageAdapter):
     name = "png"
-    extensions = ("png", "apng")
+    formats = (Format("PNG/APNG", ("png", "apng"), "image/png", (Signature(0, png.SIGNATURE),), C2pa.EMBEDDED, "Pillow"),)
     carrier = "xmp:TC260:AIGC"
     description = "PNG/APNG; XMP iTXt chunk before IDAT; every ancillary chunk kept"
-    container = Container(png.is_png, png.labels, png.xmp_packet, png.with_xmp, encoders.encode_png, encoder_keeps_metadata=True, without_legacy=png.without_legacy)
+    container = Container(png.labels, png.xmp_packet, png.with_xmp, encoders.encode_png, encoder_keeps_metadata=True, without_legacy=png.without_legacy)
 
 
 
 class WebpAdapter(ImageAdapter):
     name = "webp"
-    extensions = ("webp",)
+    formats = (Format("WebP", ("webp",), "image/webp", (Signature(0, b"RIFF", ((8, b"WEBP"),)),), C2pa.EMBEDDED, "Pillow"),)
     carrier = "xmp:TC260:AIGC"
     description = "WebP (lossy, lossless, animated); RIFF 'XMP ' chunk with the VP8X flag"
-    container = Container(webp.is_webp, webp.labels, webp.xmp_packet, webp.with_xmp, encoders.encode_webp, without_legacy=webp.without_legacy)
+    container = Container(webp.labels, webp.xmp_packet, webp.with_xmp, encoders.encode_webp, without_legacy=webp.without_legacy)
 
 
 def _tiff_with_xmp(data: bytes, packet: bytes) -> bytes:
@@ -70,31 +75,36 @@ def _raw_notice(data: bytes) -> str | None:
 
 class TiffAdapter(ImageAdapter):
     name = "tiff"
-    extensions = ("tif", "tiff", *raw.TIFF_RAW_EXTENSIONS)
+    formats = (
+        Format("TIFF", ("tif", "tiff"), "image/tiff", (Signature(0, b"II*\0"), Signature(0, b"MM\0*")), C2pa.EMBEDDED, "Pillow"),
+        Format("BigTIFF", ("tif", "tiff"), "image/tiff", (Signature(0, b"II+\0"), Signature(0, b"MM\0+")), C2pa.NONE, "Pillow"),
+        # TIFF-based raw starts as a TIFF: the TIFF signature claims it, raw.tiff_raw_kind tells it apart
+        Format("Camera raw (TIFF-based)", raw.TIFF_RAW_EXTENSIONS, "image/x-raw", (), C2pa.EMBEDDED, "Pillow"),
+    )
     carrier = "xmp:TC260:AIGC"
     description = (
         "TIFF; XMP in tag 700 of IFD 0 (directory rewritten, pixel data untouched). TIFF-based camera raw "
         "(DNG, CR2, NEF, ARW, PEF...): implicit label only, raw data untouched; a visible notice is refused"
     )
     container = Container(
-        _tiff_magic, _tiff_labels, tiffdir.xmp_of, _tiff_with_xmp, encoders.encode_tiff, without_legacy=tiffdir.without_legacy, no_notice=_raw_notice,
+        _tiff_labels, tiffdir.xmp_of, _tiff_with_xmp, encoders.encode_tiff, without_legacy=tiffdir.without_legacy, no_notice=_raw_notice,
     )  # fmt: skip
 
 
 class GifAdapter(ImageAdapter):
     name = "gif"
-    extensions = ("gif",)
+    formats = (Format("GIF", ("gif",), "image/gif", (Signature(0, b"GIF87a"), Signature(0, b"GIF89a")), C2pa.EMBEDDED, "Pillow"),)
     carrier = "xmp:TC260:AIGC"
     description = "GIF (static, animated); XMP application extension; notice on every frame"
-    container = Container(gif.is_gif, gif.labels, gif.xmp_packet, gif.with_xmp, encoders.encode_gif, palette_notice=True, without_legacy=gif.without_legacy)
+    container = Container(gif.labels, gif.xmp_packet, gif.with_xmp, encoders.encode_gif, palette_notice=True, without_legacy=gif.without_legacy)
 
 
 class BmpAdapter(ImageAdapter):
     name = "bmp"
-    extensions = ("bmp", "dib")
+    formats = (Format("BMP", ("bmp", "dib"), "image/bmp", (Signature(0, b"BM"),), C2pa.NONE, "Pillow"),)
     carrier = None
     description = "BMP; explicit notice only (no metadata carrier): the label goes to a NAME.aigc.json sidecar"
-    container = Container(_bmp_magic, _no_labels, None, None, encoders.encode_bmp)
+    container = Container(_no_labels, None, None, encoders.encode_bmp, magic=_bmp_magic)
 
 
 HEIF_HINT = "pip install 'gb45438-labeler[heif]'  (pillow-heif)"
@@ -132,12 +142,13 @@ def _require_avif() -> None:
 
 class AvifAdapter(ImageAdapter):
     name = "avif"
-    extensions = ("avif",)
+    # c2pa is given the MIME type of the major brand; sniffing also accepts AVIF as a compatible brand
+    formats = (Format("AVIF", ("avif",), "image/avif", (_brand(b"avif"), _brand(b"avis")), C2pa.EMBEDDED, "Pillow"),)
     carrier = "xmp:TC260:AIGC"
     description = "AVIF; XMP 'mime' item in the meta box (item tables rewritten, coded image untouched)"
     container = Container(
-        isobmff.is_avif, isobmff.labels, isobmff.xmp_packet, isobmff.with_xmp, encoders.encode_with("AVIF", 90),
-        encoder_writes_xmp=True, prepare=_require_avif,
+        isobmff.labels, isobmff.xmp_packet, isobmff.with_xmp, encoders.encode_with("AVIF", 90),
+        encoder_writes_xmp=True, prepare=_require_avif, magic=isobmff.is_avif,
     )  # fmt: skip
 
     def backends(self) -> list[Backend]:
@@ -147,12 +158,15 @@ class AvifAdapter(ImageAdapter):
 
 class HeifAdapter(ImageAdapter):
     name = "heif"
-    extensions = ("heic", "heif", "hif")
+    formats = (
+        Format("HEIC", ("heic", "hif"), "image/heic", tuple(_brand(b) for b in (b"heic", b"heix", b"heim", b"heis")), C2pa.EMBEDDED, "Pillow", "heif"),
+        Format("HEIF", ("heif",), "image/heif", (_brand(b"mif1"), _brand(b"msf1")), C2pa.EMBEDDED, "Pillow", "heif"),
+    )
     carrier = "xmp:TC260:AIGC"
     description = "HEIC/HEIF; XMP 'mime' item in the meta box; the notice needs pillow-heif (extra 'heif')"
     container = Container(
-        isobmff.is_heif, isobmff.labels, isobmff.xmp_packet, isobmff.with_xmp, encoders.encode_with("HEIF", 90),
-        encoder_writes_xmp=True, prepare=_register_heif,
+        isobmff.labels, isobmff.xmp_packet, isobmff.with_xmp, encoders.encode_with("HEIF", 90),
+        encoder_writes_xmp=True, prepare=_register_heif, magic=isobmff.is_heif,
     )  # fmt: skip
 
     def backends(self) -> list[Backend]:

@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from ...errors import InputError
+from ...facts import MAGIC, WEAK, Format
 from ...label import MAX_CARRIER_BYTES, Label, too_large
 from ...model import Evidence, Found, WriteOptions
 from ...notice import Notice
@@ -123,7 +124,7 @@ def _splice(text: str, edits: list[tuple[int, int, str]]) -> str:
 class HtmlAdapter(Adapter):
     name = "html"
     media = "text"
-    extensions = ("html", "htm", "xhtml")
+    formats = (Format("HTML", ("html", "htm", "xhtml"), "text/html", reader="text"),)
     carrier = CARRIER
     description = "HTML; <meta name=\"AIGC\"> in <head>, notice element at the top of <body>"
 
@@ -132,7 +133,9 @@ class HtmlAdapter(Adapter):
             return 0
         folded = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
         magic = folded.startswith(_MAGIC) or folded.startswith(b"<!--") and any(m in folded[:2048] for m in _MAGIC)
-        return (8 if magic else 0) + 2 * self.extension_score(name)
+        # a start any prose fragment could have: below a binary signature; the extension counts more than
+        # plain text's, so a .html file of bare text stays HTML
+        return (MAGIC - 2 if magic else 0) + (WEAK - 3) * self.extension_score(name)
 
     def read_labels(self, path: Path) -> list[Found]:
         return [Found.of(CARRIER, content) for _, _, content in scan(read_text(path).text, path).metas]

@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from ...errors import InputError
+from ...facts import WEAK, Format
 from ...label import KEYS, MAX_CARRIER_DEPTH, Label, too_large
 from ...model import Evidence, Found, WriteOptions
 from ...notice import Notice
@@ -160,12 +161,12 @@ def paragraphs(visible: str) -> list[str]:
 class MarkdownAdapter(Adapter):
     name = "markdown"
     media = "text"
-    extensions = ("md", "markdown")
+    formats = (Format("Markdown", ("md", "markdown"), "text/markdown", reader="text"),)
     carrier = CARRIER
     description = "Markdown; AIGC mapping in YAML front matter, notice paragraph in the body"
 
     def score(self, name: str, head: bytes) -> int:
-        return 3 if self.extension_score(name) and looks_like_text(head) else 0
+        return WEAK - 2 if self.extension_score(name) and looks_like_text(head) else 0  # no signature: text named .md
 
     def read_labels(self, path: Path) -> list[Found]:
         document = Document.parse(read_text(path))

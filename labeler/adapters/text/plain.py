@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...errors import LabelFormatError
+from ...facts import WEAK, Format
 from ...model import Evidence, Found, WriteOptions
 from ...notice import Notice
 from ..base import Adapter
@@ -36,7 +37,7 @@ def add_line(text: str, line: str, newline: str, position: str) -> str:
 class PlainTextAdapter(Adapter):
     name = "text"
     media = "text"
-    extensions = ("txt", "text")
+    formats = (Format("plain text", ("txt", "text"), "text/plain", reader="text"),)
     carrier = None
     description = "plain text; notice line at start/end, label in a NAME.aigc.json sidecar"
 
@@ -45,7 +46,7 @@ class PlainTextAdapter(Adapter):
         # A name another family owns (a text file called .pdf) is refused by the registry, not here.
         if not looks_like_text(head) or kind_of(name, head) is not None:
             return 0
-        return 2 + self.extension_score(name)
+        return WEAK - 3 + self.extension_score(name)
 
     def format_of(self, name: str, head: bytes) -> str:
         return "txt"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ...facts import WEAK, Format, Signature
 from ...label import Label
 from ...model import Evidence, Found, WriteOptions
 from ...notice import Notice
@@ -68,14 +69,15 @@ def _cue_spans(text: str, position: str) -> tuple[list[tuple[float, float]], lis
 class SrtAdapter(Adapter):
     name = "srt"
     media = "text"
-    extensions = ("srt",)
+    formats = (Format("SRT", ("srt",), "application/x-subrip", reader="text"),)
     carrier = None
     description = "SubRip subtitles; notice cue at 00:00, label in a sidecar (SRT has no comments)"
 
     def score(self, name: str, head: bytes) -> int:
         if not looks_like_text(head):
             return 0
-        return (5 if _SRT_HEAD.match(head) else 0) + 3 * self.extension_score(name)
+        # a first cue is a pattern, not magic bytes: just enough to beat plain text's guess
+        return (WEAK if _SRT_HEAD.match(head) else 0) + (WEAK - 2) * self.extension_score(name)
 
     def read_labels(self, path: Path) -> list[Found]:
         read_text(path)
@@ -99,14 +101,14 @@ class SrtAdapter(Adapter):
 
 class VttAdapter(SrtAdapter):
     name = "webvtt"
-    extensions = ("vtt",)
+    formats = (Format("WebVTT", ("vtt",), "text/vtt", (Signature(0, b"WEBVTT"), Signature(0, b"\xef\xbb\xbfWEBVTT")), reader="text"),)
     carrier = VTT_CARRIER
     description = "WebVTT subtitles; notice cue at 00:00, label in a NOTE AIGC block"
 
     def score(self, name: str, head: bytes) -> int:
         if not looks_like_text(head):
             return 0
-        return (10 if head.lstrip(b"\xef\xbb\xbf").startswith(b"WEBVTT") else 0) + 3 * self.extension_score(name)
+        return self.signature_score(head) + (WEAK - 2) * self.extension_score(name)
 
     def read_labels(self, path: Path) -> list[Found]:
         return [Found.of(VTT_CARRIER, m.group(1)) for m in _NOTE_LABEL.finditer(read_text(path).text)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ...facts import C2pa, Format, Signature
 from ...model import Found
 from . import riff
 from .common import LABEL_KEY, NOTICE_KEY, VideoAdapter
@@ -20,15 +21,12 @@ AVI_IDS = {LABEL_KEY: b"AIGC", NOTICE_KEY: b"LNTC"}
 
 class AviAdapter(VideoAdapter):
     name = "avi"
-    extensions = ("avi",)
+    formats = (Format("AVI", ("avi",), "video/avi", (Signature(0, b"RIFF", ((8, b"AVI "),)),), C2pa.EMBEDDED, "ffprobe"),)
     carrier = "avi:INFO:AIGC"
     # ExifTool skips INFO entries it has no tag for; the shipped ExifTool config names it
     seen_by = {"exiftool": None, "exiftool+config": "[RIFF] AIGC", "ffprobe": "tag AIGC", "mutagen": None}
     description = "AVI video; label in the LIST INFO sub-chunk AIGC written directly (movi copied); notice overlaid, video re-encoded"
     muxers = {"avi": "avi"}
-
-    def score(self, name: str, head: bytes) -> int:
-        return 10 + self.extension_score(name) if head[:4] == b"RIFF" and head[8:12] == b"AVI " else 0
 
     def found(self, path: Path) -> list[Found]:
         return [Found.of(self.carrier, riff.value(raw)) for cid, raw in riff.load(path).info if cid.upper() == AVI_IDS[LABEL_KEY]]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ...facts import C2pa, Format, Signature
 from ...model import Found
 from . import amf, flvtags
 from .common import LABEL_KEY, NOTICE_KEY, VideoAdapter
@@ -20,14 +21,11 @@ from .probe import Probe
 
 class FlvAdapter(VideoAdapter):
     name = "flv"
-    extensions = ("flv",)
+    formats = (Format("FLV", ("flv",), "video/x-flv", (Signature(0, b"FLV\x01"),), C2pa.NONE, "ffprobe"),)
     carrier = "flv:onMetaData:AIGC"
     seen_by = {"exiftool": "[Flash] AIGC", "exiftool+config": "[Flash] AIGC", "ffprobe": "tag AIGC", "mutagen": None}
     description = "FLV video; label in onMetaData string AIGC (tags copied, cue points kept); notice overlaid, video re-encoded"
     muxers = {"flv": "flv"}
-
-    def score(self, name: str, head: bytes) -> int:
-        return 10 + self.extension_score(name) if head[:4] == b"FLV\x01" else 0
 
     def found(self, path: Path) -> list[Found]:
         return [Found.of(self.carrier, value) for key, value in amf.metadata(path).items() if key.upper() == LABEL_KEY]

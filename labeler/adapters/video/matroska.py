@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ... import ffmpeg
 from ...errors import InputError
+from ...facts import MAGIC, C2pa, Format, Signature
 from ...model import Found
 from . import ebml, mkvtags, mkvtracks
 from .common import LABEL_KEY, NOTICE_KEY, VideoAdapter
@@ -40,7 +41,8 @@ def remux(src: Path, dst: Path, muxer: str, entries: dict[str, str], extra: list
 
 class MatroskaAdapter(VideoAdapter):
     name = "matroska"
-    extensions = ("mkv", "webm", "mk3d")
+    # the EBML header's DocType decides (matroska or webm); the magic alone is any EBML file
+    formats = (Format("Matroska/WebM", ("mkv", "webm", "mk3d"), "video/x-matroska", (Signature(0, b"\x1aE\xdf\xa3"),), C2pa.NONE, "ffprobe"),)
     carrier = CARRIER
     # ExifTool stops at the first Cluster unless -ee; labeler's Tags sit where ffmpeg puts them, after the clusters
     seen_by = {"exiftool": "[Matroska] Aigc with -ee", "exiftool+config": "[Matroska] Aigc with -ee", "ffprobe": "tag AIGC", "mutagen": None}
@@ -51,7 +53,7 @@ class MatroskaAdapter(VideoAdapter):
         kind = ebml.doc_type(head)
         if kind is None:
             return 0
-        return 10 + self.extension_score(name)
+        return MAGIC + self.extension_score(name)
 
     def format_of(self, name: str, head: bytes) -> str:
         return "webm" if ebml.doc_type(head) == "webm" else "mkv"

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ...containers import mp4
 from ...errors import UnsupportedError
+from ...facts import MAGIC, C2pa, Format, Signature
 from ...model import Evidence, Found, WriteOptions
 from ...notice import Notice
 from ..audio.m4a import M4aAdapter
@@ -31,13 +32,15 @@ QUICKTIME_FIRST_BOXES = (b"moov", b"mdat", b"wide", b"free", b"skip")
 AUDIO_BRANDS = (b"M4A ", b"M4B ", b"M4P ", b"F4A ")
 
 
-def _is_mp4(head: bytes) -> bool:
-    return head[4:8] == b"ftyp" or head[4:8] in QUICKTIME_FIRST_BOXES
-
-
 class Mp4VideoAdapter(VideoAdapter):
     name = "mp4"
-    extensions = ("mp4", "mov", "m4v", "qt")
+    formats = (
+        Format("MP4", ("mp4",), "video/mp4", (Signature(4, b"ftyp"),), C2pa.EMBEDDED, "ffprobe"),
+        Format("MOV", ("mov", "qt"), "video/quicktime", (Signature(4, b"ftyp", ((8, b"qt  "),)),), C2pa.EMBEDDED, "ffprobe"),
+        Format("M4V", ("m4v",), "video/x-m4v", (), C2pa.EMBEDDED, "ffprobe"),  # an MP4 by content: the MP4 signature claims it
+        # old QuickTime starts with a box other than ftyp; c2pa cannot embed in it
+        Format("QuickTime (no ftyp)", ("mov", "qt"), "video/quicktime", tuple(Signature(4, box) for box in QUICKTIME_FIRST_BOXES), C2pa.NONE, "ffprobe"),
+    )
     carrier = "mp4:mdta:AIGC"
     seen_by = {"exiftool": "[Keys] AIGC", "exiftool+config": "[Keys] AIGC", "ffprobe": "tag AIGC", "mutagen": None}  # mutagen cannot name mdta keys
     description = "MP4 / MOV / M4V video; label in moov/udta/meta mdta key AIGC (moov rewritten, mdat copied); notice overlaid, video re-encoded"
@@ -45,13 +48,13 @@ class Mp4VideoAdapter(VideoAdapter):
     _audio = M4aAdapter()
 
     def score(self, name: str, head: bytes) -> int:
-        if not _is_mp4(head):
+        if not self.signature_score(head):
             return 0
         if b"vide" in head:
-            return 10 + self.extension_score(name)
+            return MAGIC + self.extension_score(name)
         if b"moov" in head[:8192] and b"soun" in head or head[8:12] in AUDIO_BRANDS:
             return 0  # audio-only MP4: the audio family's
-        return 7 + self.extension_score(name)  # moov after mdat: tracks unknown from the head
+        return MAGIC - 3 + self.extension_score(name)  # moov after mdat: tracks unknown from the head (audio's M4A extension wins)
 
     def format_of(self, name: str, head: bytes) -> str:
         suffix = Path(name).suffix.lower().lstrip(".")
