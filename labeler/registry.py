@@ -12,8 +12,8 @@ from pathlib import Path
 from .adapters.audio import AiffAdapter, FlacAdapter, M4aAdapter, Mp3Adapter, OggAdapter, WavAdapter
 from .adapters.base import Adapter
 from .adapters.document import OoxmlAdapter, PdfAdapter
-from .adapters.image.raw import refusal as raw_refusal
 from .adapters.image import AvifAdapter, BmpAdapter, GifAdapter, HeifAdapter, JpegAdapter, PngAdapter, TiffAdapter, WebpAdapter
+from .adapters.image.raw import refusal as raw_refusal
 from .adapters.text import HtmlAdapter, MarkdownAdapter, PlainTextAdapter, SrtAdapter, VttAdapter
 from .adapters.text.encoding import looks_like_text
 from .adapters.text.kinds import kind_of

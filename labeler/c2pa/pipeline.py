@@ -10,8 +10,8 @@ from ..label import Label
 from .formats import mime_type, stored_zip, unsignable_kind
 from .read import read_c2pa
 from .scan import has_jumbf, windows
-from .sign import SIDECAR_SUFFIX, sign_embedded, sign_sidecar
 from .settings import C2paSettings
+from .sign import SIDECAR_SUFFIX, sign_embedded, sign_sidecar
 
 
 @dataclass(frozen=True)
