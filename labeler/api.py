@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .batch import Item, Skipped, default_jobs, discover, new_run_id, run, temp_mark
+from .atomic import new_run_id, temp_mark
+from .batch import Item, Skipped, default_jobs, discover, run
 from .ignore import IgnoreRules, filter_ignored
 from .journal import Journal, Run, output_lock, sweep_run, unswept_runs
 from .errors import OutputError

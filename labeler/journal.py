@@ -34,7 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .batch import JOURNAL_NAME, LOCK_NAME, RUN_ID, temp_prefix
+from .atomic import RUN_ID, temp_prefix
+from .batch import JOURNAL_NAME, LOCK_NAME
 from .errors import OutputError
 
 __all__ = ["DONE", "JOURNAL_NAME", "LOCK_NAME", "Journal", "Run", "output_lock", "unswept_runs", "sweep_run"]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .adapters.base import Adapter
-from .batch import atomic_output, publish, scratch_file
+from .atomic import atomic_output, publish, scratch_file
 from .c2pa import SignalOptions, read_signals, sidecar_manifest_path
 from .c2pa.pipeline import SignPlan, plan_signing, sign_output, stale_manifest_note
 from .detect import ocr

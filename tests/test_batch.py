@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from labeler import OutputError
-from labeler.batch import atomic_output, discover
+from labeler.atomic import atomic_output
+from labeler.batch import discover
 
 
 def test_discover_sorted_mirrors_and_skips(tmp_path: Path) -> None:

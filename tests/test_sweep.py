@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from labeler import verify_file
-from labeler.batch import is_temp_name
+from labeler.atomic import is_temp_name
 from labeler.journal import JOURNAL_NAME, LOCK_NAME
 
 from .conftest import PRODUCER, sha256

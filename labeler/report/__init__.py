@@ -196,7 +196,7 @@ def add_report_arguments(parser: Any) -> None:
 
 def write_reports(specs: Sequence[tuple[str, Path]], verdicts: Sequence[Verdict], run: RunInfo) -> None:
     """Write every ``--report`` file (atomically, so a CI artefact is never half written)."""
-    from ..batch import atomic_output
+    from ..atomic import atomic_output
 
     for fmt, target in specs:
         text = render(fmt, verdicts, run)

@@ -30,7 +30,7 @@ def manifest_line(digest: str, name: bytes) -> bytes:
 
 def write_evidence(folder: Path, verdicts: Sequence[Verdict], run: RunInfo) -> Path:
     """Write every report format and the manifest into ``folder``; return the manifest's path."""
-    from ..batch import atomic_output
+    from ..atomic import atomic_output
 
     folder.mkdir(parents=True, exist_ok=True)
     run = dataclasses.replace(run, extra={**run.extra, "checked_at": checked_at(run)})
