@@ -5,13 +5,13 @@ seven-field ``AIGC`` JSON in the file's metadata) on every public AI-generated f
 """
 
 from ._version import __version__
-from .model import Evidence, Found, Presence
 from .api import BatchOutcome, label_paths, verify_paths
 from .c2pa import C2paSettings, SignalOptions, Signals
+from .config import load_config
 from .errors import BackendMissingError, InputError, LabelerError, LabelFormatError, OutputError, UnsupportedError
 from .label import Label, ParsedLabel, ProviderCode, parse_label, parse_provider_code
 from .labelling import LabelResult, label_file
-from .config import load_config
+from .model import Evidence, Found, Presence
 from .notice import Notice
 from .policy import Policy, Waiver
 from .pool import Limits

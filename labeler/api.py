@@ -21,13 +21,13 @@ from pathlib import Path
 
 from .atomic import new_run_id, temp_mark
 from .batch import Item, Skipped, default_jobs, discover, run
+from .errors import OutputError
 from .ignore import IgnoreRules, filter_ignored
 from .journal import Journal, Run, output_lock, sweep_run, unswept_runs
-from .errors import OutputError
 from .labelling import LabelResult, label_file
 from .output_paths import check_tree
 from .policy import Policy, get_policy
-from .pool import Limits, default_memory_limit
+from .pool import Limits
 from .roles import LabelOptions
 from .verify import Verdict, verify_file
 
@@ -35,10 +35,6 @@ PathLike = str | os.PathLike[str]
 #: Per-file wall-time defaults: long video re-encodes are legitimate, a verify is not.
 LABEL_TIMEOUT = 3600.0
 VERIFY_TIMEOUT = 600.0
-
-
-def default_limits(jobs: int, seconds: float) -> Limits:
-    return Limits(seconds=seconds, memory_bytes=default_memory_limit(jobs))
 
 
 def _unchecked(path: Path, reason: str) -> Verdict:

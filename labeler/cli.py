@@ -24,18 +24,18 @@ from .config import show as show_config
 from .detect import asr
 from .errors import LabelerError
 from .ignore import filter_ignored
+from .label import parse_provider_code
+from .labelling import LabelResult
+from .lifeline import exit_status, stop_signals
+from .names import display, json_safe, with_exact_bytes
+from .notice import Notice
 from .policy import add_gate_arguments, policy_from_args
+from .pool import Limits, default_memory_limit
+from .progress import Progress
+from .registry import ADAPTERS
 from .report import RunInfo, add_report_arguments, repository_root, write_reports
 from .report import render as render_report
 from .report.evidence import write_evidence
-from .label import parse_provider_code
-from .lifeline import exit_status, stop_signals
-from .names import display, json_safe, with_exact_bytes
-from .labelling import LabelResult
-from .pool import Limits, default_memory_limit
-from .notice import Notice
-from .progress import Progress
-from .registry import ADAPTERS
 from .roles import LabelOptions
 from .verify import REPORTED_ONLY, Verdict, gate_failures, report_document, verify_file
 

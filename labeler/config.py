@@ -339,5 +339,17 @@ def media_notice_options(args: argparse.Namespace, base: Notice) -> tuple[tuple[
     were already removed)."""
     return tuple((media, base.with_fields(**fields)) for media, fields in sorted(getattr(args, "media_notices", {}).items()))
 
-__all__ = ["Config", "Setting", "add_config_arguments", "apply_config", "configure", "explicit_dests", "find_config", "ignore_rules", "media_notice_options",
-           "load_config", "media_notices", "show"]
+__all__ = [
+    "Config",
+    "Setting",
+    "add_config_arguments",
+    "apply_config",
+    "configure",
+    "explicit_dests",
+    "find_config",
+    "ignore_rules",
+    "load_config",
+    "media_notice_options",
+    "media_notices",
+    "show",
+]

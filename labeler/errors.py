@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 #: What an exception raised without a message means, by type (checked in order; the first match wins).
 _SILENT_MEANING: tuple[tuple[type[BaseException], str], ...] = (
     (EOFError, "the data ends early (truncated)"),

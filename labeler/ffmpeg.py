@@ -13,9 +13,10 @@ import functools
 import os
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Sequence
+from typing import IO
 
 from .errors import BackendMissingError, InputError
 
@@ -44,7 +45,7 @@ def _imageio_ffmpeg() -> str | None:
         return None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def resolve(name: str) -> Binary:
     """Where ``ffmpeg`` or ``ffprobe`` comes from (cached; call ``resolve.cache_clear()`` after env changes)."""
     override = os.environ.get(_ENV[name])
@@ -102,7 +103,7 @@ def for_encoder(encoder: str) -> str:
     raise BackendMissingError(f"no ffmpeg with the {encoder} encoder was found ({describe()}); {INSTALL_HINT}")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _encoders_of(path: str) -> frozenset[str]:
     listing = subprocess.run([path, "-hide_banner", "-encoders"], capture_output=True, text=True, check=False).stdout
     names = set()
@@ -130,8 +131,8 @@ def _command(name: str, args: Sequence[str], *, no_stdin: bool) -> list[str]:
 def run(args: Sequence[str], *, path: Path | None = None, stdin: bytes | IO[bytes] | None = None, name: str = "ffmpeg") -> bytes:
     """Run ``name`` with ``args`` (a list, no shell); return stdout. A failure raises ``InputError``."""
     command = _command(name, args, no_stdin=stdin is None)
-    feed = stdin if isinstance(stdin, bytes) else None
-    result = subprocess.run(command, input=feed, stdin=None if feed is not None else stdin, capture_output=True, check=False)
+    feed, handle = (stdin, None) if isinstance(stdin, bytes) else (None, stdin)
+    result = subprocess.run(command, input=feed, stdin=handle, capture_output=True, check=False)
     if result.returncode != 0:
         log = result.stderr.decode("utf-8", errors="replace")
         raise InputError(f"{name} failed: {summarise(log)}", path)

@@ -38,7 +38,7 @@ from .atomic import RUN_ID, temp_prefix
 from .batch import JOURNAL_NAME, LOCK_NAME
 from .errors import OutputError
 
-__all__ = ["DONE", "JOURNAL_NAME", "LOCK_NAME", "Journal", "Run", "output_lock", "unswept_runs", "sweep_run"]
+__all__ = ["DONE", "JOURNAL_NAME", "LOCK_NAME", "Journal", "Run", "output_lock", "sweep_run", "unswept_runs"]
 DONE = frozenset({"labelled", "unchanged"})
 
 
@@ -53,7 +53,7 @@ def output_lock(folder: Path) -> Iterator[None]:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / LOCK_NAME
     try:
-        handle = open(_open_no_follow(path, os.O_RDWR), "r+")
+        handle = open(_open_no_follow(path, os.O_RDWR), "r+")  # noqa: SIM115 - held for the lock's lifetime, closed below
     except OSError as exc:
         raise OutputError(f"cannot create the lock file ({exc.strerror or exc}); check that the folder is writable"
                           + (" and that it is not a symlink" if exc.errno == errno.ELOOP else ""), path) from exc
@@ -150,7 +150,7 @@ class Journal:
             raise OutputError(f"cannot open the journal ({exc.strerror or exc}); check that the folder is writable"
                               + (" and that it is not a symlink" if exc.errno == errno.ELOOP else ""), self.path) from exc
         size = os.fstat(fd).st_size
-        self._handle = open(fd, "a" if resume else "w", encoding="utf-8")
+        self._handle = open(fd, "a" if resume else "w", encoding="utf-8")  # noqa: SIM115 - the journal's handle, closed by close()
         if resume and size and os.pread(fd, 1, size - 1) != b"\n":
             self._handle.write("\n")  # end a line torn by a kill, so the next line stands alone
 
@@ -170,7 +170,7 @@ class Journal:
         done: dict[str, Entry] = {}
         for data in _lines(self.path):
             try:
-                entry = Entry(data["source"], tuple(data["source_stat"]) if data["source_stat"] else None, data["output"], tuple(data["output_stat"]) if data["output_stat"] else None)  # type: ignore[arg-type]
+                entry = Entry(data["source"], tuple(data["source_stat"]) if data["source_stat"] else None, data["output"], tuple(data["output_stat"]) if data["output_stat"] else None)
             except (KeyError, TypeError):
                 continue  # a run line, or a line torn by a crash
             done[entry.source] = entry

@@ -205,10 +205,11 @@ def parse_label(raw: str | bytes) -> ParsedLabel:
     if isinstance(raw, bytes):
         if len(raw) > MAX_LABEL_TEXT:
             return ParsedLabel(None, (error("label.too-large", f"label text is {len(raw)} bytes; refusing to parse more than {MAX_LABEL_TEXT}"),))
+        encoded = raw
         try:
-            raw = raw.decode("utf-8")
+            raw = encoded.decode("utf-8")
         except UnicodeDecodeError:
-            raw = raw.decode("utf-8", errors="replace")
+            raw = encoded.decode("utf-8", errors="replace")
             problems.append(error("label.invalid-utf8", "the label text is not valid UTF-8"))
     if len(raw) > MAX_LABEL_TEXT:
         return ParsedLabel(None, (error("label.too-large", f"label text is {len(raw)} characters; refusing to parse more than {MAX_LABEL_TEXT}"),))
@@ -290,7 +291,7 @@ def uscc_check_char(first17: str) -> str | None:
     """The GB 32100 check character for the first 17 USCC characters, or None if they are not valid."""
     if len(first17) != 17 or any(c not in USCC_ALPHABET for c in first17):
         return None
-    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(first17, USCC_WEIGHTS))
+    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 

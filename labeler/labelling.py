@@ -139,17 +139,18 @@ def _write(src: Path, dst: Path, plan: _Plan, options: LabelOptions, check: Call
     visible: companions first, the file itself last. A rejected result leaves nothing behind."""
     adapter = plan.adapter
     label = plan.label
-    source_type = source_type_uri(options.source_type) if options.source_type else SOURCE_TYPE_FOR_LABEL.get(label.label if label else "1")
+    source_type = source_type_uri(options.source_type) if options.source_type else SOURCE_TYPE_FOR_LABEL[label.label if label else "1"]
     write_options = WriteOptions(source_type=source_type)
     companions: list[tuple[Path, Path]] = []
-    signing = options.c2pa is not None and plan.sign is not None and plan.sign.mode is not None
+    sign = plan.sign if plan.sign is not None and plan.sign.mode is not None else None
+    c2pa = options.c2pa if sign is not None else None
     check_names(dst, *([sidecar_path(dst)] if label is not None and adapter.carrier is None else []),
-                *([sidecar_manifest_path(dst)] if signing and plan.sign.mode == "sidecar" else []))
+                *([sidecar_manifest_path(dst)] if c2pa is not None and sign is not None and sign.mode == "sidecar" else []))
     try:
         with atomic_output(dst, like=src) as final:
             stage = src
             with scratch_file(dst, dst.suffix) as noticed, scratch_file(dst, dst.suffix) as unsigned:
-                out = unsigned if signing and plan.sign.mode == "embed" else final  # the signature is the last write
+                out = unsigned if c2pa is not None and sign is not None and sign.mode == "embed" else final  # the signature is the last write
                 if plan.add_notice:
                     adapter.write_explicit(stage, noticed, options.notice_for(adapter.media), write_options)
                     stage = noticed
@@ -159,8 +160,8 @@ def _write(src: Path, dst: Path, plan: _Plan, options: LabelOptions, check: Call
                     shutil.copyfile(stage, out)
                 if label is not None and adapter.carrier is None:
                     companions.append(_stage_companion(sidecar_path(final), sidecar_path(dst), sidecar_bytes(label)))
-                if signing:
-                    manifest = sign_output(plan.sign, unsigned, final, label, source_type, options.c2pa, dst.name)
+                if c2pa is not None and sign is not None:
+                    manifest = sign_output(sign, unsigned, final, label, source_type, c2pa, dst.name)
                     if manifest is not None:
                         companions.append(_stage_companion(sidecar_manifest_path(final), sidecar_manifest_path(dst), manifest))
             verdict = check(final)

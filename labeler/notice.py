@@ -26,8 +26,6 @@ DEFAULT_TEXT = {
     "video": "AI生成",
     "audio": "人工智能生成",
 }
-AI_ELEMENTS = ("AI", "人工智能")
-GENERATION_ELEMENTS = ("生成", "合成")
 RULE = (
     "an explicit notice must contain an AI element ('AI' or '人工智能') and a generation element "
     "('生成' or '合成'), e.g. 'AI生成' or '本内容由人工智能生成' (GB 45438, clause 4)"
@@ -40,15 +38,6 @@ def has_ai_element(text: str) -> bool:
 
 def has_generation_element(text: str) -> bool:
     return _GENERATION.search(normalise(text)) is not None
-
-
-def element_span(text: str) -> tuple[int, int] | None:
-    """(start, end) in the normalised text covering the first AI and first generation element."""
-    folded = normalise(text)
-    ai, generation = _AI.search(folded), _GENERATION.search(folded)
-    if ai is None or generation is None:
-        return None
-    return min(ai.start(), generation.start()), max(ai.end(), generation.end())
 
 
 def is_compliant_text(text: str) -> bool:

@@ -52,7 +52,7 @@ def _preparation_data(name: str, _original: Callable[[str], dict] = multiprocess
     return data
 
 
-multiprocessing.spawn.get_preparation_data = _preparation_data  # type: ignore[assignment]
+multiprocessing.spawn.get_preparation_data = _preparation_data
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class _Worker(Generic[T, R]):
     one queued behind it is already in the pipe, so the worker never waits for the parent between
     small files. The head's deadline starts when it starts."""
 
-    def __init__(self, context: multiprocessing.context.BaseContext, watch: Connection, work: Callable[[T], R], limits: Limits, threads: int) -> None:
+    def __init__(self, context: multiprocessing.context.ForkServerContext, watch: Connection, work: Callable[[T], R], limits: Limits, threads: int) -> None:
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_serve, args=(child, watch, work, limits.memory_bytes, threads), daemon=True)
         _starting.worker = True
@@ -128,10 +128,8 @@ class _Worker(Generic[T, R]):
         return sent
 
     def stop(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.conn.send(None)
-        except OSError:
-            pass
         self.process.join(5)
         if self.process.is_alive():
             self.kill()

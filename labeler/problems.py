@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-
 #: Every finding id labeler reports; a waiver must name one of them (or a pseudo-rule of
 #: ``policy.CHECK_RULES``). ``tests/test_rules.py`` keeps the list in step with the code.
 RULES = frozenset({

@@ -72,7 +72,8 @@ def parse_xml(data: bytes, what: str) -> ET.Element:
     """
     if len(data) > MAX_CARRIER_BYTES:
         raise ValueError(f"{what} is {len(data):,} bytes, over the {MAX_CARRIER_BYTES:,}-byte limit")
-    depth, root = 0, None
+    depth = 0
+    root: ET.Element | None = None
     try:
         for event, element in SafeET.iterparse(io.BytesIO(data.strip(b"\x00 \t\r\n")), ("start", "end"),
                                                forbid_dtd=True, forbid_entities=True, forbid_external=True):
@@ -118,9 +119,9 @@ def parse_xmp(data: bytes) -> XmpInfo:
                 values.append(XmpValue(value, "attribute", ans))
             elif (ans, alocal) == (NS_IPTC_EXT, "DigitalSourceType"):
                 source_type = value
-    for value in values:
-        if value.namespace != NS_TC260:
-            problems.append(warning("xmp.namespace", f"AIGC property in namespace {value.namespace or '(none)'!r}, expected {NS_TC260}"))
+    for found in values:
+        if found.namespace != NS_TC260:
+            problems.append(warning("xmp.namespace", f"AIGC property in namespace {found.namespace or '(none)'!r}, expected {NS_TC260}"))
     return XmpInfo(tuple(values), source_type, tuple(problems))
 
 

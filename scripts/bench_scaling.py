@@ -19,6 +19,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 from benchtools import measured  # noqa: E402
+
 PRODUCER = "001191110102MACQD9K64010000"
 
 

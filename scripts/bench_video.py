@@ -30,7 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from labeler import ffmpeg
+from labeler import ffmpeg  # noqa: E402 - importable only after the sys.path entry
 
 PRODUCER = "001191110102MACQD9K64010000"
 LABEL = ('{"Label":"1","ContentProducer":"001191110102MACQD9K64010000","ProduceID":"bench-1","ReservedCode1":"",'

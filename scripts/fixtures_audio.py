@@ -19,7 +19,7 @@ import soundfile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from labeler import ffmpeg  # noqa: E402
+from labeler import ffmpeg
 
 PRODUCER = "001191110102MACQD9K64010000"
 GOOD = (

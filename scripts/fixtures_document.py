@@ -82,8 +82,7 @@ def _signed_pdf() -> bytes:
     end = start + len(placeholder) + 2
     ranges = f"[0 {start} {end} {len(data) - end}]".encode()
     old = b"[0 1111111111 2222222222 3333333333]"
-    data = data.replace(old, ranges.ljust(len(old)), 1)
-    return data
+    return data.replace(old, ranges.ljust(len(old)), 1)
 
 
 def _scanned_pdf() -> bytes:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from labeler.c2pa.pki import ALGORITHMS, make_test_pki  # noqa: E402
+from labeler.c2pa.pki import ALGORITHMS, make_test_pki
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -138,7 +138,7 @@ def test_our_voice_rendering_is_found_and_other_speech_is_not() -> None:
 # --- the adapters' decisions ---------------------------------------------------------------------
 
 
-def evidence(path: Path):  # noqa: ANN201
+def evidence(path: Path):
     return sniff(path).adapter.detect_explicit(path)
 
 

@@ -89,7 +89,7 @@ def test_mutagen_sees_the_label(tmp_path: Path) -> None:
 
 
 def test_mutagen_reads_the_m4a_mdta_boxes(tmp_path: Path) -> None:
-    from mutagen.mp4 import Atoms, MP4
+    from mutagen.mp4 import MP4, Atoms
 
     out = implicit(SAMPLES / "m4a-aac-cover.m4a", tmp_path / "a.m4a")
     with open(out, "rb") as handle:

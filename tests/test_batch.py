@@ -35,10 +35,9 @@ def test_discover_excludes_output_folder_inside_input(tmp_path: Path) -> None:
 def test_atomic_output_leaves_nothing_on_failure(tmp_path: Path) -> None:
     target = tmp_path / "t.txt"
     target.write_text("old")
-    with pytest.raises(RuntimeError):
-        with atomic_output(target) as temp:
-            temp.write_text("half")
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), atomic_output(target) as temp:
+        temp.write_text("half")
+        raise RuntimeError("boom")
     assert target.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["t.txt"]
     with atomic_output(target) as temp:
         temp.write_text("new")
@@ -48,6 +47,5 @@ def test_atomic_output_leaves_nothing_on_failure(tmp_path: Path) -> None:
 def test_atomic_output_unwritable_folder_is_output_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(OutputError, match="cannot create a file"):
-        with atomic_output(blocker / "sub" / "t.txt"):
-            pass
+    with pytest.raises(OutputError, match="cannot create a file"), atomic_output(blocker / "sub" / "t.txt"):
+        pass

@@ -10,7 +10,7 @@ import pytest
 from .conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
-import bench_detection  # noqa: E402
+import bench_detection
 
 
 def test_score_counts_dangerous_passes_false_alarms_and_undecided() -> None:

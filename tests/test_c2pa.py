@@ -80,7 +80,7 @@ def test_round_trip(name: str, tmp_path: Path, signing: C2paSettings) -> None:
     assert c2pa.tc260 == label
     assert c2pa.claim_generator.startswith("labeler ")
     assert (c2pa.signer or {}).get("common_name") == "labeler test signer"
-    assert not [p for p in signals.problems], signals.problems
+    assert not list(signals.problems), signals.problems
     opens(dst)
     # Thumbnails are off: the manifest adds kilobytes, not a re-encoded copy of the picture.
     assert dst.stat().st_size - src.stat().st_size < 64 * 1024 or sniff(src) is not None

@@ -33,7 +33,7 @@ def _cert(subject: str, key: ec.EllipticCurvePrivateKey, issuer: str, issuer_key
     def name(common: str) -> x509.Name:
         return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
 
-    usage = dict(digital_signature=not ca, key_cert_sign=ca, crl_sign=ca)
+    usage = {"digital_signature": not ca, "key_cert_sign": ca, "crl_sign": ca}
     builder = (x509.CertificateBuilder().subject_name(name(subject)).issuer_name(name(issuer)).public_key(key.public_key())
                .serial_number(x509.random_serial_number()).not_valid_before(dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=30))
                .not_valid_after(until)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from labeler.batch import Item
 from labeler.cli import build_parser, main
 from labeler.config import find_config, load_config
 from labeler.ignore import IgnoreRules, filter_ignored
-from labeler.batch import Item
 from labeler.verify import STATUSES
 
 from .conftest import FIXTURES, PRODUCER
@@ -170,12 +170,12 @@ def test_ignore_rules_use_gitignore_syntax(tmp_path: Path) -> None:
     items = [Item(tmp_path / n, Path(n)) for n in names]
     kept, skipped = filter_ignored(items, rules)
     assert [i.relative.as_posix() for i in kept] == ["build/keep.png", "x/top.txt", "docs/c.txt", "ok.png"]
-    assert all("ignored by .labelerignore" == s.reason for s in skipped)
+    assert all(s.reason == "ignored by .labelerignore" for s in skipped)
 
 
 def test_parser_dests_cover_documented_keys() -> None:
-    verify = build_parser()._subparsers._group_actions[0].choices["verify"]  # noqa: SLF001
-    dests = {a.dest for a in verify._actions}  # noqa: SLF001
+    verify = build_parser()._subparsers._group_actions[0].choices["verify"]
+    dests = {a.dest for a in verify._actions}
     assert {"policy", "fail_on", "report", "format", "config", "no_config"} <= dests
 
 

@@ -129,9 +129,8 @@ def test_pymupdf_tripping_over_a_null_object_is_damage_not_an_internal_error() -
                 pymupdf.JM_have_operation(None)  # what PyMuPDF does with the null document of a broken page
         except InputError as exc:
             raise InputError(exc.for_file(FIXTURES / "samples" / "document" / "report.pdf")) from exc
-    with pytest.raises(AttributeError) as ours:
-        with opened(FIXTURES / "samples" / "document" / "report.pdf"):
-            None.m_internal  # type: ignore[attr-defined]  # noqa: B018 - the same text from labeler's side
+    with pytest.raises(AttributeError) as ours, opened(FIXTURES / "samples" / "document" / "report.pdf"):
+        None.m_internal  # type: ignore[attr-defined]  # noqa: B018 - the same text from labeler's side
     assert not is_mupdf_failure(ours.value)
 
 

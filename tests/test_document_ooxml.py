@@ -302,6 +302,6 @@ def test_notice_text_with_markup_characters_is_escaped(sample: str, tmp_path: Pa
     text = 'AI生成 "官方" <b>&amp; \'内容\''  # quotes once broke the slide shape's descr="..." attribute
     out = labelled(SAMPLES / sample, tmp_path, notice=Notice(text=text))
     for name, data in entries(out).items():
-        if name.endswith(".xml") or name.endswith(".rels"):
+        if name.endswith((".xml", ".rels")):
             ET.fromstring(data)  # every part still well-formed
     assert any(text in "".join(ET.fromstring(data).itertext()) for name, data in entries(out).items() if name.endswith(".xml") and b"AI" in data)

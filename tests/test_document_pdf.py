@@ -14,11 +14,11 @@ import pymupdf
 import pytest
 
 from labeler import Label, LabelOptions, Notice, label_file, verify_file
-from labeler.model import Presence
 from labeler.adapters.document import PdfAdapter
 from labeler.adapters.document.pdf import INFO_CARRIER, MIRRORED_CARRIER, XMP_CARRIER, _ocr_backend
 from labeler.adapters.document.pdfdoc import PASSWORD_ENV
 from labeler.errors import InputError
+from labeler.model import Presence
 from labeler.notice import is_compliant_text
 
 from .conftest import FIXTURES, PRODUCER, sha256

@@ -56,7 +56,7 @@ def signed_copy(pki: tuple[Path, Path], target: Path, certify: MDPPerm | None = 
     return target
 
 
-def validate(path: Path, cert: Path):  # noqa: ANN201 - pyHanko's status type
+def validate(path: Path, cert: Path):
     with open(path, "rb") as handle:
         signature = PdfFileReader(handle).embedded_signatures[0]
         return validate_pdf_signature(signature, ValidationContext(trust_roots=[load_cert_from_pemder(str(cert))]))

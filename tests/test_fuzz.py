@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from .conftest import FIXTURES, ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
-import fuzz_campaign  # noqa: E402
+import fuzz_campaign
 
 SEEDS = fuzz_campaign.seeds()
 REGRESSIONS = sorted(p for p in (FIXTURES / "regressions").glob("*") if p.is_file() and p.name != "README.md")
@@ -81,8 +81,7 @@ def test_regression_fixtures(case: Path, tmp_path: Path) -> None:
 
 
 def test_fuzz_has_seeds_for_every_family() -> None:
-    from labeler.registry import ADAPTERS
-    from labeler.registry import sniff
+    from labeler.registry import ADAPTERS, sniff
 
     covered = {sniff(p).adapter.name for p in SEEDS if sniff(p)}
     assert {a.name for a in ADAPTERS} <= covered

@@ -97,7 +97,7 @@ def check_frames(src: Path, out: Path, tmp: Path, receipt: Receipt, full_palette
     before, after = coalesced(src, tmp), coalesced(out, tmp)
     assert len(before) == len(after) == len(identify(src))
     ink = np.asarray(glyph_mask(receipt)) >= 250
-    for number, (a, b) in enumerate(zip(before, after)):
+    for number, (a, b) in enumerate(zip(before, after, strict=True)):
         keep = np.ones(a.shape[:2], bool)
         keep[y0:y1, x0:x1] = False
         visible = (a[..., 3] > 0) | (b[..., 3] > 0)

@@ -51,7 +51,7 @@ def test_pixels_are_exactly_unchanged(sample: Path, tmp_path: Path) -> None:
     out = write(sample, tmp_path / sample.name)
     before, after = frames(sample), frames(out)
     assert len(before) == len(after)
-    for a, b in zip(before, after):
+    for a, b in zip(before, after, strict=True):
         assert np.array_equal(a, b)
 
 

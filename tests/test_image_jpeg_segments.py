@@ -55,7 +55,7 @@ def rich_jpeg(tmp: Path, *extra: str) -> Path:
 
 def check_kept(src: Path, out: Path, tmp: Path, expected_transform: int) -> None:
     before, after = src.read_bytes(), out.read_bytes()
-    wanted = [s for s in app_segments(before)]
+    wanted = list(app_segments(before))
     got = [s for s in app_segments(after) if not s.startswith(b"\xff\xe1") or b"http://ns.adobe.com/xap/1.0/\0" not in s[:40]]
     adobe = [i for i, s in enumerate(wanted) if s[4:9] == b"Adobe"]
     assert len(adobe) == 1

@@ -82,7 +82,7 @@ def test_animated_webp_keeps_frame_timing_loop_and_background(tmp_path: Path) ->
     x0, y0, x1, y1 = receipt.box
     got, want = pillow_frames(out), pillow_frames(src)
     assert [d for d, _ in got] == DURATIONS
-    for (_, after), (_, source) in zip(got, want):
+    for (_, after), (_, source) in zip(got, want, strict=True):
         # blend/dispose may be re-chosen by the encoder; what is shown must be the source's outside the notice
         outside = np.ones(after.shape[:2], bool)
         outside[y0:y1, x0:x1] = False

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from labeler import LabelOptions, label_file, verify_file
-from labeler.c2pa import IptcSignal, SignalOptions, read_signals
-from labeler.c2pa import scan
+from labeler.c2pa import IptcSignal, SignalOptions, read_signals, scan
 from labeler.c2pa.read import C2paSignal
 from labeler.c2pa.signals import cross_check, read_iptc
 from labeler.label import Label

@@ -79,7 +79,7 @@ def test_every_verify_report_is_valid_utf8_with_the_exact_bytes(tmp_path: Path) 
     jsonschema.validate(document, SCHEMA)
     bad = next(f for f in document["files"] if "path_bytes" in f)
     assert base64.b64decode(bad["path_bytes"]) == os.fsencode(folder) + b"/" + BAD
-    assert [f for f in document["files"] if f["path"].endswith("ok.md")][0].get("path_bytes") is None
+    assert next(f for f in document["files"] if f["path"].endswith("ok.md")).get("path_bytes") is None
     assert "b-%FF%FE-latin1-caf%E9.md" in texts["sarif"]  # the location's URI holds the exact bytes
     for fmt in ("junit", "html", "markdown"):
         assert "b-\\xff\\xfe-latin1-caf\\xe9.md" in texts[fmt], fmt

@@ -4,7 +4,6 @@ at the output's own name, never under a name the file system refuses. Real CLI r
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -93,7 +92,7 @@ def test_final_names_are_checked_against_name_max_before_writing(tmp_path: Path)
     (folder / ("y" * 250 + ".md")).write_text(BODY)  # 253 bytes; labelled in the file, no sidecar
     (folder / ("z." + "e" * 230)).write_text(BODY)  # a name that fits, an extension no temp name can carry
     out = tmp_path / "out"
-    code, report, _ = label(str(folder), "--out", str(out))
+    _, report, _ = label(str(folder), "--out", str(out))
     files = by_name(report)
     text = files["x" * 246 + ".txt"]
     assert text["status"] == "failed" and "NAME.aigc.json would be 260 bytes" in text["error"] and "at least 5 bytes" in text["error"], text

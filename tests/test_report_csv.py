@@ -111,7 +111,7 @@ def test_evidence_bundle_manifest(assets: Path, tmp_path: Path) -> None:
         if escaped:
             name = name.replace(b"\\\\", b"\0").replace(b"\\n", b"\n").replace(b"\\r", b"\r").replace(b"\0", b"\\")
         sums[name] = digest.decode()
-    checked = [p for p in assets.iterdir()]
+    checked = list(assets.iterdir())
     assert set(sums) == {os.fsencode(DEFAULT_NAMES[f]) for f in FORMATS} | {os.fsencode(p.absolute()) for p in checked}
     for name, digest in sums.items():
         target = Path(os.fsdecode(name)) if name.startswith(b"/") else bundle / os.fsdecode(name)

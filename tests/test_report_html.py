@@ -112,10 +112,10 @@ def test_screenshot_shows_outlined_notice_and_cue(report: Path, tmp_path: Path) 
 
     assert count(OUTLINE) > 150, "the notice box outline is not on screen"
     alpha = CUE[3] / 255
-    shaded = tuple(round(bg * (1 - alpha) + c * alpha) for bg, c in zip((246, 248, 250), CUE[:3]))
+    shaded = tuple(round(bg * (1 - alpha) + c * alpha) for bg, c in zip((246, 248, 250), CUE[:3], strict=True))
     assert count(shaded, 10) > 300, f"the audio cue shading {shaded} is not on screen"
     assert count((207, 34, 46)) > 2000 and count((26, 127, 55)) > 2000  # red and green summary cards
-    ys, xs = np.nonzero((np.abs(pixels - np.array(OUTLINE)).max(axis=2) <= 8))
+    ys, xs = np.nonzero(np.abs(pixels - np.array(OUTLINE)).max(axis=2) <= 8)
     # the outline sits in the bottom-right of the 240x180 thumbnail (the box is at 600..780 x 540..580 of 800x600)
     assert xs.max() - xs.min() < 80 and ys.max() - ys.min() < 30
 

@@ -37,7 +37,7 @@ def test_catalogue_lists_exactly_the_ids_the_code_reports() -> None:
 
 
 def test_a_misspelt_waiver_is_refused_with_a_suggestion() -> None:
-    with pytest.raises(LabelFormatError, match="did you mean 'notice.too-small'"):
+    with pytest.raises(LabelFormatError, match=r"did you mean 'notice\.too-small'"):
         Waiver("notice.to-small", "legacy posters")
     with pytest.raises(LabelFormatError, match="not a rule labeler reports"):
         Waiver("nothing", "x")

@@ -6,7 +6,6 @@ Real CLI batches in subprocesses, real signals; the processes are found through 
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -97,7 +96,7 @@ def test_a_stop_signal_ends_the_batch_cleanly(tmp_path: Path, signum: int, statu
     family = descendants(proc.pid)
     assert len(family) >= 3, "the fork server and two workers"
     proc.send_signal(signum)  # the main process only, as `kill PID` or a service manager's stop does
-    stdout, stderr = proc.communicate(timeout=300)
+    _, stderr = proc.communicate(timeout=300)
     assert proc.returncode == status, stderr
     assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
     assert f"interrupted by {signal.Signals(signum).name}" in stderr and "--resume" in stderr

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from labeler.model import Evidence
 from labeler.detect import ocr
+from labeler.model import Evidence
 from labeler.policy import STATUS_CHECKS, Policy, Waiver
 from labeler.report import RunInfo, checks_of, render
 from labeler.verify import STATUSES, ExplicitResult, ImplicitResult, decide, gate_failures, verify_file

@@ -29,7 +29,7 @@ from .conftest import PRODUCER
 OPTIONS = LabelOptions(producer=PRODUCER, produce_id="t1")
 EXIFTOOL = shutil.which("exiftool")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from realworld_files import exiftool_print
+from realworld_files import exiftool_print  # noqa: E402 - importable only after the sys.path entry
 
 
 def _geotagged_jpeg(path: Path) -> Path:

@@ -67,7 +67,7 @@ def with_cue_points(src: Path, dst: Path) -> None:
     cues = b"\x0a" + struct.pack(">I", 2) + _cue("intro", 0.0) + _cue("harbour", 1.5)
     meta = bytearray(body[: head + 1] + struct.pack(">I", count + 1) + body[head + 5 : -3] + struct.pack(">H", 9) + b"cuePoints" + cues + b"\x00\x00\x09")
     rest, moved, position = bytearray(), {}, offset + len(_tag(18, stamp, bytes(meta)))
-    for old, kind, stamp, body in tags[1:]:
+    for old, _kind, stamp, body in tags[1:]:
         if stamp >= 1500 and b"onCuePoint" not in rest:
             rest += _tag(18, 1500, _string("onCuePoint") + _cue("harbour", 1.5))
         moved[old] = position + len(rest)

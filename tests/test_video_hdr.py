@@ -26,7 +26,7 @@ pytestmark = pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffprobe
 # BT.2020 primaries (G, B, R), D65, 1000 / 0.005 cd/m², in SEI units (1/50000, 1/10000 cd/m²)
 SEI = (8500, 39850, 6550, 2300, 35400, 14600, 15635, 16450, 10000000, 50)
 MASTER = "G({},{})B({},{})R({},{})WP({},{})L({},{})".format(*SEI)
-MASTER_VALUES = dict(zip(probe.MASTERING_KEYS, [Fraction(v, 50000) for v in SEI[:8]] + [Fraction(v, 10000) for v in SEI[8:]]))
+MASTER_VALUES = dict(zip(probe.MASTERING_KEYS, [Fraction(v, 50000) for v in SEI[:8]] + [Fraction(v, 10000) for v in SEI[8:]], strict=True))
 CLL = (1000, 400)
 HDR_TAGS = ["-color_primaries", "bt2020", "-color_trc", "smpte2084", "-colorspace", "bt2020nc"]
 PICTURE = ["-f", "lavfi", "-i", "testsrc2=size=128x72:rate=25:duration=2"]

@@ -135,7 +135,7 @@ def test_implicit_only_labelling_verifies(tmp_path: Path) -> None:
     result = label_file(src, tmp_path / src.name, LabelOptions(producer=PRODUCER, explicit=False))
     assert result.ok, result.error
     verdict = verify_file(tmp_path / src.name)
-    assert verdict.implicit.present and verdict.status in ("missing-explicit", "unverified", "unlabelled") or verdict.status == "missing-explicit"
+    assert (verdict.implicit.present and verdict.status in ("missing-explicit", "unverified", "unlabelled")) or verdict.status == "missing-explicit"
 
 
 def test_matroska_written_to_a_pipe_is_labelled_in_place(tmp_path: Path) -> None:

@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..model import Evidence, Presence
 from ..noticerule import AI_PATTERN, GENERATION_PATTERN, Reading, best, normalise, read_unit, sentences
 from ..problems import Problem, error
-from ..model import Evidence, Presence
 
 #: The first and last this many visible characters of a text are "the start" and "the end".
 WINDOW = 100

@@ -18,13 +18,13 @@ from .sign import TC260_ASSERTION, sidecar_manifest_path
 from .signals import IptcSignal, Signals, read_signals
 
 __all__ = [
+    "ENV",
+    "TC260_ASSERTION",
     "C2paSettings",
     "C2paSignal",
-    "ENV",
     "IptcSignal",
     "SignalOptions",
     "Signals",
-    "TC260_ASSERTION",
     "read_signals",
     "settings_from",
     "sidecar_manifest_path",

@@ -52,7 +52,7 @@ def plan_signing(src: Path, settings: C2paSettings, label: Label | None, *, cont
         return SignPlan(None, mime, f"C2PA manifest already up to date ({existing.state}, signed by {(existing.signer or {}).get('common_name', '?')})")
     parent = src if mode == "embed" and existing is not None and existing.embedded and existing.state != "Unreadable" else None
     where = f"embedded ({mime})" if mode == "embed" else f"sidecar NAME{SIDECAR_SUFFIX}"
-    if parent is not None:
+    if parent is not None and existing is not None:
         where += f"; the input's own manifest ({existing.state}, {existing.claim_generator or 'unknown generator'}) kept as parentOf ingredient"
     if stored_zip(mime):
         where += "; ZIP entries stored uncompressed, as c2pa 0.38 requires"

@@ -8,6 +8,7 @@ tests and demos: real signing needs a certificate from a CA on the C2PA trust li
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,8 +17,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+#: The key kinds c2pa signs with (one per entry of ``_KEYS``).
+PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
+
 #: c2pa algorithm name -> (key factory, signature hash for the certificates).
-_KEYS = {
+_KEYS: dict[str, tuple[Callable[[], PrivateKey], type[hashes.SHA256] | None]] = {
     "es256": (lambda: ec.generate_private_key(ec.SECP256R1()), hashes.SHA256),
     "ps256": (lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048), hashes.SHA256),
     "ed25519": (ed25519.Ed25519PrivateKey.generate, None),
@@ -39,7 +43,7 @@ def _name(common_name: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "labeler test PKI"), x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
-def _certificate(subject: str, key, issuer: str, issuer_key, alg: str, *, ca: bool) -> x509.Certificate:  # noqa: ANN001 - key types vary by alg
+def _certificate(subject: str, key: PrivateKey, issuer: str, issuer_key: PrivateKey, alg: str, *, ca: bool) -> x509.Certificate:
     now = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
     builder = (
         x509.CertificateBuilder()
@@ -54,9 +58,9 @@ def _certificate(subject: str, key, issuer: str, issuer_key, alg: str, *, ca: bo
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False)
     )
     if ca:
-        usage = dict(digital_signature=False, key_cert_sign=True, crl_sign=True)
+        usage = {"digital_signature": False, "key_cert_sign": True, "crl_sign": True}
     else:
-        usage = dict(digital_signature=True, key_cert_sign=False, crl_sign=False)
+        usage = {"digital_signature": True, "key_cert_sign": False, "crl_sign": False}
         builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION, _DOCUMENT_SIGNING]), critical=False)
     builder = builder.add_extension(
         x509.KeyUsage(content_commitment=False, key_encipherment=False, data_encipherment=False, key_agreement=False,

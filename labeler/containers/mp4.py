@@ -20,9 +20,10 @@ becomes a ``free`` box. Fragmented files (``moof``) are refused when offsets wou
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO
 
 from ..deviations import holds_label
 from ..errors import InputError, UnsupportedError
@@ -37,7 +38,6 @@ MAX_TOP_BOXES = 100_000
 KEY = "AIGC"
 #: iTunes-style comment item (``ffmpeg -metadata comment=...`` without use_metadata_tags); some tools put the label there.
 COMMENT = b"\xa9cmt"
-FREEFORM_MEAN = b"com.apple.iTunes"
 DATA_UTF8 = 1
 REMUX_HINT = "re-mux it with `ffmpeg -i IN -c copy OUT.m4a`"
 
@@ -184,7 +184,7 @@ def _keys(meta: Node) -> list[tuple[bytes, bytes]]:
     keys = meta.find(b"keys")
     if keys is None or len(keys.payload) < 8:
         return []
-    out = []
+    out: list[tuple[bytes, bytes]] = []
     offset = 8
     count = struct.unpack(">I", keys.payload[4:8])[0]
     while len(out) < count and offset + 8 <= len(keys.payload):
@@ -276,11 +276,6 @@ def track_handlers(movie: Movie) -> list[bytes]:
 # --- writing -------------------------------------------------------------------------------------
 
 
-def _key_entry(name: str) -> bytes:
-    raw = name.encode("latin-1")
-    return struct.pack(">I4s", len(raw) + 8, b"mdta") + raw
-
-
 def _data_box(text: str) -> Node:
     return Node(b"data", struct.pack(">II", DATA_UTF8, 0) + text.encode("utf-8"))
 
@@ -302,9 +297,9 @@ def set_label(moov: Node, text: str, key: str = KEY) -> None:
     if udta is None:
         udta = Node(b"udta", b"", [])
         moov.children = (moov.children or []) + [udta]
-    for meta in _metas(moov) if key == KEY else []:  # drop iTunes-style copies: exactly one label per file
-        ilst = meta.find(b"ilst")
-        if ilst is not None and _handler(meta) != b"mdta":
+    for copy in _metas(moov) if key == KEY else []:  # drop iTunes-style copies: exactly one label per file
+        ilst = copy.find(b"ilst")
+        if ilst is not None and _handler(copy) != b"mdta":
             ilst.children = [i for i in ilst.children or [] if not _is_itunes_label(i)]
     meta = next((m for m in _metas(moov) if _has_key(m, key)), None) or next((m for m in udta.all(b"meta") if _handler(m) == b"mdta"), None)
     if meta is None:

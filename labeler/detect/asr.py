@@ -48,7 +48,8 @@ INSTALL_HINT = "pip install 'gb45438-labeler[asr]', then give --asr-model DIR or
 class Recogniser(Protocol):
     """Anything that turns mono 16 kHz float samples into text."""
 
-    name: str
+    @property
+    def name(self) -> str: ...  # read-only, so frozen dataclasses qualify
 
     def transcribe(self, samples: np.ndarray) -> str: ...
 

@@ -15,6 +15,7 @@ speech is decided by ``detect.speech``.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -80,14 +81,14 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """(start, end) frame index pairs of True runs, end exclusive."""
     padded = np.concatenate(([False], mask, [False]))
     edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
 def _clean(mask: np.ndarray, bridge: int = 3, shortest: int = 4) -> np.ndarray:
     """Bridge gaps up to ``bridge`` frames (codec dropouts) and drop runs under ``shortest`` frames."""
-    out = mask.copy()
+    out: np.ndarray = mask.copy()
     runs = _runs(mask)
-    for (_, end), (start, _) in zip(runs, runs[1:]):
+    for (_, end), (start, _) in itertools.pairwise(runs):
         if start - end <= bridge:
             out[end:start] = True
     for start, end in _runs(out):
@@ -115,7 +116,7 @@ def _match(runs: list[tuple[int, int]], i: int, level: np.ndarray) -> tuple[floa
     if 10 * np.log10(levels.max() / max(levels.min(), 1e-20)) > LEVEL_SPREAD_DB:
         return None
     # isolation: the bin is quiet for 2 units before the first tone and after the last
-    guard = int(round(2 * unit * RATE / HOP))
+    guard = round(2 * unit * RATE / HOP)
     before = runs[i - 1][1] if i > 0 else -(10**9)
     after = runs[i + 4][0] if i + 4 < len(runs) else 10**9
     if four[0][0] - before < guard or after - four[3][1] < guard:
@@ -143,8 +144,9 @@ def find_rhythm(samples: np.ndarray) -> list[RhythmHit]:
             found = _match(runs, i, env[:, column])
             if found:
                 unit, error, start = found
-                span = sub[runs[i][0] : runs[i + 3][1], max(0, column - 2) : column + 3].mean(axis=0)
-                true_column = max(0, column - 2) + int(np.argmax(span))
+                left = max(0, int(column) - 2)
+                span = sub[runs[i][0] : runs[i + 3][1], left : column + 3].mean(axis=0)
+                true_column = left + int(np.argmax(span))
                 hits.append(RhythmHit(start, start + PATTERN_UNITS * unit, unit, float(freqs[band[true_column]]), error, float(span.max())))
     hits.sort(key=lambda h: -h.level)
     distinct: list[RhythmHit] = []

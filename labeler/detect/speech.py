@@ -98,7 +98,8 @@ def _frames(x: np.ndarray, size: int, hop: int) -> np.ndarray:
     if len(x) < size:
         x = np.pad(x, (0, size - len(x)))
     count = 1 + (len(x) - size) // hop
-    return x[np.arange(size)[None, :] + hop * np.arange(count)[:, None]]
+    frames: np.ndarray = x[np.arange(size)[None, :] + hop * np.arange(count)[:, None]]
+    return frames
 
 
 def _shape_pairs(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -128,7 +129,7 @@ def _held_frames(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     same = np.concatenate(([False], peak[1:] == peak[:-1])) & sounding
     held = np.zeros(len(peak), dtype=bool)
     edges = np.flatnonzero(np.diff(np.concatenate(([0], same.astype(np.int8), [0]))))
-    for start, end in zip(edges[::2], edges[1::2]):
+    for start, end in zip(edges[::2], edges[1::2], strict=True):
         if end - start >= STEADY_RUN:
             held[start - 1 : end] = True
     return sounding, held
@@ -175,7 +176,7 @@ def utterances(samples: np.ndarray) -> list[tuple[float, float]]:
     sounding = level > np.percentile(level, 99) - UTTERANCE_DB
     edges = np.flatnonzero(np.diff(np.concatenate(([0], sounding.astype(np.int8), [0]))))
     spans: list[list[int]] = []
-    for start, end in zip(edges[::2].tolist(), edges[1::2].tolist()):
+    for start, end in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
         if spans and (start - spans[-1][1]) * HOP / RATE < PAUSE_S:
             spans[-1][1] = end
         else:

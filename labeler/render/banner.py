@@ -128,7 +128,8 @@ def check_position(position: str | None) -> str:
 def _glyph_box(text: str, size: int) -> tuple[int, int, int, int]:
     """Measured once per (text, size) with a throwaway face: the size search probes several sizes
     per frame size, and only the sizes drawn with belong in ``load_font``'s small cache."""
-    return load_font.__wrapped__(size).getbbox(text)
+    left, top, right, bottom = load_font.__wrapped__(size).getbbox(text)
+    return int(left), int(top), int(right), int(bottom)  # FreeType boxes are whole pixels
 
 
 def font_size_for(text: str, glyph_height: int) -> int:

@@ -66,7 +66,7 @@ def morse_units(code: str = MORSE_AI) -> int:
 def _tone(n: int, sample_rate: int, freq: float, phase0: float = 0.0) -> np.ndarray:
     t = np.arange(n, dtype=np.float64) / sample_rate
     tone = np.sin(2 * np.pi * freq * t + phase0)
-    fade = min(int(round(FADE_S * sample_rate)), n // 2)
+    fade = min(round(FADE_S * sample_rate), n // 2)
     if fade > 0:
         ramp = 0.5 - 0.5 * np.cos(np.pi * np.arange(fade) / fade)
         tone[:fade] *= ramp
@@ -78,7 +78,7 @@ def morse_cue(sample_rate: int, *, peak: float = DEFAULT_PEAK, unit: float = UNI
     """The rhythm cue as mono samples (no leading or trailing silence)."""
     if not 0.0 < freq < sample_rate / 2:
         raise ValueError(f"tone {freq} Hz does not fit a {sample_rate} Hz sample rate")
-    unit_n = int(round(unit * sample_rate))
+    unit_n = round(unit * sample_rate)
     out = np.zeros(morse_units(code) * unit_n, dtype=np.float64)
     for start, length in morse_segments(code):
         out[start * unit_n : (start + length) * unit_n] = _tone(length * unit_n, sample_rate, freq)
@@ -113,7 +113,7 @@ def resample(samples: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
     """Band-limited (FFT) resampling of a short mono clip."""
     if rate_in == rate_out or len(samples) == 0:
         return samples.astype(np.float64)
-    n_out = int(round(len(samples) * rate_out / rate_in))
+    n_out = round(len(samples) * rate_out / rate_in)
     spectrum = np.fft.rfft(samples)
     bins = n_out // 2 + 1
     spectrum = spectrum[:bins] if len(spectrum) >= bins else np.pad(spectrum, (0, bins - len(spectrum)))

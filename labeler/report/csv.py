@@ -19,7 +19,6 @@ import json
 import os
 from collections.abc import Sequence
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from .._version import __version__

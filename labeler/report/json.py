@@ -19,7 +19,7 @@ from . import RunInfo
 
 def document(verdicts: Sequence[Verdict], run: RunInfo | None = None) -> dict[str, Any]:
     run = run or RunInfo()
-    return json_safe({
+    safe: dict[str, Any] = json_safe({
         "schema": SCHEMA,
         "tool": {"name": "labeler", "version": __version__},
         "policy": run.policy.as_dict(),
@@ -28,6 +28,7 @@ def document(verdicts: Sequence[Verdict], run: RunInfo | None = None) -> dict[st
         "summary": summary_counts(list(verdicts)),
         "gate": {"failed": run.gate_failed, "fail_on": sorted(run.fail_on) if run.fail_on is not None else None},
     })
+    return safe
 
 
 def render(verdicts: Sequence[Verdict], run: RunInfo) -> str:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from ... import ffmpeg
 from ...detect import asr
@@ -13,6 +14,7 @@ from ...model import Backend
 from ...render.cue import ESPEAK_HINT, espeak_path
 
 T = TypeVar("T")
+Info = TypeVar("Info")
 MAGIC_SCORE = MAGIC
 EMPTY_SCORE = WEAK - 2  # an empty file with our extension: ours, so the error names the real problem
 
@@ -61,6 +63,14 @@ def mutagen_load(path: Path, loader: Callable[[Path], T], kind: str) -> T:
     require_content(path)
     try:
         return loader(path)
-    except Exception as exc:  # noqa: BLE001 - mutagen raises many error types for corrupt files
+    except Exception as exc:
         raise InputError(f"cannot read the {kind} structure ({type(exc).__name__}: {reason(exc)}); the file is corrupt, truncated "
                          f"or not really {kind}: re-export it, or see what it is with `ffprobe FILE`", path) from exc
+
+
+def mutagen_info(path: Path, loader: Callable[[Path], Any], info_type: type[Info], kind: str) -> Info:
+    """The stream parameters mutagen read (``FileType.info`` is declared untyped, None on the class)."""
+    info = mutagen_load(path, loader, kind).info
+    if not isinstance(info, info_type):
+        raise InputError(f"cannot read the {kind} stream parameters; the file is corrupt or not really {kind}: re-export it", path)
+    return info

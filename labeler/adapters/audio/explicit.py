@@ -14,9 +14,10 @@ unless the content is shorter than the cue.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from ...detect import asr
 from ...detect.rhythm import EDGE_S, RATE, find_rhythm, to_analysis
@@ -24,9 +25,9 @@ from ...detect.speech import utterances, voice_activity
 from ...detect.voice import Heard, find_own_voice, judge_spoken, register_spoken_text
 from ...errors import BackendMissingError, InputError, LabelFormatError
 from ...lazy import lazy_module
+from ...model import Evidence, Presence
 from ...notice import Notice
 from ...render.cue import GAP_S, cue_peak, morse_cue, voice_cue
-from ...model import Evidence, Presence
 
 if TYPE_CHECKING:
     import numpy as np
@@ -103,7 +104,7 @@ def _put(x: np.ndarray, cue: np.ndarray, mode: str, at_end: bool, sample_rate: i
         pad = np.zeros((len(cue) - len(x), channels))
         x = np.concatenate([pad, x]) if at_end else np.concatenate([x, pad])
     start = len(x) - len(cue) if at_end else 0
-    out = x * _ramp_gain(len(x), start, start + len(cue), sample_rate)[:, None]
+    out: np.ndarray = x * _ramp_gain(len(x), start, start + len(cue), sample_rate)[:, None]
     out[start : start + len(cue)] += spread
     return out
 
@@ -177,14 +178,14 @@ def detect(windows: list[tuple[float, np.ndarray]], duration: float) -> Evidence
             summary, text = f"labeler's spoken notice {first['words']!r} (espeak-ng rendering found by waveform) at the {where}", str(first["words"])
         return Evidence(Presence.PRESENT, summary, text=text, where=where, detail=found)
     checked = f"first/last {EDGE_S:.0f} s" if len(windows) > 1 else "whole file"
-    activity = {name: voice_activity(samples) for name, (_, samples) in zip(("start", "end"), windows)}
+    activity = {name: voice_activity(samples) for name, (_, samples) in zip(("start", "end"), windows, strict=False)}
     measures = {name: a.as_detail() for name, a in activity.items()}
     speechy = [name for name, a in activity.items() if a.speech]
     recogniser = asr.recogniser() if speechy else None
     if recogniser is not None:
         heard = [
             Heard(name, offset + start, offset + end, recogniser.transcribe(samples[int(start * RATE) : int(end * RATE)]))
-            for name, (offset, samples) in zip(("start", "end"), windows)
+            for name, (offset, samples) in zip(("start", "end"), windows, strict=False)
             if name in speechy
             for start, end in utterances(samples)
         ]

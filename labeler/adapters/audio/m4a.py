@@ -82,13 +82,13 @@ class M4aAdapter(Adapter):
         mp4.write_label(src, dst, label.require_writable().to_json())
 
     def write_explicit(self, src: Path, dst: Path, notice: Notice, options: WriteOptions = WriteOptions()) -> None:
-        from mutagen.mp4 import MP4
+        from mutagen.mp4 import MP4, MP4Info
 
         plan = CuePlan.of(notice)
         movie = mp4.load(src)
         if b"vide" in mp4.track_handlers(movie):
             raise UnsupportedError("this MP4 has a video track; an audio notice alone would not label it (the video family handles MP4 video)", src)
-        info = common.mutagen_load(src, MP4, "MP4").info
+        info = common.mutagen_info(src, MP4, MP4Info, "MP4")
         measured = round(src.stat().st_size * 8 / info.length) if info.length else 0
         # the decoder's channel count, not mutagen's: for a mono AAC mutagen can only report the
         # sample entry's fixed 2, and encoding that would turn a mono audiobook into stereo
@@ -109,12 +109,12 @@ class M4aAdapter(Adapter):
             encoded.unlink(missing_ok=True)
 
     def detect_explicit(self, path: Path) -> Evidence:
-        from mutagen.mp4 import MP4
+        from mutagen.mp4 import MP4, MP4Info
 
         mp4.load(path)  # a clean error for a missing moov before ffmpeg's less helpful one
         if not ffmpeg.available():
             return Evidence.unknown(f"ffmpeg is not installed, so the audible notice cannot be checked; {ffmpeg.INSTALL_HINT}")
-        duration = common.mutagen_load(path, MP4, "MP4").info.length
+        duration = common.mutagen_info(path, MP4, MP4Info, "MP4").length
         return detect(edge_windows(duration, lambda start, length: read_mono(path, start, length)), duration)
 
     def backends(self) -> list[Backend]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ... import ffmpeg
 from ...deviations import holds_label
@@ -27,6 +27,9 @@ from . import common
 from .explicit import CuePlan, detect, edge_windows, with_cue
 from .stream import decode_blocks, encode_blocks, read_mono
 
+if TYPE_CHECKING:
+    from mutagen import PaddingInfo  # imported where used: mutagen loads only for MP3 work
+
 #: LAME -V level -> typical average bitrate (kbps) for 44.1 kHz stereo.
 VBR_LEVELS = {0: 245, 1: 225, 2: 190, 3: 175, 4: 165, 5: 130, 6: 115, 7: 100, 8: 85, 9: 65}
 CBR_RATES = (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160, 192, 224, 256, 320)
@@ -39,9 +42,9 @@ def _is_mpeg_frame(head: bytes) -> bool:
     return len(head) >= 4 and head[0] == 0xFF and (head[1] & 0xE6) == 0xE2 and 0 < head[2] >> 4 < 15 and (head[2] >> 2) & 3 != 3
 
 
-def _padding(info: object) -> int:
+def _padding(info: PaddingInfo) -> int:
     """Keep the existing padding when the tag still fits, else a fixed amount: deterministic bytes."""
-    padding = getattr(info, "padding")
+    padding: int = info.padding
     return padding if padding >= 0 else DEFAULT_PADDING
 
 
@@ -60,9 +63,9 @@ def cbr_rate(kbps: int) -> int:
 
 
 def _encoder_args(path: Path) -> tuple[int, int, list[str]]:
-    from mutagen.mp3 import MP3, BitrateMode
+    from mutagen.mp3 import MP3, BitrateMode, MPEGInfo
 
-    info = common.mutagen_load(path, MP3, "MP3").info
+    info = common.mutagen_info(path, MP3, MPEGInfo, "MP3")
     kbps = max(8, round(info.bitrate / 1000))
     if info.bitrate_mode == BitrateMode.VBR:
         match = re.search(r"-V\s*(\d)", info.encoder_settings or "")
@@ -108,7 +111,7 @@ class Mp3Adapter(Adapter):
             tags = ID3(path)
         except ID3NoHeaderError:
             return []
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise InputError(f"the ID3v2 tag is corrupt ({reason(exc)}); repair it with a tag editor or strip it (`ffmpeg -i IN -map_metadata -1 -c copy OUT`)", path) from exc
         return ([Found.of("id3:TXXX:AIGC", str(f.text[0]) if f.text else "") for f in tags.getall("TXXX") if f.desc.upper() == "AIGC"]
                 + [Found.of("id3:COMM", str(f.text[0])) for f in _label_comments(tags)])
@@ -124,7 +127,7 @@ class Mp3Adapter(Adapter):
             tags = ID3(dst, translate=False)
         except ID3NoHeaderError:
             tags = ID3()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise InputError(f"the ID3v2 tag is corrupt ({reason(exc)}); strip it first (`ffmpeg -i IN -map_metadata -1 -c copy OUT`)", src) from exc
         version = common.id3_version(tags)
         for frame in [f for f in tags.getall("TXXX") if f.desc.upper() == "AIGC"] + _label_comments(tags):
@@ -144,11 +147,11 @@ class Mp3Adapter(Adapter):
             encoded.unlink(missing_ok=True)
 
     def detect_explicit(self, path: Path) -> Evidence:
-        from mutagen.mp3 import MP3
+        from mutagen.mp3 import MP3, MPEGInfo
 
         if not ffmpeg.available():
             return Evidence.unknown(f"ffmpeg is not installed, so the audible notice cannot be checked; {ffmpeg.INSTALL_HINT}")
-        duration = common.mutagen_load(path, MP3, "MP3").info.length
+        duration = common.mutagen_info(path, MP3, MPEGInfo, "MP3").length
         return detect(edge_windows(duration, lambda start, length: read_mono(path, start, length)), duration)
 
     def backends(self) -> list[Backend]:

@@ -7,10 +7,12 @@ deadlock) and are summarised only when a process fails.
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from ... import ffmpeg
 from ...detect.rhythm import RATE
@@ -68,10 +70,8 @@ def encode_blocks(blocks: Iterable[np.ndarray], dst: Path, sample_rate: int, cha
             process.kill()
             raise
         finally:
-            try:
+            with contextlib.suppress(BrokenPipeError):
                 process.stdin.close()
-            except BrokenPipeError:
-                pass
             code = process.wait()
         if code != 0:
             log.seek(0)
@@ -95,4 +95,5 @@ def read_mono(path: Path, start: float, length: float) -> np.ndarray:
     seek = ["-ss", f"{start:.3f}"] if start > 0 else []
     args = ["-v", "error", *seek, "-t", f"{length:.3f}", "-i", str(path), "-map", "0:a:0", "-f", "f64le", "-ac", "1", "-ar", str(RATE), "-"]
     raw = ffmpeg.run(args, path=path)
-    return np.frombuffer(raw[: len(raw) - len(raw) % 8], dtype="<f8").copy()
+    samples: np.ndarray = np.frombuffer(raw[: len(raw) - len(raw) % 8], dtype="<f8").copy()
+    return samples

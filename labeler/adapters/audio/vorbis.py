@@ -10,8 +10,9 @@ All comments and pictures of the source are copied to the new file.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from ... import ffmpeg
 from ...errors import InputError

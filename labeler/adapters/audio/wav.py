@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import io
 import struct
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Iterator
+from typing import TYPE_CHECKING, BinaryIO
 
 from ...containers.copying import copy_range
 from ...detect.rhythm import to_analysis
@@ -20,9 +21,9 @@ from ...errors import InputError, OutputError, UnsupportedError
 from ...facts import C2pa, Format, Signature
 from ...label import Label
 from ...lazy import lazy_module
+from ...model import Backend, Evidence, Found, WriteOptions
 from ...notice import Notice
 from ..base import Adapter
-from ...model import Backend, Evidence, Found, WriteOptions
 from . import common
 from .explicit import CuePlan, detect, edge_windows, with_cue
 from .riff import REPAIR_HINT, Chunk, PcmFormat, Riff, chunk_bytes, parse_fmt, parse_riff, read_payload, sub_chunks
@@ -38,7 +39,7 @@ BLOCK_FRAMES = 1 << 16
 
 
 def _open(path: Path) -> tuple[BinaryIO, Riff]:
-    handle = open(path, "rb")
+    handle = open(path, "rb")  # noqa: SIM115 - returned open to the caller, closed here only on failure
     try:
         size = path.stat().st_size
         riff = parse_riff(handle, path, size)

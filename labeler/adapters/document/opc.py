@@ -159,8 +159,9 @@ def set_custom_label(data: bytes | None, label_json: str) -> bytes:
     text = decode(data, CUSTOM_PART)
     vt = prefix_for(text, NS_VT)
     value = f"<{vt}lpwstr>{escape(label_json)}</{vt}lpwstr>" if vt is not None else f'<vt:lpwstr xmlns:vt="{NS_VT}">{escape(label_json)}</vt:lpwstr>'
-    matches = [m for m in _PROPERTY.finditer(text) if (n := _NAME.search(m.group(2))) and "AIGC" in n.group(1)[1:-1].upper()]
-    exact = next((m for m in matches if _NAME.search(m.group(2)).group(1)[1:-1].upper() == "AIGC"), matches[0] if matches else None)
+    named = [(m, n.group(1)[1:-1].upper()) for m in _PROPERTY.finditer(text) if (n := _NAME.search(m.group(2)))]
+    matches = [m for m, name in named if "AIGC" in name]
+    exact = next((m for m, name in named if name == "AIGC"), matches[0] if matches else None)
     prefix = prefix_for(text, NS_CUSTOM) or ""
     if exact is not None:
         kept = _PID.search(exact.group(2))

@@ -120,7 +120,7 @@ def opened(path: Path) -> Iterator[pymupdf.Document]:
 
 
 def is_signed(doc: pymupdf.Document) -> bool:
-    return doc.get_sigflags() >= SIGNATURES_EXIST
+    return bool(doc.get_sigflags() >= SIGNATURES_EXIST)
 
 
 def docmdp_permission(doc: pymupdf.Document) -> int | None:
@@ -172,9 +172,9 @@ def editing(src: Path, dst: Path, page_content: bool = False) -> Iterator[pymupd
     try:
         yield doc
         if incremental:
-            doc.save(dst, incremental=True, encryption=pymupdf.PDF_ENCRYPT_KEEP, no_new_id=True)
+            doc.save(dst, incremental=True, encryption=pymupdf.mupdf.PDF_ENCRYPT_KEEP, no_new_id=True)
         else:
-            doc.save(dst, garbage=1, deflate=True, encryption=pymupdf.PDF_ENCRYPT_KEEP, no_new_id=True)
+            doc.save(dst, garbage=1, deflate=True, encryption=pymupdf.mupdf.PDF_ENCRYPT_KEEP, no_new_id=True)
     except LabelerError:
         raise
     except Exception as exc:

@@ -199,9 +199,9 @@ def units(blocks: list[list[Seen]]) -> list[Seen]:
     that is a sentence of its own (a wrapped fragment of a paragraph is not)."""
     found = []
     for lines in blocks:
-        box = (min(l.bbox[0] for l in lines), min(l.bbox[1] for l in lines), max(l.bbox[2] for l in lines), max(l.bbox[3] for l in lines))
-        biggest = max(lines, key=lambda l: l.size)
-        found.append(Seen(lines[0].page, " ".join(l.text for l in lines), box, biggest.size, biggest.font))
+        box = (min(u.bbox[0] for u in lines), min(u.bbox[1] for u in lines), max(u.bbox[2] for u in lines), max(u.bbox[3] for u in lines))
+        biggest = max(lines, key=lambda u: u.size)
+        found.append(Seen(lines[0].page, " ".join(u.text for u in lines), box, biggest.size, biggest.font))
         for index, line in enumerate(lines if len(lines) > 1 else ()):
             starts = index == 0 or lines[index - 1].text.rstrip().endswith(_SENTENCE_END)
             if starts and (index == len(lines) - 1 or line.text.rstrip().endswith(_SENTENCE_END)):

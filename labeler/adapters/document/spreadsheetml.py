@@ -99,10 +99,12 @@ def _add_cell(text: str, s: str, cell: str, column: int) -> str:
 
 def _extend_dimension(text: str, ref: str) -> str:
     def widen(match: re.Match[str]) -> str:
-        cells = [_REF.fullmatch(part) for part in match.group(1).split(":")]
-        if not all(cells):
+        parts = [_REF.fullmatch(part) for part in match.group(1).split(":")]
+        cells = [c for c in parts if c is not None]
+        anchor = _REF.fullmatch(ref)
+        if anchor is None or len(cells) != len(parts):
             return match.group(0)
-        col = max([column_index(c.group(1)) for c in cells] + [column_index(_REF.fullmatch(ref).group(1))])
+        col = max([column_index(c.group(1)) for c in cells] + [column_index(anchor.group(1))])
         start = match.group(1).split(":")[0]
         end_row = max(int(c.group(2)) for c in cells)
         return match.group(0).replace(match.group(1), f"{start}:{column_name(col)}{end_row}")
@@ -156,7 +158,7 @@ def _shared_strings(pkg: Package, main: str) -> list[str]:
     rels = relationships(pkg.read(rels_name(main)), rels_name(main))
     target = next((resolve(main, r.get("Target", "")) for r in rels if r.get("Type", "").endswith("/sharedStrings")), None)
     data = pkg.read(target) if target else None
-    if data is None:
+    if target is None or data is None:
         return []
     return ["".join(t.text or "" for t in si.iter() if local(t.tag) == "t") for si in parse(data, target) if local(si.tag) == "si"]
 

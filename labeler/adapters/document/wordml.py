@@ -16,9 +16,9 @@ import xml.etree.ElementTree as ET
 from html import escape  # xml.sax.saxutils would import urllib and ssl (~50 ms)
 
 from ...errors import InputError, LabelFormatError
+from ...model import Evidence
 from ...notice import Notice
 from ...noticerule import sentences
-from ...model import Evidence
 from ..textnotice import Candidate, judge
 from .opc import XML_DECL, add_override, add_relationship, decode, local, parse, prefix_for, relationships, rels_name, resolve
 from .safezip import Package
@@ -127,7 +127,8 @@ def styled_paragraphs(root: ET.Element) -> list[tuple[str, str]]:
     for element in root.iter():
         if local(element.tag) != "p":
             continue
-        parts, style = [], ""
+        parts: list[str] = []
+        style = ""
         for run in element.iter():
             name = local(run.tag)
             if name == "pStyle":

@@ -20,7 +20,7 @@ from ...facts import MAGIC, WEAK
 from ...label import Label
 from ...model import Backend, Evidence, Found, Presence, WriteOptions
 from ...notice import Notice
-from ...problems import warning
+from ...problems import Problem, warning
 from ...render.banner import DEFAULT_HEIGHT_RATIO, POSITIONS, Receipt, plan_banner
 from ..base import Adapter, with_path
 from .packets import implicit_packet, receipt_in, with_receipt
@@ -116,15 +116,17 @@ class ImageAdapter(Adapter):
 
     def write_implicit(self, src: Path, dst: Path, label: Label, options: WriteOptions = WriteOptions()) -> None:
         container = self.container
-        if container.xmp is None or container.with_xmp is None:
-            return super().write_implicit(src, dst, label, options)
+        xmp, with_xmp = container.xmp, container.with_xmp
+        if xmp is None or with_xmp is None:
+            super().write_implicit(src, dst, label, options)
+            return
 
         def run() -> bytes:
             data = read_bytes(src)
             if container.without_legacy is not None and any(not f.carrier.startswith("xmp") for f in container.labels(data)):
                 data = container.without_legacy(data)  # the label moves to XMP: GB 45438 6.1 c) one label per file
-            packet = implicit_packet(container.xmp(data), label, options.source_type)  # type: ignore[misc]
-            return data if packet is None else container.with_xmp(data, packet)  # type: ignore[misc]
+            packet = implicit_packet(xmp(data), label, options.source_type)
+            return data if packet is None else with_xmp(data, packet)
 
         dst.write_bytes(with_path(src, run))
 
@@ -163,7 +165,7 @@ class ImageAdapter(Adapter):
         if why is not None:
             return Evidence(Presence.ABSENT, why, detail={"method": "raw"})
         raw = receipt_in(self.container.xmp(data)) if self.container.xmp else None
-        extra = ()
+        extra: tuple[Problem, ...] = ()
         if self.container.prepare:
             try:
                 self.container.prepare()

@@ -11,9 +11,9 @@ from __future__ import annotations
 import io
 import struct
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from PIL import Image, ImageSequence, JpegImagePlugin
+from PIL import Image, ImageSequence, JpegImagePlugin, TiffImagePlugin
 
 from ...errors import BackendMissingError, InputError, UnsupportedError
 from ...lazy import lazy_module
@@ -38,8 +38,12 @@ _TIFF_PAIRS = frozenset({297, 321, 336, 530})
 _DEEP_MODES = frozenset({"I;16", "I;16B", "I;16L", "I", "F"})
 
 
-def _frames(image: Image.Image, placement: Placement, to_palette: bool) -> tuple[list[Image.Image], list[dict[str, object]]]:
-    frames, infos = [], []
+FrameInfo = dict[str | tuple[int, int], Any]  # Pillow's Image.info
+
+
+def _frames(image: Image.Image, placement: Placement, to_palette: bool) -> tuple[list[Image.Image], list[FrameInfo]]:
+    frames: list[Image.Image] = []
+    infos: list[FrameInfo] = []
     for index, frame in enumerate(ImageSequence.Iterator(image)):
         if index >= MAX_FRAMES:
             break
@@ -56,6 +60,8 @@ def _frames(image: Image.Image, placement: Placement, to_palette: bool) -> tuple
 
 
 def encode_jpeg(image: Image.Image, placement: Placement, original: bytes, packet: bytes) -> bytes:
+    if not isinstance(image, JpegImagePlugin.JpegImageFile):  # its quantisation tables are reused
+        raise InputError("Pillow does not decode this file as a JPEG; re-export it as a baseline or progressive JPEG")
     options: dict[str, object] = {"qtables": image.quantization, "optimize": False}
     sampling = JpegImagePlugin.get_sampling(image)
     if sampling >= 0:
@@ -110,6 +116,8 @@ def encode_gif(image: Image.Image, placement: Placement, original: bytes, packet
 
 
 def encode_tiff(image: Image.Image, placement: Placement, original: bytes, packet: bytes) -> bytes:
+    if not isinstance(image, TiffImagePlugin.TiffImageFile):  # its tags are copied
+        raise InputError("Pillow does not decode this file as a TIFF; re-export it as a baseline TIFF")
     bits = image.tag_v2.get(258, (8,))
     depth = max(bits) if isinstance(bits, tuple) and bits else bits
     if isinstance(depth, int) and depth > 8 and image.mode not in _DEEP_MODES:

@@ -45,7 +45,8 @@ def header_end(data: bytes) -> int:
 def blocks(data: bytes) -> list[Block]:
     if not is_gif(data):
         raise InputError("not a GIF file")
-    pos, found = header_end(data), []
+    pos = header_end(data)
+    found: list[Block] = []
     while True:
         if pos >= len(data):
             raise InputError("the GIF is truncated (no trailer); re-export the file")

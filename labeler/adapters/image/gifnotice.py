@@ -286,7 +286,7 @@ def draw(data: bytes, placement: Placement) -> bytes:
     pieces: list[bytes | memoryview] = []
     view = memoryview(data)
     pos = 0
-    for number, (frame, rect) in enumerate(zip(frames, rects), 1):
+    for number, (frame, rect) in enumerate(zip(frames, rects, strict=True), 1):
         if _overlap(rect, placement.box) is None:
             continue
         block, gce = _redraw(data, frame, rect, placement, global_table, number)

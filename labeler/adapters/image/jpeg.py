@@ -183,13 +183,6 @@ def app_blob(segment: Segment, data: bytes) -> bytes | None:
     return body.rstrip(b"\0 ") if body.startswith(b"{") else None
 
 
-def exif_block(data: bytes, segs: list[Segment] | None = None) -> bytes | None:
-    for segment in segs if segs is not None else segments(data):
-        if segment.marker == 0xE1 and data.startswith(EXIF_NS, segment.start + 4):
-            return segment.payload(data)[len(EXIF_NS) :]
-    return None
-
-
 def app1_xmp(packet: bytes) -> bytes:
     payload = XMP_NS + packet
     if len(payload) > MAX_SEGMENT:
@@ -236,7 +229,7 @@ def scan_transform(data: bytes, segs: list[Segment]) -> int:
     for segment in segs:
         if is_adobe(segment, data):
             return data[segment.start + 4 + ADOBE_TRANSFORM_AT]
-        if segment.marker in _SEQUENTIAL or 0xC2 <= segment.marker <= 0xCF and segment.marker not in (0xC4, 0xC8, 0xCC):
+        if segment.marker in _SEQUENTIAL or (0xC2 <= segment.marker <= 0xCF and segment.marker not in (0xC4, 0xC8, 0xCC)):
             return 1 if data[segment.start + 9] == 3 else 0
     return 0
 
@@ -274,7 +267,7 @@ def replace_headers(encoded: bytes, original: bytes, packet: bytes) -> bytes:
     body: list[bytes | memoryview] = []
     view = memoryview(encoded)  # slices without copies: a 24 MP scan is megabytes
     for segment in encoded_segs[1:]:
-        if 0xE0 <= segment.marker <= 0xEF and not (segment.marker == 0xEE and not adobe) or segment.marker == 0xFE:
+        if (0xE0 <= segment.marker <= 0xEF and not (segment.marker == 0xEE and not adobe)) or segment.marker == 0xFE:
             continue
         if segment.marker == SOS:
             body.append(view[segment.start :])

@@ -12,10 +12,10 @@ import io
 import struct
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from PIL import Image
 
@@ -35,7 +35,7 @@ T = Image.Transpose
 TO_DISPLAY = {2: T.FLIP_LEFT_RIGHT, 3: T.ROTATE_180, 4: T.FLIP_TOP_BOTTOM, 5: T.TRANSPOSE, 6: T.ROTATE_270, 7: T.TRANSVERSE, 8: T.ROTATE_90}
 TO_STORED = {**TO_DISPLAY, 6: T.ROTATE_90, 8: T.ROTATE_270}
 #: EXIF orientation -> display point (x, y) to stored point, for stored size (w, h).
-_POINT = {
+_POINT: dict[int, Callable[[int, int, int, int], tuple[int, int]]] = {
     1: lambda x, y, w, h: (x, y), 2: lambda x, y, w, h: (w - x, y), 3: lambda x, y, w, h: (w - x, h - y),
     4: lambda x, y, w, h: (x, h - y), 5: lambda x, y, w, h: (y, x), 6: lambda x, y, w, h: (y, h - x),
     7: lambda x, y, w, h: (w - y, h - x), 8: lambda x, y, w, h: (w - y, x),
@@ -85,7 +85,10 @@ def opened(data: bytes, max_pixels: int | None = None) -> Iterator[Image.Image]:
             raise InputError(f"the image data is truncated or corrupt ({exc}); re-export the file") from exc
 
 
-def display_size(size: tuple[int, int], orientation: int) -> tuple[int, int]:
+_N = TypeVar("_N", int, float)
+
+
+def display_size(size: tuple[_N, _N], orientation: int) -> tuple[_N, _N]:
     return (size[1], size[0]) if orientation in (5, 6, 7, 8) else size
 
 

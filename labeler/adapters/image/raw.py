@@ -16,7 +16,6 @@ from . import tiffdir
 
 TAG_COMPRESSION = 259
 TAG_PHOTOMETRIC = 262
-TAG_MAKE = 271
 TAG_SUB_IFDS = 330
 TAG_DNG_VERSION = 50706
 #: PhotometricInterpretation values that only raw sensor data uses: CFA, LinearRaw.

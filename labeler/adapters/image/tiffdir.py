@@ -8,6 +8,7 @@ a bad offset is an ``InputError``, never an exception from deep inside ``struct`
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ...deviations import holds_label
@@ -24,7 +25,7 @@ TYPE_UNDEFINED = 7
 TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4}
 MAX_ENTRIES = 4096
 #: EXIF UserComment character-code prefixes (8 bytes) and how to decode what follows.
-_TEXT_OF = {
+_TEXT_OF: dict[int, Callable[[bytes], str]] = {
     TAG_IMAGE_DESCRIPTION: lambda v: v.decode("utf-8", errors="replace"),
     TAG_USER_COMMENT: lambda v: decode_comment(v),
     TAG_XP_COMMENT: lambda v: v.decode("utf-16-le", errors="replace"),

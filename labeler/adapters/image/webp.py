@@ -10,7 +10,7 @@ from ...model import Found
 from .packets import labels_in_xmp
 from .tiffdir import blank_label_texts, exif_texts
 
-FLAG_ICC, FLAG_ALPHA, FLAG_EXIF, FLAG_XMP, FLAG_ANIM = 0x20, 0x10, 0x08, 0x04, 0x02
+FLAG_ALPHA, FLAG_XMP = 0x10, 0x04  # VP8X flags written here (the others: ICC 0x20, EXIF 0x08, animation 0x02)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ _NOTICE_PLACES = {"figcaption": "caption", "caption": "caption", "header": "page
 _NEWLINE = re.compile("\n")
 #: A ``<meta`` start tag longer than the carrier limit, found by one regex pass before HTMLParser
 #: (which would spend seconds per megabyte on it).
-_HUGE_META = re.compile(r"<meta\b[^>]{%d}" % MAX_CARRIER_BYTES, re.I)
+_HUGE_META = re.compile(rf"<meta\b[^>]{{{MAX_CARRIER_BYTES}}}", re.I)
 
 
 class _Scan(HTMLParser):
@@ -132,7 +132,7 @@ class HtmlAdapter(Adapter):
         if not looks_like_text(head):
             return 0
         folded = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-        magic = folded.startswith(_MAGIC) or folded.startswith(b"<!--") and any(m in folded[:2048] for m in _MAGIC)
+        magic = folded.startswith(_MAGIC) or (folded.startswith(b"<!--") and any(m in folded[:2048] for m in _MAGIC))
         # a start any prose fragment could have: below a binary signature; the extension counts more than
         # plain text's, so a .html file of bare text stays HTML
         return (MAGIC - 2 if magic else 0) + (WEAK - 3) * self.extension_score(name)

@@ -45,12 +45,12 @@ class _NoAliasLoader(yaml.SafeLoader):
 
     depth = 0
 
-    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]  # types-PyYAML leaves it unannotated
             raise yaml.composer.ComposerError(None, None, "YAML aliases are not allowed in front matter", event.start_mark)
         if self.depth >= MAX_CARRIER_DEPTH:
-            line = self.peek_event().start_mark.line + 2
+            line = self.peek_event().start_mark.line + 2  # type: ignore[no-untyped-call]  # as above
             raise _TooDeep(f"front matter nests more than {MAX_CARRIER_DEPTH} levels deep (at line {line}); "
                            "it is refused unparsed as possibly hostile: flatten it or remove the --- block")
         self.depth += 1
@@ -103,7 +103,7 @@ def load_front_matter(text: str, path: Path | None) -> dict[str, object]:
     if len(text) > MAX_FRONT_MATTER_BYTES:  # the depth is checked as YAML composes (quotes make brackets moot)
         raise InputError(too_large("front matter", len(text), "characters", MAX_FRONT_MATTER_BYTES), path)
     try:
-        data = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_NoAliasLoader)
     except _TooDeep as exc:
         raise InputError(str(exc), path) from exc
     except yaml.YAMLError as exc:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import ClassVar
 
 from ...facts import WEAK, Format, Signature
 from ...label import Label
@@ -70,7 +71,7 @@ class SrtAdapter(Adapter):
     name = "srt"
     media = "text"
     formats = (Format("SRT", ("srt",), "application/x-subrip", reader="text"),)
-    carrier = None
+    carrier: ClassVar[str | None] = None
     description = "SubRip subtitles; notice cue at 00:00, label in a sidecar (SRT has no comments)"
 
     def score(self, name: str, head: bytes) -> int:
@@ -122,7 +123,10 @@ class VttAdapter(SrtAdapter):
             rest = [b for b in rest if not _NOTE_LABEL.match(b)]
         first_cue = next((i for i, b in enumerate(rest) if "-->" in b), len(rest))
         first, last = _cue_spans(decoded.text, position) if notice else ([], [])
-        cue = lambda a, b: f"{_stamp(a, '.')} --> {_stamp(b, '.')}{nl}{notice}"  # noqa: E731
+
+        def cue(a: float, b: float) -> str:
+            return f"{_stamp(a, '.')} --> {_stamp(b, '.')}{nl}{notice}"
+
         ordered = [header] + ([note] if note else []) + rest[:first_cue] + [cue(a, b) for a, b in first] + rest[first_cue:] + [cue(a, b) for a, b in last]
         dst.write_bytes(decoded.encode((nl + nl).join(ordered) + nl))
 

@@ -29,10 +29,10 @@ class Reader:
         return chunk
 
     def u16(self) -> int:
-        return struct.unpack(">H", self.take(2))[0]
+        return int.from_bytes(self.take(2), "big")
 
     def u32(self) -> int:
-        return struct.unpack(">I", self.take(4))[0]
+        return int.from_bytes(self.take(4), "big")
 
     def value(self, depth: int = 0) -> object:
         if depth > MAX_DEPTH:

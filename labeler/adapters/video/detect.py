@@ -193,7 +193,7 @@ def _measure(path: Path, stream: Stream, samples: list[tuple[float, Image.Image]
     from ...noticerule import read_unit
 
     box = tuple(found.detail["box"])
-    tracker = track.Tracker.build(samples[index][1], box, [im for _, im in samples[index + 1 : index + 3]])  # type: ignore[arg-type]
+    tracker = track.Tracker.build(samples[index][1], box, [im for _, im in samples[index + 1 : index + 3]])
     flags = [i == index or tracker.holds(im) for i, (_, im) in enumerate(samples)]
     first, last = track.run_bounds(flags, index)
     kind = read_unit(found.text or "").kind
@@ -223,7 +223,7 @@ def _measure(path: Path, stream: Stream, samples: list[tuple[float, Image.Image]
     end = None if open_end else _refine(path, stream, samples, last, box, tracker.holds, False)
     seen = (samples[last][0] + STEP if end is None else end) - shown_from
     late = shown_from - start > LATE_AFTER
-    persist = _persists(path, stream, clip, box, tracker.holds, first == 0 and open_end) if open_end else False  # type: ignore[arg-type]
+    persist = _persists(path, stream, clip, box, tracker.holds, first == 0 and open_end) if open_end else False
     problems = found.problems + _duration_problems(seen, clip, STEP if end is None else FRAME_SLACK)
     if late:
         problems += (error("notice.late", f"the notice first appears at {shown_from:.2f} s; GB 45438 asks for it in the opening frames"),)

@@ -46,7 +46,7 @@ def _header(handle: BinaryIO, path: Path) -> int:
     head = handle.read(9)
     if len(head) < 9 or head[:3] != b"FLV":
         raise InputError("not an FLV file (no FLV header)", path)
-    return struct.unpack(">I", head[5:9])[0] + 4  # + PreviousTagSize0
+    return int.from_bytes(head[5:9], "big") + 4  # + PreviousTagSize0
 
 
 def tags(handle: BinaryIO, path: Path) -> tuple[int, list[Tag]]:

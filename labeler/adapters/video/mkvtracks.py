@@ -86,7 +86,7 @@ def keep_track_identity(src: Path, out: Path) -> None:
         return
     patches: list[tuple[Field, int]] = []
     renamed: dict[int, int] = {}
-    for (old_uid, old_depth), (new_uid, new_depth) in zip(before, after):
+    for (old_uid, old_depth), (new_uid, new_depth) in zip(before, after, strict=True):
         if old_uid is not None and new_uid is not None:
             patches.append((new_uid, old_uid.value))
             renamed[new_uid.value] = old_uid.value

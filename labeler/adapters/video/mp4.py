@@ -52,7 +52,7 @@ class Mp4VideoAdapter(VideoAdapter):
             return 0
         if b"vide" in head:
             return MAGIC + self.extension_score(name)
-        if b"moov" in head[:8192] and b"soun" in head or head[8:12] in AUDIO_BRANDS:
+        if (b"moov" in head[:8192] and b"soun" in head) or head[8:12] in AUDIO_BRANDS:
             return 0  # audio-only MP4: the audio family's
         return MAGIC - 3 + self.extension_score(name)  # moov after mdat: tracks unknown from the head (audio's M4A extension wins)
 

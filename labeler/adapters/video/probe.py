@@ -148,13 +148,13 @@ def _rational(value: Any) -> Fraction | None:
 
 
 def _mastering(entry: dict[str, Any]) -> tuple[Fraction, ...] | None:
-    values = tuple(_rational(entry.get(key)) for key in MASTERING_KEYS)
-    if any(v is None for v in values):
+    values = tuple(v for key in MASTERING_KEYS if (v := _rational(entry.get(key))) is not None)
+    if len(values) != len(MASTERING_KEYS):
         return None  # partial (has_primaries or has_luminance unset) or malformed: encoders need all ten
     *chroma, high, low = values
     if not all(0 < c <= 1 for c in chroma) or not 0 < high <= _MAX_LUMINANCE or low >= high:
         return None
-    return values  # type: ignore[return-value]
+    return values
 
 
 def _light_level(entry: dict[str, Any]) -> tuple[int, int] | None:
@@ -293,7 +293,7 @@ def _log_colour(text: str | None) -> dict[str, str]:
         if part in ("tv", "pc"):
             colour["color_range"] = part
         elif "/" in part and len(part.split("/")) == 3:
-            colour.update(zip(("color_space", "color_primaries", "color_transfer"), part.split("/")))
+            colour.update(zip(("color_space", "color_primaries", "color_transfer"), part.split("/"), strict=True))
         elif part and part not in ("progressive", "top first", "bottom first", "top coded first (swapped)", "bottom coded first (swapped)") and not colour.get("color_space"):
             colour.update(dict.fromkeys(("color_space", "color_primaries", "color_transfer"), part))
     return {k: v for k, v in colour.items() if v not in _UNSET}

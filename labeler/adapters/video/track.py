@@ -112,7 +112,8 @@ def _three_from(samples: Frames, time: float) -> list[int]:
 
 def _stable(greys: list[np.ndarray]) -> np.ndarray:
     stack = np.stack(greys)
-    return (stack.max(axis=0) - stack.min(axis=0)) < STABLE
+    stable: np.ndarray = (stack.max(axis=0) - stack.min(axis=0)) < STABLE
+    return stable
 
 
 def overlay_candidates(samples: Frames) -> list[tuple[int, Box]]:
