@@ -60,7 +60,6 @@ class Stream:
     bit_rate: int = 0
     start_time: float = 0.0
     duration: float = 0.0
-    frame_rate: str = ""
     time_base: str = ""
     codec_tag: str = ""
     attached_pic: bool = False
@@ -218,7 +217,6 @@ def _stream(raw: dict[str, Any]) -> Stream:
         bit_rate=_int(raw.get("bit_rate")),
         start_time=_float(raw.get("start_time")),
         duration=_float(raw.get("duration")),
-        frame_rate=str(raw.get("avg_frame_rate", "")),
         time_base=str(raw.get("time_base", "")),
         codec_tag=str(raw.get("codec_tag_string", "")),
         attached_pic=bool((raw.get("disposition") or {}).get("attached_pic")),
@@ -247,7 +245,6 @@ _DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?), start: (-?[\d.
 _STREAM = re.compile(r"Stream #0:(\d+)[^:]*: (Video|Audio|Subtitle|Data|Attachment): (\w+)(.*)")
 _SIZE = re.compile(r"(?<![\w/])(\d{2,5})x(\d{2,5})\b(?: \[SAR (\d+):(\d+))?")
 _KBPS = re.compile(r"(\d+) kb/s")
-_FPS = re.compile(r"([\d.]+k?) (?:fps|tbr)")
 _ROTATION = re.compile(r"rotation of (-?[\d.]+) degrees")
 _PIX_FMT = re.compile(r", (\w+)(?:\(([^)]*)\))?, \d{1,5}x\d{1,5}")
 
@@ -262,7 +259,7 @@ def _from_log(path: Path) -> Probe:
         if not match:
             continue
         index, kind, codec, rest = int(match[1]), match[2].lower(), match[3], match[4]
-        size, kbps, fps, pix = _SIZE.search(rest), _KBPS.search(rest), _FPS.search(rest), _PIX_FMT.search(rest)
+        size, kbps, pix = _SIZE.search(rest), _KBPS.search(rest), _PIX_FMT.search(rest)
         following = "\n".join(lines[line_no + 1 : line_no + 8]).split("Stream #")[0]
         rotation = _ROTATION.search(following)
         streams.append(
@@ -274,7 +271,6 @@ def _from_log(path: Path) -> Probe:
                 sar=Fraction(int(size[3]), int(size[4])) if size and size[3] and int(size[3]) and int(size[4]) else Fraction(1),
                 rotation=round(-float(rotation[1]) / 90) * 90 % 360 if rotation else 0,
                 bit_rate=int(kbps[1]) * 1000 if kbps else 0,
-                frame_rate=fps[1] if fps else "",
                 attached_pic="(attached pic)" in rest,
                 colour=_log_colour(pix[2] if pix else None),
             )
