@@ -37,7 +37,8 @@ from .report import RunInfo, add_report_arguments, repository_root, write_report
 from .report import render as render_report
 from .report.evidence import write_evidence
 from .roles import LabelOptions
-from .verify import REPORTED_ONLY, Verdict, gate_failures, report_document, verify_file
+from .status import REPORTED_ONLY, UNCHECKABLE
+from .verify import Verdict, gate_failures, summary_counts, verify_file
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 POSITIONS = ("start", "end", "both", "top-left", "top", "top-right", "left", "right", "bottom-left", "bottom", "bottom-right")
@@ -293,7 +294,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         lines = [line for v in verdicts if not quiet or id(v) in failing_ids for line in verdict_lines(v)]
         lines += [] if quiet else [f"skipped: {s.path} ({s.reason})" for s in skipped]
         lines += [] if quiet else [f"waiver: {w.rule}: {w.reason}" for w in policy.waivers]
-        summary = report_document(verdicts)["summary"]
+        summary = summary_counts(verdicts)
         lines.append("")
         lines.append(f"{summary.pop('total')} files: " + ", ".join(f"{n} {s}" for s, n in summary.items() if n))
         lines.append(f"policy {policy.name}: gate " + (f"failed ({len(failing)} file(s))" if failing else "failed (no file checked)" if nothing_checked else "passed"))
@@ -302,10 +303,6 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(display(f"labeler verify: no file was checked: {len(verdicts)} unsupported, {len(skipped)} skipped under {', '.join(map(str, args.paths))} "
                       "(wrong path? pass --allow-empty if an empty run is expected)"), file=sys.stderr)
     return EXIT_FAILED if failing or nothing_checked else EXIT_OK
-
-
-#: ``inspect`` exits 1 when a file's labels could not be read at all.
-UNREADABLE = frozenset({"error", "unsupported"})
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -326,7 +323,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             for f in verdict.implicit.found
         ]
         documents.append(with_exact_bytes(document, "path"))
-    exit_code = EXIT_FAILED if any(d["status"] in UNREADABLE for d in documents) else EXIT_OK
+    # inspect exits 1 when a file's labels could not be read at all
+    exit_code = EXIT_FAILED if any(d["status"] in UNCHECKABLE for d in documents) else EXIT_OK
     if args.format == "json":
         _emit(json.dumps(json_safe(documents), ensure_ascii=False, indent=2) + "\n", None)
         return exit_code

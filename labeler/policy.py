@@ -28,15 +28,16 @@ from .errors import LabelFormatError
 from .ignore import compile_patterns
 from .label import Label, parse_provider_code
 from .problems import RULES, Problem, Severity, error
+from .status import PASSING, STATUSES, Status
 
 #: The checks each non-passing status fails, named by the pseudo-rules a waiver can name. A status
 #: passes only when every check it fails is accepted: ``missing-implicit-unverified`` needs both
 #: the missing implicit label and the unchecked notice accepted, never just one of them.
-STATUS_CHECKS: dict[str, frozenset[str]] = {
-    "missing-explicit": frozenset({"explicit.missing"}),
-    "unverified": frozenset({"explicit.unverified"}),
-    "missing-implicit": frozenset({"implicit.missing"}),
-    "missing-implicit-unverified": frozenset({"implicit.missing", "explicit.unverified"}),
+STATUS_CHECKS: dict[Status, frozenset[str]] = {
+    Status.MISSING_EXPLICIT: frozenset({"explicit.missing"}),
+    Status.UNVERIFIED: frozenset({"explicit.unverified"}),
+    Status.MISSING_IMPLICIT: frozenset({"implicit.missing"}),
+    Status.MISSING_IMPLICIT_UNVERIFIED: frozenset({"implicit.missing", "explicit.unverified"}),
 }
 #: Pseudo-rules a waiver can name to accept a missing label (they are not findings of a file), with
 #: the checks they accept. Accepting a missing notice also accepts one that could not be checked;
@@ -97,11 +98,11 @@ class Policy:
     def waivers_for(self, path: Path) -> tuple[Waiver, ...]:
         return tuple(w for w in self.waivers if w.covers(path, self.root))
 
-    def passing_for(self, path: Path) -> frozenset[str]:
+    def passing_for(self, path: Path) -> frozenset[Status]:
         accepted = {check for label, rule in _NOT_REQUIRED.items() if label not in self.required for check in CHECK_RULES[rule]}
         for waiver in self.waivers_for(path):
             accepted |= CHECK_RULES.get(waiver.rule, frozenset())
-        return frozenset({"compliant"} | {status for status, checks in STATUS_CHECKS.items() if checks <= accepted})
+        return PASSING | {status for status, checks in STATUS_CHECKS.items() if checks <= accepted}
 
     def extra_implicit(self, label: Label | None) -> list[Problem]:
         """Findings this policy adds to a parsed implicit label."""
@@ -193,22 +194,20 @@ def _relative(path: Path, root: Path | None) -> str | None:
 FAIL_ON_ANY = "any"
 
 
-def parse_fail_on(text: str) -> frozenset[str] | None:
+def parse_fail_on(text: str) -> frozenset[Status] | None:
     """``--fail-on invalid,error`` -> those statuses; ``any`` -> every status (unsupported files too);
     empty -> None (the default: every non-passing file but unsupported ones)."""
-    from .verify import STATUSES
-
     names = frozenset(part.strip() for part in text.split(",") if part.strip())
     if not names:
         return None
     if FAIL_ON_ANY in names:
-        names = (names - {FAIL_ON_ANY}) | frozenset(STATUSES)
+        return frozenset(STATUSES)
     unknown = sorted(names - set(STATUSES))
     if unknown:
         import argparse
 
         raise argparse.ArgumentTypeError(f"{', '.join(unknown)}: not a status; use 'any' or a comma list of {', '.join(STATUSES)}")
-    return names
+    return frozenset(Status(name) for name in names)
 
 
 def add_gate_arguments(parser: Any) -> None:

@@ -16,6 +16,8 @@ into one status per file:
                       (says none is) would be true
     unsupported       no adapter handles this content
     error             unreadable, truncated, permission denied ...
+
+The statuses are the ``labeler.status.Status`` enum (str-valued: reports show the same strings).
 """
 
 from __future__ import annotations
@@ -33,23 +35,18 @@ from .policy import Policy, Waiver, get_policy
 from .problems import Problem, error, warning
 from .registry import claimed_by_extension, read_head, sniff, unsniffable_reason
 from .sidecar import read_sidecar
+from .status import PASSING, REPORTED_ONLY, STATUSES, Status
 
 SCHEMA = "labeler.report/1"
-STATUSES = ("compliant", "missing-explicit", "missing-implicit", "unlabelled", "invalid", "unverified", "missing-implicit-unverified",
-            "unsupported", "error")
-PASSING = frozenset({"compliant"})
-#: Statuses the gate ignores unless asked (``--fail-on unsupported`` or ``any``): a stray data.json
-#: in an asset folder is reported and counted, as ruff reports a file it does not lint.
-REPORTED_ONLY = frozenset({"unsupported"})
 
 #: (implicit state, explicit state) -> status, where a state is "ok", "bad", "absent" or "unknown".
 _STATUS = {
-    ("ok", "ok"): "compliant",
-    ("ok", "absent"): "missing-explicit",
-    ("ok", "unknown"): "unverified",
-    ("absent", "ok"): "missing-implicit",
-    ("absent", "absent"): "unlabelled",
-    ("absent", "unknown"): "missing-implicit-unverified",
+    ("ok", "ok"): Status.COMPLIANT,
+    ("ok", "absent"): Status.MISSING_EXPLICIT,
+    ("ok", "unknown"): Status.UNVERIFIED,
+    ("absent", "ok"): Status.MISSING_IMPLICIT,
+    ("absent", "absent"): Status.UNLABELLED,
+    ("absent", "unknown"): Status.MISSING_IMPLICIT_UNVERIFIED,
 }
 
 
@@ -92,13 +89,13 @@ class Verdict:
     """The per-file result every report renders."""
 
     path: Path
-    status: str
+    status: Status
     media: str = "unknown"
     format: str | None = None
     implicit: ImplicitResult = field(default_factory=lambda: ImplicitResult(False))
     explicit: ExplicitResult | None = None
     error: str | None = None
-    passing: frozenset[str] = PASSING  # statuses that pass for this file under its policy and waivers
+    passing: frozenset[Status] = PASSING  # statuses that pass for this file under its policy and waivers
     waivers: tuple[Waiver, ...] = ()  # waivers that cover this file
     signals: Signals | None = None  # C2PA and IPTC beside the TC260 label (spec §6), with cross-checks
 
@@ -183,9 +180,9 @@ def judge_implicit(found: list[Found]) -> ImplicitResult:
     return ImplicitResult(True, first.carrier, first.label, tuple(dict.fromkeys(problems)), tuple(found))
 
 
-def decide(implicit: ImplicitResult, explicit: ExplicitResult) -> str:
+def decide(implicit: ImplicitResult, explicit: ExplicitResult) -> Status:
     if "bad" in (implicit.state, explicit.state):
-        return "invalid"
+        return Status.INVALID
     return _STATUS[(implicit.state, explicit.state)]
 
 
@@ -208,10 +205,10 @@ def _verify(path: Path, policy: Policy, signal_options: SignalOptions, check_exp
     try:
         if not path.is_file():
             what = "does not exist" if not path.exists() else "is not a regular file"
-            return Verdict(path, "error", error=f"{path} {what}")
+            return Verdict(path, Status.ERROR, error=f"{path} {what}")
         sniffed = sniff(path)
         if sniffed is None:
-            status = "error" if claimed_by_extension(path.name) else "unsupported"
+            status = Status.ERROR if claimed_by_extension(path.name) else Status.UNSUPPORTED
             return Verdict(path, status, error=unsniffable_reason(path.name, read_head(path)))
         adapter = sniffed.adapter
         found = adapter.read_labels(path)
@@ -224,29 +221,29 @@ def _verify(path: Path, policy: Policy, signal_options: SignalOptions, check_exp
         signals = read_signals(path, implicit.label, signal_options)
         signals = replace(signals, problems=policy.adjust(signals.problems, path))
         status = decide(implicit, explicit)
-        if status in ("compliant", "unverified") and any(p.is_error for p in signals.problems):
-            status = "invalid"  # --require c2pa: a missing or broken manifest fails an otherwise good file
+        if status in (Status.COMPLIANT, Status.UNVERIFIED) and any(p.is_error for p in signals.problems):
+            status = Status.INVALID  # --require c2pa: a missing or broken manifest fails an otherwise good file
         return Verdict(path, status, adapter.media, sniffed.format, implicit, explicit, signals=signals)
     except LabelerError as exc:
-        return Verdict(path, "error", error=exc.for_file(path))
+        return Verdict(path, Status.ERROR, error=exc.for_file(path))
     except PermissionError:
-        return Verdict(path, "error", error=f"{path}: permission denied; make the file readable (chmod u+r)")
+        return Verdict(path, Status.ERROR, error=f"{path}: permission denied; make the file readable (chmod u+r)")
     except OSError as exc:
-        return Verdict(path, "error", error=f"{path}: cannot read ({exc.strerror or exc})")
+        return Verdict(path, Status.ERROR, error=f"{path}: cannot read ({exc.strerror or exc})")
     except MemoryError:
-        return Verdict(path, "error", error=f"{path.name}: ran out of memory while checking (raise --max-memory, or check for a decompression bomb)")
+        return Verdict(path, Status.ERROR, error=f"{path.name}: ran out of memory while checking (raise --max-memory, or check for a decompression bomb)")
     except Exception as exc:  # noqa: BLE001 - one bad file must never stop a batch
-        return Verdict(path, "error", error=f"internal error while checking {path.name}: {type(exc).__name__}: {exc} (please report this)")
+        return Verdict(path, Status.ERROR, error=f"internal error while checking {path.name}: {type(exc).__name__}: {exc} (please report this)")
 
 
 def summary_counts(verdicts: list[Verdict]) -> dict[str, int]:
     summary: dict[str, int] = {"total": len(verdicts)}
     for status in STATUSES:
-        summary[status] = sum(1 for v in verdicts if v.status == status)
+        summary[status.value] = sum(1 for v in verdicts if v.status == status)
     return summary
 
 
-def gate_failures(verdicts: list[Verdict], policy: Policy | str | None = None, fail_on: frozenset[str] | None = None) -> list[Verdict]:
+def gate_failures(verdicts: list[Verdict], policy: Policy | str | None = None, fail_on: frozenset[Status] | None = None) -> list[Verdict]:
     """The files that fail the gate: not passing under their policy and having one of the ``fail_on``
     statuses (default: every status but ``unsupported``). ``report-only`` never fails."""
     if get_policy(policy).never_fail:
@@ -254,8 +251,5 @@ def gate_failures(verdicts: list[Verdict], policy: Policy | str | None = None, f
     return [v for v in verdicts if not v.passed and (v.status in fail_on if fail_on is not None else v.status not in REPORTED_ONLY)]
 
 
-def report_document(verdicts: list[Verdict], run: Any = None) -> dict[str, Any]:
-    """The ``labeler.report/1`` JSON document (rendered by ``labeler.report.json``)."""
-    from .report.json import document
-
-    return document(verdicts, run)
+__all__ = ["PASSING", "REPORTED_ONLY", "SCHEMA", "STATUSES", "ExplicitResult", "ImplicitResult", "Status", "Verdict", "decide",
+           "gate_failures", "judge_implicit", "summary_counts", "verify_file"]

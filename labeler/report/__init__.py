@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ..policy import DEFAULT_POLICY, Policy
+from ..problems import Problem, error
+from ..status import UNCHECKABLE, Status
 from ..verify import Verdict
 
 FORMATS = ("json", "junit", "sarif", "html", "markdown", "csv")
@@ -63,24 +65,12 @@ CHECKS: dict[str, Check] = {c.name: c for c in (
 
 
 @dataclass(frozen=True)
-class Finding:
-    rule: str
-    message: str
-    error: bool = True
-
-    @classmethod
-    def parse(cls, text: str, error: bool) -> Finding:
-        rule, _, message = text.partition(": ")
-        return cls(rule, message or text, error)
-
-
-@dataclass(frozen=True)
 class Outcome:
     """The result of one check on one file: ``pass``, ``fail`` or ``waived`` (failed but accepted)."""
 
     check: Check
     result: str
-    findings: tuple[Finding, ...] = ()
+    findings: tuple[Problem, ...] = ()
 
     @property
     def failed(self) -> bool:
@@ -99,36 +89,39 @@ class RunInfo:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _section_outcome(check: Check, section: dict[str, Any], missing: Finding | None, accepted: bool) -> Outcome:
-    findings = [Finding.parse(p, True) for p in section.get("problems", [])] + [Finding.parse(w, False) for w in section.get("warnings", [])]
+def _section_outcome(check: Check, problems: Sequence[Problem], missing: Problem | None, accepted: bool) -> Outcome:
+    # Errors first, then warnings, each in the verdict's order (as the JSON report lists them).
+    findings = [p for p in problems if p.is_error] + [p for p in problems if not p.is_error]
     if missing is not None:
         return Outcome(check, "waived" if accepted else "fail", (missing, *findings))
-    return Outcome(check, "fail" if any(f.error for f in findings) else "pass", tuple(findings))
+    return Outcome(check, "fail" if any(f.is_error for f in findings) else "pass", tuple(findings))
 
 
 def checks_of(verdict: Verdict) -> list[Outcome]:
-    """Per-check outcomes of one verdict (``checkable`` alone when the file could not be checked)."""
-    entry = verdict.to_dict()
-    if verdict.status in ("error", "unsupported"):
-        rule = "file.unsupported" if verdict.status == "unsupported" else "file.error"
-        return [Outcome(CHECKS["checkable"], "fail", (Finding(rule, verdict.error or verdict.status),))]
-    implicit, explicit = entry["implicit"], entry["explicit"]
-    missing_implicit = None if implicit["present"] else Finding("implicit.missing", "no implicit AIGC label in the file's metadata")
-    if explicit["present"] is None:
-        missing_explicit: Finding | None = Finding("explicit.unverified", f"the explicit notice could not be checked: {explicit['evidence'] or 'no evidence'}")
-    elif explicit["present"] is False:
-        missing_explicit = Finding("explicit.missing", f"no explicit notice found ({explicit['evidence'] or 'not detected'})")
+    """Per-check outcomes of one verdict (``checkable`` alone when the file could not be checked),
+    read from its typed problems and evidence."""
+    if verdict.status in UNCHECKABLE:
+        rule = "file.unsupported" if verdict.status == Status.UNSUPPORTED else "file.error"
+        return [Outcome(CHECKS["checkable"], "fail", (error(rule, verdict.error or str(verdict.status)),))]
+    implicit, explicit = verdict.implicit, verdict.explicit
+    missing_implicit = None if implicit.present else error("implicit.missing", "no implicit AIGC label in the file's metadata")
+    present = explicit.present if explicit else None
+    summary = explicit.evidence.summary if explicit else None
+    if present is None:
+        missing_explicit: Problem | None = error("explicit.unverified", f"the explicit notice could not be checked: {summary or 'no evidence'}")
+    elif present is False:
+        missing_explicit = error("explicit.missing", f"no explicit notice found ({summary or 'not detected'})")
     else:
         missing_explicit = None
     outcomes = [
         # A missing label on a file that still passes was accepted (a waiver or the policy).
-        _section_outcome(CHECKS["explicit"], explicit, missing_explicit, verdict.passed),
-        _section_outcome(CHECKS["implicit"], implicit, missing_implicit, verdict.passed),
+        _section_outcome(CHECKS["explicit"], explicit.problems if explicit else (), missing_explicit, verdict.passed),
+        _section_outcome(CHECKS["implicit"], implicit.problems, missing_implicit, verdict.passed),
     ]
-    signals = entry.get("signals")
-    if isinstance(signals, dict) and (signals.get("c2pa") or signals.get("problems")):
+    signals = verdict.signals
+    if signals is not None and (signals.c2pa is not None or any(p.is_error for p in signals.problems)):
         # Shown when a manifest is there or a C2PA/IPTC rule failed (--require c2pa makes a missing one an error).
-        outcomes.append(_section_outcome(CHECKS["c2pa"], signals, None, False))
+        outcomes.append(_section_outcome(CHECKS["c2pa"], signals.problems, None, False))
     return outcomes
 
 
@@ -204,5 +197,5 @@ def write_reports(specs: Sequence[tuple[str, Path]], verdicts: Sequence[Verdict]
             temp.write_text(text, encoding="utf-8")
 
 
-__all__ = ["CHECKS", "DEFAULT_NAMES", "FORMATS", "Check", "Finding", "Outcome", "RunInfo", "add_report_arguments", "checks_of",
+__all__ = ["CHECKS", "DEFAULT_NAMES", "FORMATS", "Check", "Outcome", "RunInfo", "add_report_arguments", "checks_of",
            "display_path", "parse_report_spec", "render", "renderer", "repository_root", "write_reports"]

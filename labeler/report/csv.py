@@ -23,6 +23,7 @@ from typing import Any
 
 from .._version import __version__
 from ..label import KEY_NAMES
+from ..model import Evidence
 from ..names import unicode_text
 from ..verify import Verdict
 from . import RunInfo
@@ -56,22 +57,22 @@ def neutralise(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_START) else cell
 
 
-def _measured(explicit: dict[str, Any]) -> str:
+def _measured(evidence: Evidence | None) -> str:
     # How the notice was found: the adapter's summary plus its measurements (box, ratio, times...).
-    summary = explicit.get("evidence") or ""
-    detail = explicit.get("detail") or {}
-    return summary + (" " + json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str) if detail else "")
+    if evidence is None:
+        return ""
+    detail = evidence.detail
+    return evidence.summary + (" " + json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str) if detail else "")
 
 
 def row(verdict: Verdict, when: str) -> list[str]:
-    entry = verdict.to_dict()
-    label = entry["implicit"]["label"] or {}
-    explicit = entry["explicit"]
+    label = verdict.implicit.label.as_dict() if verdict.implicit.label else {}
+    evidence = verdict.explicit.evidence if verdict.explicit else None
     values: list[Any] = [
-        entry["path"], file_sha256(verdict.path), entry["status"], "yes" if entry["passed"] else "no",
-        entry["classification"] or "", *(label.get(key, "") for key in KEY_NAMES),
-        explicit["text"] or "", explicit["where"] or "", _measured(explicit),
-        entry["implicit"]["carrier"] or "", __version__, when,
+        os.fspath(verdict.path), file_sha256(verdict.path), verdict.status, "yes" if verdict.passed else "no",
+        verdict.classification or "", *(label.get(key, "") for key in KEY_NAMES),
+        (evidence.text if evidence else None) or "", (evidence.where if evidence else None) or "", _measured(evidence),
+        verdict.implicit.carrier or "", __version__, when,
     ]
     return [neutralise(unicode_text(str(v))) for v in values]
 

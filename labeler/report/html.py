@@ -20,8 +20,9 @@ from typing import Any
 
 from .._version import __version__
 from ..names import unicode_text
+from ..problems import Problem
 from ..verify import STATUSES, Verdict, summary_counts
-from . import RunInfo, checks_of, display_path
+from . import Outcome, RunInfo, checks_of, display_path
 from .plain import sentence, unique
 
 MAX_PREVIEWS = 300  # keeps a report of a huge folder openable
@@ -244,44 +245,43 @@ def _preview(verdict: Verdict, detail: Mapping[str, Any]) -> str:
     return f'<div class="preview"><img alt="preview of {e(verdict.path.name)} ({what})" src="{uri}"></div>'
 
 
-def _fields(entry: Mapping[str, Any]) -> str:
-    label = entry["implicit"]["label"]
-    if not label:
+def _fields(verdict: Verdict) -> str:
+    label = verdict.implicit.label
+    if label is None:
         return '<span class="detail">no implicit label</span>'
-    rows = "".join(f"<tr><td>{e(k)}</td><td>{e(v) if v else '<i>(empty)</i>'}</td></tr>" for k, v in label.items())
+    rows = "".join(f"<tr><td>{e(k)}</td><td>{e(v) if v else '<i>(empty)</i>'}</td></tr>" for k, v in label.as_dict().items())
     return f'<table class="fields">{rows}</table>'
 
 
-def _technical(entry: Mapping[str, Any], outcomes: Sequence[Any], problems: Sequence[Any]) -> str:
+def _technical(verdict: Verdict, outcomes: Sequence[Outcome], problems: Sequence[Problem]) -> str:
     """Rule ids, raw messages, per-check results and the carrier, folded away for engineers."""
     checks = " ".join(f'<span class="s-{o.result}">{e(o.check.name)}: {e(o.result)}</span>' for o in outcomes)
-    rules = "".join(f"<li><code>{e(f.rule)}</code> ({'error' if f.error else 'warning'}): {e(f.message)}</li>" for f in problems)
-    carrier = entry["implicit"].get("carrier")
+    rules = "".join(f"<li><code>{e(f.rule)}</code> ({'error' if f.is_error else 'warning'}): {e(f.message)}</li>" for f in problems)
+    carrier = verdict.implicit.carrier
     return (f'<details class="tech"><summary>Technical details</summary><div>{checks}</div>'
             + (f"<ul>{rules}</ul>" if rules else "")
             + (f"<div>carrier: {e(carrier)}</div>" if carrier else "") + "</details>")
 
 
 def _file(index: int, verdict: Verdict, run: RunInfo, with_preview: bool) -> str:
-    entry = verdict.to_dict()
     path = display_path(verdict.path, run.root)
     outcomes = checks_of(verdict)
     problems = unique(f for o in outcomes for f in o.findings)
-    explicit = entry["explicit"]
-    detail = explicit.get("detail") or {}
+    evidence = verdict.explicit.evidence if verdict.explicit else None
+    detail = evidence.detail if evidence else {}
     # One line per distinct plain sentence: two findings that read the same to a person are said once.
-    lines = dict.fromkeys((sentence(f, detail), "s-fail" if f.error else "s-waived") for f in problems)
+    lines = dict.fromkeys((sentence(f, detail), "s-fail" if f.is_error else "s-waived") for f in problems)
     items = "".join(f'<li class="{klass}">{e(text)}</li>' for text, klass in lines) or '<li class="s-pass">No problems.</li>'
     items += "".join(f'<li class="s-waived">Accepted by a waiver ({e(w.rule)}): {e(w.reason)}</li>' for w in unique(verdict.waivers))
-    evidence = f'<div class="detail">explicit: {e(explicit["evidence"])}</div>' if explicit["evidence"] else ""
+    summary = f'<div class="detail">explicit: {e(evidence.summary)}</div>' if evidence and evidence.summary else ""
     search = " ".join(dict.fromkeys([path, verdict.status, verdict.media, *(f.rule for f in problems)])).lower()
     preview = _preview(verdict, detail) if with_preview else ""
     return (
         f'<tbody class="file" id="f{index}" data-status="{e(verdict.status)}" data-passed="{str(verdict.passed).lower()}" data-search="{e(search)}">'
         f'<tr><td class="path">{e(path)}</td><td class="status {"s-pass" if verdict.passed else "s-fail"}">{e(verdict.status)}</td>'
-        f'<td class="pr"><ul class="problems">{items}</ul>{_technical(entry, outcomes, problems)}</td>'
-        f'<td class="pv">{preview}{evidence}</td><td class="lf">{_fields(entry)}</td>'
-        f'<td>{e(verdict.media)}{" / " + e(verdict.format) if verdict.format else ""}<div class="detail">{e(entry["classification"])}{" (" + e(entry["classification_source"]) + ")" if entry.get("classification_source") else ""}</div></td></tr></tbody>'
+        f'<td class="pr"><ul class="problems">{items}</ul>{_technical(verdict, outcomes, problems)}</td>'
+        f'<td class="pv">{preview}{summary}</td><td class="lf">{_fields(verdict)}</td>'
+        f'<td>{e(verdict.media)}{" / " + e(verdict.format) if verdict.format else ""}<div class="detail">{e(verdict.classification)}{" (" + e(verdict.classification_source) + ")" if verdict.classification_source else ""}</div></td></tr></tbody>'
     )
 
 

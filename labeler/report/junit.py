@@ -35,7 +35,7 @@ def render(verdicts: Sequence[Verdict], run: RunInfo) -> str:
         for outcome in checks_of(verdict):
             tests += 1
             case = ET.SubElement(suite, "testcase", classname=f"labeler.{outcome.check.name}", name=f"{path} [{outcome.check.name}]", file=path, time="0")
-            errors = [f for f in outcome.findings if f.error]
+            errors = [f for f in outcome.findings if f.is_error]
             if outcome.result == "fail":
                 failures += 1
                 first = errors[0]
@@ -45,7 +45,7 @@ def render(verdicts: Sequence[Verdict], run: RunInfo) -> str:
                 skipped += 1
                 reasons = "; ".join(f"{w.rule}: {w.reason}" for w in verdict.waivers) or "not required by the policy"
                 ET.SubElement(case, "skipped", message=_x(f"{errors[0].rule} accepted ({reasons})"))
-            warnings = [f for f in outcome.findings if not f.error]
+            warnings = [f for f in outcome.findings if not f.is_error]
             if warnings:
                 ET.SubElement(case, "system-out").text = _x("\n".join(f"warning {f.rule}: {f.message}" for f in warnings))
     for path, reason in run.skipped:

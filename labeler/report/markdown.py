@@ -32,7 +32,7 @@ def render(verdicts: Sequence[Verdict], run: RunInfo) -> str:
     if failing:
         lines += ["| file | status | first problem |", "|---|---|---|"]
         for v in failing[:MAX_ROWS]:
-            failed = [f for o in checks_of(v) if o.failed for f in o.findings if f.error]
+            failed = [f for o in checks_of(v) if o.failed for f in o.findings if f.is_error]
             first = f"{failed[0].rule}: {failed[0].message}" if failed else v.status
             lines.append(f"| {_cell(display_path(v.path, run.root))} | {v.status} | {_cell(first)} |")
         if len(failing) > MAX_ROWS:

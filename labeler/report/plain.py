@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from ..problems import Problem
 from ..render.banner import MIN_HEIGHT_RATIO
-from . import Finding
 
 T = TypeVar("T")
 LABEL = "`labeler label FILE --out DIR --producer CODE`"
@@ -77,7 +77,7 @@ def measured_ratio(detail: Mapping[str, Any]) -> float | None:
     return min(ratios) if ratios else None
 
 
-def sentence(finding: Finding, detail: Mapping[str, Any] | None = None) -> str:
+def sentence(finding: Problem, detail: Mapping[str, Any] | None = None) -> str:
     """One plain sentence, with what to do, for ``finding``."""
     entry = PLAIN.get(finding.rule)
     if entry is None:

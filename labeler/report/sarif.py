@@ -43,7 +43,7 @@ def _rule(check: Any) -> dict[str, Any]:
 
 def _result(verdict: Verdict, outcome: Outcome, run: RunInfo) -> dict[str, Any]:
     path = display_path(verdict.path, run.root)
-    errors = [f for f in outcome.findings if f.error]
+    errors = [f for f in outcome.findings if f.is_error]
     shown = errors or list(outcome.findings)
     text = "; ".join(f"{f.rule}: {f.message}" for f in shown)
     key = "|".join([outcome.check.id, path, *sorted({f.rule for f in shown})])
