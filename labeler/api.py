@@ -29,6 +29,7 @@ from .output_paths import check_tree
 from .policy import Policy, get_policy
 from .pool import Limits
 from .roles import LabelOptions
+from .status import Status
 from .verify import Verdict, verify_file
 
 PathLike = str | os.PathLike[str]
@@ -38,7 +39,7 @@ VERIFY_TIMEOUT = 600.0
 
 
 def _unchecked(path: Path, reason: str) -> Verdict:
-    return Verdict(path, "error", error=f"{path.name}: {reason}")
+    return Verdict(path, Status.ERROR, error=f"{path.name}: {reason}")
 
 
 def verify_paths(
