@@ -32,7 +32,6 @@ from .notice import Notice
 from .policy import add_gate_arguments, policy_from_args
 from .pool import Limits, default_memory_limit
 from .progress import Progress
-from .registry import ADAPTERS
 from .report import RunInfo, add_report_arguments, repository_root, write_reports
 from .report import render as render_report
 from .report.evidence import write_evidence
@@ -136,7 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("inspect", help="print every label found in a file, raw and parsed")
     i.add_argument("paths", nargs="+", type=Path, metavar="FILE")
     i.add_argument("--format", "-f", choices=("text", "json"), default="text")
-    _asr_argument(sub.add_parser("formats", help="list supported formats, their carriers and optional backends"))
+    formats = sub.add_parser("formats", help="list supported formats, their carriers and optional backends")
+    formats.add_argument("--pre-commit-pattern", action="store_true", help="print only the `files:` regex selecting every extension labeler handles (as in .pre-commit-hooks.yaml)")
+    _asr_argument(formats)
     c = sub.add_parser("config", help="show the effective configuration (labeler.toml / [tool.labeler]) and where each value came from")
     c.add_argument("--show", action="store_true", required=True, help="print every setting of label and verify with its source")
     add_config_arguments(c)
@@ -372,17 +373,9 @@ def _signal_lines(signals: dict[str, Any]) -> list[str]:
 
 
 def cmd_formats(args: argparse.Namespace) -> int:
-    lines = [f"{'adapter':<10} {'media':<9} {'extensions':<22} implicit carrier", ""]
-    for adapter in ADAPTERS:
-        carrier = adapter.carrier or "sidecar NAME.aigc.json (no in-file carrier)"
-        lines.append(f"{adapter.name:<10} {adapter.media:<9} {','.join(adapter.extensions):<22} {carrier}")
-        if adapter.seen_by:
-            seen = "; ".join(f"{tool}: {where or 'no'}" for tool, where in adapter.seen_by.items())
-            lines.append(f"{'':<10}   label seen by {seen}")
-        for backend in adapter.backends():
-            state = "available" if backend.available else f"MISSING - install: {backend.install_hint}"
-            lines.append(f"{'':<10}   backend {backend.name}: {state} ({backend.detail})")
-    _emit("\n".join(lines) + "\n", None)
+    from .formattables import listing, precommit_pattern  # generated from the format rows of ADAPTERS
+
+    _emit(precommit_pattern() + "\n" if args.pre_commit_pattern else listing(), None)
     return EXIT_OK
 
 

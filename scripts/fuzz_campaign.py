@@ -6,8 +6,9 @@ Each case is classified, and the counts are what BENCHMARKS.md's reliability sec
   ``InputError``), or an exception escaping either;
 - ``hang``: verify or label did not answer within the per-case limit (``--seconds``);
 - ``broken-passing``: a file (the mutated input, or label's output) that ``verify`` calls
-  ``compliant`` while an independent reader (Pillow, mutagen, zipfile CRC check + PyMuPDF,
-  ffprobe) rejects it; also a failed label that left an output behind.
+  ``compliant`` while the independent reader its format row declares (Pillow, mutagen, zipfile CRC
+  check, PyMuPDF, ffprobe, Python's codecs: ``READERS``) rejects it; also a failed label that left
+  an output behind.
 
     nice -n 15 python scripts/fuzz_campaign.py --family text --cases 10000 --json fuzz-text.json
 
@@ -20,6 +21,7 @@ family through this module.
 from __future__ import annotations
 
 import argparse
+import codecs
 import contextlib
 import hashlib
 import io
@@ -41,7 +43,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from labeler import LabelOptions, label_file, verify_file  # noqa: E402
-from labeler.registry import sniff  # noqa: E402
+from labeler.facts import identify, suffix_of  # noqa: E402
+from labeler.registry import HEAD_SIZE, sniff, sniff_bytes  # noqa: E402
 from labeler.sidecar import is_sidecar  # noqa: E402
 
 FIXTURES = ROOT / "fixtures"
@@ -129,29 +132,78 @@ def alarm(seconds: int) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def opens_in_reference_reader(path: Path, media: str) -> bool:
-    """An independent reader accepts the file (used to check "compliant" claims)."""
-    try:
-        if media == "image":
-            from PIL import Image
+def _pillow(path: Path) -> bool:
+    from PIL import Image
 
-            with Image.open(path) as image:
-                image.load()
-        elif media == "audio":
-            import mutagen
+    for plugin in ("pillow_heif", "pillow_jxl"):  # optional decoders, registered when installed
+        with contextlib.suppress(ImportError):
+            module = __import__(plugin)
+            getattr(module, "register_heif_opener", lambda: None)()
+    with Image.open(path) as image:
+        image.load()
+    return True
 
-            return mutagen.File(path) is not None
-        elif media == "document":
-            data = path.read_bytes()
-            if data.startswith(b"PK"):
-                return zipfile.ZipFile(io.BytesIO(data)).testzip() is None
-            import pymupdf
 
-            with pymupdf.open(path) as document:
-                return document.page_count > 0
-        elif media == "video" and shutil.which("ffprobe"):
-            return subprocess.run(["ffprobe", "-v", "error", str(path)], capture_output=True, timeout=60).returncode == 0
+def _mutagen(path: Path) -> bool:
+    import mutagen
+
+    return mutagen.File(path) is not None
+
+
+def _zipfile(path: Path) -> bool:
+    return zipfile.ZipFile(io.BytesIO(path.read_bytes())).testzip() is None
+
+
+def _pymupdf(path: Path) -> bool:
+    import pymupdf
+
+    with pymupdf.open(path) as document:
+        return bool(document.page_count > 0)
+
+
+def _ffprobe(path: Path) -> bool:
+    if not shutil.which("ffprobe"):
+        return True  # not installed: nothing to ask
+    return subprocess.run(["ffprobe", "-v", "error", str(path)], capture_output=True, timeout=60).returncode == 0
+
+
+def _text(path: Path) -> bool:
+    """Python's own codecs decode it in one of the encodings labeler accepts for text."""
+    data = path.read_bytes()
+    boms = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+    encodings = [next((enc for bom, enc in boms if data.startswith(bom)), None) or "utf-8", "gb18030"]
+    for encoding in encodings:
+        try:
+            data.decode(encoding)
+            return True
+        except UnicodeDecodeError:
+            continue
+    return False
+
+
+#: A format row's ``reader`` (``labeler.facts.Format``) -> how that independent tool opens a file.
+READERS = {"Pillow": _pillow, "mutagen": _mutagen, "zipfile": _zipfile, "PyMuPDF": _pymupdf, "ffprobe": _ffprobe, "text": _text}
+
+
+def reader_of(path: Path) -> str | None:
+    """The reference reader the format table declares for this file's format (None: not sniffed)."""
+    with open(path, "rb") as handle:
+        head = handle.read(HEAD_SIZE)
+    sniffed = sniff_bytes(path.name, head)
+    if sniffed is None:
+        return None
+    rows = sniffed.adapter.formats
+    row = identify(rows, path.name, head) or next((f for f in rows if suffix_of(path.name) in f.extensions), rows[0])
+    return row.reader
+
+
+def opens_in_reference_reader(path: Path) -> bool:
+    """The independent reader the format table names for the file accepts it (used to check "compliant" claims)."""
+    reader = reader_of(path)
+    if reader is None:
         return True
+    try:
+        return READERS[reader](path)
     except Exception:  # noqa: BLE001 - any failure means "the reference reader refuses it"
         return False
 
@@ -179,8 +231,8 @@ def _timed(seconds: int, what: str, call):  # type: ignore[no-untyped-def]
 def _check_verdict(verdict, path: Path, what: str) -> None:  # type: ignore[no-untyped-def]
     if (verdict.error or "").startswith("internal error"):
         raise Finding("internal", f"{what}: {verdict.error}")
-    if verdict.status == "compliant" and not opens_in_reference_reader(path, verdict.media):
-        raise Finding("broken-passing", f"{what} says compliant but the {verdict.media} reference reader rejects {path.name}")
+    if verdict.status == "compliant" and not opens_in_reference_reader(path):
+        raise Finding("broken-passing", f"{what} says compliant but the reference reader ({reader_of(path)}) rejects {path.name}")
 
 
 def check(path: Path, workdir: Path, seconds: int = CASE_SECONDS) -> None:

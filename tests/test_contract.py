@@ -1,11 +1,14 @@
 """Contract tests generated from the ADAPTERS table and the clean samples in fixtures/samples/.
 
 For every sample: implicit-only labelling leaves the source byte-identical and round-trips the
-label; full labelling verifies compliant; labelling the output again is idempotent.
+label; full labelling verifies compliant, and the output opens in the independent reader its format
+row declares (``Format.reader``: Pillow, mutagen, ffprobe, PyMuPDF, zipfile, Python's codecs);
+labelling the output again is idempotent.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +17,10 @@ from labeler import Label, LabelOptions, label_file, verify_file
 from labeler.registry import ADAPTERS, sniff
 from labeler.sidecar import is_sidecar, read_sidecar
 
-from .conftest import FIXTURES, PRODUCER, sha256
+from .conftest import FIXTURES, PRODUCER, ROOT, sha256
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from fuzz_campaign import READERS, opens_in_reference_reader, reader_of
 
 SAMPLES = sorted(p for p in (FIXTURES / "samples").rglob("*") if p.is_file() and not is_sidecar(p))
 IDS = [str(p.relative_to(FIXTURES / "samples")) for p in SAMPLES]
@@ -30,6 +36,23 @@ def test_every_adapter_has_samples() -> None:
     covered = {sniff(p).adapter.name for p in SAMPLES if sniff(p)}
     missing = {a.name for a in ADAPTERS} - covered
     assert not missing, f"adapters without a sample in fixtures/samples/: {sorted(missing)}"
+
+
+def test_every_format_names_a_reference_reader() -> None:
+    unknown = {f"{a.name}/{f.label}: {f.reader!r}" for a in ADAPTERS for f in a.formats if f.reader not in READERS}
+    assert not unknown, f"format rows naming a reader the contract cannot run: {sorted(unknown)}"
+
+
+@pytest.mark.parametrize("reader", sorted(set(READERS) - {"text"}))
+def test_reference_readers_can_refuse(reader: str, tmp_path: Path) -> None:
+    """Each reader the contract relies on rejects bytes that are not its format (it is a real check)."""
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(b"\x00\x01junk" * 50)
+    try:
+        accepted = READERS[reader](junk)
+    except Exception:  # noqa: BLE001 - raising is how most readers refuse
+        accepted = False
+    assert accepted is False
 
 
 def test_adapter_names_unique() -> None:
@@ -63,6 +86,7 @@ def test_full_label_verifies_and_is_idempotent(sample: Path, tmp_path: Path) -> 
     assert result.ok, result.error
     assert result.verdict.status == "compliant", result.verdict.to_dict()
     assert sha256(sample) == before
+    assert opens_in_reference_reader(first), f"{reader_of(first)} rejects the labelled {sample.name}"
     again = label_file(first, second, LabelOptions(producer=PRODUCER))
     assert again.ok, again.error
     assert any("already present" in a for a in again.actions), again.actions

@@ -62,7 +62,7 @@ class M4aAdapter(Adapter):
     media = "audio"
     formats = (
         Format("M4A/M4B", ("m4a", "m4b"), "audio/mp4", (_brand(b"M4A "), _brand(b"M4B ")), C2pa.EMBEDDED, "mutagen"),
-        Format("audio-only MP4/MOV", ("mp4",), "audio/mp4", (), C2pa.EMBEDDED, "mutagen"),  # told from video by its tracks
+        Format("audio-only MP4", ("mp4",), "audio/mp4", (), C2pa.EMBEDDED, "mutagen"),  # told from video by its tracks
     )
     carrier = "mp4:mdta:AIGC"
     seen_by = {"exiftool": "[Keys] AIGC", "exiftool+config": "[Keys] AIGC", "ffprobe": "tag AIGC", "mutagen": None}  # mutagen cannot name mdta keys
