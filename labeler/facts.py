@@ -75,7 +75,8 @@ class Format:
     ``signatures`` empty: the format has no magic bytes of its own and is recognised by its adapter's
     content check (text by decoding, an MPO as a JPEG, camera raw as a TIFF). ``reader`` names the
     independent tool the tests and the fuzz campaign open the output with. ``extra`` is the pip
-    extra that installs an optional backend the format needs (``labeler formats`` says when missing).
+    extra that installs the optional ``backend`` module the notice needs (``labeler formats`` says
+    when it is missing).
     """
 
     label: str
@@ -85,6 +86,9 @@ class Format:
     c2pa: C2pa = C2pa.NONE
     reader: str = ""
     extra: str | None = None
+    #: The module the optional backend provides (``extra`` installs it): without it the format must
+    #: still take an implicit label and refuse the notice, naming the extra.
+    backend: str | None = None
 
     def matched(self, head: bytes) -> Signature | None:
         return max((s for s in self.signatures if s.matches(head)), key=lambda s: s.specificity, default=None)

@@ -8,19 +8,25 @@ labelling the output again is idempotent.
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from labeler import Label, LabelOptions, label_file, verify_file
+from labeler.adapters.base import Adapter
+from labeler.facts import Format, suffix_of
 from labeler.registry import ADAPTERS, sniff
 from labeler.sidecar import is_sidecar, read_sidecar
 
 from .conftest import FIXTURES, PRODUCER, ROOT, sha256
 
+EXIFTOOL_CONFIG = ROOT / "labeler" / "data" / "exiftool-tc260.config"
 sys.path.insert(0, str(ROOT / "scripts"))
-from fuzz_campaign import READERS, opens_in_reference_reader, reader_of
+from fuzz_campaign import READERS, opens_in_reference_reader, reader_of  # noqa: E402
 
 SAMPLES = sorted(p for p in (FIXTURES / "samples").rglob("*") if p.is_file() and not is_sidecar(p))
 IDS = [str(p.relative_to(FIXTURES / "samples")) for p in SAMPLES]
@@ -53,6 +59,44 @@ def test_reference_readers_can_refuse(reader: str, tmp_path: Path) -> None:
     except Exception:  # noqa: BLE001 - raising is how most readers refuse
         accepted = False
     assert accepted is False
+
+
+def _first_sample(rows: tuple[Format, ...]) -> Path | None:
+    """The first clean sample whose extension is one of ``rows``' and which sniffs to their adapter."""
+    return next((p for p in SAMPLES if any(suffix_of(p.name) in f.extensions for f in rows) and (s := sniff(p)) is not None and rows[0] in s.adapter.formats), None)
+
+
+XMP_ADAPTERS = [a for a in ADAPTERS if (a.carrier or "").startswith("xmp:")]
+
+
+@pytest.mark.skipif(shutil.which("exiftool") is None, reason="exiftool is the independent reader")
+@pytest.mark.parametrize("adapter", XMP_ADAPTERS, ids=[a.name for a in XMP_ADAPTERS])
+def test_exiftool_reads_the_xmp_label(adapter: Adapter, tmp_path: Path) -> None:
+    """Every XMP-carrier format: ExifTool, with the shipped TC260 namespace config, reads the label."""
+    sample = _first_sample(adapter.formats)
+    assert sample is not None, adapter.name
+    out = tmp_path / sample.name
+    assert label_file(sample, out, LabelOptions(producer=PRODUCER, produce_id="exif-1", explicit=False)).ok
+    shown = subprocess.run(["exiftool", "-config", str(EXIFTOOL_CONFIG), "-j", "-XMP-TC260:AIGC", str(out)], capture_output=True, text=True, check=True).stdout
+    assert json.loads(json.loads(shown)[0]["AIGC"])["ProduceID"] == "exif-1"
+
+
+BACKED = [(a, f) for a in ADAPTERS for f in a.formats if f.backend]
+
+
+@pytest.mark.parametrize(("adapter", "fmt"), BACKED, ids=[f"{a.name}-{f.label}" for a, f in BACKED])
+def test_missing_backend_refuses_the_notice_and_keeps_the_label(adapter: Adapter, fmt: Format, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the optional backend a format still takes its implicit label, and refuses the notice
+    with a message naming the pip extra that installs it."""
+    sample = _first_sample((fmt,))
+    if sample is None:
+        pytest.skip(f"no sample of {fmt.label}")
+    monkeypatch.setitem(sys.modules, fmt.backend, None)  # import fails as when it is not installed
+    implicit = label_file(sample, tmp_path / "implicit" / sample.name, LabelOptions(producer=PRODUCER, explicit=False))
+    assert implicit.ok, implicit.error
+    full = label_file(sample, tmp_path / "full" / sample.name, LabelOptions(producer=PRODUCER))
+    assert not full.ok and f"[{fmt.extra}]" in (full.error or ""), full.error
+    assert not (tmp_path / "full" / sample.name).exists()
 
 
 def test_adapter_names_unique() -> None:

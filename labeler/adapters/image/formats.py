@@ -159,8 +159,8 @@ class AvifAdapter(ImageAdapter):
 class HeifAdapter(ImageAdapter):
     name = "heif"
     formats = (
-        Format("HEIC", ("heic", "hif"), "image/heic", tuple(_brand(b) for b in (b"heic", b"heix", b"heim", b"heis")), C2pa.EMBEDDED, "Pillow", "heif"),
-        Format("HEIF", ("heif",), "image/heif", (_brand(b"mif1"), _brand(b"msf1")), C2pa.EMBEDDED, "Pillow", "heif"),
+        Format("HEIC", ("heic", "hif"), "image/heic", tuple(_brand(b) for b in (b"heic", b"heix", b"heim", b"heis")), C2pa.EMBEDDED, "Pillow", "heif", "pillow_heif"),
+        Format("HEIF", ("heif",), "image/heif", (_brand(b"mif1"), _brand(b"msf1")), C2pa.EMBEDDED, "Pillow", "heif", "pillow_heif"),
     )
     carrier = "xmp:TC260:AIGC"
     description = "HEIC/HEIF; XMP 'mime' item in the meta box; the notice needs pillow-heif (extra 'heif')"
