@@ -13,19 +13,22 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec  # imported on first use: start-up stays light
 
 IGNORE_FILE = ".labelerignore"
 
 
 @functools.lru_cache(maxsize=64)
-def _compiled(patterns: tuple[str, ...]):  # type: ignore[no-untyped-def]
+def _compiled(patterns: tuple[str, ...]) -> GitIgnoreSpec:
     from pathspec import GitIgnoreSpec
 
     return GitIgnoreSpec.from_lines(patterns)
 
 
-def compile_patterns(patterns: Sequence[str]):  # type: ignore[no-untyped-def]
+def compile_patterns(patterns: Sequence[str]) -> GitIgnoreSpec:
     """A gitignore matcher for ``patterns`` (``.match_file(relative_posix_path)``)."""
     return _compiled(tuple(patterns))
 

@@ -120,7 +120,7 @@ class ParsedLabel:
     wrapped: bool = False
 
 
-class _DuplicateKeys(dict):  # type: ignore[type-arg]
+class _DuplicateKeys(dict[str, Any]):
     """A JSON object that remembers which keys appeared more than once."""
 
     duplicates: list[str]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import Any
 
 from .errors import LabelFormatError
 from .noticerule import AI_PATTERN as _AI
@@ -106,5 +107,5 @@ class Notice:
                                    f"visible for at least {MIN_VIDEO_SECONDS:g} s")
         return self
 
-    def with_fields(self, **changes: object) -> Notice:
-        return replace(self, **changes)  # type: ignore[arg-type]
+    def with_fields(self, **changes: Any) -> Notice:
+        return replace(self, **changes)

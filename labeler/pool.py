@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from . import lifeline
 
@@ -40,7 +40,7 @@ _starting = threading.local()
 _MAIN_KEYS = ("init_main_from_name", "init_main_from_path")
 
 
-def _preparation_data(name: str, _original: Callable[[str], dict] = multiprocessing.spawn.get_preparation_data) -> dict:  # type: ignore[type-arg]
+def _preparation_data(name: str, _original: Callable[[str], dict[str, Any]] = multiprocessing.spawn.get_preparation_data) -> dict[str, Any]:
     """multiprocessing tells each new process to re-import the caller's ``__main__``, which runs a
     script's top-level code again in every worker (a script without ``if __name__ == "__main__":``
     then starts workers of its own, and they die). A labeler worker needs only labeler: while this

@@ -69,4 +69,4 @@ class _SharedBytes:
 @lru_cache(maxsize=8)
 def load_font(size: int, name: str = FONT_NAME) -> ImageFont.FreeTypeFont:
     """The CJK font at ``size`` pixels (a few cached: each size is a FreeType face of ~1.7 MB)."""
-    return ImageFont.truetype(_SharedBytes(font_bytes(name)), size)  # type: ignore[arg-type]
+    return ImageFont.truetype(_SharedBytes(font_bytes(name)), size)  # type: ignore[arg-type]  # Pillow only calls read() on it

@@ -274,8 +274,10 @@ def with_xmp(data: bytes, packet: bytes) -> bytes:
     out = bytearray(data)
     for item in old:  # blank the stale packet so no second label lingers in mdat
         loc = next((x for x in meta.locations if x.item == item), None)
-        for _, offset, length in loc.extents if loc and loc.method == 0 else ():
-            start = loc.base + offset  # type: ignore[union-attr]
+        if loc is None or loc.method != 0:
+            continue
+        for _, offset, length in loc.extents:
+            start = loc.base + offset
             out[start : start + length] = b" " * length
     new_id = max([*meta.infos, *(x.item for x in meta.locations), 0]) + 1
     if new_id > MAX_ITEMS:
@@ -291,8 +293,10 @@ def with_xmp(data: bytes, packet: bytes) -> bytes:
     idat_data = bytearray(meta.idat)
     for item in old:
         loc = next((x for x in meta.locations if x.item == item and x.method == 1), None)
-        for _, offset, length in loc.extents if loc else ():
-            idat_data[loc.base + offset : loc.base + offset + length] = b" " * length  # type: ignore[union-attr]
+        if loc is None:
+            continue
+        for _, offset, length in loc.extents:
+            idat_data[loc.base + offset : loc.base + offset + length] = b" " * length
     locations = [x for x in meta.locations if x.item not in old]
 
     def build(delta: int, packet_at: int) -> bytes:

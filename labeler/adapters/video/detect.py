@@ -192,7 +192,8 @@ def _measure(path: Path, stream: Stream, samples: list[tuple[float, Image.Image]
     from ...detect import ocr
     from ...noticerule import read_unit
 
-    box = tuple(found.detail["box"])
+    x0, y0, x1, y1 = found.detail["box"]
+    box = (int(x0), int(y0), int(x1), int(y1))
     tracker = track.Tracker.build(samples[index][1], box, [im for _, im in samples[index + 1 : index + 3]])
     flags = [i == index or tracker.holds(im) for i, (_, im) in enumerate(samples)]
     first, last = track.run_bounds(flags, index)
@@ -242,11 +243,11 @@ def _around(image: Image.Image, box: tuple[int, ...]) -> Image.Image:
     return image.crop((max(0, box[0] - m), max(0, box[1] - m), min(image.width, box[2] + m), min(image.height, box[3] + m)))
 
 
-def _refine(path: Path, stream: Stream, samples: list[tuple[float, Image.Image]], at: int, box: tuple[int, ...], holds: Any, rising: bool) -> float:
+def _refine(path: Path, stream: Stream, samples: list[tuple[float, Image.Image]], at: int, box: tuple[int, int, int, int], holds: Any, rising: bool) -> float:
     """The exact frame where the notice appears (``rising``: between samples ``at`` and ``at+1``)
     or disappears (after sample ``at``): every frame of the box in between is decoded."""
     t0, t1 = samples[at][0], samples[at + 1][0]
-    between = frames(path, stream, t0, t1 - t0 + 0.001, box, step=0)  # type: ignore[arg-type]
+    between = frames(path, stream, t0, t1 - t0 + 0.001, box, step=0)
     if rising:
         shown = track.first_holding(between, holds)
         return shown if shown is not None else t1

@@ -34,7 +34,7 @@ from __future__ import annotations
 import json
 import math
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
@@ -358,7 +358,7 @@ def command(src: Path, banner: Path, dst: Path, probe: Probe, job: Plan, muxer: 
     ]  # fmt: skip
 
 
-def render(src: Path, dst: Path, probe: Probe, job: Plan, muxer: str, container: str, extra: list[str] = ()) -> None:  # type: ignore[assignment]
+def render(src: Path, dst: Path, probe: Probe, job: Plan, muxer: str, container: str, extra: Sequence[str] = ()) -> None:
     """Write ``dst``: ``src`` with the planned notice; raises ``InputError`` with ffmpeg's reason."""
     job = replace(job, stream=with_frame_hdr(src, job.stream))  # in-band HDR10 metadata, for the encoder
     with tempfile.TemporaryDirectory(prefix="labeler-banner-") as scratch:

@@ -153,8 +153,9 @@ def _moved_positions(value: bytes, moved: dict[int, int]) -> bytes:
         if key == b"filepositions" and raw[:1] == b"\x0a":
             count = struct.unpack(">I", raw[1:5])[0]
             numbers = [struct.unpack(">d", raw[6 + 9 * i : 14 + 9 * i])[0] if raw[5 + 9 * i] == 0 else None for i in range(count)]
-            if all(n is not None for n in numbers):
-                raw = b"\x0a" + struct.pack(">I", count) + b"".join(b"\x00" + struct.pack(">d", float(moved.get(int(n), int(n)))) for n in numbers)  # type: ignore[arg-type]
+            known = [n for n in numbers if n is not None]
+            if len(known) == len(numbers):
+                raw = b"\x0a" + struct.pack(">I", count) + b"".join(b"\x00" + struct.pack(">d", float(moved.get(int(n), int(n)))) for n in known)
         out += struct.pack(">H", len(key)) + key + raw
 
 

@@ -10,6 +10,7 @@ remux (``-map 0 -c copy``, not bitexact, so the writing app keeps its version) a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from ... import ffmpeg
@@ -29,7 +30,7 @@ def metadata_args(entries: dict[str, str]) -> list[str]:
     return [arg for key, text in entries.items() for arg in ("-metadata", f"{key}={text}")]
 
 
-def remux(src: Path, dst: Path, muxer: str, entries: dict[str, str], extra: list[str] = ()) -> None:  # type: ignore[assignment]
+def remux(src: Path, dst: Path, muxer: str, entries: dict[str, str], extra: Sequence[str] = ()) -> None:
     """Stream-copy ``src`` into ``dst`` with global metadata ``entries`` set (no shell, no re-encode)."""
     args = ["-y", "-i", str(src), "-map", "0", "-c", "copy", "-map_metadata", "0", "-map_chapters", "0", *metadata_args(entries), *extra, "-f", muxer, str(dst)]
     try:

@@ -157,10 +157,10 @@ def _mastering(entry: dict[str, Any]) -> tuple[Fraction, ...] | None:
 
 
 def _light_level(entry: dict[str, Any]) -> tuple[int, int] | None:
-    values = (_rational(entry.get("max_content")), _rational(entry.get("max_average")))
-    if any(v is None or v.denominator != 1 or v > 65535 for v in values) or not any(values):
+    values = [v for key in ("max_content", "max_average") if (v := _rational(entry.get(key))) is not None]
+    if len(values) != 2 or any(v.denominator != 1 or v > 65535 for v in values) or not any(values):
         return None  # 0,0 means "unknown" (CTA-861.3); the SEI fields are 16 bits
-    return (int(values[0]), int(values[1]))  # type: ignore[arg-type]
+    return int(values[0]), int(values[1])
 
 
 def hdr_from_side_data(entries: Any) -> Hdr | None:
