@@ -407,7 +407,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt as stopped:
         resume = " (finished files are in the journal: run again with --resume)" if args.command == "label" else ""
-        print(f"labeler: interrupted by {stopped or 'SIGINT'}{resume}", file=sys.stderr)
+        print(f"labeler: interrupted by {str(stopped) or 'SIGINT'}{resume}", file=sys.stderr)
         return exit_status(stopped)
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

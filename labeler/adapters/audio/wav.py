@@ -162,7 +162,7 @@ class WavAdapter(Adapter):
             _require_pcm(fmt, src)
             with open(dst, "wb") as out:
                 out.write(b"RIFF\x00\x00\x00\x00WAVE")
-                fact_at = None
+                fact_at, frames = None, 0
                 for chunk in riff.chunks:
                     if chunk.id == b"data":
                         size = _write_data(out, with_cue(_blocks(handle, data, fmt), fmt.sample_rate, fmt.channels, plan), fmt)
