@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 import pytest
@@ -25,19 +24,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@pytest.fixture
-def copy_fixture(tmp_path: Path):
-    """Copy a fixture (relative to fixtures/) into tmp_path and return the copy."""
-
-    def copy(relative: str, name: str | None = None) -> Path:
-        target = tmp_path / "in" / (name or Path(relative).name)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(FIXTURES / relative, target)
-        return target
-
-    return copy
 
 
 def detect(path: Path):  # type: ignore[no-untyped-def]

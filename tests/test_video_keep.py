@@ -28,8 +28,7 @@ EXIFTOOL = shutil.which("exiftool")
 pytestmark = pytest.mark.skipif(FFMPEG is None or FFPROBE is None, reason="ffmpeg and ffprobe make and check these files")
 SAMPLES = FIXTURES / "samples" / "video"
 NOISY = "testsrc2=size=320x240:rate=25:duration={},noise=alls=10:allf=t"
-#: Tags a re-encode changes by nature (sizes, rates, dates, the encoder) and labeler's own keys.
-CHANGING = ("File", "System", "Composite", "ExifTool")
+#: Keys labeler itself adds (the label and the notice receipt).
 OWN = ("AIGC", "LabelerNotice", "ComLabelerNotice")
 
 
