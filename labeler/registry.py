@@ -13,6 +13,7 @@ from .adapters.audio import AiffAdapter, FlacAdapter, M4aAdapter, Mp3Adapter, Og
 from .adapters.base import Adapter
 from .adapters.document import OoxmlAdapter, PdfAdapter
 from .adapters.image import AvifAdapter, BmpAdapter, GifAdapter, HeifAdapter, JpegAdapter, PngAdapter, TiffAdapter, WebpAdapter
+from .adapters.image.jxl import JxlAdapter
 from .adapters.image.raw import refusal as raw_refusal
 from .adapters.text import HtmlAdapter, MarkdownAdapter, PlainTextAdapter, SrtAdapter, VttAdapter
 from .adapters.text.encoding import looks_like_text
@@ -31,6 +32,7 @@ ADAPTERS: tuple[Adapter, ...] = (
     AvifAdapter(),
     HeifAdapter(),
     BmpAdapter(),
+    JxlAdapter(),
     OoxmlAdapter(),
     PdfAdapter(),
     MarkdownAdapter(),

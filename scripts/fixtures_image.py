@@ -151,6 +151,12 @@ def samples(folder: Path) -> None:
     _write(folder / "avif-still.avif", encode(base, "AVIF", quality=60))
     if heif_available():
         _write(folder / "heic-still.heic", encode(base, "HEIF", quality=60))
+    try:
+        import pillow_jxl  # noqa: F401 - libjxl through pillow-jxl-plugin (the `jxl` extra) registers "JXL"
+    except ImportError:
+        pass
+    else:  # a bare codestream, as cjxl writes by default
+        _write(folder / "jxl-still.jxl", encode(base, "JXL", quality=90, effort=7))
 
 
 def gif_disposal() -> bytes:
