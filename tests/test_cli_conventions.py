@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from labeler.cli import main
-from labeler.policy import parse_fail_on
+from labeler.cli.gate import parse_fail_on
 from labeler.verify import STATUSES
 
 from .conftest import PRODUCER

@@ -210,8 +210,9 @@ def test_python_api_takes_policy_and_ignore(tmp_path: Path, monkeypatch: pytest.
 
 def test_media_notice_keeps_every_command_line_notice_flag(tmp_path, monkeypatch) -> None:
     """[notice.video] text on top of --persist / --notice-duration given on the command line."""
-    from labeler.cli import _options, build_parser
-    from labeler.config import configure
+    from labeler.cli import build_parser
+    from labeler.cli.commands import _options
+    from labeler.cli.config import configure
 
     (tmp_path / "labeler.toml").write_text('[notice.video]\ntext = "由AI合成"\n')
     monkeypatch.chdir(tmp_path)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from labeler.cli.gate import parse_fail_on
 from labeler.errors import LabelFormatError
-from labeler.policy import PROFILES, Policy, Waiver, get_policy, parse_fail_on, waivers_from
+from labeler.policy import PROFILES, Policy, Waiver, get_policy, waivers_from
 from labeler.verify import STATUSES, gate_failures, verify_file
 
 from .conftest import FIXTURES

@@ -7,8 +7,8 @@ import argparse
 import os
 from pathlib import Path
 
+from ..c2pa.settings import ALGORITHMS, ENV, C2paSettings, SignalOptions, settings_from
 from ..errors import LabelFormatError
-from .settings import ALGORITHMS, ENV, C2paSettings, SignalOptions, settings_from
 
 REQUIREMENTS = ("c2pa",)
 
