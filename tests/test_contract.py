@@ -18,7 +18,9 @@ import pytest
 
 from labeler import Label, LabelOptions, label_file, verify_file
 from labeler.adapters.base import Adapter
-from labeler.facts import Format, suffix_of
+from labeler.c2pa import C2paSettings, read_signals
+from labeler.c2pa.pki import make_test_pki
+from labeler.facts import C2pa, Format, suffix_of
 from labeler.registry import ADAPTERS, sniff
 from labeler.sidecar import is_sidecar, read_sidecar
 
@@ -97,6 +99,38 @@ def test_missing_backend_refuses_the_notice_and_keeps_the_label(adapter: Adapter
     full = label_file(sample, tmp_path / "full" / sample.name, LabelOptions(producer=PRODUCER))
     assert not full.ok and f"[{fmt.extra}]" in (full.error or ""), full.error
     assert not (tmp_path / "full" / sample.name).exists()
+
+
+#: Known bugs this test found, each failing strictly until fixed: c2pa-rs 0.91 cannot read a HEIC
+#: after labeler added its XMP item ("Io: failed to fill whole buffer"; the unlabelled sample signs).
+KNOWN_C2PA_FAILURES = {"HEIC": "c2pa cannot parse the HEIC once labeler's XMP item is added (isobmff item tables)"}
+SIGNABLE = [
+    pytest.param(a, f, id=f"{a.name}-{f.label}", marks=[pytest.mark.xfail(strict=True, reason=KNOWN_C2PA_FAILURES[f.label])] if f.label in KNOWN_C2PA_FAILURES else [])
+    for a in ADAPTERS
+    for f in a.formats
+    if f.c2pa is not C2pa.NONE
+]
+
+
+@pytest.fixture(scope="module")
+def c2pa_settings(tmp_path_factory: pytest.TempPathFactory) -> C2paSettings:
+    pki = make_test_pki(tmp_path_factory.mktemp("pki"), "es256")
+    return C2paSettings(pki.chain, pki.key)
+
+
+@pytest.mark.parametrize(("adapter", "fmt"), SIGNABLE)
+def test_signable_formats_carry_a_valid_manifest(adapter: Adapter, fmt: Format, tmp_path: Path, c2pa_settings: C2paSettings) -> None:
+    """Every row declared signable gets an embedded manifest that c2pa then validates, with the label."""
+    sample = _first_sample((fmt,))
+    if sample is None:
+        pytest.skip(f"no sample of {fmt.label}")
+    out = tmp_path / sample.name
+    result = label_file(sample, out, LabelOptions(producer=PRODUCER, explicit=False, c2pa=c2pa_settings))
+    assert result.ok, result.error
+    assert any(a.startswith("sign C2PA manifest embedded") for a in result.actions), result.actions
+    c2pa = read_signals(out, result.label).c2pa
+    assert c2pa is not None and c2pa.embedded and c2pa.state == "Valid", c2pa
+    assert c2pa.tc260 == result.label
 
 
 def test_adapter_names_unique() -> None:
