@@ -1,4 +1,4 @@
-"""The README's test command also holds the code to its static checks (pyproject: [tool.mypy], [tool.ruff]).
+"""The README's test command also holds the code to its static checks (pyproject: [tool.mypy], [tool.ruff]) and its module size limit.
 
 Both tools come with the ``test`` extra; a finding fails here with the tool's own report.
 """
@@ -27,3 +27,10 @@ def test_ruff_finds_nothing() -> None:
 def test_mypy_strict_finds_nothing() -> None:
     result = _run("mypy", "labeler")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_modules_stay_small() -> None:
+    """House style: a module over 500 lines holds more than one idea; split it."""
+    sizes = {str(p.relative_to(ROOT)): len(p.read_text(encoding="utf-8").splitlines()) for p in (ROOT / "labeler").rglob("*.py")}
+    assert sizes, "no modules found"
+    assert not {name: n for name, n in sizes.items() if n >= 500}
