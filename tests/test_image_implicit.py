@@ -108,8 +108,8 @@ def test_simple_webp_gets_a_vp8x_header_with_the_xmp_flag(tmp_path: Path) -> Non
     assert b"VP8X" not in sample.read_bytes()[:40]
     data = write(sample, tmp_path / "o.webp").read_bytes()
     chunks = webp_chunks.chunks(data)
-    assert chunks[0].fourcc == b"VP8X" and chunks[0].data(data)[0] & webp_chunks.FLAG_XMP
-    assert chunks[-1].fourcc == b"XMP "
+    assert chunks[0].id == b"VP8X" and chunks[0].payload(data)[0] & webp_chunks.FLAG_XMP
+    assert chunks[-1].id == b"XMP "
     assert struct.unpack("<I", data[4:8])[0] + 8 == len(data)
     with Image.open(tmp_path / "o.webp") as image:
         assert image.size == (320, 240) and b"TC260" in image.info["xmp"]

@@ -12,6 +12,7 @@ import struct
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ...containers import id3, riff
 from ...errors import InputError
 from ...facts import C2pa, Format, Signature
 from ...label import Label
@@ -35,23 +36,17 @@ MAX_TEXT_CHUNK = 1 << 20
 def _aiff(path: Path) -> object:
     from mutagen.aiff import AIFF
 
-    return AIFF(path, translate=False)  # ID3 frames as stored: see common.id3_version
+    return AIFF(path, translate=False)  # ID3 frames as stored: see containers.id3.version
 
 
 def _text_chunks(path: Path) -> list[bytes]:
-    """Raw text chunks (header + payload + pad) of an AIFF file."""
-    out = []
+    """Raw text chunks (header + payload + pad) of an AIFF file; a damaged chunk is clipped to the
+    FORM, never an error: mutagen has already accepted the file, these are only carried over."""
     with open(path, "rb") as handle:
-        head = handle.read(12)
-        end = min(struct.unpack(">I", head[4:8])[0] + 8, path.stat().st_size)
-        offset = 12
-        while offset + 8 <= end:
-            handle.seek(offset)
-            chunk_id, size = struct.unpack(">4sI", handle.read(8))
-            if chunk_id in TEXT_CHUNKS and size <= MAX_TEXT_CHUNK:
-                out.append(chunk_id + struct.pack(">I", size) + handle.read(size) + (b"\x00" if size & 1 else b""))
-            offset += 8 + size + (size & 1)
-    return out
+        _, declared, _ = riff.header(handle.read(12), riff.IFF)
+        end = min(declared + 8, path.stat().st_size)
+        chunks = riff.walk(handle, 12, end, riff.IFF, what="AIFF", path=path, strict=False)
+        return [riff.IFF.chunk(c.id, riff.read_payload(handle, c, MAX_TEXT_CHUNK, path)) for c in chunks if c.id in TEXT_CHUNKS and c.size <= MAX_TEXT_CHUNK]
 
 
 def _append_chunks(path: Path, chunks: list[bytes]) -> None:
@@ -62,7 +57,7 @@ def _append_chunks(path: Path, chunks: list[bytes]) -> None:
         handle.write(b"".join(chunks))
         total = handle.tell()
         handle.seek(4)
-        handle.write(struct.pack(">I", total - 8))
+        handle.write(struct.pack(riff.IFF.size_format, total - 8))
 
 
 class AiffAdapter(Adapter):
@@ -83,11 +78,9 @@ class AiffAdapter(Adapter):
         tags = common.mutagen_load(path, _aiff, "AIFF").tags  # type: ignore[attr-defined]
         if tags is None:
             return []
-        return [Found.of(self.carrier, str(f.text[0]) if f.text else "") for f in tags.getall("TXXX") if f.desc.upper() == "AIGC"]
+        return [Found.of(self.carrier, text) for text in id3.label_texts(tags)]
 
     def write_implicit(self, src: Path, dst: Path, label: Label, options: WriteOptions = WriteOptions()) -> None:
-        from mutagen.id3 import TXXX
-
         text = label.require_writable().to_json()
         common.mutagen_load(src, _aiff, "AIFF")
         shutil.copyfile(src, dst)
@@ -95,10 +88,9 @@ class AiffAdapter(Adapter):
         if audio.tags is None:  # type: ignore[attr-defined]
             audio.add_tags()  # type: ignore[attr-defined]
         tags = audio.tags  # type: ignore[attr-defined]
-        for frame in [f for f in tags.getall("TXXX") if f.desc.upper() == "AIGC"]:
-            del tags[frame.HashKey]
-        tags.add(TXXX(encoding=0, desc="AIGC", text=[text]))
-        audio.save(v2_version=common.id3_version(tags), padding=lambda info: info.padding if info.padding >= 0 else 1024)  # type: ignore[attr-defined]
+        version = id3.version(tags)
+        id3.set_label(tags, text)
+        audio.save(v2_version=version, padding=id3.keep_padding)  # type: ignore[attr-defined]
 
     def write_explicit(self, src: Path, dst: Path, notice: Notice, options: WriteOptions = WriteOptions()) -> None:
         import soundfile
@@ -119,7 +111,7 @@ class AiffAdapter(Adapter):
             written = _aiff(dst)
             if written.tags is None:  # type: ignore[attr-defined]
                 written.add_tags()  # type: ignore[attr-defined]
-            version = common.id3_version(source.tags)  # type: ignore[attr-defined]
+            version = id3.version(source.tags)  # type: ignore[attr-defined]
             for frame in source.tags.values():  # type: ignore[attr-defined]
                 written.tags.add(frame)  # type: ignore[attr-defined]
             written.save(v2_version=version)  # type: ignore[attr-defined]

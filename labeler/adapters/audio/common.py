@@ -47,17 +47,6 @@ def ffmpeg_backend(what: str) -> Backend:
     return Backend("ffmpeg", ffmpeg.available(), f"{what}; {ffmpeg.describe()}", ffmpeg.INSTALL_HINT)
 
 
-def id3_version(tags: Any) -> int:
-    """The ID3v2 version to save ``tags`` (loaded with ``translate=False``) in: ID3v2.3 stays 2.3
-    with its frames as they are (mutagen's default translation would turn TYER/TDAT into the
-    2.4-only TDRC and drop 2.3-only frames such as RVAD); 2.4 stays 2.4, and 2.2, which mutagen
-    cannot write, becomes 2.4 with its frames upgraded."""
-    if tuple(tags.version[:2]) == (2, 3):
-        return 3
-    tags.update_to_v24()
-    return 4
-
-
 def mutagen_load(path: Path, loader: Callable[[Path], T], kind: str) -> T:
     """Open with mutagen; its errors become an ``InputError`` naming the format."""
     require_content(path)

@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ... import ffmpeg
+from ...containers import id3
 from ...deviations import holds_label
 from ...errors import InputError, reason
 from ...facts import C2pa, Format, Signature
@@ -27,34 +28,15 @@ from . import common
 from .explicit import CuePlan, detect, edge_windows, with_cue
 from .stream import decode_blocks, encode_blocks, read_mono
 
-if TYPE_CHECKING:
-    from mutagen import PaddingInfo  # imported where used: mutagen loads only for MP3 work
-
 #: LAME -V level -> typical average bitrate (kbps) for 44.1 kHz stereo.
 VBR_LEVELS = {0: 245, 1: 225, 2: 190, 3: 175, 4: 165, 5: 130, 6: 115, 7: 100, 8: 85, 9: 65}
 CBR_RATES = (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160, 192, 224, 256, 320)
 ID3V1_SIZE = 128
-DEFAULT_PADDING = 1024
 
 
 def _is_mpeg_frame(head: bytes) -> bool:
     # sync (11 bits), layer III, a bitrate index that is neither free (0) nor bad (15), a valid rate
     return len(head) >= 4 and head[0] == 0xFF and (head[1] & 0xE6) == 0xE2 and 0 < head[2] >> 4 < 15 and (head[2] >> 2) & 3 != 3
-
-
-def _padding(info: PaddingInfo) -> int:
-    """Keep the existing padding when the tag still fits, else a fixed amount: deterministic bytes."""
-    padding: int = info.padding
-    return padding if padding >= 0 else DEFAULT_PADDING
-
-
-def _id3v2_size(head: bytes) -> int:
-    if head[:3] != b"ID3" or len(head) < 10:
-        return 0
-    size = 0
-    for byte in head[6:10]:
-        size = (size << 7) | (byte & 0x7F)
-    return 10 + size + (10 if head[5] & 0x10 else 0)
 
 
 def cbr_rate(kbps: int) -> int:
@@ -94,7 +76,7 @@ class Mp3Adapter(Adapter):
     description = "MP3 (CBR/VBR, ID3v2.3/2.4); label in ID3v2 TXXX:AIGC; notice re-encoded once with LAME"
 
     def score(self, name: str, head: bytes) -> int:
-        tag = _id3v2_size(head)
+        tag = id3.tag_size(head)
         after = head[tag : tag + 4]
         # "ID3" alone also starts ID3-tagged FLAC/AAC; then the bytes after the tag decide
         magic = _is_mpeg_frame(head) or (tag > 0 and (_is_mpeg_frame(after) or (len(after) < 4 and self.extension_score(name) > 0)))
@@ -113,11 +95,11 @@ class Mp3Adapter(Adapter):
             return []
         except Exception as exc:
             raise InputError(f"the ID3v2 tag is corrupt ({reason(exc)}); repair it with a tag editor or strip it (`ffmpeg -i IN -map_metadata -1 -c copy OUT`)", path) from exc
-        return ([Found.of("id3:TXXX:AIGC", str(f.text[0]) if f.text else "") for f in tags.getall("TXXX") if f.desc.upper() == "AIGC"]
+        return ([Found.of("id3:TXXX:AIGC", text) for text in id3.label_texts(tags)]
                 + [Found.of("id3:COMM", str(f.text[0])) for f in _label_comments(tags)])
 
     def write_implicit(self, src: Path, dst: Path, label: Label, options: WriteOptions = WriteOptions()) -> None:
-        from mutagen.id3 import ID3, TXXX, ID3NoHeaderError
+        from mutagen.id3 import ID3, ID3NoHeaderError
         from mutagen.mp3 import MP3
 
         common.mutagen_load(src, MP3, "MP3")  # refuse files without MPEG audio frames
@@ -129,11 +111,9 @@ class Mp3Adapter(Adapter):
             tags = ID3()
         except Exception as exc:
             raise InputError(f"the ID3v2 tag is corrupt ({reason(exc)}); strip it first (`ffmpeg -i IN -map_metadata -1 -c copy OUT`)", src) from exc
-        version = common.id3_version(tags)
-        for frame in [f for f in tags.getall("TXXX") if f.desc.upper() == "AIGC"] + _label_comments(tags):
-            del tags[frame.HashKey]  # a label in a comment moves to TXXX: one label per file
-        tags.add(TXXX(encoding=0, desc="AIGC", text=[text]))  # Latin-1: the JSON is ASCII, valid in v2.3 and v2.4
-        tags.save(dst, v2_version=version, v1=1, padding=_padding)
+        version = id3.version(tags)
+        id3.set_label(tags, text, also_remove=_label_comments(tags))  # a label in a comment moves to TXXX: one label per file
+        tags.save(dst, v2_version=version, v1=1, padding=id3.keep_padding)
 
     def write_explicit(self, src: Path, dst: Path, notice: Notice, options: WriteOptions = WriteOptions()) -> None:
         plan = CuePlan.of(notice)
@@ -162,7 +142,7 @@ def _assemble(src: Path, encoded: Path, dst: Path) -> None:
     """dst = the source's ID3v2 tag + the new MPEG stream + the source's ID3v1 tag, byte for byte."""
     with open(src, "rb") as handle:
         head = handle.read(10)
-        size = _id3v2_size(head)
+        size = id3.tag_size(head)
         handle.seek(0)
         v2 = handle.read(size)
         handle.seek(0, 2)

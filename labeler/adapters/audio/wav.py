@@ -11,22 +11,25 @@ from __future__ import annotations
 import io
 import struct
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from ...containers import id3, riff
 from ...containers.copying import copy_range
+from ...containers.riff import Chunk
 from ...detect.rhythm import to_analysis
 from ...deviations import holds_label
 from ...errors import InputError, OutputError, UnsupportedError
 from ...facts import C2pa, Format, Signature
-from ...label import Label
+from ...label import MAX_CARRIER_BYTES, Label
 from ...lazy import lazy_module
 from ...model import Backend, Evidence, Found, WriteOptions
 from ...notice import Notice
 from ..base import Adapter
 from . import common
 from .explicit import CuePlan, detect, edge_windows, with_cue
-from .riff import REPAIR_HINT, Chunk, PcmFormat, Riff, chunk_bytes, parse_fmt, parse_riff, read_payload, sub_chunks
+from .pcm import PcmFormat, parse_fmt
 
 if TYPE_CHECKING:
     import numpy as np
@@ -35,61 +38,68 @@ else:
 
 AIGC = b"AIGC"
 MAX_RIFF = 0xFFFFFFFF
+MAX_META_CHUNK = MAX_CARRIER_BYTES
 BLOCK_FRAMES = 1 << 16
+REPAIR_HINT = "re-export it, or repair it with `ffmpeg -i IN.wav -c copy OUT.wav`"
 
 
-def _open(path: Path) -> tuple[BinaryIO, Riff]:
-    handle = open(path, "rb")  # noqa: SIM115 - returned open to the caller, closed here only on failure
+@dataclass(frozen=True)
+class Wave:
+    """The top-level chunks of a RIFF/WAVE file."""
+
+    chunks: tuple[Chunk, ...]
+    file_size: int
+
+    def first(self, chunk_id: bytes) -> Chunk | None:
+        return next((c for c in self.chunks if c.id == chunk_id), None)
+
+
+def _parse(handle: BinaryIO, path: Path, size: int) -> Wave:
+    """A RIFF size that disagrees with the file, or a chunk running past the end, is refused instead
+    of being guessed at: a guessed repair could silently drop audio."""
+    head = handle.read(12)
+    if len(head) < 12 or head[:4] != b"RIFF":
+        raise InputError("not a RIFF/WAVE file (no 'RIFF' header)" if size else "the file is empty (0 bytes); re-export or re-download it", path)
+    _, declared, form = riff.header(head)
+    if abs(declared + 8 - size) > 1:  # one byte either way: a final pad byte missing or not counted
+        state = "truncated" if declared + 8 > size else "followed by unknown bytes"
+        raise InputError(f"the RIFF header says {declared + 8} bytes but the file has {size} (the file is {state}); {REPAIR_HINT}", path)
+    if form != b"WAVE":
+        raise InputError(f"a RIFF file of type {form!r}, not WAVE", path)
+    return Wave(tuple(riff.walk(handle, 12, size, what="WAV", hint=REPAIR_HINT, path=path)), size)
+
+
+def _open(path: Path) -> tuple[BinaryIO, Wave]:
+    handle = open(path, "rb")  # noqa: SIM115 - returned open, closed by the caller's with-block (here only on failure)
     try:
-        size = path.stat().st_size
-        riff = parse_riff(handle, path, size)
-        if riff.form != b"WAVE":
-            raise InputError(f"a RIFF file of type {riff.form!r}, not WAVE", path)
+        wave = _parse(handle, path, path.stat().st_size)
     except BaseException:
         handle.close()
         raise
-    return handle, riff
+    return handle, wave
 
 
-def _format(handle: BinaryIO, riff: Riff, path: Path) -> tuple[PcmFormat, Chunk]:
-    fmt, data = riff.first(b"fmt "), riff.first(b"data")
+def _payload(handle: BinaryIO, chunk: Chunk, path: Path) -> bytes:
+    return riff.read_payload(handle, chunk, MAX_META_CHUNK, path)
+
+
+def _format(handle: BinaryIO, wave: Wave, path: Path) -> tuple[PcmFormat, Chunk]:
+    fmt, data = wave.first(b"fmt "), wave.first(b"data")
     if fmt is None or data is None:
         raise InputError(f"the WAV has no {'fmt ' if fmt is None else 'data'!r} chunk; {REPAIR_HINT}", path)
-    return parse_fmt(read_payload(handle, fmt, path), path), data
-
-
-def _id3_labels(payload: bytes) -> list[tuple[str, str]]:
-    from mutagen.id3 import ID3, ID3NoHeaderError
-
-    try:
-        tags = ID3(io.BytesIO(payload))
-    except (ID3NoHeaderError, Exception):  # noqa: BLE001 - a broken ID3 chunk carries no label we can read
-        return []
-    return [(f.desc, str(f.text[0]) if f.text else "") for f in tags.getall("TXXX") if f.desc.upper() == "AIGC"]
-
-
-def _without_id3_label(payload: bytes) -> bytes:
-    from mutagen.id3 import ID3
-
-    buffer = io.BytesIO(payload)
-    tags = ID3(buffer, translate=False)
-    for frame in [f for f in tags.getall("TXXX") if f.desc.upper() == "AIGC"]:
-        del tags[frame.HashKey]
-    buffer.seek(0)
-    tags.save(buffer, v2_version=common.id3_version(tags), padding=lambda info: 0)
-    return buffer.getvalue()
+    return parse_fmt(_payload(handle, fmt, path), path), data
 
 
 def _rewritten(handle: BinaryIO, chunk: Chunk, path: Path) -> bytes | None:
     """A LIST/INFO or ID3 chunk without its AIGC label, or None when the chunk stays as it is."""
     if chunk.id == b"LIST":
-        payload = read_payload(handle, chunk, path)
-        if payload[:4] == b"INFO" and any(_info_label(cid, data) for cid, data in sub_chunks(payload)):
-            return chunk_bytes(b"LIST", _without_info_label(payload))
+        payload = _payload(handle, chunk, path)
+        if payload[:4] == b"INFO" and any(_info_label(cid, data) for cid, data in riff.entries(payload)):
+            return riff.RIFF.chunk(b"LIST", _without_info_label(payload))
     elif chunk.id in (b"id3 ", b"ID3 "):
-        payload = read_payload(handle, chunk, path)
-        if _id3_labels(payload):
-            return chunk_bytes(chunk.id, _without_id3_label(payload))
+        payload = _payload(handle, chunk, path)
+        if id3.labels_in(payload):
+            return riff.RIFF.chunk(chunk.id, id3.without_label(payload))
     return None
 
 
@@ -99,8 +109,8 @@ def _info_label(cid: bytes, data: bytes) -> bool:
 
 
 def _without_info_label(payload: bytes) -> bytes:
-    kept = [(cid, data) for cid, data in sub_chunks(payload) if not _info_label(cid, data)]
-    return payload[:4] + b"".join(chunk_bytes(cid, data) for cid, data in kept)
+    kept = [(cid, data) for cid, data in riff.entries(payload) if not _info_label(cid, data)]
+    return payload[:4] + b"".join(riff.RIFF.chunk(cid, data) for cid, data in kept)
 
 
 class WavAdapter(Adapter):
@@ -119,28 +129,28 @@ class WavAdapter(Adapter):
         return "wav"
 
     def read_labels(self, path: Path) -> list[Found]:
-        handle, riff = _open(path)
+        handle, wave = _open(path)
         with handle:
             found: list[Found] = []
-            for chunk in riff.chunks:
+            for chunk in wave.chunks:
                 if chunk.id == AIGC:
-                    found.append(Found.of("riff:AIGC", read_payload(handle, chunk, path).rstrip(b"\x00")))
+                    found.append(Found.of("riff:AIGC", _payload(handle, chunk, path).rstrip(b"\x00")))
                 elif chunk.id == b"LIST":
-                    payload = read_payload(handle, chunk, path)
+                    payload = _payload(handle, chunk, path)
                     if payload[:4] == b"INFO":
                         found += [Found.of(f"riff:LIST/INFO:{'AIGC' if cid.upper() == AIGC else cid.decode('latin-1')}", data.rstrip(b"\x00"))
-                                  for cid, data in sub_chunks(payload) if _info_label(cid, data)]
+                                  for cid, data in riff.entries(payload) if _info_label(cid, data)]
                 elif chunk.id in (b"id3 ", b"ID3 "):
-                    found += [Found.of("riff:id3:TXXX:AIGC", text) for _, text in _id3_labels(read_payload(handle, chunk, path))]
+                    found += [Found.of("riff:id3:TXXX:AIGC", text) for text in id3.labels_in(_payload(handle, chunk, path))]
             return found
 
     def write_implicit(self, src: Path, dst: Path, label: Label, options: WriteOptions = WriteOptions()) -> None:
-        label_chunk = chunk_bytes(AIGC, label.require_writable().to_json().encode("ascii"))
-        handle, riff = _open(src)
+        label_chunk = riff.RIFF.chunk(AIGC, label.require_writable().to_json().encode("ascii"))
+        handle, wave = _open(src)
         with handle, open(dst, "wb") as out:
             out.write(b"RIFF\x00\x00\x00\x00WAVE")
             placed = False
-            for chunk in riff.chunks:
+            for chunk in wave.chunks:
                 replacement = _rewritten(handle, chunk, src)
                 if chunk.id == AIGC:
                     if not placed:  # the first AIGC chunk is updated in place; later copies go
@@ -149,28 +159,28 @@ class WavAdapter(Adapter):
                 elif replacement is not None:
                     out.write(replacement)
                 else:
-                    _copy_chunk(handle, out, chunk, riff)
+                    _copy_chunk(handle, out, chunk, wave)
             if not placed:
                 out.write(label_chunk)
             _finish_riff(out, dst)
 
     def write_explicit(self, src: Path, dst: Path, notice: Notice, options: WriteOptions = WriteOptions()) -> None:
         plan = CuePlan.of(notice)
-        handle, riff = _open(src)
+        handle, wave = _open(src)
         with handle:
-            fmt, data = _format(handle, riff, src)
+            fmt, data = _format(handle, wave, src)
             _require_pcm(fmt, src)
             with open(dst, "wb") as out:
                 out.write(b"RIFF\x00\x00\x00\x00WAVE")
                 fact_at, frames = None, 0
-                for chunk in riff.chunks:
+                for chunk in wave.chunks:
                     if chunk.id == b"data":
                         size = _write_data(out, with_cue(_blocks(handle, data, fmt), fmt.sample_rate, fmt.channels, plan), fmt)
                         frames = size // fmt.block_align
                     else:
                         if chunk.id == b"fact" and chunk.size >= 4:
                             fact_at = out.tell() + 8
-                        _copy_chunk(handle, out, chunk, riff)
+                        _copy_chunk(handle, out, chunk, wave)
                 if fact_at is not None:
                     out.seek(fact_at)
                     out.write(struct.pack("<I", min(frames, MAX_RIFF)))
@@ -178,9 +188,9 @@ class WavAdapter(Adapter):
                 _finish_riff(out, dst)
 
     def detect_explicit(self, path: Path) -> Evidence:
-        handle, riff = _open(path)
+        handle, wave = _open(path)
         with handle:
-            fmt, data = _format(handle, riff, path)
+            fmt, data = _format(handle, wave, path)
             if fmt.dtype is None:
                 return Evidence.unknown(f"WAV sample format {fmt.tag}/{fmt.bits}-bit cannot be decoded for the notice check")
             frames = data.size // fmt.block_align
@@ -198,9 +208,9 @@ class WavAdapter(Adapter):
         return [*common.spoken_backends()]
 
 
-def _copy_chunk(handle: BinaryIO, out: BinaryIO, chunk: Chunk, riff: Riff) -> None:
+def _copy_chunk(handle: BinaryIO, out: BinaryIO, chunk: Chunk, wave: Wave) -> None:
     """Copy a chunk as it is; a pad byte missing at the very end of the file is added."""
-    available = min(chunk.end, riff.file_size) - chunk.offset
+    available = min(chunk.end, wave.file_size) - chunk.offset
     copy_range(handle, out, chunk.offset, available)
     out.write(b"\x00" * (chunk.end - chunk.offset - available))
 

@@ -20,40 +20,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from ...containers import riff
 from ...containers.copying import copy_range
+from ...containers.riff import Chunk
 from ...errors import InputError, UnsupportedError
 
 MAX_INFO = 1024 * 1024
-MAX_CHUNKS = 100_000
 REMUX_HINT = "re-mux it with `ffmpeg -i IN -c copy OUT.avi`"
 
 
-@dataclass(frozen=True)
-class Chunk:
-    id: bytes
-    offset: int  # of the 8-byte header
-    size: int  # payload size (without header and pad byte)
-    form: bytes = b""  # list type for RIFF/LIST
-
-    @property
-    def end(self) -> int:
-        return self.offset + 8 + self.size + (self.size & 1)
-
-
-def _chunks(handle: BinaryIO, start: int, end: int, path: Path) -> list[Chunk]:
-    out: list[Chunk] = []
-    offset = start
-    while offset + 8 <= end:
-        handle.seek(offset)
-        head = handle.read(12)
-        cid, size = struct.unpack("<4sI", head[:8])
-        if offset + 8 + size > end:
-            raise InputError(f"AVI chunk {cid!r} at byte {offset} claims {size} bytes but only {end - offset - 8} remain (the file is truncated); {REMUX_HINT}", path)
-        out.append(Chunk(cid, offset, size, head[8:12] if cid in (b"RIFF", b"LIST") else b""))
-        if len(out) > MAX_CHUNKS:
-            raise InputError("more than 100000 AVI chunks at one level (corrupt or hostile file)", path)
-        offset += 8 + size + (size & 1)
-    return out
+def _walk(handle: BinaryIO, start: int, end: int, path: Path) -> list[Chunk]:
+    return riff.walk(handle, start, end, what="AVI", hint=REMUX_HINT, path=path)
 
 
 @dataclass(frozen=True)
@@ -71,11 +48,11 @@ def load(path: Path) -> Layout:
         head = handle.read(12)
         if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"AVI ":
             raise InputError("not an AVI file (no RIFF AVI header)", path)
-        declared = struct.unpack("<I", head[4:8])[0]
+        _, declared, _ = riff.header(head)
         if 8 + declared > size:
             raise InputError(f"the AVI is truncated: its RIFF header declares {8 + declared} bytes but the file has {size}; {REMUX_HINT}", path)
-        riffs = _chunks(handle, 0, size, path)
-        body = _chunks(handle, 12, riffs[0].end - (riffs[0].size & 1), path)
+        riffs = _walk(handle, 0, size, path)
+        body = _walk(handle, 12, riffs[0].data_end, path)
         if not any(c.form == b"movi" for c in body):
             raise InputError(f"the AVI has no movi list (no media data); {REMUX_HINT}", path)
         info: list[tuple[bytes, bytes]] = []
@@ -83,8 +60,8 @@ def load(path: Path) -> Layout:
             if chunk.id == b"LIST" and chunk.form == b"INFO":
                 if chunk.size > MAX_INFO:
                     raise InputError(f"the AVI INFO list is {chunk.size} bytes, over the {MAX_INFO} byte limit", path)
-                for entry in _chunks(handle, chunk.offset + 12, chunk.offset + 8 + chunk.size, path):
-                    handle.seek(entry.offset + 8)
+                for entry in _walk(handle, chunk.data_offset + 4, chunk.data_end, path):
+                    handle.seek(entry.data_offset)
                     info.append((entry.id, handle.read(entry.size)))
     return Layout(riffs, body, info)
 
@@ -93,14 +70,8 @@ def value(raw: bytes) -> bytes:
     return raw.split(b"\x00", 1)[0]
 
 
-def _entry(cid: bytes, text: bytes) -> bytes:
-    data = text + b"\x00"
-    return struct.pack("<4sI", cid, len(data)) + data + (b"\x00" if len(data) & 1 else b"")
-
-
 def _info_list(entries: list[tuple[bytes, bytes]]) -> bytes:
-    body = b"INFO" + b"".join(_entry(cid, value(raw)) for cid, raw in entries)
-    return struct.pack("<4sI", b"LIST", len(body)) + body
+    return riff.RIFF.chunk(b"LIST", b"INFO" + b"".join(riff.RIFF.chunk(cid, value(raw) + b"\x00") for cid, raw in entries))
 
 
 def _junk(size: int) -> bytes:
