@@ -43,12 +43,18 @@ def reason(exc: BaseException) -> str:
 
 
 class LabelerError(Exception):
-    """Base of every error labeler raises on purpose."""
+    """Base of every error labeler raises on purpose.
 
-    def __init__(self, message: str, path: str | Path | None = None) -> None:
+    ``field`` names the option at fault in library terms (a ``LabelOptions`` attribute, dotted
+    into its parts: ``producer``, ``notice.duration``, ``c2pa.alg``), so the message need not
+    name a command-line flag; the CLI maps the field to its flag (``--producer``).
+    """
+
+    def __init__(self, message: str, path: str | Path | None = None, *, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.path = None if path is None else Path(path)
+        self.field = field
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" if self.path else self.message

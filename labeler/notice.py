@@ -101,10 +101,14 @@ class Notice:
 
     def validated(self) -> Notice:
         if self.text is not None:
-            require_compliant_text(self.text)
+            try:
+                require_compliant_text(self.text)
+            except LabelFormatError as exc:
+                exc.field = "notice.text"
+                raise
         if self.duration is not None and not (math.isfinite(self.duration) and self.duration >= MIN_VIDEO_SECONDS):
-            raise LabelFormatError(f"--notice-duration {self.duration:g} is refused: GB 45438 requires the video notice to be "
-                                   f"visible for at least {MIN_VIDEO_SECONDS:g} s")
+            raise LabelFormatError(f"the notice duration {self.duration:g} s is refused: GB 45438 requires the video notice to be "
+                                   f"visible for at least {MIN_VIDEO_SECONDS:g} s", field="notice.duration")
         return self
 
     def with_fields(self, **changes: Any) -> Notice:

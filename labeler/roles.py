@@ -65,17 +65,18 @@ class LabelOptions:
         for _, notice in self.media_notices:
             notice.validated()
         if self.role not in ROLES:
-            raise LabelFormatError(f"role {self.role!r} is not one of {', '.join(ROLES)}")
+            raise LabelFormatError(f"role {self.role!r} is not one of {', '.join(ROLES)}", field="role")
         if self.label is not None and self.label not in ("1", "2", "3"):
-            raise LabelFormatError(f"--label {self.label!r} is not 1 (AI-generated), 2 (possibly) or 3 (suspected)")
+            raise LabelFormatError(f"Label {self.label!r} is not 1 (AI-generated), 2 (possibly) or 3 (suspected)", field="label")
         if self.role == "producer" and self.implicit and not self.producer:
-            raise LabelFormatError("a producer label needs ContentProducer: pass --producer CODE (your 27-character TC260 provider code, or an ASCII name)")
+            raise LabelFormatError("a producer label needs ContentProducer: your 27-character TC260 provider code, or an ASCII name", field="producer")
         if self.role == "propagator" and self.implicit and not self.propagator:
-            raise LabelFormatError("a propagator label needs ContentPropagator: pass --propagator CODE")
+            raise LabelFormatError("a propagator label needs ContentPropagator: your provider code", field="propagator")
         for key, attr in RUN_FIELDS:
             for problem in value_problems(key, getattr(self, attr) or ""):
                 if problem.is_error:
-                    raise LabelFormatError(f"--{attr.replace('_', '-')}: {problem.message}")
+                    # The message keeps the flag spelling API users have matched on since 1.0.
+                    raise LabelFormatError(f"--{attr.replace('_', '-')}: {problem.message}", field=attr)
         if not (self.explicit or self.implicit):
             raise LabelFormatError("nothing to do: --no-explicit and --no-implicit together leave no label to write")
         self.notice.validated()

@@ -30,12 +30,12 @@ class C2paSettings:
 
     def validated(self) -> C2paSettings:
         if self.alg not in ALGORITHMS:
-            raise LabelFormatError(f"--c2pa-alg {self.alg!r} is not one of {', '.join(ALGORITHMS)}")
-        for flag, path in (("--c2pa-cert", self.cert), ("--c2pa-key", self.key)):
+            raise LabelFormatError(f"signature algorithm {self.alg!r} is not one of {', '.join(ALGORITHMS)}", field="c2pa.alg")
+        for name, path in (("cert", self.cert), ("key", self.key)):
             if not Path(path).is_file():
-                raise LabelFormatError(f"{flag} {path}: no such file; give the PEM file (or set {ENV[flag[7:]]})")
+                raise LabelFormatError(f"{path}: no such file; give the PEM file (or set {ENV[name]})", field=f"c2pa.{name}")
         if self.tsa is not None and not self.tsa.startswith(("http://", "https://")):
-            raise LabelFormatError(f"--tsa {self.tsa!r} is not an http(s) URL of an RFC 3161 time-stamp server")
+            raise LabelFormatError(f"{self.tsa!r} is not an http(s) URL of an RFC 3161 time-stamp server", field="c2pa.tsa")
         return self
 
 
@@ -52,6 +52,7 @@ def settings_from(cert: str | Path | None, key: str | Path | None, alg: str | No
     if cert is None and key is None:
         return None
     if cert is None or key is None:
-        missing = "--c2pa-cert (or LABELER_C2PA_CERT)" if cert is None else "--c2pa-key (or LABELER_C2PA_KEY)"
-        raise LabelFormatError(f"C2PA signing needs both a certificate chain and its private key: {missing} is missing")
+        # Values come from flags or environment variables, so the message names both.
+        missing, name = ("--c2pa-cert (or LABELER_C2PA_CERT)", "cert") if cert is None else ("--c2pa-key (or LABELER_C2PA_KEY)", "key")
+        raise LabelFormatError(f"C2PA signing needs both a certificate chain and its private key: {missing} is missing", field=f"c2pa.{name}")
     return C2paSettings(Path(cert), Path(key), (alg or "es256").lower(), tsa or None, sidecar).validated()

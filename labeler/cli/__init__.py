@@ -17,7 +17,7 @@ from ..lifeline import exit_status, stop_signals
 from ..names import display
 from .commands import COMMANDS, EXIT_OK, EXIT_USAGE, _Usage
 from .config import configure
-from .parser import build_parser
+from .parser import build_parser, flag_for
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -35,7 +35,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     asr.load(str(args.asr_model))  # a broken model directory stops the run here, not per file
             return COMMANDS[args.command](args)
     except (_Usage, LabelerError) as exc:
-        print(display(f"labeler {args.command}: {exc}"), file=sys.stderr)
+        field = getattr(exc, "field", None)
+        flag = flag_for(parser, args.command, field) if field else None  # library errors name fields, users type flags
+        named = flag is None or flag in str(exc)  # a message written for the command line names it already
+        print(display(f"labeler {args.command}: " + ("" if named else f"{flag}: ") + str(exc)), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt as stopped:
         resume = " (finished files are in the journal: run again with --resume)" if args.command == "label" else ""

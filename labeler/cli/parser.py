@@ -9,7 +9,7 @@ from typing import Any
 from .._version import __version__
 from ..batch import default_jobs
 from .c2pa import add_sign_arguments, add_verify_arguments
-from .config import add_config_arguments
+from .config import add_config_arguments, subparsers
 from .gate import add_gate_arguments
 from .report import add_report_arguments
 
@@ -126,3 +126,15 @@ def _size(text: str) -> int:
         return int(float(number) * units[unit])
     except (KeyError, ValueError):
         raise argparse.ArgumentTypeError(f"{text!r} is not a size like 512M or 4G") from None
+
+
+def flag_for(parser: argparse.ArgumentParser, command: str, field: str) -> str | None:
+    """The flag of ``command`` that sets a library field (``LabelerError.field``): the option whose
+    dest is the field with dots as underscores (``notice.duration`` -> ``--notice-duration``), else
+    its last part (``c2pa.tsa`` -> ``--tsa``); None when no flag sets it."""
+    sub = subparsers(parser).get(command)
+    actions = {a.dest: a for a in sub._actions if a.option_strings} if sub else {}
+    for dest in (field.replace(".", "_"), field.rsplit(".", 1)[-1]):
+        if dest in actions:
+            return max(actions[dest].option_strings, key=len)  # the long form
+    return None
