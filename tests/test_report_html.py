@@ -15,8 +15,8 @@ from PIL import Image
 
 from labeler.model import Evidence, Presence
 from labeler.problems import error
+from labeler.render.preview import CUE, OUTLINE
 from labeler.report import RunInfo, render
-from labeler.report.html import CUE, OUTLINE
 from labeler.verify import ExplicitResult, Verdict, verify_file
 
 from .conftest import FIXTURES
@@ -131,7 +131,7 @@ def _outline_pixels(uri: str) -> int:
 
 def test_video_preview_is_the_checked_frame_with_the_box(tmp_path: Path) -> None:
     from labeler import ffmpeg
-    from labeler.report.html import video_preview
+    from labeler.render.preview import video_preview
 
     if not ffmpeg.available():
         pytest.skip("ffmpeg is not available")
@@ -145,7 +145,7 @@ def test_video_preview_is_the_checked_frame_with_the_box(tmp_path: Path) -> None
 
 def test_pdf_preview_outlines_the_notice_on_its_page(tmp_path: Path) -> None:
     from labeler import LabelOptions, label_file
-    from labeler.report.html import document_preview
+    from labeler.render.preview import document_preview
 
     from .conftest import PRODUCER
 

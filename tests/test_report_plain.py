@@ -20,8 +20,8 @@ from PIL import Image
 
 from labeler.model import Evidence, Presence
 from labeler.problems import error, warning
+from labeler.render.preview import WAVE, audio_preview
 from labeler.report import RunInfo, render
-from labeler.report.html import WAVE, audio_preview
 from labeler.verify import ExplicitResult, Verdict, verify_file
 
 from .conftest import PRODUCER

@@ -12,6 +12,7 @@ An adapter handles one container family. It is stateless and observes; ``verify`
 - ``write_explicit(src, dst, notice, options)``: the visible/audible notice; the rest preserved.
 - ``detect_explicit(path)``: ``Evidence`` PRESENT / ABSENT / UNKNOWN (UNKNOWN when a backend is
   missing is an honest answer).
+- ``preview(path, detail)``: an optional picture of where the notice is, for the HTML report.
 
 Adapters whose family has no in-file carrier set ``carrier = None``; the pipeline then writes the
 label to a ``NAME.aigc.json`` sidecar (see ``labeler.sidecar``).
@@ -20,9 +21,9 @@ label to a ``NAME.aigc.json`` sidecar (see ``labeler.sidecar``).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from ..errors import InputError, UnsupportedError
 from ..facts import Format, extensions_of, signature_score
@@ -78,6 +79,15 @@ class Adapter(ABC):
 
     def backends(self) -> list[Backend]:
         return []
+
+    def preview(self, path: Path, detail: Mapping[str, Any]) -> str | None:
+        """A small PNG ``data:`` URI for reports showing where the notice is (``detail``: the
+        evidence's measurements), or None. By default the media family's (``render.preview``):
+        a thumbnail with the notice box outlined, or a waveform with the cue shaded."""
+        from ..render.preview import PREVIEWS
+
+        make = PREVIEWS.get(self.media)
+        return make(path, detail) if make else None
 
     def extension_score(self, name: str) -> int:
         return 1 if Path(name).suffix.lower().lstrip(".") in self.extensions else 0
