@@ -21,12 +21,13 @@ from .c2pa import SignalOptions, read_signals, sidecar_manifest_path
 from .c2pa.pipeline import SignPlan, plan_signing, sign_output, stale_manifest_note
 from .detect import ocr
 from .errors import InputError, LabelerError, OutputError, UnsupportedError
-from .label import Label, file_sha256
+from .label import Label
 from .model import Presence, WriteOptions
 from .output_paths import check_names
 from .registry import read_head, sniff, unsniffable_reason
 from .roles import LabelOptions, build_label, replacements
 from .sidecar import read_sidecar, sidecar_bytes, sidecar_path
+from .source import Source
 from .verify import Verdict, judge_implicit, verify_file
 from .xmp import DST_BASE, source_type_uri
 
@@ -79,7 +80,7 @@ class _Plan:
     sign: SignPlan | None = None  # the C2PA step, when --c2pa-cert/--c2pa-key were given
 
 
-def _plan(src: Path, options: LabelOptions) -> _Plan:
+def _plan(src: Source, options: LabelOptions) -> _Plan:
     sniffed = sniff(src)
     if sniffed is None:
         raise UnsupportedError(unsniffable_reason(src.name, read_head(src)))
@@ -90,7 +91,7 @@ def _plan(src: Path, options: LabelOptions) -> _Plan:
         existing = judge_implicit(found)
         # Measures Art. 6: a propagator's unlabelled input whose C2PA/IPTC metadata declares AI is "suspected".
         declared = read_signals(src, None).ai_declared_by if options.role == "propagator" and existing.label is None else None
-        label = build_label(existing.label, options, sha256=file_sha256(str(src)), source=src, traced=declared is not None)
+        label = build_label(existing.label, options, sha256=src.sha256(), source=src, traced=declared is not None)
         plan.label = label
         plan.actions.extend(replacements(found, label, options))  # refuses unless --force-producer
         if declared and options.label is None:
@@ -134,7 +135,7 @@ def _stage_companion(temp: Path, target: Path, data: bytes) -> tuple[Path, Path]
     return temp, target
 
 
-def _write(src: Path, dst: Path, plan: _Plan, options: LabelOptions, check: Callable[[Path], Verdict]) -> Verdict:
+def _write(src: Source, dst: Path, plan: _Plan, options: LabelOptions, check: Callable[[Path], Verdict]) -> Verdict:
     """Write every stage into temp files beside ``dst``, verify the result, and only then make it
     visible: companions first, the file itself last. A rejected result leaves nothing behind."""
     adapter = plan.adapter
@@ -153,7 +154,7 @@ def _write(src: Path, dst: Path, plan: _Plan, options: LabelOptions, check: Call
                 out = unsigned if c2pa is not None and sign is not None and sign.mode == "embed" else final  # the signature is the last write
                 if plan.add_notice:
                     adapter.write_explicit(stage, noticed, options.notice_for(adapter.media), write_options)
-                    stage = noticed
+                    stage = Source(noticed)  # write_implicit and its checks read the notice stage once
                 if label is not None and adapter.carrier is not None:
                     adapter.write_implicit(stage, out, label, write_options)
                 else:
@@ -188,7 +189,8 @@ def label_file(src: str | os.PathLike[str], dst: str | os.PathLike[str] | None, 
         check_names(target)  # a path the file system refuses cannot even be looked at
         if not options.in_place and target.exists() and os.path.samefile(src, target):
             raise OutputError("the output would overwrite the input; pass --in-place if that is what you want", src)
-        plan = _plan(src, options)
+        source = Source(src)  # read and parsed once: plan, write and (unchanged) verify share it
+        plan = _plan(source, options)
         if options.dry_run:
             return LabelResult(src, target, "dry-run", tuple(plan.actions), plan.label)
         changed = plan.add_notice or any(a.startswith(("write", "sign")) for a in plan.actions)
@@ -199,9 +201,9 @@ def label_file(src: str | os.PathLike[str], dst: str | os.PathLike[str] | None, 
             return verify_file(path, signals=signals, check_explicit=options.explicit)
 
         if changed or target != src:
-            verdict = _write(src, target, plan, options, check)
+            verdict = _write(source, target, plan, options, check)
         else:
-            verdict = check(target)
+            verdict = check(source)  # the output is the unchanged input: verified from what was read
             if verdict.status not in _EXPECTED[(options.explicit, options.implicit)]:
                 raise _Rejected(verdict)
         return LabelResult(src, target, "labelled" if changed else "unchanged", tuple(plan.actions), plan.label, verdict)

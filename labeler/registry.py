@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import source
 from .adapters.audio import AiffAdapter, FlacAdapter, M4aAdapter, Mp3Adapter, OggAdapter, WavAdapter
 from .adapters.base import Adapter
 from .adapters.document import OoxmlAdapter, PdfAdapter
@@ -80,13 +81,12 @@ def sniff_bytes(name: str, head: bytes) -> Sniffed | None:
 
 
 def read_head(path: Path) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read(HEAD_SIZE)
+    return source.read_head(path, HEAD_SIZE)
 
 
 def sniff(path: Path) -> Sniffed | None:
-    """Sniff a file by content (raises OSError if it cannot be read)."""
-    return sniff_bytes(path.name, read_head(path))
+    """Sniff a file by content (raises OSError if it cannot be read); once per ``Source``."""
+    return source.memo(path, "sniff", lambda: sniff_bytes(path.name, read_head(path)))
 
 
 def claimed_by_extension(name: str) -> Adapter | None:

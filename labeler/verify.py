@@ -35,6 +35,7 @@ from .policy import Policy, Waiver, get_policy
 from .problems import Problem, error, warning
 from .registry import claimed_by_extension, read_head, sniff, unsniffable_reason
 from .sidecar import read_sidecar
+from .source import Source
 from .status import PASSING, REPORTED_ONLY, STATUSES, Status
 
 SCHEMA = "labeler.report/1"
@@ -195,30 +196,32 @@ def verify_file(
     statuses pass; the status itself is always decided here. ``check_explicit=False`` skips the
     explicit-notice detection (reported as not checked, so at best ``unverified``).
     """
+    source = Source.of(path)  # a Source from label_file shares what it already read and parsed
     path = Path(path)
     policy = get_policy(policy)
-    verdict = _verify(path, policy, signals or SignalOptions(), check_explicit)
+    verdict = _verify(path, source, policy, signals or SignalOptions(), check_explicit)
     return replace(verdict, passing=policy.passing_for(path), waivers=policy.waivers_for(path))
 
 
-def _verify(path: Path, policy: Policy, signal_options: SignalOptions, check_explicit: bool = True) -> Verdict:
+def _verify(path: Path, source: Source, policy: Policy, signal_options: SignalOptions, check_explicit: bool = True) -> Verdict:
+    """Every read goes through ``source``: the file is read and parsed once for all the checks."""
     try:
         if not path.is_file():
             what = "does not exist" if not path.exists() else "is not a regular file"
             return Verdict(path, Status.ERROR, error=f"{path} {what}")
-        sniffed = sniff(path)
+        sniffed = sniff(source)
         if sniffed is None:
             status = Status.ERROR if claimed_by_extension(path.name) else Status.UNSUPPORTED
-            return Verdict(path, status, error=unsniffable_reason(path.name, read_head(path)))
+            return Verdict(path, status, error=unsniffable_reason(path.name, read_head(source)))
         adapter = sniffed.adapter
-        found = adapter.read_labels(path)
+        found = adapter.read_labels(source)
         found = found + read_sidecar(path, None if adapter.carrier is None else bool(found))
         implicit = judge_implicit(found)
         implicit = replace(implicit, problems=policy.adjust(implicit.problems + tuple(policy.extra_implicit(implicit.label)), path))
-        evidence = adapter.detect_explicit(path) if check_explicit else Evidence.unknown("explicit notice not checked")
+        evidence = adapter.detect_explicit(source) if check_explicit else Evidence.unknown("explicit notice not checked")
         extra = policy.extra_explicit(adapter.media, evidence.state is Presence.PRESENT, evidence.detail)
         explicit = ExplicitResult(replace(evidence, problems=policy.adjust(evidence.problems + tuple(extra), path)))
-        signals = read_signals(path, implicit.label, signal_options)
+        signals = read_signals(source, implicit.label, signal_options)
         signals = replace(signals, problems=policy.adjust(signals.problems, path))
         status = decide(implicit, explicit)
         if status in (Status.COMPLIANT, Status.UNVERIFIED) and any(p.is_error for p in signals.problems):

@@ -15,7 +15,8 @@ of the written file) a fresh child process labels one copy of the file and repor
   ``pread64`` calls on it and the bytes they returned, summed over every process of the run
   (labeler, ffmpeg, ffprobe), from ``strace -f -y``; ``mmap`` of the file is counted too (none
   seen); ``out ...`` the same for the files beside the output (temps, the output itself);
-- ``moov parses``: calls of ``containers.mp4.load`` (each reads and parses ``moov``);
+- ``moov parses``: reads and parses of ``moov`` (``containers.mp4._load``, the parse behind
+  the per-``Source`` memo of ``mp4.load``; ``mp4.load`` itself before there was one);
 - ``ffprobe`` / ``ffmpeg``: processes started, counted in ``subprocess.Popen``.
 
 Without ``strace`` (``apt-get install strace``) the strace columns say ``n/a``; the rest still runs.
@@ -64,7 +65,8 @@ def once(path, out):
     if not result.ok:
         raise SystemExit(f"labelling failed: {result.error}")
 once(warm, warm.parent.parent / "warm" / warm.name)  # lazy imports, fonts, ffmpeg resolution
-real_open, real_io_open, real_load, real_popen = builtins.open, io.open, mp4.load, subprocess.Popen.__init__
+parser = "_load" if hasattr(mp4, "_load") else "load"  # _load: the parse behind the per-Source memo
+real_open, real_io_open, real_load, real_popen = builtins.open, io.open, getattr(mp4, parser), subprocess.Popen.__init__
 def counted_open(file, *args, **kwargs):
     if isinstance(file, (str, os.PathLike)) and os.path.abspath(os.fspath(file)) == str(src):
         counts["py_src_opens"] += 1
@@ -78,7 +80,7 @@ def counted_popen(self, args, *rest, **kwargs):
         counts[name] += 1
     return real_popen(self, args, *rest, **kwargs)
 builtins.open = io.open = counted_open
-mp4.load = counted_load
+setattr(mp4, parser, counted_load)
 subprocess.Popen.__init__ = counted_popen
 times = []
 for n in range(runs):
@@ -87,7 +89,8 @@ for n in range(runs):
     times.append(time.perf_counter() - start)
     if n == 0:
         first = dict(counts)
-builtins.open, io.open, mp4.load, subprocess.Popen.__init__ = real_open, real_io_open, real_load, real_popen
+builtins.open, io.open, subprocess.Popen.__init__ = real_open, real_io_open, real_popen
+setattr(mp4, parser, real_load)
 print(json.dumps({"seconds": statistics.median(times), **first}))
 """
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..adapters.image.jpeg import header_end
+from ..source import memo, read_all
 from ..xmp import MAX_XMP_BYTES
 
 #: Files up to this size are scanned whole.
@@ -33,12 +34,16 @@ class Window:
 def windows(path: Path) -> list[Window]:
     """The whole file, or its head and tail; of a JPEG, the segments before its image data (C2PA
     stores JUMBF in APP11, XMP lives in APP1: scanning megabytes of scan data found nothing)."""
+    return memo(path, "c2pa.windows", lambda: _windows(path))
+
+
+def _windows(path: Path) -> list[Window]:
     size = os.path.getsize(path)
+    if size <= WHOLE_LIMIT:
+        data = read_all(path)  # a Source shares the bytes it already read (images) or keeps them
+        end = header_end(data)
+        return [Window(data if end is None else data[:end], 0)]
     with open(path, "rb") as handle:
-        if size <= WHOLE_LIMIT:
-            data = handle.read()
-            end = header_end(data)
-            return [Window(data if end is None else data[:end], 0)]
         head = handle.read(EDGE)
         handle.seek(size - EDGE)
         return [Window(head, 0), Window(handle.read(EDGE), size - EDGE)]

@@ -28,6 +28,7 @@ from typing import BinaryIO
 from ..deviations import holds_label
 from ..errors import InputError, UnsupportedError
 from ..model import Found
+from ..source import memo
 from ..xmp import parse_xmp
 from .copying import copy_range
 
@@ -156,6 +157,12 @@ class Movie:
 
 
 def load(path: Path) -> Movie:
+    """The parsed ``moov`` and layout; read and parsed once per ``Source`` (each caller gets its own
+    copy: ``rewrite`` edits the tree)."""
+    return memo(path, "mp4.movie", lambda: _load(path), private=True)
+
+
+def _load(path: Path) -> Movie:
     size = path.stat().st_size
     if size == 0:
         raise InputError("the file is empty (0 bytes); re-export or re-download it", path)

@@ -22,6 +22,7 @@ from ...model import Backend, Evidence, Found, Presence, WriteOptions
 from ...notice import Notice
 from ...problems import Problem, warning
 from ...render.banner import DEFAULT_HEIGHT_RATIO, POSITIONS, Receipt, plan_banner
+from ...source import read_all
 from ..base import Adapter, with_path
 from .packets import implicit_packet, receipt_in, with_receipt
 from .pixels import Placement, display_size, opened, place, stored_box, to_display
@@ -58,7 +59,7 @@ class Container:
 
 
 def read_bytes(path: Path) -> bytes:
-    data = path.read_bytes()
+    data = read_all(path)  # once per Source: plan, write and verify share it
     if not data:
         raise InputError("the file is empty (0 bytes); re-export or re-download it", path)
     return data

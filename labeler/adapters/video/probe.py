@@ -25,6 +25,7 @@ from typing import Any
 
 from ... import ffmpeg
 from ...errors import InputError
+from ...source import memo
 
 #: Colour properties copied to the encoder (ffprobe key -> ffmpeg output option).
 COLOUR_OPTIONS = {"color_primaries": "-color_primaries", "color_transfer": "-color_trc", "color_space": "-colorspace", "color_range": "-color_range"}
@@ -96,7 +97,12 @@ def backend_name() -> str:
 
 
 def probe(path: Path) -> Probe:
-    """Probe ``path``; ``InputError`` when ffmpeg cannot read it, ``BackendMissingError`` without ffmpeg."""
+    """Probe ``path``; ``InputError`` when ffmpeg cannot read it, ``BackendMissingError`` without ffmpeg.
+    One ffprobe run per ``Source`` (plan, notice write and detection share it)."""
+    return memo(path, "probe", lambda: _probe(path))
+
+
+def _probe(path: Path) -> Probe:
     if path.stat().st_size == 0:
         raise InputError("the file is empty (0 bytes); re-export or re-download it", path)
     if ffmpeg.available("ffprobe"):
