@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 import struct
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ...containers import id3, riff
 from ...errors import InputError
@@ -33,7 +33,7 @@ TEXT_CHUNKS = (b"NAME", b"AUTH", b"(c) ", b"ANNO", b"COMT")
 MAX_TEXT_CHUNK = 1 << 20
 
 
-def _aiff(path: Path) -> object:
+def _aiff(path: Path) -> Any:  # mutagen sets tags, add_tags and save at load: untyped, as in containers.id3
     from mutagen.aiff import AIFF
 
     return AIFF(path, translate=False)  # ID3 frames as stored: see containers.id3.version
@@ -75,7 +75,7 @@ class AiffAdapter(Adapter):
         return "aiff"
 
     def read_labels(self, path: Path) -> list[Found]:
-        tags = common.mutagen_load(path, _aiff, "AIFF").tags  # type: ignore[attr-defined]
+        tags = common.mutagen_load(path, _aiff, "AIFF").tags
         if tags is None:
             return []
         return [Found.of(self.carrier, text) for text in id3.label_texts(tags)]
@@ -85,12 +85,12 @@ class AiffAdapter(Adapter):
         common.mutagen_load(src, _aiff, "AIFF")
         shutil.copyfile(src, dst)
         audio = _aiff(dst)
-        if audio.tags is None:  # type: ignore[attr-defined]
-            audio.add_tags()  # type: ignore[attr-defined]
-        tags = audio.tags  # type: ignore[attr-defined]
+        if audio.tags is None:
+            audio.add_tags()
+        tags = audio.tags
         version = id3.version(tags)
         id3.set_label(tags, text)
-        audio.save(v2_version=version, padding=id3.keep_padding)  # type: ignore[attr-defined]
+        audio.save(v2_version=version, padding=id3.keep_padding)
 
     def write_explicit(self, src: Path, dst: Path, notice: Notice, options: WriteOptions = WriteOptions()) -> None:
         import soundfile
@@ -107,14 +107,14 @@ class AiffAdapter(Adapter):
         except soundfile.LibsndfileError as exc:
             raise InputError(f"cannot decode the AIFF audio ({exc}); the file is corrupt or truncated", src) from exc
         _append_chunks(dst, _text_chunks(src))
-        if source.tags is not None:  # type: ignore[attr-defined]
+        if source.tags is not None:
             written = _aiff(dst)
-            if written.tags is None:  # type: ignore[attr-defined]
-                written.add_tags()  # type: ignore[attr-defined]
-            version = id3.version(source.tags)  # type: ignore[attr-defined]
-            for frame in source.tags.values():  # type: ignore[attr-defined]
-                written.tags.add(frame)  # type: ignore[attr-defined]
-            written.save(v2_version=version)  # type: ignore[attr-defined]
+            if written.tags is None:
+                written.add_tags()
+            version = id3.version(source.tags)
+            for frame in source.tags.values():
+                written.tags.add(frame)
+            written.save(v2_version=version)
 
     def detect_explicit(self, path: Path) -> Evidence:
         return soundfile_evidence(path, "AIFF")
