@@ -18,6 +18,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .atomic import new_run_id, temp_mark
 from .batch import Item, Skipped, default_jobs, discover, run
@@ -33,6 +34,7 @@ from .status import Status
 from .verify import Verdict, verify_file
 
 PathLike = str | os.PathLike[str]
+Runner = Callable[..., list[Any]]  # labeler.batch.run's signature
 #: Per-file wall-time defaults: long video re-encodes are legitimate, a verify is not.
 LABEL_TIMEOUT = 3600.0
 VERIFY_TIMEOUT = 600.0
@@ -51,11 +53,13 @@ def verify_paths(
     on_result: Callable[[Verdict], None] | None = None,
     policy: Policy | str | None = None,
     ignore: Sequence[IgnoreRules] = (),
+    runner: Runner = run,
 ) -> list[Verdict]:
     """Verify every file under ``paths`` (folders walked recursively, symlinks not followed).
 
     ``policy``: a ``Policy`` or profile name (``gb45438`` default, ``strict``, ``report-only``);
-    ``ignore``: rules whose files are skipped (e.g. ``labeler.config.load_config().ignore_rules()``).
+    ``ignore``: rules whose files are skipped (e.g. ``labeler.config.load_config().ignore_rules()``);
+    ``runner``: the engine (``labeler.batch.run``'s signature; ``DaskEngine(...).run`` for Dask).
     Gate a pipeline with ``labeler.verify.gate_failures(verdicts, policy)``:
 
         >>> from labeler import verify_paths
@@ -65,7 +69,7 @@ def verify_paths(
     items, _ = discover([Path(p) for p in paths], include_hidden=include_hidden)
     items, _ = filter_ignored(items, ignore)
     work = functools.partial(verify_file, policy=get_policy(policy))
-    return run([i.path for i in items], work, jobs=jobs or default_jobs(), limits=limits, failed=_unchecked, on_result=on_result)
+    return runner([i.path for i in items], work, jobs=jobs or default_jobs(), limits=limits, failed=_unchecked, on_result=on_result)
 
 
 class _LabelJob:
@@ -110,8 +114,10 @@ def label_paths(
     on_result: Callable[[LabelResult], None] | None = None,
     on_plan: Callable[[int], None] | None = None,
     ignore: Sequence[IgnoreRules] = (),
+    runner: Runner = run,
 ) -> BatchOutcome:
-    """Label every file under ``paths`` into ``out`` (``None`` = in place, with ``options.in_place``).
+    """Label every file under ``paths`` into ``out`` (``None`` = in place, with ``options.in_place``)
+    on ``runner`` (the local pool; ``DaskEngine(...).run`` runs the files on a Dask cluster).
 
     Options that concern the whole run (a label value Annex E forbids, a notice under the rules)
     raise ``LabelFormatError`` once, before any file is touched."""
@@ -154,7 +160,7 @@ def label_paths(
                 return LabelResult(item.path, job.target(item), "failed", error=reason)
 
             jobs = jobs or default_jobs()
-            results = run(todo, job, jobs=jobs, limits=limits, failed=failed, on_result=record)
+            results = runner(todo, job, jobs=jobs, limits=limits, failed=failed, on_result=record)
         finally:
             # The workers are gone: temps of one killed by a limit or an interruption are ours to sweep.
             sweep_run(this_run)

@@ -30,7 +30,8 @@ def test_extras_refer_to_this_distribution() -> None:
     for extra, requirements in PROJECT["optional-dependencies"].items():
         for requirement in requirements:
             own = re.match(r"([A-Za-z0-9_.-]+)\[", requirement)
-            assert own is None or own.group(1) == NAME, f"extra {extra!r} installs {requirement!r}, not {NAME}"
+            # another project's extra (dask[distributed], moto[server]) is fine; the old name is not
+            assert own is None or own.group(1).lower() != "labeler", f"extra {extra!r} installs {requirement!r}, not {NAME}"
     test = " ".join(PROJECT["optional-dependencies"]["test"])
     assert "build" in test and "twine" in test
 

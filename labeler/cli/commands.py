@@ -6,24 +6,24 @@ Exit codes: see ``labeler.cli``.
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from .._version import __version__
-from ..api import LABEL_TIMEOUT, VERIFY_TIMEOUT, _unchecked, label_paths
-from ..batch import Skipped, default_jobs, discover, run
+from ..api import LABEL_TIMEOUT, VERIFY_TIMEOUT
+from ..batch import Skipped, default_jobs
 from ..config import Config, load_config
-from ..ignore import filter_ignored
 from ..label import parse_provider_code
 from ..labelling import LabelResult
 from ..names import display, json_safe, with_exact_bytes
 from ..notice import Notice
 from ..pool import Limits, default_memory_limit
 from ..progress import Progress
+from ..remote.cli import label_batch, verify_batch
+from ..remote.storage import is_url
 from ..report import RunInfo, repository_root, write_reports
 from ..report import render as render_report
 from ..report.evidence import write_evidence
@@ -65,7 +65,7 @@ def _emit(text: str, output: Path | None) -> None:
 
 
 def _check_paths(paths: Sequence[Path]) -> None:
-    missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
+    missing = [str(p) for p in paths if not is_url(p) and not p.exists() and not p.is_symlink()]
     if missing:
         raise _Usage(f"no such file or folder: {', '.join(missing)}")
 
@@ -80,8 +80,8 @@ def cmd_label(args: argparse.Namespace) -> int:
     jobs = args.jobs or default_jobs()
     progress: list[Progress] = []
     try:
-        batch = label_paths(
-            args.paths, out=args.out, options=options, jobs=jobs, include_hidden=args.include_hidden, resume=args.resume, ignore=ignore_rules(args),
+        batch = label_batch(
+            args, jobs, options=options, include_hidden=args.include_hidden, resume=args.resume, ignore=ignore_rules(args),
             limits=_limits(args, jobs, LABEL_TIMEOUT), on_plan=lambda n: progress.append(Progress(n, "labelling", enabled=not (args.no_progress or args.quiet))),
             on_result=lambda r: progress[0].advance(f"{r.status}: {r.source}"),
         )
@@ -153,17 +153,20 @@ def verdict_lines(v: Verdict) -> list[str]:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     _check_paths(args.paths)
-    items, skipped = discover(args.paths, include_hidden=args.include_hidden)
-    items, ignored = filter_ignored(items, ignore_rules(args))
-    skipped += ignored
     policy = policy_from_args(args, getattr(args, "loaded_config", None))
-    progress = Progress(len(items), "verifying", enabled=not (args.no_progress or args.quiet))
+    progress: list[Progress] = []
     jobs = args.jobs or default_jobs()
+
+    def plan(total: int) -> Callable[[Verdict], None]:
+        progress.append(Progress(total, "verifying", enabled=not (args.no_progress or args.quiet)))
+        return lambda v: progress[0].advance(f"{v.status}: {v.path}")
+
     try:
-        verdicts = run([i.path for i in items], functools.partial(verify_file, policy=policy, signals=signal_options(args)), jobs=jobs, limits=_limits(args, jobs, VERIFY_TIMEOUT), failed=_unchecked,
-                       on_result=lambda v: progress.advance(f"{v.status}: {v.path}"))
+        verdicts, skipped = verify_batch(args, jobs, policy=policy, signals=signal_options(args), limits=_limits(args, jobs, VERIFY_TIMEOUT),
+                                         ignore=ignore_rules(args), on_plan=plan)
     finally:
-        progress.close()
+        if progress:
+            progress[0].close()
     failing = gate_failures(verdicts, policy, args.fail_on)
     # A gate that checked nothing must not pass silently (an empty folder, a typo'd glob, only data files).
     nothing_checked = not args.allow_empty and all(v.status in REPORTED_ONLY for v in verdicts)

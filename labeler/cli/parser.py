@@ -8,6 +8,8 @@ from typing import Any
 
 from .._version import __version__
 from ..batch import default_jobs
+from ..remote.cli import add_engine_arguments
+from ..remote.storage import path_or_url
 from .c2pa import add_sign_arguments, add_verify_arguments
 from .config import add_config_arguments, subparsers
 from .gate import add_gate_arguments
@@ -38,9 +40,9 @@ def _label_parser(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="example:\n  labeler label assets/ --out labelled/ --producer 001191110102MACQD9K64010000 --jobs 4",
     )
-    p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders (walked recursively)")
+    p.add_argument("paths", nargs="+", type=path_or_url, metavar="PATH", help="files or folders (walked recursively), or URLs (s3://bucket/prefix, gs://, az://, file://)")
     where = p.add_mutually_exclusive_group(required=True)
-    where.add_argument("--out", "-o", type=Path, metavar="DIR", help="write labelled copies here, mirroring the input tree")
+    where.add_argument("--out", "-o", type=path_or_url, metavar="DIR", help="write labelled copies here (a folder or a URL), mirroring the input tree")
     where.add_argument("--in-place", action="store_true", help="overwrite the inputs (atomically)")
     who = p.add_argument_group("implicit label (GB 45438 Annex E)")
     who.add_argument("--role", choices=("producer", "propagator"), default="producer", help="producer fills Label/ContentProducer/ProduceID; propagator keeps those and fills ContentPropagator/PropagateID (default: producer)")
@@ -81,6 +83,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="per-file time limit; the file fails, the batch goes on (default: 3600 label, 600 verify; 0 = none)")
     p.add_argument("--max-memory", type=_size, metavar="SIZE", help="per-worker memory limit, e.g. 4G (default: 3/4 of RAM shared by the workers; 0 = none)")
     _asr_argument(p)
+    add_engine_arguments(p)
 
 
 def _asr_argument(p: argparse.ArgumentParser) -> None:
@@ -100,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     _label_parser(sub)
     v = sub.add_parser("verify", help="check files for both labels; exit 1 if any file fails",
                        description="Check that every file carries a valid explicit notice and a valid implicit label.")
-    v.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders (walked recursively)")
+    v.add_argument("paths", nargs="+", type=path_or_url, metavar="PATH", help="files or folders (walked recursively), or URLs (s3://bucket/prefix, gs://, az://, file://)")
     add_verify_arguments(v)
     _common(v)
     add_gate_arguments(v)
