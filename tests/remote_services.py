@@ -62,7 +62,9 @@ class S3Server:
         self.server.start()
         host, port = self.server.get_host_and_port()
         self.endpoint = f"http://{host}:{port}"
-        self.client = boto3.client("s3", endpoint_url=self.endpoint, aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+        self.client = boto3.client(
+            "s3", endpoint_url=self.endpoint, aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+        )
 
     @property
     def gate(self) -> UploadGate:
@@ -70,7 +72,14 @@ class S3Server:
 
     def options(self) -> list[str]:
         """The CLI's ``--storage-option`` arguments for this endpoint."""
-        return ["--storage-option", f"endpoint_url={self.endpoint}", "--storage-option", "key=testing", "--storage-option", "secret=testing"]
+        return [
+            "--storage-option",
+            f"endpoint_url={self.endpoint}",
+            "--storage-option",
+            "key=testing",
+            "--storage-option",
+            "secret=testing",
+        ]
 
     def bucket(self, name: str) -> str:
         self.client.create_bucket(Bucket=name)
@@ -106,8 +115,12 @@ class DaskCluster:
         self.file = folder / "scheduler.json"
         env = subprocess_env()
         common = ["--no-dashboard"]
-        self.scheduler = subprocess.Popen([sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1", "--port", "0",
-                                           "--scheduler-file", str(self.file), *common], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.scheduler = subprocess.Popen(
+            [sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1", "--port", "0", "--scheduler-file", str(self.file), *common],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 120
         while not self.file.exists() or not self.file.read_text().strip():
             if time.monotonic() > deadline or self.scheduler.poll() is not None:
@@ -115,9 +128,28 @@ class DaskCluster:
                 raise RuntimeError("the dask scheduler did not start")
             time.sleep(0.2)
         self.address: str = json.loads(self.file.read_text())["address"]
-        self.workers = [subprocess.Popen([sys.executable, "-m", "dask", "worker", self.address, "--nthreads", "1", "--host", "127.0.0.1",
-                                          "--name", f"w{i}", *common], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                        for i in range(workers)]
+        self.workers = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "dask",
+                    "worker",
+                    self.address,
+                    "--nthreads",
+                    "1",
+                    "--host",
+                    "127.0.0.1",
+                    "--name",
+                    f"w{i}",
+                    *common,
+                ],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for i in range(workers)
+        ]
         from distributed import Client
 
         self.client = Client(self.address, timeout=60)

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from labeler.remote.storage import ObjectUrl, StorageError, is_url, open_location, parse_storage_options, path_or_url
+
 from .conftest import FIXTURES, PRODUCER
 from .remote_services import S3Server, subprocess_env
-
-from labeler.remote.storage import ObjectUrl, StorageError, is_url, open_location, parse_storage_options, path_or_url  # noqa: E402
 
 LABEL = ["--producer", PRODUCER, "--no-explicit", "--no-progress", "-j", "1"]
 ODD = "odd dir/a b #1?x=y&z 标签 é.jpg"
@@ -48,8 +48,19 @@ def upload_samples(s3: S3Server, bucket: str) -> dict[str, bytes]:
 
 
 def exiftool_label(path: Path) -> str:
-    found = subprocess.run(["exiftool", "-config", str(Path(__file__).parent.parent / "labeler/data/exiftool-tc260.config"), "-j", "-XMP-TC260:AIGC", str(path)],
-                           capture_output=True, text=True, check=True)
+    found = subprocess.run(
+        [
+            "exiftool",
+            "-config",
+            str(Path(__file__).parent.parent / "labeler/data/exiftool-tc260.config"),
+            "-j",
+            "-XMP-TC260:AIGC",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return str(json.loads(found.stdout)[0].get("AIGC", ""))
 
 
@@ -57,7 +68,11 @@ def test_urls_and_storage_options_parse() -> None:
     assert is_url("s3://bucket/prefix") and is_url("file:///tmp/x") and not is_url("C:\\data") and not is_url("./s3:/x")
     assert path_or_url("s3://b/k") == "s3://b/k" and isinstance(path_or_url("folder"), Path)
     assert parse_storage_options(["anon=true", "client_kwargs.region_name=eu-west-1", "endpoint_url=http://h:9000", "n=5"]) == {
-        "anon": True, "client_kwargs": {"region_name": "eu-west-1"}, "endpoint_url": "http://h:9000", "n": 5}
+        "anon": True,
+        "client_kwargs": {"region_name": "eu-west-1"},
+        "endpoint_url": "http://h:9000",
+        "n": 5,
+    }
     with pytest.raises(StorageError, match="KEY=VALUE"):
         parse_storage_options(["novalue"])
     url = ObjectUrl("s3://b/dir/a b.jpg")
@@ -149,6 +164,8 @@ def test_file_urls_and_in_place_refused(tmp_path: Path) -> None:
     shutil.copyfile(FIXTURES / "samples/image/png-rgb.png", source / "a #1.png")
     done = cli("label", f"file://{source}", "--out", f"file://{tmp_path / 'out'}", *LABEL)
     assert done.returncode == 0, done.stderr
-    assert (tmp_path / "out" / "a #1.png").is_file() and (source / "a #1.png").read_bytes() == (FIXTURES / "samples/image/png-rgb.png").read_bytes()
+    assert (tmp_path / "out" / "a #1.png").is_file() and (source / "a #1.png").read_bytes() == (
+        FIXTURES / "samples/image/png-rgb.png"
+    ).read_bytes()
     refused = cli("label", "s3://bucket/in", "--in-place", *LABEL)
     assert refused.returncode == 2 and "--in-place is not available for URLs" in refused.stderr

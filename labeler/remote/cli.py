@@ -26,13 +26,25 @@ from .urls import label_urls, verify_plan
 
 def add_engine_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("object storage and Dask (pip install 'gb45438-labeler[dask]')")
-    g.add_argument("--engine", choices=("local", "dask"), default="local",
-                   help="where files are processed: local worker processes (default), or a Dask cluster")
-    g.add_argument("--scheduler", metavar="ADDRESS", help=f"Dask scheduler, e.g. tcp://HOST:8786 (default ${ENV}; "
-                   "neither: a local Dask cluster of --jobs workers)")
-    g.add_argument("--storage-option", action="append", default=[], metavar="KEY=VALUE",
-                   help="fsspec option for URLs (s3://, gs://, az://), repeatable: endpoint_url=http://HOST:9000, anon=true, "
-                   "client_kwargs.region_name=eu-west-1 (credentials otherwise come from AWS_* variables, config files or roles)")
+    g.add_argument(
+        "--engine",
+        choices=("local", "dask"),
+        default="local",
+        help="where files are processed: local worker processes (default), or a Dask cluster",
+    )
+    g.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help=f"Dask scheduler, e.g. tcp://HOST:8786 (default ${ENV}; neither: a local Dask cluster of --jobs workers)",
+    )
+    g.add_argument(
+        "--storage-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="fsspec option for URLs (s3://, gs://, az://), repeatable: endpoint_url=http://HOST:9000, anon=true, "
+        "client_kwargs.region_name=eu-west-1 (credentials otherwise come from AWS_* variables, config files or roles)",
+    )
 
 
 @contextlib.contextmanager
@@ -54,18 +66,32 @@ def label_batch(args: argparse.Namespace, jobs: int, **kwargs: Any) -> BatchOutc
     """``label_paths`` for local paths, ``label_urls`` when a path or ``--out`` is a URL."""
     with engine(args, jobs) as runner:
         if _has_url(args):
-            return label_urls(args.paths, out=args.out, storage_options=parse_storage_options(args.storage_option),
-                              runner=runner, jobs=jobs, **kwargs)
+            return label_urls(
+                args.paths, out=args.out, storage_options=parse_storage_options(args.storage_option), runner=runner, jobs=jobs, **kwargs
+            )
         return label_paths(args.paths, out=args.out, runner=runner, jobs=jobs, **kwargs)
 
 
-def verify_batch(args: argparse.Namespace, jobs: int, *, policy: Any, signals: Any, limits: Any, ignore: Any,
-                 on_plan: Callable[[int], Callable[[Verdict], None]]) -> tuple[list[Verdict], list[Skipped]]:
+def verify_batch(
+    args: argparse.Namespace,
+    jobs: int,
+    *,
+    policy: Any,
+    signals: Any,
+    limits: Any,
+    ignore: Any,
+    on_plan: Callable[[int], Callable[[Verdict], None]],
+) -> tuple[list[Verdict], list[Skipped]]:
     """The verdicts for ``labeler verify`` and the files skipped; ``on_plan(total)`` returns the
     per-result callback (progress needs the total first)."""
     if _has_url(args):
-        items, skipped, task = verify_plan(args.paths, policy=policy, signals=signals, include_hidden=args.include_hidden,
-                                           storage_options=parse_storage_options(args.storage_option))
+        items, skipped, task = verify_plan(
+            args.paths,
+            policy=policy,
+            signals=signals,
+            include_hidden=args.include_hidden,
+            storage_options=parse_storage_options(args.storage_option),
+        )
         work: Callable[[Any], Verdict] = task
         failed: Callable[[Any, str], Verdict] = task.failed
         todo: list[Any] = list(items)

@@ -140,8 +140,9 @@ def _client(address: str | None, workers: int) -> Any:
         try:
             client = Client(address, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError) as exc:
-            raise EngineError(f"cannot reach the Dask scheduler at {address} ({exc}); start it (dask scheduler) "
-                              f"or fix --scheduler / ${ENV}") from None
+            raise EngineError(
+                f"cannot reach the Dask scheduler at {address} ({exc}); start it (dask scheduler) or fix --scheduler / ${ENV}"
+            ) from None
     else:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR)
         client = Client(cluster)
@@ -149,7 +150,9 @@ def _client(address: str | None, workers: int) -> Any:
         client.wait_for_workers(1, timeout=WORKER_TIMEOUT)
     except (OSError, TimeoutError):
         client.close()
-        raise EngineError(f"the Dask scheduler at {address} has no worker after {WORKER_TIMEOUT:g} s; start workers (dask worker {address})") from None
+        raise EngineError(
+            f"the Dask scheduler at {address} has no worker after {WORKER_TIMEOUT:g} s; start workers (dask worker {address})"
+        ) from None
     return client
 
 
@@ -197,8 +200,16 @@ class DaskEngine:
 
         def submit() -> None:
             for index, item in todo:
-                future = self.client.submit(_task, run, work, item, limits, self.default_memory and limits.memory_bytes is None,
-                                            key=f"labeler-{run}-{index}", pure=False)
+                future = self.client.submit(
+                    _task,
+                    run,
+                    work,
+                    item,
+                    limits,
+                    self.default_memory and limits.memory_bytes is None,
+                    key=f"labeler-{run}-{index}",
+                    pure=False,
+                )
                 where[future.key] = index
                 running.add(future)
                 return
@@ -211,7 +222,10 @@ class DaskEngine:
                 try:
                     ok, value = future.result()
                 except KilledWorker:
-                    ok, value = False, "the Dask workers running this file died repeatedly (Dask's allowed-failures); it may need more memory than the workers have"
+                    ok, value = (
+                        False,
+                        "the Dask workers running this file died repeatedly (Dask's allowed-failures); it may need more memory than the workers have",
+                    )
                 except FutureCancelledError:
                     ok, value = False, "the Dask task was cancelled (the scheduler restarted or lost it)"
                 result = value if ok else failed(items[index], value)

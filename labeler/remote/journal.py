@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..batch import RUN_ID
-from .storage import JOURNAL_DIR, Location, describe, StorageError, sweep
+from .storage import JOURNAL_DIR, Location, StorageError, describe, sweep
 
 FLUSH_LINES = 1000
 FLUSH_SECONDS = 10.0

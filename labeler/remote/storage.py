@@ -69,6 +69,12 @@ class ObjectUrl(str):
         return str.__str__(self)
 
 
+def reported(url: ObjectUrl) -> Path:
+    """``url`` where a result or verdict holds a ``Path``: reports only ``os.fspath()`` it, show
+    ``str()`` and ``.name`` of it, which an ``ObjectUrl`` gives (a real ``Path`` would mangle it)."""
+    return url  # type: ignore[return-value]
+
+
 def is_url(value: object) -> bool:
     return isinstance(value, str) and _URL.match(value) is not None
 
@@ -174,7 +180,11 @@ def _s3_pages(fs: Any, root: str) -> Iterator[list[dict[str, Any]]]:
     request: dict[str, Any] = {"Bucket": bucket, "Prefix": key.rstrip("/") + "/" if key else ""}
     while True:
         page = fs.call_s3("list_objects_v2", **request)
-        yield [{"name": f"{bucket}/{c['Key']}", "size": c["Size"], "ETag": c.get("ETag")} for c in page.get("Contents", []) if not c["Key"].endswith("/")]
+        yield [
+            {"name": f"{bucket}/{c['Key']}", "size": c["Size"], "ETag": c.get("ETag")}
+            for c in page.get("Contents", [])
+            if not c["Key"].endswith("/")
+        ]
         if not page.get("IsTruncated"):
             return
         request["ContinuationToken"] = page["NextContinuationToken"]
@@ -204,7 +214,7 @@ def list_objects(location: Location, *, include_hidden: bool = False, exclude: L
         for page in pages:
             for info in page:
                 path = info["name"]
-                relative = path[len(root.rstrip("/")) + 1:]
+                relative = path[len(root.rstrip("/")) + 1 :]
                 found = True
                 if (skip and (path + "/").startswith(skip)) or not _wanted(relative, include_hidden):
                     continue

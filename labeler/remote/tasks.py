@@ -16,13 +16,13 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..c2pa import SignalOptions
 from ..labelling import LabelResult, label_file
 from ..lifeline import parent_gone
-from ..roles import LabelOptions
-from ..c2pa import SignalOptions
 from ..policy import Policy
+from ..roles import LabelOptions
 from ..verify import Verdict, verify_file
-from .storage import Location, ObjectUrl, describe, fetch, publish
+from .storage import Location, describe, fetch, publish, reported
 
 #: Results worth a journal line: the output is published and verified.
 PUBLISHED = frozenset({"labelled", "unchanged"})
@@ -73,10 +73,12 @@ class LabelTask:
         return self.out.child(item.relative)
 
     def failed(self, item: RemoteItem, reason: str) -> LabelResult:
-        return LabelResult(self.roots[item.root].url(item.path), self.out.url(self.target(item)), "failed", error=reason)  # type: ignore[arg-type]
+        return LabelResult(
+            reported(self.roots[item.root].url(item.path)), reported(self.out.url(self.target(item))), "failed", error=reason
+        )
 
     def __call__(self, item: RemoteItem) -> LabelResult:
-        source, target = self.roots[item.root].url(item.path), self.out.url(self.target(item))
+        source, target = reported(self.roots[item.root].url(item.path)), reported(self.out.url(self.target(item)))
         with _scratch() as scratch:
             inputs, outputs = Path(scratch, "in"), Path(scratch, "out")
             inputs.mkdir()
@@ -86,22 +88,31 @@ class LabelTask:
             except Exception as exc:  # noqa: BLE001 - any store error is this file's failure
                 return self.failed(item, f"cannot read the object: {describe(exc)}")
             result = label_file(local, outputs / local.name, self.options)
-            swaps = {os.fspath(local): source, os.fspath(outputs / local.name): target, scratch: "(scratch)"}
-            result = replace(result, source=source, output=target, error=_named(result.error, swaps),
-                             verdict=replace(result.verdict, path=target, error=_named(result.verdict.error, swaps)) if result.verdict else None)
+            swaps = {os.fspath(local): os.fspath(source), os.fspath(outputs / local.name): os.fspath(target), scratch: "(scratch)"}
+            result = replace(
+                result,
+                source=source,
+                output=target,
+                error=_named(result.error, swaps),
+                verdict=replace(result.verdict, path=target, error=_named(result.verdict.error, swaps)) if result.verdict else None,
+            )
             if result.status not in PUBLISHED:
                 return result
             try:
                 self._publish(outputs, local.name, self.target(item))
             except Exception as exc:  # noqa: BLE001 - see above
-                return replace(result, status="failed", error=f"the output verified but could not be published: {describe(exc)}; nothing is at {target}")
+                return replace(
+                    result,
+                    status="failed",
+                    error=f"the output verified but could not be published: {describe(exc)}; nothing is at {os.fspath(target)}",
+                )
             return result
 
     def _publish(self, outputs: Path, name: str, final: str) -> None:
         if parent_gone():
             raise OSError("the batch's main process is gone; nothing was published (run the batch again with --resume)")
         for companion in sorted(p for p in outputs.iterdir() if p.name != name):  # before the file: no output lacks its label
-            publish(self.out, self.run, companion, final + companion.name[len(name):])
+            publish(self.out, self.run, companion, final + companion.name[len(name) :])
         publish(self.out, self.run, outputs / name, final)
 
 
@@ -113,7 +124,7 @@ class VerifyTask:
 
     def failed(self, item: RemoteItem, reason: str) -> Verdict:
         url = self.roots[item.root].url(item.path)
-        return Verdict(url, "error", error=f"{url.name}: {reason}")  # type: ignore[arg-type]
+        return Verdict(reported(url), "error", error=f"{url.name}: {reason}")
 
     def __call__(self, item: RemoteItem) -> Verdict:
         url = self.roots[item.root].url(item.path)
@@ -123,4 +134,4 @@ class VerifyTask:
             except Exception as exc:  # noqa: BLE001 - any store error is this file's failure
                 return self.failed(item, f"cannot read the object: {describe(exc)}")
             verdict = verify_file(local, self.policy, signals=self.signals)
-            return replace(verdict, path=url, error=_named(verdict.error, {os.fspath(local): url, scratch: "(scratch)"}))
+            return replace(verdict, path=reported(url), error=_named(verdict.error, {os.fspath(local): url, scratch: "(scratch)"}))

@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from ..api import BatchOutcome
@@ -28,14 +27,16 @@ from ..labelling import LabelResult
 from ..policy import Policy
 from ..roles import LabelOptions
 from .journal import RemoteJournal
-from .storage import Location, StorageError, check_writable, companions, is_companion, list_objects, open_location
+from .storage import Location, StorageError, check_writable, companions, is_companion, list_objects, open_location, reported
 from .tasks import PUBLISHED, LabelTask, RemoteItem, VerifyTask
 
 Target = str | os.PathLike[str]
 Runner = Callable[..., list[Any]]  # labeler.batch.run's signature
 
 
-def list_items(roots: Sequence[Location], *, include_hidden: bool = False, exclude: Location | None = None) -> tuple[list[RemoteItem], list[Skipped]]:
+def list_items(
+    roots: Sequence[Location], *, include_hidden: bool = False, exclude: Location | None = None
+) -> tuple[list[RemoteItem], list[Skipped]]:
     """Every input object under ``roots``, listed page by page; companions travel with their file.
     With several roots each keeps its own name in the output, as ``discover`` does."""
     items: list[RemoteItem] = []
@@ -45,8 +46,15 @@ def list_items(roots: Sequence[Location], *, include_hidden: bool = False, exclu
         prefix = posixpath.basename(root.root.rstrip("/")) if len(roots) > 1 else ""
         for o in objects:
             if not is_companion(o.path, names):
-                items.append(RemoteItem(index, o.path, posixpath.join(prefix, o.relative) if prefix else o.relative,
-                                        f"{o.size}:{o.version}", companions(o.path, names)))
+                items.append(
+                    RemoteItem(
+                        index,
+                        o.path,
+                        posixpath.join(prefix, o.relative) if prefix else o.relative,
+                        f"{o.size}:{o.version}",
+                        companions(o.path, names),
+                    )
+                )
     return items, []
 
 
@@ -75,8 +83,10 @@ def label_urls(
     """Label every object under ``paths`` into ``out``; only whole, verified objects are published."""
     options = options.validated()
     if out is None or options.in_place:
-        raise StorageError("--in-place is not available for URLs (an object store cannot replace an object atomically with its labelled "
-                           "version while readers may fetch it): label into another prefix with --out")
+        raise StorageError(
+            "--in-place is not available for URLs (an object store cannot replace an object atomically with its labelled "
+            "version while readers may fetch it): label into another prefix with --out"
+        )
     roots = tuple(open_location(p, storage_options) for p in paths)
     target = open_location(out, storage_options)
     items, skipped = list_items(roots, include_hidden=include_hidden, exclude=target)
@@ -88,8 +98,8 @@ def label_urls(
     check_writable(target)
     journal = RemoteJournal(target, task.run, resume=resume)
     try:
-        listed = {target.url(p) for p in _listed(target)} if journal.done else set()
-        source = {id(i): roots[i.root].url(i.path) for i in items}
+        listed: set[str] = {target.url(p) for p in _listed(target)} if journal.done else set()
+        source: dict[int, str] = {id(i): roots[i.root].url(i.path) for i in items}
         finished = {id(i) for i in items if journal.finished(source[id(i)], i.version, target.url(task.target(i)), listed)}
         todo = [i for i in items if id(i) not in finished]
         versions = {source[id(i)]: i.version for i in todo}
@@ -105,12 +115,18 @@ def label_urls(
         results = runner(todo, task, jobs=jobs, limits=limits, failed=task.failed, on_result=record)
     finally:
         journal.close()
-    resumed: list[Path] = [source[id(i)] for i in items if id(i) in finished]  # type: ignore[misc]
+    resumed = [reported(roots[i.root].url(i.path)) for i in items if id(i) in finished]
     return BatchOutcome(results, skipped, resumed)
 
 
-def verify_plan(paths: Sequence[Target], *, policy: Policy, signals: SignalOptions | None, storage_options: Mapping[str, Any],
-                include_hidden: bool = False) -> tuple[list[RemoteItem], list[Skipped], VerifyTask]:
+def verify_plan(
+    paths: Sequence[Target],
+    *,
+    policy: Policy,
+    signals: SignalOptions | None,
+    storage_options: Mapping[str, Any],
+    include_hidden: bool = False,
+) -> tuple[list[RemoteItem], list[Skipped], VerifyTask]:
     """The objects ``labeler verify`` checks under ``paths`` and the task that checks one."""
     roots = tuple(open_location(p, storage_options) for p in paths)
     items, skipped = list_items(roots, include_hidden=include_hidden)
