@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -28,8 +29,12 @@ ROOT = Path(__file__).resolve().parent.parent
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
 
 
+#: A task's upload to its run's temporary prefix (not the writability probe beside it).
+RUN_TEMP = re.compile(r"/\.labeler-tmp/[0-9a-f]{32}/")
+
+
 class UploadGate:
-    """WSGI middleware: when armed, the first PUT to a temporary key waits until released."""
+    """WSGI middleware: when armed, the first upload of a task to a temporary key waits until released."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -38,7 +43,7 @@ class UploadGate:
         self.release = threading.Event()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        if self.armed and environ["REQUEST_METHOD"] == "PUT" and "/.labeler-tmp/" in environ.get("PATH_INFO", ""):
+        if self.armed and environ["REQUEST_METHOD"] == "PUT" and RUN_TEMP.search(environ.get("PATH_INFO", "")):
             self.armed = False
             self.arrived.set()
             self.release.wait(120)

@@ -20,7 +20,7 @@ from ..batch import Skipped, discover, run
 from ..ignore import filter_ignored
 from ..verify import Verdict, verify_file
 from .dask_engine import ENV, DaskEngine
-from .storage import is_url, parse_storage_options
+from .storage import StorageError, is_url, parse_storage_options
 from .urls import label_urls, verify_plan
 
 
@@ -85,6 +85,11 @@ def verify_batch(
     """The verdicts for ``labeler verify`` and the files skipped; ``on_plan(total)`` returns the
     per-result callback (progress needs the total first)."""
     if _has_url(args):
+        if getattr(args, "evidence", None) is not None:
+            raise StorageError(
+                "--evidence hashes the checked files themselves and needs local paths; copy the objects "
+                "(e.g. aws s3 sync) and verify the copies, or use --report for the reports"
+            )
         items, skipped, task = verify_plan(
             args.paths,
             policy=policy,

@@ -258,11 +258,17 @@ def temp_key(out: Location, run: str, name: str) -> str:
     return posixpath.join(out.child(TEMP_DIR), run, f"{secrets.token_hex(8)}{posixpath.splitext(name)[1]}")
 
 
+def _is_local(fs: Any) -> bool:
+    protocols = fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)
+    return "file" in protocols
+
+
 def publish(out: Location, run: str, local: Path, final: str) -> None:
     """Upload ``local`` to a temporary key, check the stored size, then move it to ``final``.
 
     A task killed at any point leaves at most a temporary key (swept when the run ends); the final
-    key changes only by the move, which stores make visible whole (S3 CopyObject, a rename)."""
+    key changes only by one server-side copy (S3 CopyObject makes the object visible whole) or, on
+    a disk, one rename."""
     fs = out.fs
     temp = temp_key(out, run, posixpath.basename(final))
     try:
@@ -270,11 +276,13 @@ def publish(out: Location, run: str, local: Path, final: str) -> None:
         stored = fs.info(temp).get("size")
         if stored != local.stat().st_size:
             raise OSError(f"the store holds {stored} bytes of {local.stat().st_size} after the upload")
-        fs.mv(temp, final)
+        if _is_local(fs):
+            fs.mv(temp, final)
+        else:
+            fs.cp_file(temp, final)
     finally:
-        with contextlib.suppress(Exception):
-            if fs.exists(temp):
-                fs.rm_file(temp)
+        with contextlib.suppress(Exception):  # gone already (renamed), or swept with the run
+            fs.rm_file(temp)
 
 
 def sweep(out: Location, run: str) -> None:

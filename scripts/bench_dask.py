@@ -1,0 +1,194 @@
+"""Dask engine vs the local pool: overhead per file and scaling from 1 to 2 workers.
+
+    python scripts/bench_dask.py --count 10000 --full-count 1000 --markdown dask.md
+
+Inputs are small mixed files (copies of the text, image and document samples, as
+``bench_scaling.py`` makes them). For each mode (implicit-only ``--no-explicit``, and full
+labelling with ``--no-ocr-check``) the real CLI runs four times: local pool ``--jobs 1`` and
+``--jobs 2``, then ``--engine dask`` against a real ``dask scheduler`` with 1 and then 2
+``dask worker`` processes (one thread each; started before the timed run, as a standing cluster
+is). Overhead per file = (Dask time - local time at the same parallelism) / files. Scaling =
+(time with 1 worker / time with 2) / 2 (1.0 = linear). The extrapolation fits Amdahl's law
+T(N) = S + P/N to the 1- and 2-worker times and caps it by the dispatch rate measured with no-op
+tasks through the same engine (``DaskEngine.run`` with a trivial function: scheduler, client
+window and the worker's child-process round trip, no labelling).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import posixpath
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT))
+from bench_scaling import populate  # noqa: E402
+
+PRODUCER = "001191110102MACQD9K64010000"
+MODES = {"implicit-only": ["--no-explicit"], "full": ["--no-ocr-check"]}
+
+
+def env() -> dict[str, str]:
+    return dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+
+
+class Cluster:
+    """A scheduler and ``workers`` single-threaded worker processes on localhost."""
+
+    def __init__(self, folder: Path, workers: int) -> None:
+        file = folder / f"scheduler-{workers}.json"
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env()}
+        self.processes = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "dask",
+                    "scheduler",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    "0",
+                    "--scheduler-file",
+                    str(file),
+                    "--no-dashboard",
+                ],
+                **quiet,
+            )
+        ]  # type: ignore[call-overload]
+        while not file.exists() or not file.read_text().strip():
+            time.sleep(0.2)
+        self.address = json.loads(file.read_text())["address"]
+        self.processes += [
+            subprocess.Popen(
+                [sys.executable, "-m", "dask", "worker", self.address, "--nthreads", "1", "--host", "127.0.0.1", "--no-dashboard"], **quiet
+            )
+            for _ in range(workers)
+        ]  # type: ignore[call-overload]
+        from distributed import Client
+
+        with Client(self.address, timeout=60) as client:
+            client.wait_for_workers(workers, timeout=300)
+
+    def close(self) -> None:
+        for process in self.processes[::-1]:
+            process.terminate()
+            process.wait(60)
+
+
+def timed(command: list[str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(command, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False)
+    seconds = time.perf_counter() - start
+    if done.returncode not in (0, 1):
+        raise RuntimeError(f"{command[3:6]} exited {done.returncode}: {done.stderr[-2000:]}")
+    return seconds
+
+
+def dispatch_rate(address: str, count: int) -> float:
+    """Files/s the engine dispatches when a file costs nothing (its fixed overhead per file)."""
+    from labeler.pool import Limits
+    from labeler.remote.dask_engine import DaskEngine
+
+    with DaskEngine(address, 1) as engine:
+        start = time.perf_counter()
+        engine.run([f"a/{n}" for n in range(count)], posixpath.basename, limits=Limits(), failed=lambda item, reason: reason)
+        return count / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=10_000, help="files for implicit-only labelling")
+    parser.add_argument("--full-count", type=int, default=1_000, help="files for full labelling (notice + label)")
+    parser.add_argument("--markdown", type=Path, help="also write the table here")
+    args = parser.parse_args()
+    results: dict[str, Any] = {"load_before": os.getloadavg(), "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}
+    with tempfile.TemporaryDirectory(prefix="bench-dask-") as scratch:
+        work = Path(scratch)
+        counts = {"implicit-only": args.count, "full": args.full_count}
+        for mode, count in counts.items():
+            populate(work / f"in-{mode}", count)
+        times: dict[str, dict[str, float]] = {mode: {} for mode in MODES}
+
+        def label(mode: str, name: str, *extra: str) -> None:
+            out = work / f"out-{mode}-{name}"
+            times[mode][name] = timed(
+                [
+                    sys.executable,
+                    "-m",
+                    "labeler",
+                    "label",
+                    str(work / f"in-{mode}"),
+                    "--out",
+                    str(out),
+                    "--producer",
+                    PRODUCER,
+                    "--no-progress",
+                    *MODES[mode],
+                    *extra,
+                ]
+            )
+            shutil.rmtree(out)
+            print(f"{mode:<14} {name:<8} {times[mode][name]:8.1f} s", flush=True)
+
+        for mode in MODES:
+            label(mode, "local-1", "--jobs", "1")
+            label(mode, "local-2", "--jobs", "2")
+        for workers in (1, 2):
+            cluster = Cluster(work, workers)
+            try:
+                for mode in MODES:
+                    label(mode, f"dask-{workers}", "--engine", "dask", "--scheduler", cluster.address)
+                if workers == 1:
+                    results["dispatch_files_per_s"] = dispatch_rate(cluster.address, min(args.count, 2000))
+            finally:
+                cluster.close()
+    results["load_after"] = os.getloadavg()
+    rows = []
+    for mode, count in counts.items():
+        t = times[mode]
+        parallel = 2 * (t["dask-1"] - t["dask-2"])
+        serial = t["dask-1"] - parallel
+        row = {
+            "mode": mode,
+            "files": count,
+            **{k: round(v, 1) for k, v in t.items()},
+            "overhead_ms_1": round(1000 * (t["dask-1"] - t["local-1"]) / count, 2),
+            "overhead_ms_2": round(1000 * (t["dask-2"] - t["local-2"]) / count, 2),
+            "scaling": round(t["dask-1"] / t["dask-2"] / 2, 2),
+            "extrapolated_files_per_s": {
+                n: round(min(count / max(serial + parallel / n, 1e-9), results["dispatch_files_per_s"]), 1) for n in (4, 16, 64)
+            },
+        }
+        rows.append(row)
+    results["rows"] = rows
+    print(json.dumps(results, indent=2))
+    if args.markdown:
+        lines = [
+            "| mode | files | local -j1 s | local -j2 s | dask 1 worker s | dask 2 workers s | overhead ms/file (1 / 2) | scaling 1→2 | est. files/s at 4 / 16 / 64 workers |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in rows:
+            est = r["extrapolated_files_per_s"]
+            lines.append(
+                f"| {r['mode']} | {r['files']:,} | {r['local-1']} | {r['local-2']} | {r['dask-1']} | {r['dask-2']} | "
+                f"{r['overhead_ms_1']} / {r['overhead_ms_2']} | {r['scaling']} | {est[4]} / {est[16]} / {est[64]} |"
+            )
+        lines.append(
+            f"\nDispatch rate with no-op files: {results['dispatch_files_per_s']:.0f} files/s. "
+            f"Load average before {results['load_before'][0]:.1f}, after {results['load_after'][0]:.1f}."
+        )
+        args.markdown.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
