@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from ..batch import RUN_ID
+from ..atomic import RUN_ID
 from .storage import JOURNAL_DIR, Location, StorageError, describe, sweep
 
 FLUSH_LINES = 1000

@@ -21,6 +21,7 @@ from ..labelling import LabelResult, label_file
 from ..lifeline import parent_gone
 from ..policy import Policy
 from ..roles import LabelOptions
+from ..status import Status
 from ..verify import Verdict, verify_file
 from .storage import Location, describe, fetch, publish, reported
 
@@ -124,7 +125,7 @@ class VerifyTask:
 
     def failed(self, item: RemoteItem, reason: str) -> Verdict:
         url = self.roots[item.root].url(item.path)
-        return Verdict(reported(url), "error", error=f"{url.name}: {reason}")
+        return Verdict(reported(url), Status.ERROR, error=f"{url.name}: {reason}")
 
     def __call__(self, item: RemoteItem) -> Verdict:
         url = self.roots[item.root].url(item.path)

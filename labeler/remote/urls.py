@@ -21,7 +21,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..api import BatchOutcome
-from ..batch import Skipped, new_run_id, run
+from ..atomic import new_run_id
+from ..batch import Skipped, run
 from ..c2pa import SignalOptions
 from ..labelling import LabelResult
 from ..policy import Policy
