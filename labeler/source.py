@@ -25,6 +25,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 _T = TypeVar("_T")
 
+#: Files up to this size are read whole when their head is asked for (sniffing): the C2PA scan, the
+#: image family and most parsers read them whole next anyway, so that is one read instead of two.
+WHOLE_HEAD = 1024 * 1024
+
 if TYPE_CHECKING:
     _ConcretePath = Path
 else:  # Path itself cannot be subclassed before Python 3.12; its concrete class can
@@ -69,6 +73,8 @@ class Source(_ConcretePath):
     def head(self, size: int) -> bytes:
         """The first ``size`` bytes: from the whole file when it was read, else read once."""
         store = self._store()
+        if "data" not in store and self._seen is not None and self._seen[2] <= WHOLE_HEAD:
+            return self.data()[:size]  # a small file is read whole at once: the readers after sniffing need it all
         if "data" in store:
             return bytes(store["data"][:size])
         if size > store.get("head_asked", 0):
