@@ -45,6 +45,8 @@ CASES = {
     "wav": SAMPLES / "audio" / "wav-pcm16-mono-8k.wav",
     "pdf": SAMPLES / "document" / "report.pdf",
 }
+#: A large image, made once (Pillow, noise: ~36 MB PNG) where reading it six times shows in the time.
+BIG = {"png-12mp": ("png-12mp-noise.png", "PNG"), "jpeg-12mp": ("jpeg-12mp-noise.jpg", "JPEG")}
 MODES = {"implicit-only": False, "full": True}  # mode -> explicit
 PRODUCER = "001191110102MACQD9K64010000"
 _SYSCALL = re.compile(r"^(?:\[pid\s+\d+\]\s+)?(?:\d+\s+)?(\w+)\((.*)\)\s+=\s+(-?\d+)")
@@ -127,7 +129,7 @@ def _strace_counts(log: Path, src: Path, out_dir: Path) -> dict[str, Any]:
 
 def measure(case: str, mode: str, runs: int, use_strace: bool) -> dict[str, Any]:
     """One (case, mode): a timed child process, then (with strace) one traced single run."""
-    sample = CASES[case]
+    sample = CASES[case] if case in CASES else _big(case)
     env = {**os.environ, "BENCH_PRODUCER": PRODUCER, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     explicit = "1" if MODES[mode] else "0"
     with tempfile.TemporaryDirectory(prefix="bench-parse-") as tmp:
@@ -157,6 +159,20 @@ def measure(case: str, mode: str, runs: int, use_strace: bool) -> dict[str, Any]
     return {"file": case, "mode": mode, "size": sample.stat().st_size, **row, **traced}
 
 
+def _big(case: str) -> Path:
+    """The generated large sample (kept in the temp folder between runs)."""
+    import numpy as np
+    from PIL import Image
+
+    name, kind = BIG[case]
+    path = Path(tempfile.gettempdir()) / "bench-parse" / name
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        pixels = np.random.default_rng(0).integers(0, 256, (3000, 4000, 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(path, kind, **({"quality": 90} if kind == "JPEG" else {}))
+    return path
+
+
 def run(quick: bool = False) -> list[dict[str, Any]]:
     """Rows in the ``scripts/bench.py`` shape (one per case and mode; labeler only, no peer)."""
     rows = []
@@ -167,8 +183,8 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     return rows
 
 
-def collect(runs: int, use_strace: bool, cases: list[str] | None = None) -> list[dict[str, Any]]:
-    return [measure(case, mode, runs, use_strace) for case in cases or list(CASES) for mode in MODES]
+def collect(runs: int, use_strace: bool, cases: list[str] | None = None, modes: list[str] | None = None) -> list[dict[str, Any]]:
+    return [measure(case, mode, runs, use_strace) for case in cases or list(CASES) for mode in modes or list(MODES)]
 
 
 def _cell(value: int | None, scale: float = 1) -> str:
@@ -190,7 +206,9 @@ def markdown(results: list[dict[str, Any]]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="one timed run per case instead of three")
-    parser.add_argument("--only", default="", help="comma-separated cases: " + ",".join(CASES))
+    parser.add_argument("--only", default="", help="comma-separated cases: " + ",".join([*CASES, *BIG]) + " (default: all but the large ones)")
+    parser.add_argument("--mode", choices=list(MODES), help="one mode only (default: both)")
+    parser.add_argument("--runs", type=int, help="timed runs per case (default 3, --quick 1)")
     parser.add_argument("--no-strace", action="store_true", help="skip the strace counts")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table instead of JSON lines")
     args = parser.parse_args()
@@ -198,10 +216,10 @@ def main() -> int:
     if not use_strace and not args.no_strace:
         print("strace not found (apt-get install strace): opens, reads and bytes read are n/a", file=sys.stderr)
     cases = [c for c in args.only.split(",") if c] or None
-    unknown = set(cases or ()) - set(CASES)
+    unknown = set(cases or ()) - set(CASES) - set(BIG)
     if unknown:
         parser.error(f"unknown case(s): {', '.join(sorted(unknown))}")
-    results = collect(1 if args.quick else 3, use_strace, cases)
+    results = collect(args.runs or (1 if args.quick else 3), use_strace, cases, [args.mode] if args.mode else None)
     print(markdown(results) if args.markdown else "\n".join(json.dumps(r) for r in results))
     return 0
 
