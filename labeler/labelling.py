@@ -22,7 +22,7 @@ from .c2pa.pipeline import SignPlan, plan_signing, sign_output, stale_manifest_n
 from .detect import ocr
 from .errors import InputError, LabelerError, OutputError, UnsupportedError
 from .label import Label
-from .model import Presence, WriteOptions
+from .model import Action, Presence, Step, WriteOptions
 from .output_paths import check_names
 from .registry import read_head, sniff, unsniffable_reason
 from .roles import LabelOptions, build_label, replacements
@@ -50,7 +50,7 @@ class LabelResult:
     source: Path
     output: Path | None
     status: str  # labelled | unchanged | dry-run | failed
-    actions: tuple[str, ...] = ()
+    actions: tuple[Action, ...] = ()
     label: Label | None = None
     verdict: Verdict | None = None
     error: str | None = None
@@ -76,7 +76,7 @@ class _Plan:
     adapter: Adapter
     label: Label | None
     add_notice: bool
-    actions: list[str] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
     sign: SignPlan | None = None  # the C2PA step, when --c2pa-cert/--c2pa-key were given
 
 
@@ -95,21 +95,21 @@ def _plan(src: Source, options: LabelOptions) -> _Plan:
         plan.label = label
         plan.actions.extend(replacements(found, label, options))  # refuses unless --force-producer
         if declared and options.label is None:
-            plan.actions.append(f"no TC260 label, but the {declared} metadata declares AI-generated content: Label 3 (suspected; --label overrides)")
+            plan.actions.append(Action(Step.CLASSIFY, f"no TC260 label, but the {declared} metadata declares AI-generated content: Label 3 (suspected; --label overrides)"))
         carrier = adapter.carrier or f"sidecar {sidecar_path(src).name}"
         if existing.label == label and len(found) == 1:
-            plan.actions.append(f"implicit label already up to date ({carrier})")
+            plan.actions.append(Action(Step.KEEP_IMPLICIT, f"implicit label already up to date ({carrier})"))
         else:
-            plan.actions.append(f"write implicit label to {carrier}: {label.to_json()}")
+            plan.actions.append(Action(Step.WRITE_IMPLICIT, f"write implicit label to {carrier}: {label.to_json()}"))
     if options.explicit:
         with contextlib.nullcontext() if options.ocr_check else ocr.suppressed():
             evidence = adapter.detect_explicit(src)
         if evidence.state is Presence.PRESENT and not any(p.is_error for p in evidence.problems):
-            plan.actions.append(f"explicit notice already present ({evidence.summary})")
+            plan.actions.append(Action(Step.KEEP_NOTICE, f"explicit notice already present ({evidence.summary})"))
         else:
             plan.add_notice = True
-            plan.actions.append(f"add explicit notice {options.notice_for(adapter.media).text_for(adapter.media)!r}")
-    content_changes = plan.add_notice or any(a.startswith("write") for a in plan.actions)
+            plan.actions.append(Action(Step.ADD_NOTICE, f"add explicit notice {options.notice_for(adapter.media).text_for(adapter.media)!r}"))
+    content_changes = plan.add_notice or any(a.writes for a in plan.actions)
     if options.c2pa is not None:
         plan.sign = plan_signing(src, options.c2pa, plan.label, content_changes=content_changes)
         plan.actions.append(plan.sign.action)
@@ -193,7 +193,7 @@ def label_file(src: str | os.PathLike[str], dst: str | os.PathLike[str] | None, 
         plan = _plan(source, options)
         if options.dry_run:
             return LabelResult(src, target, "dry-run", tuple(plan.actions), plan.label)
-        changed = plan.add_notice or any(a.startswith(("write", "sign")) for a in plan.actions)
+        changed = plan.add_notice or any(a.writes for a in plan.actions)
         signals = SignalOptions(require_c2pa=plan.sign is not None and plan.sign.expected)
 
         def check(path: Path) -> Verdict:

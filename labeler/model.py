@@ -90,3 +90,42 @@ class Backend:
     available: bool
     detail: str
     install_hint: str = ""
+
+
+class Step(str, Enum):
+    """What one action of a labelling plan does (``Action.step``)."""
+
+    REPLACE_FOREIGN = "replace-foreign"  # another producer's label is replaced (--force-producer)
+    CLASSIFY = "classify"  # why the label value was chosen (C2PA/IPTC declares AI)
+    KEEP_IMPLICIT = "keep-implicit"  # the implicit label is already up to date
+    WRITE_IMPLICIT = "write-implicit"
+    KEEP_NOTICE = "keep-notice"  # a valid explicit notice is already there
+    ADD_NOTICE = "add-notice"
+    SIGN = "sign"  # a C2PA manifest will be signed
+    KEEP_SIGNATURE = "keep-signature"  # the C2PA manifest is already up to date
+    SKIP_SIGNATURE = "skip-signature"  # the format cannot carry a manifest
+    NOTE = "note"  # a warning for the user (a manifest that will stop validating)
+
+
+#: Steps that change the file's bytes.
+WRITING: frozenset[Step] = frozenset({Step.WRITE_IMPLICIT, Step.ADD_NOTICE, Step.SIGN})
+
+
+class Action(str):
+    """One action of a labelling plan: the sentence reports show (the ``str`` itself, so JSON
+    output and callers matching on the text are unchanged) and its typed ``step``, which code
+    decides with instead of testing the wording."""
+
+    step: Step
+
+    def __new__(cls, step: Step, text: str) -> Action:
+        action = super().__new__(cls, text)
+        action.step = step
+        return action
+
+    def __getnewargs__(self) -> tuple[Step, str]:  # type: ignore[override]  # pickled to and from workers
+        return self.step, str(self)
+
+    @property
+    def writes(self) -> bool:
+        return self.step in WRITING

@@ -20,7 +20,7 @@ from pathlib import Path
 from .c2pa.settings import C2paSettings
 from .errors import LabelFormatError
 from .label import DEFAULT_ID_TEMPLATE, Label, expand_id_template, value_problems
-from .model import Found
+from .model import Action, Found, Step
 from .notice import Notice
 
 ROLES = ("producer", "propagator")
@@ -131,7 +131,7 @@ def _described(found: Found) -> str:
     return f"{found.carrier} (ContentProducer {found.label.content_producer}, ProduceID {found.label.produce_id or '(empty)'})"
 
 
-def replacements(found: list[Found], label: Label, options: LabelOptions) -> tuple[str, ...]:
+def replacements(found: list[Found], label: Label, options: LabelOptions) -> tuple[Action, ...]:
     """Plan lines naming each other producer's label that writing ``label`` replaces; refuses
     (``LabelFormatError``) unless ``options.force_producer`` says the user means it."""
     foreign = foreign_labels(found, label)
@@ -145,4 +145,4 @@ def replacements(found: list[Found], label: Label, options: LabelOptions) -> tup
         else:
             hint = "the file's labels disagree and a propagator keeps one producer's fields; pass --force-producer to keep only " + label.content_producer
         raise LabelFormatError(f"the file already carries another producer's label, which is not ours to erase: {others}; {hint}")
-    return tuple(f"replace another producer's label (--force-producer): {_described(f)}" for f in foreign)
+    return tuple(Action(Step.REPLACE_FOREIGN, f"replace another producer's label (--force-producer): {_described(f)}") for f in foreign)
