@@ -8,6 +8,7 @@ reports and detectors depend on plain values rather than on the adapter layer.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -50,6 +51,51 @@ class Presence(str, Enum):
     UNKNOWN = "unknown"
 
 
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+@dataclass(frozen=True)
+class NoticeBox:
+    """A notice's bounding box (x0, y0, x1, y1) in the pixels of ``frame`` (width, height), when known."""
+
+    box: tuple[float, float, float, float]
+    frame: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class Measurements:
+    """The typed reading of ``Evidence.detail``: what policies and reports use, parsed in one place.
+
+    ``detail`` stays the adapters' free-form record (reports print it whole, and its keys are the
+    JSON report's ``explicit.detail``); its measurements sit at the top level or per position
+    (``{"start": {...}, "end": {...}}``). This reads them once instead of by key in every layer.
+    """
+
+    height_ratio: float | None = None  # the smallest notice height / shortest side measured
+    boxes: tuple[NoticeBox, ...] = ()
+    spans: tuple[tuple[float, float], ...] = ()  # (start, end) seconds the notice or cue is shown/heard
+    sides: frozenset[str] = frozenset()  # "start" / "end": where an audio notice was found
+
+    @classmethod
+    def of(cls, detail: Mapping[str, Any]) -> Measurements:
+        parts = [detail, *(v for v in detail.values() if isinstance(v, Mapping))]
+        ratios = [r for r in (_number(p.get("height_ratio")) for p in parts) if r is not None]
+        boxes = []
+        spans = []
+        for part in parts:
+            box, frame = part.get("box"), part.get("frame")
+            if isinstance(box, (list, tuple)) and len(box) == 4 and all(isinstance(x, (int, float)) for x in box):
+                size = (float(frame[0]), float(frame[1])) if isinstance(frame, (list, tuple)) and len(frame) == 2 and all(isinstance(x, (int, float)) for x in frame) else None
+                boxes.append(NoticeBox((float(box[0]), float(box[1]), float(box[2]), float(box[3])), size))
+            start = _number(part.get("start_s", part.get("start")))
+            if start is not None:
+                end = _number(part.get("end_s", part.get("end")))
+                spans.append((start, end if end is not None else start + 0.5))  # an instant: half a second
+        sides = frozenset(side for side in ("start", "end") if isinstance(detail.get(side), Mapping))
+        return cls(min(ratios) if ratios else None, tuple(boxes), tuple(spans), sides)
+
+
 @dataclass(frozen=True)
 class Evidence:
     """What an adapter saw of the explicit notice.
@@ -64,6 +110,10 @@ class Evidence:
     where: str | None = None
     problems: tuple[Problem, ...] = ()
     detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def measured(self) -> Measurements:
+        return Measurements.of(self.detail)
 
     @classmethod
     def absent(cls, summary: str) -> Evidence:

@@ -27,6 +27,7 @@ from typing import Any
 from .errors import LabelFormatError
 from .ignore import compile_patterns
 from .label import Label, parse_provider_code
+from .model import Measurements
 from .problems import RULES, Problem, Severity, error
 from .status import PASSING, Status
 
@@ -118,7 +119,8 @@ class Policy:
         """Findings this policy adds to a present explicit notice."""
         if not (self.audio_both_ends and media == "audio" and present):
             return []
-        missing = [side for side in ("start", "end") if not isinstance(detail.get(side), Mapping)]
+        found = Measurements.of(detail).sides
+        missing = [side for side in ("start", "end") if side not in found]
         if not missing:
             return []
         return [error("notice.not-both-ends", f"the strict policy requires the audible notice at both the start and the end; not found at the {' and '.join(missing)}")]

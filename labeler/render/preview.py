@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..model import Measurements
+
 THUMB = 240  # longest side of an image thumbnail, px
 WAVE = (480, 64)  # waveform strip size, px
 MAX_WAVE_S = 600  # the strip covers at most the first ten minutes
@@ -27,17 +29,6 @@ def _png(image: Any) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def _boxes(detail: Mapping[str, Any]) -> list[tuple[list[float], list[float] | None]]:
-    """(box, frame) pairs from evidence detail: top-level ``box`` or per-position dicts holding one."""
-    found = []
-    for value in [detail, *(v for v in detail.values() if isinstance(v, Mapping))]:
-        box = value.get("box")
-        if isinstance(box, (list, tuple)) and len(box) == 4 and all(isinstance(x, (int, float)) for x in box):
-            frame = value.get("frame")
-            found.append((list(box), list(frame) if isinstance(frame, (list, tuple)) and len(frame) == 2 else None))
-    return found
-
-
 def _outlined(image: Any, detail: Mapping[str, Any], full: tuple[int, int] | None = None) -> str:
     """A thumbnail of ``image`` with each detected notice box outlined; boxes are in the pixels of
     their ``frame`` (else of ``full``, the undecimated size)."""
@@ -47,8 +38,8 @@ def _outlined(image: Any, detail: Mapping[str, Any], full: tuple[int, int] | Non
     scale = min(1.0, THUMB / max(width, height))
     thumb = image.convert("RGB").resize((max(1, round(width * scale)), max(1, round(height * scale))))
     draw = ImageDraw.Draw(thumb)
-    for box, frame in _boxes(detail):
-        frame = frame or (list(full) if full else None)
+    for found in Measurements.of(detail).boxes:
+        box, frame = found.box, found.frame or full
         fx = scale * (width / frame[0]) if frame and frame[0] else scale
         fy = scale * (height / frame[1]) if frame and frame[1] else scale
         x0, y0, x1, y1 = box[0] * fx, box[1] * fy, box[2] * fx, box[3] * fy
@@ -91,16 +82,6 @@ def video_preview(path: Path, detail: Mapping[str, Any]) -> str | None:
     return _outlined(image, detail)
 
 
-def _cues(detail: Mapping[str, Any]) -> list[tuple[float, float]]:
-    spans = []
-    for value in [detail, *(v for v in detail.values() if isinstance(v, Mapping))]:
-        start = value.get("start_s", value.get("start"))
-        end = value.get("end_s", value.get("end"))
-        if isinstance(start, (int, float)) and not isinstance(start, bool):
-            spans.append((float(start), float(end) if isinstance(end, (int, float)) and not isinstance(end, bool) else float(start) + 0.5))
-    return spans
-
-
 def envelope(path: Path, columns: int) -> tuple[Any, Any, float] | None:
     """Per-column (min, max) of the mono signal and the duration covered, read block by block
     (at most ``MAX_WAVE_S`` seconds), so a long file never sits in memory."""
@@ -139,7 +120,7 @@ def audio_preview(path: Path, detail: Mapping[str, Any]) -> str | None:
     width, height = WAVE
     image = Image.new("RGB", WAVE, (246, 248, 250))
     draw = ImageDraw.Draw(image, "RGBA")  # RGBA drawing on an RGB image blends the translucent cue
-    for start, end in _cues(detail):
+    for start, end in Measurements.of(detail).spans:
         if start < duration:
             x0, x1 = width * start / duration, width * min(end, duration) / duration
             draw.rectangle([x0, 0, max(x1, x0 + 2), height], fill=CUE)

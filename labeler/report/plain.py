@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from ..model import Measurements
 from ..problems import Problem
 from ..render.banner import MIN_HEIGHT_RATIO
 
@@ -72,9 +73,7 @@ def _percent(ratio: float) -> str:
 
 def measured_ratio(detail: Mapping[str, Any]) -> float | None:
     """The smallest notice height ratio in the evidence (top level or per position), if measured."""
-    values = [v.get("height_ratio") for v in [detail, *(d for d in detail.values() if isinstance(d, Mapping))]]
-    ratios = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
-    return min(ratios) if ratios else None
+    return Measurements.of(detail).height_ratio
 
 
 def sentence(finding: Problem, detail: Mapping[str, Any] | None = None) -> str:
