@@ -28,6 +28,7 @@ from .registry import read_head, sniff, unsniffable_reason
 from .roles import LabelOptions, build_label, replacements
 from .sidecar import read_sidecar, sidecar_bytes, sidecar_path
 from .source import Source
+from .status import Status
 from .verify import Verdict, judge_implicit, verify_file
 from .xmp import DST_BASE, source_type_uri
 
@@ -38,10 +39,10 @@ SOURCE_TYPE_FOR_LABEL = {
     "3": DST_BASE + "compositeWithTrainedAlgorithmicMedia",
 }
 #: What a verified output must show, per requested labels (explicit, implicit) -> passing statuses.
-_EXPECTED = {
-    (True, True): {"compliant"},
-    (False, True): {"compliant", "missing-explicit", "unverified"},
-    (True, False): {"compliant", "missing-implicit"},
+_EXPECTED: dict[tuple[bool, bool], frozenset[Status]] = {
+    (True, True): frozenset({Status.COMPLIANT}),
+    (False, True): frozenset({Status.COMPLIANT, Status.MISSING_EXPLICIT, Status.UNVERIFIED}),
+    (True, False): frozenset({Status.COMPLIANT, Status.MISSING_IMPLICIT}),
 }
 
 

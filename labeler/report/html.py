@@ -22,6 +22,7 @@ from ..adapters.base import Adapter
 from ..names import unicode_text
 from ..problems import Problem
 from ..registry import ADAPTERS
+from ..status import Status
 from ..verify import STATUSES, Verdict, summary_counts
 from . import Outcome, RunInfo, checks_of, display_path
 from .plain import sentence, unique
@@ -126,7 +127,7 @@ def _file(index: int, verdict: Verdict, run: RunInfo, with_preview: bool) -> str
 def render(verdicts: Sequence[Verdict], run: RunInfo) -> str:
     counts = summary_counts(list(verdicts))
     passed = sum(1 for v in verdicts if v.passed)
-    klass = {"compliant": "ok", "unverified": "warn", "unsupported": "none"}
+    klass = {Status.COMPLIANT: "ok", Status.UNVERIFIED: "warn", Status.UNSUPPORTED: "none"}
     cards = f'<div class="card ok"><b>{passed}</b>pass</div><div class="card {"bad" if passed < len(verdicts) else "ok"}"><b>{len(verdicts) - passed}</b>do not pass</div>'
     cards += "".join(f'<div class="card {klass.get(s, "bad")}"><b>{counts[s]}</b>{e(s)}</div>' for s in STATUSES if counts[s])
     options = '<option value="">all statuses</option><option value="failing">not passing</option>' + "".join(f'<option value="{s}">{s}</option>' for s in STATUSES)
