@@ -30,29 +30,19 @@ from ..errors import InputError, UnsupportedError
 from ..model import Found
 from ..source import memo
 from ..xmp import parse_xmp
+from . import isobmff
 from .copying import copy_range
+from .isobmff import Box
 
 XMP_UUID = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")
 CONTAINERS = frozenset({b"moov", b"trak", b"mdia", b"minf", b"stbl", b"udta", b"edts", b"dinf", b"mvex", b"ilst"})
 MAX_MOOV = 256 * 1024 * 1024
-MAX_TOP_BOXES = 100_000
 KEY = "AIGC"
 #: iTunes-style comment item (``ffmpeg -metadata comment=...`` without use_metadata_tags); some tools put the label there.
 COMMENT = b"\xa9cmt"
 DATA_UTF8 = 1
 REMUX_HINT = "re-mux it with `ffmpeg -i IN -c copy OUT.m4a`"
-
-
-@dataclass(frozen=True)
-class TopBox:
-    type: bytes
-    offset: int
-    size: int
-    header: int
-
-    @property
-    def end(self) -> int:
-        return self.offset + self.size
+WHERE = isobmff.Where("MP4", REMUX_HINT)
 
 
 @dataclass
@@ -76,9 +66,7 @@ class Node:
 
     def to_bytes(self) -> bytes:
         body = self.payload if self.children is None else self.payload + b"".join(c.to_bytes() for c in self.children)
-        if len(body) + 8 > 0xFFFFFFFF:
-            return struct.pack(">I4sQ", 1, self.type, len(body) + 16) + body
-        return struct.pack(">I4s", len(body) + 8, self.type) + body
+        return isobmff.box(self.type, body)
 
 
 def _is_container(box_type: bytes, parent: bytes | None) -> bool:
@@ -86,20 +74,11 @@ def _is_container(box_type: bytes, parent: bytes | None) -> bool:
 
 
 def parse_nodes(data: bytes, parent: bytes | None = None, depth: int = 0) -> list[Node]:
-    """Boxes in ``data`` (tolerant: a bad size ends the list and keeps the rest as one leaf)."""
+    """The boxes in ``data`` as a tree; a box claiming more than its parent holds is an ``InputError``."""
     if depth > 16:
         raise InputError("MP4 boxes nested more than 16 deep (corrupt or hostile file)")
     nodes: list[Node] = []
-    offset = 0
-    while offset + 8 <= len(data):
-        size, box_type = struct.unpack(">I4s", data[offset : offset + 8])
-        header = 8
-        if size == 1 and offset + 16 <= len(data):
-            size, header = struct.unpack(">Q", data[offset + 8 : offset + 16])[0], 16
-        elif size == 0:
-            size = len(data) - offset
-        if size < header or offset + size > len(data):
-            raise InputError(f"MP4 box {box_type!r} inside {parent!r} claims {size} bytes but only {len(data) - offset} remain (corrupt); {REMUX_HINT}")
+    for box_type, offset, size, header in isobmff.boxes(data, 0, len(data), WHERE, parent):
         payload = data[offset + header : offset + size]
         if _is_container(box_type, parent):
             prefix = b""
@@ -108,51 +87,27 @@ def parse_nodes(data: bytes, parent: bytes | None = None, depth: int = 0) -> lis
             nodes.append(Node(box_type, prefix, parse_nodes(payload, box_type, depth + 1)))
         else:
             nodes.append(Node(box_type, payload))
-        offset += size
     return nodes
 
 
-def top_boxes(handle: BinaryIO, file_size: int, path: Path) -> list[TopBox]:
-    """Top-level boxes by their headers only; a box running past the end is an error."""
-    boxes: list[TopBox] = []
-    offset = 0
-    while offset < file_size:
-        handle.seek(offset)
-        head = handle.read(16)
-        if len(head) < 8:
-            raise InputError(f"{file_size - offset} stray bytes at the end of the MP4 (truncated box header); {REMUX_HINT}", path)
-        size, box_type = struct.unpack(">I4s", head[:8])
-        header = 8
-        if size == 1:
-            if len(head) < 16:
-                raise InputError("truncated 64-bit box header", path)
-            size, header = struct.unpack(">Q", head[8:16])[0], 16
-        elif size == 0:
-            size = file_size - offset
-        if size < header or offset + size > file_size:
-            raise InputError(f"MP4 box {box_type!r} at byte {offset} claims {size} bytes but only {file_size - offset} remain (the file is truncated); {REMUX_HINT}", path)
-        boxes.append(TopBox(box_type, offset, size, header))
-        if len(boxes) > MAX_TOP_BOXES:
-            raise InputError("more than 100000 top-level MP4 boxes (corrupt or hostile file)", path)
-        offset += size
-    return boxes
+def top_boxes(handle: BinaryIO, file_size: int, path: Path) -> list[Box]:
+    """Top-level boxes by their headers only; a box running past the end, or stray bytes after the
+    last box, is an error."""
+    return isobmff.walk(handle, 0, file_size, isobmff.Where("MP4", REMUX_HINT, path), trailing=True)
 
 
-def _read(handle: BinaryIO, box: TopBox, path: Path) -> bytes:
-    if box.size > MAX_MOOV:
-        raise InputError(f"the {box.type.decode('latin-1')} box is {box.size} bytes, over the {MAX_MOOV} byte limit", path)
-    handle.seek(box.offset + box.header)
-    return handle.read(box.size - box.header)
+def _read(handle: BinaryIO, box: Box, path: Path) -> bytes:
+    return isobmff.read_body(handle, box, MAX_MOOV, path)
 
 
 @dataclass(frozen=True)
 class Movie:
     """The parsed ``moov`` of a file plus its top-level layout."""
 
-    boxes: list[TopBox]
-    moov_box: TopBox
+    boxes: list[Box]
+    moov_box: Box
     moov: Node
-    top_uuids: list[tuple[TopBox, bytes]]
+    top_uuids: list[tuple[Box, bytes]]
     replaced: dict[int, bytes] = field(default_factory=dict)  # top-level box offset -> new box bytes
 
 
@@ -360,7 +315,7 @@ def _shift_chunk_offsets(moov: Node, after: int, delta: int) -> bool:
 
 
 def _free_box(size: int) -> bytes:
-    return struct.pack(">I4s", size, b"free") + b"\x00" * (size - 8)
+    return isobmff.box(b"free", b"\x00" * (size - 8))
 
 
 def rewrite(src: Path, dst: Path, edit: Callable[[Movie], None], append: bytes = b"") -> None:
@@ -422,7 +377,7 @@ def label_movie(movie: Movie, text: str) -> None:
     for box, payload in movie.top_uuids:
         merged = _merged_xmp(payload, text)
         if merged is not None and all(offset < box.offset for offset in media) and box.offset > movie.moov_box.offset:
-            movie.replaced[box.offset] = struct.pack(">I4s", len(merged) + 8, b"uuid") + merged
+            movie.replaced[box.offset] = isobmff.box(b"uuid", merged)
 
 
 def write_label(src: Path, dst: Path, text: str) -> None:
@@ -442,7 +397,7 @@ def carried_boxes(path: Path) -> bytes:
         return b"".join(_whole(handle, box, path) for box in movie.boxes if box.type not in STRUCTURE)
 
 
-def _whole(handle: BinaryIO, box: TopBox, path: Path) -> bytes:
+def _whole(handle: BinaryIO, box: Box, path: Path) -> bytes:
     if box.size > MAX_MOOV:
         raise InputError(f"the top-level {box.type.decode('latin-1')} box is {box.size} bytes, over the {MAX_MOOV} byte limit", path)
     handle.seek(box.offset)

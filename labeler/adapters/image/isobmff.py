@@ -13,6 +13,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
+from ...containers import isobmff
+from ...containers.isobmff import Box
 from ...errors import InputError, UnsupportedError
 from ...label import ParsedLabel
 from ...model import Found
@@ -26,35 +28,11 @@ HEIF_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b
 MAX_ITEMS = 65535
 
 
-@dataclass
-class Box:
-    type: bytes
-    start: int
-    end: int
-    header: int  # header length (8, or 16 with a 64-bit size)
-
-    @property
-    def body(self) -> int:
-        return self.start + self.header
+WHERE = isobmff.Where("HEIF/AVIF", "re-export the file")
 
 
 def boxes(data: bytes, start: int, end: int) -> list[Box]:
-    found, pos = [], start
-    while pos + 8 <= end:
-        size, kind = struct.unpack_from(">I4s", data, pos)
-        header = 8
-        if size == 1:
-            if pos + 16 > end:
-                raise InputError("the HEIF/AVIF file is truncated inside a box header; re-export the file")
-            (size,) = struct.unpack_from(">Q", data, pos + 8)
-            header = 16
-        elif size == 0:
-            size = end - pos
-        if size < header or pos + size > end:
-            raise InputError(f"the HEIF/AVIF file is truncated or corrupt: box {kind!r} at byte {pos} runs past its parent; re-export the file")
-        found.append(Box(kind, pos, pos + size, header))
-        pos += size
-    return found
+    return isobmff.boxes(data, start, end, WHERE)
 
 
 def brands(head: bytes) -> set[bytes]:
@@ -135,7 +113,7 @@ def _parse_children(data: bytes, meta: Meta) -> None:
             kind, pos = data[pos : pos + 4], pos + 4
             name_end = data.index(b"\0", pos, infe.end)
             content = data[name_end + 1 : data.index(b"\0", name_end + 1, infe.end)] if kind == b"mime" else b""
-            meta.infos[item] = (kind, content, data[infe.start : infe.end])
+            meta.infos[item] = (kind, content, data[infe.offset : infe.end])
     iloc = meta.child(b"iloc")
     if iloc:
         _parse_iloc(data, iloc, meta)
@@ -236,12 +214,8 @@ def labels(data: bytes) -> list[Found]:
     return found
 
 
-def _box(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I4s", 8 + len(body), kind) + body
-
-
 def _full(kind: bytes, version: int, body: bytes) -> bytes:
-    return _box(kind, bytes([version, 0, 0, 0]) + body)
+    return isobmff.box(kind, bytes([version, 0, 0, 0]) + body)
 
 
 def _iloc(meta: Meta, locations: list[Location], delta: int, meta_end: int, added: Location) -> bytes:
@@ -289,7 +263,7 @@ def with_xmp(data: bytes, packet: bytes) -> bytes:
     refs = [(kind, source, targets) for kind, source, targets in meta.refs if source not in old]
     refs.append((b"cdsc", new_id, [meta.primary]))
     id_size = 2 if meta.iref_version == 0 else 4
-    iref = _full(b"iref", meta.iref_version, b"".join(_box(k, s.to_bytes(id_size, "big") + len(t).to_bytes(2, "big") + b"".join(x.to_bytes(id_size, "big") for x in t)) for k, s, t in refs))
+    iref = _full(b"iref", meta.iref_version, b"".join(isobmff.box(k, s.to_bytes(id_size, "big") + len(t).to_bytes(2, "big") + b"".join(x.to_bytes(id_size, "big") for x in t)) for k, s, t in refs))
     idat_data = bytearray(meta.idat)
     for item in old:
         loc = next((x for x in meta.locations if x.item == item and x.method == 1), None)
@@ -301,14 +275,14 @@ def with_xmp(data: bytes, packet: bytes) -> bytes:
 
     def build(delta: int, packet_at: int) -> bytes:
         added = Location(new_id, 0, 0, 0, [(0, packet_at, len(packet))])
-        replacements = {b"iinf": iinf, b"iloc": _iloc(meta, locations, delta, meta.box.end, added), b"iref": iref, b"idat": _box(b"idat", bytes(idat_data))}
-        parts = [replacements.get(c.type, bytes(out[c.start : c.end])) for c in meta.children]
+        replacements = {b"iinf": iinf, b"iloc": _iloc(meta, locations, delta, meta.box.end, added), b"iref": iref, b"idat": isobmff.box(b"idat", bytes(idat_data))}
+        parts = [replacements.get(c.type, bytes(out[c.offset : c.end])) for c in meta.children]
         if meta.child(b"iref") is None:
             parts.append(iref)
         return _full(b"meta", data[meta.box.body], b"".join(parts))
 
     # The packet goes in a new mdat at the end (exiftool and libheif read construction method 0 everywhere).
-    delta = len(build(0, 0)) - (meta.box.end - meta.box.start)
+    delta = len(build(0, 0)) - (meta.box.end - meta.box.offset)
     packet_at = len(out) + delta + 8
     new_meta = build(delta, packet_at)
-    return bytes(out[: meta.box.start]) + new_meta + bytes(out[meta.box.end :]) + _box(b"mdat", packet)
+    return bytes(out[: meta.box.offset]) + new_meta + bytes(out[meta.box.end :]) + isobmff.box(b"mdat", packet)
