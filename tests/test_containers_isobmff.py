@@ -118,3 +118,20 @@ def test_heif_meta_children(name: str) -> None:
     meta = next(b for b in isobmff.boxes(data, 0, len(data)) if b.type == b"meta")
     children = {b.type for b in isobmff.boxes(data, meta.body + 4, meta.end)}  # after the FullBox version/flags
     assert {b"hdlr", b"pitm", b"iloc", b"iinf", b"iprp"} <= children
+
+
+def test_jpeg_xl_container_boxes() -> None:
+    """A JPEG XL container with Exif and XMP boxes, written by libjxl through pillow-jxl-plugin."""
+    pytest.importorskip("pillow_jxl")
+    from PIL import Image
+
+    from labeler.adapters.image import jxl
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (1, 2, 3)).save(out, "JXL", exif=b"Exif\0\0II*\0\x08\0\0\0\0\0\0\0\0\0", xmp=b"<x:xmpmeta/>")
+    data = out.getvalue()
+    found = jxl.boxes(data)
+    assert [b.type for b in found[:2]] == [b"JXL ", b"ftyp"] and {b"Exif", b"xml "} <= {b.type for b in found} and found[-1].end == len(data)
+    assert jxl.xmp_packet(data) == b"<x:xmpmeta/>"
+    with pytest.raises(InputError, match="JPEG XL box .* claims"):
+        jxl.boxes(data[:-1])

@@ -36,7 +36,7 @@ def _container_with_exif(path: Path) -> bytes:
 def test_notice_keeps_the_exif_box_and_exiftool_reads_the_label(tmp_path: Path) -> None:
     src = tmp_path / "camera.jxl"
     data = _container_with_exif(src)
-    exif_box = next(data[b.start : b.end] for b in jxl.boxes(data) if b.type == b"Exif")
+    exif_box = next(data[b.offset : b.end] for b in jxl.boxes(data) if b.type == b"Exif")
     out = tmp_path / "out" / "camera.jxl"
     result = label_file(src, out, LabelOptions(producer=PRODUCER, produce_id="jxl-1"))
     assert result.ok and result.verdict.status == "compliant", result.error

@@ -76,6 +76,10 @@ def _too_many(where: Where, parent: bytes | None) -> InputError:
     return where.error(f"has more than {MAX_BOXES} boxes at one level (corrupt or hostile file)", parent)
 
 
+def _stray(where: Where, count: int) -> InputError:
+    return where.error(f"has {count} stray bytes at the end (a truncated box header)", None)
+
+
 def walk(handle: BinaryIO, start: int, end: int, where: Where = Where(), trailing: bool = False) -> list[Box]:
     """The boxes of a file between ``start`` and ``end``, reading only their headers;
     ``trailing``: 1-7 bytes after the last box are an error, not ignored."""
@@ -89,12 +93,13 @@ def walk(handle: BinaryIO, start: int, end: int, where: Where = Where(), trailin
             raise _too_many(where, None)
         offset += found.size
     if trailing and offset < end:
-        raise where.error(f"has {end - offset} stray bytes at the end (a truncated box header)", None)
+        raise _stray(where, end - offset)
     return out
 
 
-def boxes(data: bytes, start: int, end: int, where: Where = Where(), parent: bytes | None = None) -> list[Box]:
-    """The boxes of an in-memory buffer between ``start`` and ``end`` (``parent`` names them in errors)."""
+def boxes(data: bytes, start: int, end: int, where: Where = Where(), parent: bytes | None = None, trailing: bool = False) -> list[Box]:
+    """The boxes of an in-memory buffer between ``start`` and ``end`` (``parent`` names them in
+    errors; ``trailing`` as for ``walk``)."""
     out: list[Box] = []
     offset = start
     while offset + 8 <= end:
@@ -107,6 +112,8 @@ def boxes(data: bytes, start: int, end: int, where: Where = Where(), parent: byt
         if len(out) > MAX_BOXES:
             raise _too_many(where, parent)
         offset += size
+    if trailing and offset < end:
+        raise _stray(where, end - offset)
     return out
 
 

@@ -14,11 +14,11 @@
 from __future__ import annotations
 
 import io
-import struct
-from dataclasses import dataclass
 
 from PIL import Image
 
+from ...containers import isobmff
+from ...containers.isobmff import Box
 from ...errors import BackendMissingError, InputError, UnsupportedError
 from ...facts import C2pa, Format, Signature
 from ...model import Backend, Found
@@ -35,40 +35,14 @@ HINT = "pip install 'gb45438-labeler[jxl]'  (pillow-jxl-plugin)"
 _JXL_MODES = ("RGB", "RGBA", "L", "LA", "I;16")
 
 
-@dataclass(frozen=True)
-class Box:
-    type: bytes
-    start: int
-    body: int
-    end: int
-
-
-def _box(kind: bytes, payload: bytes) -> bytes:
-    return struct.pack(">I", 8 + len(payload)) + kind + payload
+WHERE = isobmff.Where("JPEG XL", "re-export the file")
 
 
 def boxes(data: bytes) -> list[Box]:
     """The top-level boxes of a JPEG XL container (``InputError`` when one runs past the end)."""
     if not data.startswith(SIGNATURE_BOX):
         raise InputError("not a JPEG XL container (no JXL signature box)")
-    found, pos = [], 0
-    while pos < len(data):
-        if pos + 8 > len(data):
-            raise InputError(f"the JPEG XL is truncated inside a box header at byte {pos:,}; re-export the file")
-        size, kind = struct.unpack_from(">I4s", data, pos)
-        header = 8
-        if size == 1:
-            if pos + 16 > len(data):
-                raise InputError(f"the JPEG XL is truncated inside a box header at byte {pos:,}; re-export the file")
-            (size,) = struct.unpack_from(">Q", data, pos + 8)
-            header = 16
-        elif size == 0:
-            size = len(data) - pos  # the last box runs to the end of the file
-        if size < header or pos + size > len(data):
-            raise InputError(f"the JPEG XL box {kind.decode('latin-1')!r} at byte {pos:,} runs past the end of the file (truncated); re-export the file")
-        found.append(Box(kind, pos, pos + header, pos + size))
-        pos += size
-    return found
+    return isobmff.boxes(data, 0, len(data), WHERE, trailing=True)
 
 
 def xmp_packet(data: bytes) -> bytes | None:
@@ -89,13 +63,13 @@ def labels(data: bytes) -> list[Found]:
 
 
 def with_xmp(data: bytes, packet: bytes) -> bytes:
-    xml = _box(b"xml ", packet)
+    xml = isobmff.box(b"xml ", packet)
     if data.startswith(CODESTREAM):
-        return SIGNATURE_BOX + FTYP + xml + _box(b"jxlc", data)
+        return SIGNATURE_BOX + FTYP + xml + isobmff.box(b"jxlc", data)
     found = boxes(data)
     existing = next((b for b in found if b.type == b"xml "), None)
     if existing is not None:
-        return data[: existing.start] + xml + data[existing.end :]
+        return data[: existing.offset] + xml + data[existing.end :]
     after = max(b.end for b in found if b.type in (b"JXL ", b"ftyp", b"jxll"))
     return data[:after] + xml + data[after:]
 
@@ -179,7 +153,7 @@ def encode(image: Image.Image, placement: Placement, original: bytes, packet: by
         if check.info.get("icc_profile") != source_icc:
             raise UnsupportedError("the JPEG XL's colour profile is not one the encoder writes (sRGB or grey): a re-encode would change its "
                                    "colours; label it with --no-explicit and put the notice on an sRGB export")
-    kept = b"" if original.startswith(CODESTREAM) else b"".join(original[b.start : b.end] for b in boxes(original) if b.type not in CODED | {b"xml "})
+    kept = b"" if original.startswith(CODESTREAM) else b"".join(original[b.offset : b.end] for b in boxes(original) if b.type not in CODED | {b"xml "})
     new = boxes(encoded)
     split = max(b.end for b in new if b.type in (b"JXL ", b"ftyp", b"jxll"))
     return encoded[:split] + kept + encoded[split:]
