@@ -59,10 +59,11 @@ def test_avi_lists_have_their_form_and_children(tmp_path: Path) -> None:
     path = tmp_path / "a.avi"
     subprocess.run([FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc=s=32x32:d=0.2", "-c:v", "mjpeg", "-metadata", "title=T", str(path)], check=True)
     with open(path, "rb") as handle:
-        body = riff.children(handle, riff.walk(handle, 0, path.stat().st_size)[0])
+        whole = riff.walk(handle, 0, path.stat().st_size)[0]
+        body = riff.walk(handle, whole.data_offset + 4, whole.data_end)
         forms = [c.form for c in body if c.id == b"LIST"]
         info = next(c for c in body if c.form == b"INFO")
-        entries = riff.children(handle, info)
+        entries = riff.walk(handle, info.data_offset + 4, info.data_end)
     assert {b"hdrl", b"movi", b"INFO"} <= set(forms) and any(c.id == b"idx1" for c in body)
     assert [c.id for c in entries] == [b"INAM", b"ISFT"]
 

@@ -103,12 +103,6 @@ def walk(handle: BinaryIO, start: int, end: int, dialect: Dialect = RIFF, *, wha
     return out
 
 
-def children(handle: BinaryIO, group: Chunk, dialect: Dialect = RIFF, *, what: str = "RIFF", hint: str = "re-export the file",
-             path: Path | None = None) -> list[Chunk]:
-    """The chunks inside a RIFF/LIST/FORM chunk (after its form type), strictly."""
-    return walk(handle, group.data_offset + 4, group.data_end, dialect, what=what, hint=hint, path=path)
-
-
 def read_payload(handle: BinaryIO, chunk: Chunk, limit: int, path: Path | None = None) -> bytes:
     """A metadata chunk's payload, refused over ``limit`` bytes (never read a hostile size into memory)."""
     if chunk.size > limit:
