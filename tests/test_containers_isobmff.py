@@ -133,5 +133,5 @@ def test_jpeg_xl_container_boxes() -> None:
     found = jxl.boxes(data)
     assert [b.type for b in found[:2]] == [b"JXL ", b"ftyp"] and {b"Exif", b"xml "} <= {b.type for b in found} and found[-1].end == len(data)
     assert jxl.xmp_packet(data) == b"<x:xmpmeta/>"
-    with pytest.raises(InputError, match="JPEG XL box .* claims"):
+    with pytest.raises(InputError, match=r"JPEG XL box .* claims"):
         jxl.boxes(data[:-1])
