@@ -5,7 +5,10 @@ limits, failed) and returns results in input order, so the CLI's reports, exit c
 are the same as with the local pool. One Dask task is one file:
 
 - The client submits a bounded window of tasks (``WINDOW_PER_THREAD`` per worker thread) and
-  tops it up as results arrive, so a million-file batch never holds a million futures.
+  tops it up as results arrive, so a million-file batch never holds a million futures. A task
+  carries a chunk of up to ``MAX_CHUNK`` files (``chunk_size``): Dask's cost per task is
+  milliseconds, more than labelling a small file's metadata. Each file keeps its own limits and
+  its own result; a chunk lost with its worker is run again whole (publishing is idempotent).
 - On the worker, the task hands the file to a long-lived child process of that worker thread
   (``labeler.pool``'s worker: its own process group, the address-space limit, the lifeline), so
   the per-file time and memory limits are the local pool's: a file over its time limit or a child
@@ -42,6 +45,11 @@ CONNECT_TIMEOUT = 10.0
 WORKER_TIMEOUT = 60.0
 #: Tasks in flight per worker thread: enough to hide the scheduler's round trip between small files.
 WINDOW_PER_THREAD = 4
+#: Files per Dask task, at most: Dask costs a few ms of scheduler and network time per task, more
+#: than labelling a small file's metadata, so small batches group files; a batch is cut so that
+#: every worker thread still gets ``CHUNKS_PER_THREAD`` tasks (large batches keep the balance).
+MAX_CHUNK = 16
+CHUNKS_PER_THREAD = 8
 #: Seconds a new child process may take to import labeler.
 START_TIMEOUT = 120.0
 
@@ -116,8 +124,12 @@ def _threads() -> int:
         return 1
 
 
-def _task(run: str, work: Callable[[Any], Any], item: Any, limits: Limits, default_memory: bool) -> tuple[bool, Any]:
-    """On a Dask worker: ``work(item)`` in this thread's child process for ``run``."""
+def _task(run: str, work: Callable[[Any], Any], items: list[Any], limits: Limits, default_memory: bool) -> list[tuple[bool, Any]]:
+    """On a Dask worker: ``work(item)`` for each of a chunk's items, in this thread's child process."""
+    return [_one(run, work, item, limits, default_memory) for item in items]
+
+
+def _one(run: str, work: Callable[[Any], Any], item: Any, limits: Limits, default_memory: bool) -> tuple[bool, Any]:
     children: dict[str, _Child] = _state.__dict__.setdefault("children", {})
     child = children.get(run)
     if child is None or not child.alive:
@@ -154,6 +166,11 @@ def _client(address: str | None, workers: int) -> Any:
             f"the Dask scheduler at {address} has no worker after {WORKER_TIMEOUT:g} s; start workers (dask worker {address})"
         ) from None
     return client
+
+
+def chunk_size(files: int, threads: int) -> int:
+    """Files per task: up to ``MAX_CHUNK``, while every thread still gets ``CHUNKS_PER_THREAD`` tasks."""
+    return max(1, min(MAX_CHUNK, files // max(1, threads * CHUNKS_PER_THREAD)))
 
 
 class DaskEngine:
@@ -194,23 +211,17 @@ class DaskEngine:
         results: dict[int, R] = {}
         threads = sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values())
         window = max(8, WINDOW_PER_THREAD * threads)
-        todo = iter(enumerate(items))
+        size = chunk_size(len(items), threads)
+        todo = iter(range(0, len(items), size))
         where: dict[str, int] = {}
         running = as_completed()
 
         def submit() -> None:
-            for index, item in todo:
-                future = self.client.submit(
-                    _task,
-                    run,
-                    work,
-                    item,
-                    limits,
-                    self.default_memory and limits.memory_bytes is None,
-                    key=f"labeler-{run}-{index}",
-                    pure=False,
-                )
-                where[future.key] = index
+            for start in todo:
+                chunk = list(items[start : start + size])
+                memory = self.default_memory and limits.memory_bytes is None
+                future = self.client.submit(_task, run, work, chunk, limits, memory, key=f"labeler-{run}-{start}", pure=False)
+                where[future.key] = start
                 running.add(future)
                 return
 
@@ -218,21 +229,20 @@ class DaskEngine:
             submit()
         try:
             for future in running:
-                index = where.pop(future.key)
+                start = where.pop(future.key)
+                count = min(size, len(items) - start)
                 try:
-                    ok, value = future.result()
+                    outcomes = future.result()
                 except KilledWorker:
-                    ok, value = (
-                        False,
-                        "the Dask workers running this file died repeatedly (Dask's allowed-failures); it may need more memory than the workers have",
-                    )
+                    why = "the Dask workers running this file died repeatedly (Dask's allowed-failures); it may need more memory than the workers have"
+                    outcomes = [(False, why)] * count
                 except FutureCancelledError:
-                    ok, value = False, "the Dask task was cancelled (the scheduler restarted or lost it)"
-                result = value if ok else failed(items[index], value)
-                results[index] = result
+                    outcomes = [(False, "the Dask task was cancelled (the scheduler restarted or lost it)")] * count
                 future.release()
-                if on_result:
-                    on_result(result)
+                for index, (ok, value) in enumerate(outcomes, start):
+                    results[index] = value if ok else failed(items[index], value)
+                    if on_result:
+                        on_result(results[index])
                 submit()
         finally:
             if where:  # stopped: nothing more runs for this batch
