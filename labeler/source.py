@@ -70,6 +70,11 @@ class Source(_ConcretePath):
         """The whole file (read once)."""
         return self.memo("data", lambda: Path(self).read_bytes())
 
+    def loaded(self) -> bytes | None:
+        """The whole file when something already read it, else None (nothing is read)."""
+        data: bytes | None = self._store().get("data")
+        return data
+
     def head(self, size: int) -> bytes:
         """The first ``size`` bytes: from the whole file when it was read, else read once."""
         store = self._store()
@@ -113,6 +118,12 @@ def read_head(path: Path, size: int) -> bytes:
         return path.head(size)
     with open(path, "rb") as handle:
         return handle.read(size)
+
+
+def loaded(path: Path) -> bytes | None:
+    """The whole file if a ``Source`` already read it, else None (a large file is not read whole
+    just to save a partial read)."""
+    return path.loaded() if isinstance(path, Source) else None
 
 
 def memo(path: Path, key: Any, compute: Callable[[], _T], *, private: bool = False) -> _T:

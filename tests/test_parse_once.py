@@ -148,3 +148,19 @@ def test_a_source_is_a_path_and_hands_out_private_copies(tmp_path: Path) -> None
     first = memo(source, "tree", lambda: {"children": [1]}, private=True)
     first["children"].append(2)  # a caller editing its copy (mp4.rewrite edits the moov tree)
     assert memo(source, "tree", lambda: {"children": []}, private=True) == {"children": [1]}
+
+
+def test_the_c2pa_scan_of_a_large_file_read_whole_takes_the_same_edges_from_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                                    opens: Counter[str]) -> None:
+    from labeler.c2pa import scan
+
+    monkeypatch.setattr(scan, "WHOLE_LIMIT", 4096)  # "large" at test scale: kB, not the real 32 MB
+    monkeypatch.setattr(scan, "EDGE", 1024)
+    path = tmp_path / "large.bin"
+    path.write_bytes(bytes(range(256)) * 40)
+    from_disk = scan.windows(path)
+    source = Source(path)
+    source.data()
+    opens.clear()
+    assert scan.windows(source) == from_disk and [w.offset for w in from_disk] == [0, 10240 - 1024]
+    assert opens[str(path)] == 0

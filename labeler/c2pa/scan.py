@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..adapters.image.jpeg import header_end
-from ..source import memo, read_all
+from ..source import loaded, memo, read_all
 from ..xmp import MAX_XMP_BYTES
 
 #: Files up to this size are scanned whole.
@@ -43,6 +43,9 @@ def _windows(path: Path) -> list[Window]:
         data = read_all(path)  # a Source shares the bytes it already read (images) or keeps them
         end = header_end(data)
         return [Window(data if end is None else data[:end], 0)]
+    whole = loaded(path)
+    if whole is not None:  # a large image already read whole: the same two edges, from memory
+        return [Window(whole[:EDGE], 0), Window(whole[size - EDGE:], size - EDGE)]
     with open(path, "rb") as handle:
         head = handle.read(EDGE)
         handle.seek(size - EDGE)
