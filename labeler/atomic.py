@@ -117,7 +117,9 @@ def atomic_output(target: Path, *, like: Path | None = None) -> Iterator[Path]:
         folder.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=temp_prefix(), suffix=target.suffix, dir=folder)
     except OSError as exc:
-        raise OutputError(f"cannot create a file in {folder} ({exc.strerror or exc}); check that it exists and is writable", target) from exc
+        raise OutputError(
+            f"cannot create a file in {folder} ({exc.strerror or exc}); check that it exists and is writable", target
+        ) from exc
     os.close(fd)
     temp = Path(name)
     try:

@@ -43,9 +43,18 @@ PYPROJECT = "pyproject.toml"
 MEDIA = ("text", "image", "audio", "video", "document")
 COMMAND_SECTIONS = ("label", "verify")
 #: ``[notice.<media>]`` keys -> ``Notice`` fields.
-NOTICE_FIELDS = {"text": "text", "position": "position", "size": "height_ratio", "height_ratio": "height_ratio",
-                 "duration": "duration", "persist": "persist", "cue": "cue", "cue_mode": "cue_mode",
-                 "voice_clip": "voice_clip", "pages": "pages"}
+NOTICE_FIELDS = {
+    "text": "text",
+    "position": "position",
+    "size": "height_ratio",
+    "height_ratio": "height_ratio",
+    "duration": "duration",
+    "persist": "persist",
+    "cue": "cue",
+    "cue_mode": "cue_mode",
+    "voice_clip": "voice_clip",
+    "pages": "pages",
+}
 #: Command-line dests that override a ``Notice`` field in every per-media notice.
 NOTICE_FLAGS = {"notice_text": "text", "notice_position": "position"}
 #: Keys handled here rather than mapped onto a flag.
@@ -148,7 +157,9 @@ def load_config(path: Path | None = None, *, start: Path | None = None) -> Confi
                 raise LabelFormatError(f"[notice.{key}]: {key!r} is not a media type ({', '.join(MEDIA)})", path)
             unknown = set(value) - set(NOTICE_FIELDS)
             if unknown:
-                raise LabelFormatError(f"[notice.{key}]: unknown key(s) {', '.join(sorted(unknown))} (known: {', '.join(NOTICE_FIELDS)})", path)
+                raise LabelFormatError(
+                    f"[notice.{key}]: unknown key(s) {', '.join(sorted(unknown))} (known: {', '.join(NOTICE_FIELDS)})", path
+                )
             notices[key] = {NOTICE_FIELDS[k]: v for k, v in value.items()}
         else:
             settings.append(Setting(f"notice.{key}", "", value, origin))
@@ -164,7 +175,7 @@ def load_config(path: Path | None = None, *, start: Path | None = None) -> Confi
     for key, value in report.items():
         if key == "files":
             if not isinstance(value, dict):
-                raise LabelFormatError("[report] files must be a table like {junit = \"labeler.xml\"}", path)
+                raise LabelFormatError('[report] files must be a table like {junit = "labeler.xml"}', path)
             settings.append(Setting("report.files", "report", [f"{fmt}={target}" for fmt, target in value.items()], origin, "verify"))
         else:
             settings.append(Setting(f"report.{key}", "", value, origin, "verify"))  # reports are verify's

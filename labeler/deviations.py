@@ -21,14 +21,27 @@ import re
 from .problems import Problem, error, warning
 
 #: Carrier name pattern -> the deviation it is (first match wins).
-_CARRIERS: tuple[tuple[re.Pattern[str], Problem], ...] = tuple((re.compile(pattern), problem) for pattern, problem in (
-    (r"^(png:[a-zA-Z]{4}:Comment|id3:COMM(:.*)?|mp4:(\xa9|©)cmt|riff:LIST/INFO:ICMT|jpeg:COM|gif:comment)$",
-     warning("implicit.comment-field", "the label is in a free-text comment field, which other tools show, edit or drop; "
-                                       "relabel to move it into the format's canonical carrier")),
-    (r"^jpeg:APP\d+:AIGC$",
-     warning("implicit.jpeg-app-blob", "a bare AIGC{...} blob in a JPEG APP segment: a non-standard layout other readers do not find; "
-                                       "relabel to move it into XMP (APP1)")),
-))
+_CARRIERS: tuple[tuple[re.Pattern[str], Problem], ...] = tuple(
+    (re.compile(pattern), problem)
+    for pattern, problem in (
+        (
+            r"^(png:[a-zA-Z]{4}:Comment|id3:COMM(:.*)?|mp4:(\xa9|©)cmt|riff:LIST/INFO:ICMT|jpeg:COM|gif:comment)$",
+            warning(
+                "implicit.comment-field",
+                "the label is in a free-text comment field, which other tools show, edit or drop; "
+                "relabel to move it into the format's canonical carrier",
+            ),
+        ),
+        (
+            r"^jpeg:APP\d+:AIGC$",
+            warning(
+                "implicit.jpeg-app-blob",
+                "a bare AIGC{...} blob in a JPEG APP segment: a non-standard layout other readers do not find; "
+                "relabel to move it into XMP (APP1)",
+            ),
+        ),
+    )
+)
 #: Carriers whose own name is allowed not to say AIGC (the sidecar's file name ends in .aigc.json).
 _NAMED_ELSEWHERE = frozenset({"sidecar"})
 
@@ -37,8 +50,13 @@ def carrier_deviations(carrier: str, wrapped: bool) -> tuple[Problem, ...]:
     """The findings about *where* a parsed label was found (never about its JSON)."""
     found = [problem for pattern, problem in _CARRIERS if pattern.search(carrier)][:1]
     if "AIGC" not in carrier.upper() and not wrapped and carrier not in _NAMED_ELSEWHERE:
-        found.append(error("implicit.no-aigc-key", f"the label in {carrier} is bare JSON: neither the field name nor a wrapping "
-                                                   "{\"AIGC\":...} key says AIGC, as GB 45438 requires; relabel to move it into the canonical carrier"))
+        found.append(
+            error(
+                "implicit.no-aigc-key",
+                f"the label in {carrier} is bare JSON: neither the field name nor a wrapping "
+                '{"AIGC":...} key says AIGC, as GB 45438 requires; relabel to move it into the canonical carrier',
+            )
+        )
     return tuple(found)
 
 

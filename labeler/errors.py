@@ -1,11 +1,11 @@
 """The one shallow error tree. Every message says what went wrong, where, and how to fix it.
 
-    LabelerError                    base; ``.path`` names the file when there is one
-    ├── LabelFormatError(ValueError) a label or notice the user asked for breaks a rule
-    ├── InputError                   the input cannot be read or parsed (truncated, corrupt, hostile)
-    ├── UnsupportedError             no adapter handles this content, or a feature is absent
-    ├── BackendMissingError          an optional backend (OCR, ffmpeg, ...) is not installed
-    └── OutputError                  the output cannot be written (permissions, disk full, exists)
+LabelerError                    base; ``.path`` names the file when there is one
+├── LabelFormatError(ValueError) a label or notice the user asked for breaks a rule
+├── InputError                   the input cannot be read or parsed (truncated, corrupt, hostile)
+├── UnsupportedError             no adapter handles this content, or a feature is absent
+├── BackendMissingError          an optional backend (OCR, ffmpeg, ...) is not installed
+└── OutputError                  the output cannot be written (permissions, disk full, exists)
 """
 
 from __future__ import annotations

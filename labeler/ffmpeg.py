@@ -23,7 +23,20 @@ from .errors import BackendMissingError, InputError
 INSTALL_HINT = "pip install imageio-ffmpeg, or apt-get install ffmpeg (which also provides ffprobe)"
 _ENV = {"ffmpeg": "LABELER_FFMPEG", "ffprobe": "LABELER_FFPROBE"}
 #: Log lines that carry the reason of a failure (ffmpeg prints many lines of banner and stream info).
-_REASON_MARKERS = ("error", "invalid", "could not", "no such", "unknown", "not found", "unsupported", "failed", "truncat", "does not", "cannot", "unable")
+_REASON_MARKERS = (
+    "error",
+    "invalid",
+    "could not",
+    "no such",
+    "unknown",
+    "not found",
+    "unsupported",
+    "failed",
+    "truncat",
+    "does not",
+    "cannot",
+    "unable",
+)
 _MAX_REASON_LINES = 4
 
 
@@ -139,7 +152,9 @@ def run(args: Sequence[str], *, path: Path | None = None, stdin: bytes | IO[byte
     return result.stdout
 
 
-def popen(args: Sequence[str], *, stdin: int | None = None, stdout: int | None = None, stderr: IO[bytes] | None = None, binary: str | None = None) -> subprocess.Popen[bytes]:
+def popen(
+    args: Sequence[str], *, stdin: int | None = None, stdout: int | None = None, stderr: IO[bytes] | None = None, binary: str | None = None
+) -> subprocess.Popen[bytes]:
     """Start ffmpeg (or ``binary``, see ``for_encoder``) with pipes; the caller waits and checks."""
     command = _command("ffmpeg", args, no_stdin=stdin is None)
     if binary is not None:

@@ -28,8 +28,7 @@ C2PA_NOTES = {
         "stored uncompressed before signing (same parts and bytes, larger file)"
     ),
     C2pa.NONE: (
-        "not signable: a per-file note `C2PA not signed: …`, or `NAME.c2pa` with `--c2pa-sidecar` "
-        "(a data hash over every byte of the file)"
+        "not signable: a per-file note `C2PA not signed: …`, or `NAME.c2pa` with `--c2pa-sidecar` (a data hash over every byte of the file)"
     ),
 }
 EXTRA_HINT = "pip install 'gb45438-labeler[{extra}]'"

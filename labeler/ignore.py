@@ -82,8 +82,6 @@ def ignored_by(path: Path, rules: Sequence[IgnoreRules]) -> IgnoreRules | None:
     return next((r for r in rules if r.matches(path)), None)
 
 
-
-
 def filter_ignored(items: Sequence[Any], rules: Sequence[IgnoreRules]) -> tuple[list[Any], list[Any]]:
     """Split discovered items (anything with ``.path``) into kept ones and ``Skipped`` entries."""
     from .batch import Skipped

@@ -55,15 +55,20 @@ def output_lock(folder: Path) -> Iterator[None]:
     try:
         handle = open(_open_no_follow(path, os.O_RDWR), "r+")  # noqa: SIM115 - held for the lock's lifetime, closed below
     except OSError as exc:
-        raise OutputError(f"cannot create the lock file ({exc.strerror or exc}); check that the folder is writable"
-                          + (" and that it is not a symlink" if exc.errno == errno.ELOOP else ""), path) from exc
+        raise OutputError(
+            f"cannot create the lock file ({exc.strerror or exc}); check that the folder is writable"
+            + (" and that it is not a symlink" if exc.errno == errno.ELOOP else ""),
+            path,
+        ) from exc
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.seek(0)
             holder = handle.read().strip() or "unknown"
-            raise OutputError(f"another labeler (pid {holder}) is writing to {folder}; wait for it to finish or choose another --out") from None
+            raise OutputError(
+                f"another labeler (pid {holder}) is writing to {folder}; wait for it to finish or choose another --out"
+            ) from None
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))
@@ -147,8 +152,11 @@ class Journal:
         try:
             fd = _open_no_follow(self.path, os.O_RDWR | (os.O_APPEND if resume else os.O_TRUNC))
         except OSError as exc:
-            raise OutputError(f"cannot open the journal ({exc.strerror or exc}); check that the folder is writable"
-                              + (" and that it is not a symlink" if exc.errno == errno.ELOOP else ""), self.path) from exc
+            raise OutputError(
+                f"cannot open the journal ({exc.strerror or exc}); check that the folder is writable"
+                + (" and that it is not a symlink" if exc.errno == errno.ELOOP else ""),
+                self.path,
+            ) from exc
         size = os.fstat(fd).st_size
         self._handle = open(fd, "a" if resume else "w", encoding="utf-8")  # noqa: SIM115 - the journal's handle, closed by close()
         if resume and size and os.pread(fd, 1, size - 1) != b"\n":
@@ -170,7 +178,12 @@ class Journal:
         done: dict[str, Entry] = {}
         for data in _lines(self.path):
             try:
-                entry = Entry(data["source"], tuple(data["source_stat"]) if data["source_stat"] else None, data["output"], tuple(data["output_stat"]) if data["output_stat"] else None)
+                entry = Entry(
+                    data["source"],
+                    tuple(data["source_stat"]) if data["source_stat"] else None,
+                    data["output"],
+                    tuple(data["output_stat"]) if data["output_stat"] else None,
+                )
             except (KeyError, TypeError):
                 continue  # a run line, or a line torn by a crash
             done[entry.source] = entry
@@ -186,10 +199,17 @@ class Journal:
     def record(self, source: Path, output: Path, status: str) -> None:
         if status not in DONE:
             return
-        self._write({"source": os.fspath(source), "source_stat": _stat(source), "output": os.fspath(output), "output_stat": _stat(output), "status": status})
+        self._write(
+            {
+                "source": os.fspath(source),
+                "source_stat": _stat(source),
+                "output": os.fspath(output),
+                "output_stat": _stat(output),
+                "status": status,
+            }
+        )
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
             os.fsync(self._handle.fileno())
         self._handle.close()
-

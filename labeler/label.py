@@ -73,7 +73,7 @@ class Label:
         """Annex E value rules (the checks ``require_writable`` enforces)."""
         found = []
         if self.label not in LABEL_VALUES:
-            found.append(error("label.bad-value", f"Label is {self.label!r}; it must be \"1\", \"2\" or \"3\""))
+            found.append(error("label.bad-value", f'Label is {self.label!r}; it must be "1", "2" or "3"'))
         for key, attr in KEYS:
             found.extend(value_problems(key, getattr(self, attr)))
         return found
@@ -104,7 +104,7 @@ def value_problems(key: str, value: str) -> list[Problem]:
         code = ord(ch)
         if ch == '"':
             # A \" escape is tolerated by the standard's readers; still never written by us.
-            found.append(warning("label.quote-char", f'{key} contains a \'"\' character'))
+            found.append(warning("label.quote-char", f"{key} contains a '\"' character"))
         elif not (0x21 <= code <= 0x7E) or ch == "\\":
             hint = " (use the provider's code, not a Chinese name)" if code > 0x7F else ""
             found.append(error("label.forbidden-char", f"{key} contains the forbidden character {describe_char(ch)}{hint}"))
@@ -180,8 +180,10 @@ def bracket_depth(text: str, stop: int = MAX_CARRIER_DEPTH) -> int:
 
 def too_large(what: str, size: int, unit: str = "bytes", max_bytes: int = MAX_CARRIER_BYTES) -> str:
     """The refusal for a carrier over the size limit: what, how big, the limit and the fix."""
-    return (f"the {what} is {size:,} {unit}, over labeler's {max_bytes:,}-byte limit for a label carrier; "
-            "it is refused unparsed as possibly hostile (remove or shorten it)")
+    return (
+        f"the {what} is {size:,} {unit}, over labeler's {max_bytes:,}-byte limit for a label carrier; "
+        "it is refused unparsed as possibly hostile (remove or shorten it)"
+    )
 
 
 def carrier_refusal(raw: str | bytes, what: str, *, max_bytes: int = MAX_CARRIER_BYTES) -> str | None:
@@ -194,8 +196,10 @@ def carrier_refusal(raw: str | bytes, what: str, *, max_bytes: int = MAX_CARRIER
         return too_large(what, len(raw), "bytes" if isinstance(raw, bytes) else "characters", max_bytes)
     text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
     if bracket_depth(text) > MAX_CARRIER_DEPTH:
-        return (f"the {what} nests brackets more than {MAX_CARRIER_DEPTH} deep; it is refused unparsed "
-                "as possibly hostile (a real label is 2 deep: remove or rewrite it)")
+        return (
+            f"the {what} nests brackets more than {MAX_CARRIER_DEPTH} deep; it is refused unparsed "
+            "as possibly hostile (a real label is 2 deep: remove or rewrite it)"
+        )
     return None
 
 
@@ -204,7 +208,9 @@ def parse_label(raw: str | bytes) -> ParsedLabel:
     problems: list[Problem] = []
     if isinstance(raw, bytes):
         if len(raw) > MAX_LABEL_TEXT:
-            return ParsedLabel(None, (error("label.too-large", f"label text is {len(raw)} bytes; refusing to parse more than {MAX_LABEL_TEXT}"),))
+            return ParsedLabel(
+                None, (error("label.too-large", f"label text is {len(raw)} bytes; refusing to parse more than {MAX_LABEL_TEXT}"),)
+            )
         encoded = raw
         try:
             raw = encoded.decode("utf-8")
@@ -212,7 +218,9 @@ def parse_label(raw: str | bytes) -> ParsedLabel:
             raw = encoded.decode("utf-8", errors="replace")
             problems.append(error("label.invalid-utf8", "the label text is not valid UTF-8"))
     if len(raw) > MAX_LABEL_TEXT:
-        return ParsedLabel(None, (error("label.too-large", f"label text is {len(raw)} characters; refusing to parse more than {MAX_LABEL_TEXT}"),))
+        return ParsedLabel(
+            None, (error("label.too-large", f"label text is {len(raw)} characters; refusing to parse more than {MAX_LABEL_TEXT}"),)
+        )
     refusal = carrier_refusal(raw, "label text")
     if refusal:
         return ParsedLabel(None, (error("label.too-deep", refusal),))
@@ -226,13 +234,15 @@ def parse_label(raw: str | bytes) -> ParsedLabel:
         return ParsedLabel(None, tuple(problems) + (error("label.not-json", f"the label is not JSON: {snippet!r}"),))
     wrapped = False
     if isinstance(data, dict) and len(data) == 1:
-        (only_key, inner), = data.items()
+        ((only_key, inner),) = data.items()
         if only_key.upper() == "AIGC" and isinstance(inner, dict):
             wrapped = True
             _duplicates(data, problems)
             data = inner
     if not isinstance(data, dict):
-        return ParsedLabel(None, tuple(problems) + (error("label.not-object", f"the label JSON is a {type(data).__name__}, not an object"),))
+        return ParsedLabel(
+            None, tuple(problems) + (error("label.not-object", f"the label JSON is a {type(data).__name__}, not an object"),)
+        )
     _duplicates(data, problems)
     values = _fields_from(data, problems)
     label = Label.from_dict(values)
@@ -247,8 +257,14 @@ def _duplicates(obj: dict[str, Any], problems: list[Problem]) -> None:
 
 #: Misspelt keys third-party libraries write (case-folded) -> the Annex E key they mean. Read, so
 #: the label is classified and relabelling keeps its values, and reported as ``label.misspelt-key``.
-MISSPELT_KEYS = {"reservecode1": "ReservedCode1", "reservecode2": "ReservedCode2", "propagator": "ContentPropagator",
-                 "producer": "ContentProducer", "propagatorid": "PropagateID", "producerid": "ProduceID"}
+MISSPELT_KEYS = {
+    "reservecode1": "ReservedCode1",
+    "reservecode2": "ReservedCode2",
+    "propagator": "ContentPropagator",
+    "producer": "ContentProducer",
+    "propagatorid": "PropagateID",
+    "producerid": "ProduceID",
+}
 
 
 def _fields_from(data: dict[str, Any], problems: list[Problem]) -> dict[str, str]:
@@ -258,8 +274,13 @@ def _fields_from(data: dict[str, Any], problems: list[Problem]) -> dict[str, str
         name = by_folded.get(str(key).casefold())
         meant = MISSPELT_KEYS.get(str(key).casefold())
         if name is None and meant is not None and meant not in data:
-            problems.append(error("label.misspelt-key", f"key {key!r} is a misspelling of {meant!r} (written by some third-party libraries); "
-                                                        f"read as {meant}, but Annex E names the key {meant!r}: relabel to fix it"))
+            problems.append(
+                error(
+                    "label.misspelt-key",
+                    f"key {key!r} is a misspelling of {meant!r} (written by some third-party libraries); "
+                    f"read as {meant}, but Annex E names the key {meant!r}: relabel to fix it",
+                )
+            )
             name = key = meant
         if name is None:
             problems.append(error("label.unknown-key", f"unknown key {key!r}"))
@@ -373,7 +394,9 @@ def expand_id_template(template: str, *, sha256: str, stem: str, today: date | N
     def expand(match: re.Match[str]) -> str:
         name, width = match.group(1), match.group(2)
         if name not in sources:
-            raise LabelFormatError(f"unknown placeholder {{{name}}} in ID template {template!r}; use one of {', '.join('{' + s + '}' for s in sources)}")
+            raise LabelFormatError(
+                f"unknown placeholder {{{name}}} in ID template {template!r}; use one of {', '.join('{' + s + '}' for s in sources)}"
+            )
         value = sources[name]
         return value[: int(width)] if width else value
 

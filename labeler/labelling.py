@@ -96,7 +96,12 @@ def _plan(src: Source, options: LabelOptions) -> _Plan:
         plan.label = label
         plan.actions.extend(replacements(found, label, options))  # refuses unless --force-producer
         if declared and options.label is None:
-            plan.actions.append(Action(Step.CLASSIFY, f"no TC260 label, but the {declared} metadata declares AI-generated content: Label 3 (suspected; --label overrides)"))
+            plan.actions.append(
+                Action(
+                    Step.CLASSIFY,
+                    f"no TC260 label, but the {declared} metadata declares AI-generated content: Label 3 (suspected; --label overrides)",
+                )
+            )
         carrier = adapter.carrier or f"sidecar {sidecar_path(src).name}"
         if existing.label == label and len(found) == 1:
             plan.actions.append(Action(Step.KEEP_IMPLICIT, f"implicit label already up to date ({carrier})"))
@@ -109,7 +114,9 @@ def _plan(src: Source, options: LabelOptions) -> _Plan:
             plan.actions.append(Action(Step.KEEP_NOTICE, f"explicit notice already present ({evidence.summary})"))
         else:
             plan.add_notice = True
-            plan.actions.append(Action(Step.ADD_NOTICE, f"add explicit notice {options.notice_for(adapter.media).text_for(adapter.media)!r}"))
+            plan.actions.append(
+                Action(Step.ADD_NOTICE, f"add explicit notice {options.notice_for(adapter.media).text_for(adapter.media)!r}")
+            )
     content_changes = plan.add_notice or any(a.writes for a in plan.actions)
     if options.c2pa is not None:
         plan.sign = plan_signing(src, options.c2pa, plan.label, content_changes=content_changes)
@@ -146,13 +153,18 @@ def _write(src: Source, dst: Path, plan: _Plan, options: LabelOptions, check: Ca
     companions: list[tuple[Path, Path]] = []
     sign = plan.sign if plan.sign is not None and plan.sign.mode is not None else None
     c2pa = options.c2pa if sign is not None else None
-    check_names(dst, *([sidecar_path(dst)] if label is not None and adapter.carrier is None else []),
-                *([sidecar_manifest_path(dst)] if c2pa is not None and sign is not None and sign.mode == "sidecar" else []))
+    check_names(
+        dst,
+        *([sidecar_path(dst)] if label is not None and adapter.carrier is None else []),
+        *([sidecar_manifest_path(dst)] if c2pa is not None and sign is not None and sign.mode == "sidecar" else []),
+    )
     try:
         with atomic_output(dst, like=src) as final:
             stage = src
             with scratch_file(dst, dst.suffix) as noticed, scratch_file(dst, dst.suffix) as unsigned:
-                out = unsigned if c2pa is not None and sign is not None and sign.mode == "embed" else final  # the signature is the last write
+                out = (
+                    unsigned if c2pa is not None and sign is not None and sign.mode == "embed" else final
+                )  # the signature is the last write
                 if plan.add_notice:
                     adapter.write_explicit(stage, noticed, options.notice_for(adapter.media), write_options)
                     stage = Source(noticed)  # write_implicit and its checks read the notice stage once
@@ -211,9 +223,16 @@ def label_file(src: str | os.PathLike[str], dst: str | os.PathLike[str] | None, 
     except _Rejected as rejected:
         verdict = rejected.verdict
         reasons = "; ".join(str(p) for p in verdict.problems() if p.is_error) or verdict.error or verdict.status
-        return LabelResult(src, target, "failed", tuple(plan.actions), plan.label, replace(verdict, path=target),
-                           f"{src.name}: the output does not verify ({verdict.status}: {reasons}); nothing was written: fix what "
-                           "the findings name in the source, or leave that part out (--no-explicit / --no-implicit)")
+        return LabelResult(
+            src,
+            target,
+            "failed",
+            tuple(plan.actions),
+            plan.label,
+            replace(verdict, path=target),
+            f"{src.name}: the output does not verify ({verdict.status}: {reasons}); nothing was written: fix what "
+            "the findings name in the source, or leave that part out (--no-explicit / --no-implicit)",
+        )
     except LabelerError as exc:
         return LabelResult(src, target, "failed", error=exc.for_file(src))
     except PermissionError as exc:
@@ -221,6 +240,8 @@ def label_file(src: str | os.PathLike[str], dst: str | os.PathLike[str] | None, 
     except OSError as exc:
         return LabelResult(src, target, "failed", error=f"{exc.strerror or exc} ({exc.filename or src})")
     except MemoryError:
-        return LabelResult(src, target, "failed", error="ran out of memory (raise --max-memory, or check whether the file is a decompression bomb)")
+        return LabelResult(
+            src, target, "failed", error="ran out of memory (raise --max-memory, or check whether the file is a decompression bomb)"
+        )
     except Exception as exc:  # noqa: BLE001 - one bad file must never stop a batch
         return LabelResult(src, target, "failed", error=f"internal error: {type(exc).__name__}: {exc} (please report this)")

@@ -93,5 +93,8 @@ def parent_gone() -> bool:
 
 def require_parent(target: Path) -> None:
     if parent_gone():
-        raise OutputError("the batch's main process is gone, and with it the lock on the output folder; "
-                          "nothing was published (run the batch again with --resume)", target)
+        raise OutputError(
+            "the batch's main process is gone, and with it the lock on the output folder; "
+            "nothing was published (run the batch again with --resume)",
+            target,
+        )

@@ -86,7 +86,11 @@ class Measurements:
         for part in parts:
             box, frame = part.get("box"), part.get("frame")
             if isinstance(box, (list, tuple)) and len(box) == 4 and all(isinstance(x, (int, float)) for x in box):
-                size = (float(frame[0]), float(frame[1])) if isinstance(frame, (list, tuple)) and len(frame) == 2 and all(isinstance(x, (int, float)) for x in frame) else None
+                size = (
+                    (float(frame[0]), float(frame[1]))
+                    if isinstance(frame, (list, tuple)) and len(frame) == 2 and all(isinstance(x, (int, float)) for x in frame)
+                    else None
+                )
                 boxes.append(NoticeBox((float(box[0]), float(box[1]), float(box[2]), float(box[3])), size))
             start = _number(part.get("start_s", part.get("start")))
             if start is not None:

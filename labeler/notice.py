@@ -49,7 +49,10 @@ def text_problems(text: str) -> list[Problem]:
     """Why a notice text fails the two-element rule (empty when it passes)."""
     missing = [
         name
-        for name, present in (("AI element ('AI' or '人工智能')", has_ai_element(text)), ("generation element ('生成' or '合成')", has_generation_element(text)))
+        for name, present in (
+            ("AI element ('AI' or '人工智能')", has_ai_element(text)),
+            ("generation element ('生成' or '合成')", has_generation_element(text)),
+        )
         if not present
     ]
     if not missing:
@@ -69,10 +72,13 @@ def require_compliant_text(text: str) -> str:
         raise LabelFormatError(f"notice text {text!r} is refused: {RULE}")
     reading = read_unit(text)
     if not reading.is_notice:  # both words, but not a notice a verifier accepts (labeler.noticerule)
-        raise LabelFormatError(f"notice text {text!r} is refused: {reading.reason}; a notice is a short statement that the content is AI-generated, e.g. '本内容由人工智能生成'")
+        raise LabelFormatError(
+            f"notice text {text!r} is refused: {reading.reason}; a notice is a short statement that the content is AI-generated, e.g. '本内容由人工智能生成'"
+        )
     if "\n" in text or "\r" in text:
         raise LabelFormatError(f"notice text {text!r} is refused: it must be a single line")
     return text
+
 
 #: GB 45438: a video notice stays visible for at least 2 s (the video adapter enforces it per file too).
 MIN_VIDEO_SECONDS = 2.0
@@ -107,8 +113,11 @@ class Notice:
                 exc.field = "notice.text"
                 raise
         if self.duration is not None and not (math.isfinite(self.duration) and self.duration >= MIN_VIDEO_SECONDS):
-            raise LabelFormatError(f"the notice duration {self.duration:g} s is refused: GB 45438 requires the video notice to be "
-                                   f"visible for at least {MIN_VIDEO_SECONDS:g} s", field="notice.duration")
+            raise LabelFormatError(
+                f"the notice duration {self.duration:g} s is refused: GB 45438 requires the video notice to be "
+                f"visible for at least {MIN_VIDEO_SECONDS:g} s",
+                field="notice.duration",
+            )
         return self
 
     def with_fields(self, **changes: Any) -> Notice:

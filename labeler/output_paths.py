@@ -43,14 +43,20 @@ def check_tree(root: Path, target: Path) -> None:
     for part in parts:
         folder = folder / part
         if _is_link(folder):
-            raise OutputError(f"{folder} is a symlink inside the output folder (to {os.readlink(folder)}); labeler never writes through "
-                              "symlinks there, so outputs cannot land outside it: replace the link with a real folder or choose another --out", target)
+            raise OutputError(
+                f"{folder} is a symlink inside the output folder (to {os.readlink(folder)}); labeler never writes through "
+                "symlinks there, so outputs cannot land outside it: replace the link with a real folder or choose another --out",
+                target,
+            )
 
 
 def refuse_symlink(target: Path) -> None:
     if _is_link(target):
-        raise OutputError(f"is a symlink (to {os.readlink(target)}); labeler does not replace a link or write through it: "
-                          "label the file it points to, or remove the link", target)
+        raise OutputError(
+            f"is a symlink (to {os.readlink(target)}); labeler does not replace a link or write through it: "
+            "label the file it points to, or remove the link",
+            target,
+        )
 
 
 def _limits(folder: Path) -> tuple[int, int]:
@@ -69,16 +75,28 @@ def check_names(target: Path, *companions: Path) -> None:
         what = "the output" if path == target else f"its companion NAME{path.name.removeprefix(target.name)}"
         name = len(os.fsencode(path.name))
         if name > name_max:
-            raise OutputError(f"the name of {what} would be {name} bytes, over this file system's limit of {name_max} (NAME_MAX); "
-                              f"shorten the file name by at least {name - name_max} bytes", target)
+            raise OutputError(
+                f"the name of {what} would be {name} bytes, over this file system's limit of {name_max} (NAME_MAX); "
+                f"shorten the file name by at least {name - name_max} bytes",
+                target,
+            )
         whole = len(os.fsencode(path))
         if whole >= path_max:
-            raise OutputError(f"the path of {what} would be {whole} bytes, over this file system's limit of {path_max - 1} (PATH_MAX); "
-                              "choose a shorter output folder or file name", target)
+            raise OutputError(
+                f"the path of {what} would be {whole} bytes, over this file system's limit of {path_max - 1} (PATH_MAX); "
+                "choose a shorter output folder or file name",
+                target,
+            )
     temp = TEMP_NAME_EXTRA + len(os.fsencode(target.suffix))
     if temp > name_max:
-        raise OutputError(f"the extension {target.suffix[:40]!r}... is too long for the temp file written beside the output "
-                          f"({temp} bytes, over the limit of {name_max}); rename the file with a short extension", target)
+        raise OutputError(
+            f"the extension {target.suffix[:40]!r}... is too long for the temp file written beside the output "
+            f"({temp} bytes, over the limit of {name_max}); rename the file with a short extension",
+            target,
+        )
     if len(os.fsencode(target.parent)) + 1 + temp >= path_max:
-        raise OutputError(f"the output folder's path is too long for the temp file written beside the output (limit {path_max - 1} "
-                          "bytes, PATH_MAX); choose a shorter output folder", target)
+        raise OutputError(
+            f"the output folder's path is too long for the temp file written beside the output (limit {path_max - 1} "
+            "bytes, PATH_MAX); choose a shorter output folder",
+            target,
+        )

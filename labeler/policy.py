@@ -67,10 +67,12 @@ class Waiver:
         object.__setattr__(self, "rule", RENAMED_RULES.get(self.rule, self.rule))
         if self.rule not in RULES and self.rule not in CHECK_RULES:
             close = difflib.get_close_matches(self.rule, sorted(RULES | CHECK_RULES.keys()), n=1)
-            hint = f"did you mean {close[0]!r}?" if close else "use a rule id from a report, such as 'notice.too-small' or 'explicit.missing'"
+            hint = (
+                f"did you mean {close[0]!r}?" if close else "use a rule id from a report, such as 'notice.too-small' or 'explicit.missing'"
+            )
             raise LabelFormatError(f"waiver rule {self.rule!r} is not a rule labeler reports (a typo would waive nothing); {hint}")
         if not self.reason.strip():
-            raise LabelFormatError(f"waiver for {self.rule!r} has no reason: every waiver must say why (reason = \"...\")")
+            raise LabelFormatError(f'waiver for {self.rule!r} has no reason: every waiver must say why (reason = "...")')
 
     def covers(self, path: Path, root: Path | None) -> bool:
         if not self.paths:
@@ -112,7 +114,12 @@ class Policy:
         found = []
         for key, value in (("ContentProducer", label.content_producer), ("ContentPropagator", label.content_propagator)):
             if (value or key == "ContentProducer") and parse_provider_code(value) is None:
-                found.append(error("provider.not-a-code", f"{key} {value!r} is not a structured 27-character TC260 provider code (required by the strict policy)"))
+                found.append(
+                    error(
+                        "provider.not-a-code",
+                        f"{key} {value!r} is not a structured 27-character TC260 provider code (required by the strict policy)",
+                    )
+                )
         return found
 
     def extra_explicit(self, media: str, present: bool, detail: Mapping[str, Any]) -> list[Problem]:
@@ -123,7 +130,12 @@ class Policy:
         missing = [side for side in ("start", "end") if side not in found]
         if not missing:
             return []
-        return [error("notice.not-both-ends", f"the strict policy requires the audible notice at both the start and the end; not found at the {' and '.join(missing)}")]
+        return [
+            error(
+                "notice.not-both-ends",
+                f"the strict policy requires the audible notice at both the start and the end; not found at the {' and '.join(missing)}",
+            )
+        ]
 
     def adjust(self, problems: Iterable[Problem], path: Path) -> tuple[Problem, ...]:
         """Upgrade (strict) and waive findings; a waived finding stays visible as a warning."""
@@ -139,14 +151,20 @@ class Policy:
         return tuple(dict.fromkeys(out))
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "description": self.description, "required": sorted(self.required),
-                "never_fail": self.never_fail, "waivers": [w.as_dict() for w in self.waivers]}
+        return {
+            "name": self.name,
+            "description": self.description,
+            "required": sorted(self.required),
+            "never_fail": self.never_fail,
+            "waivers": [w.as_dict() for w in self.waivers],
+        }
 
 
 PROFILES: dict[str, Policy] = {
     "gb45438": Policy(),
-    "strict": Policy("strict", "gb45438 plus a structured provider code and audio notices at both ends",
-                     structured_provider=True, audio_both_ends=True),
+    "strict": Policy(
+        "strict", "gb45438 plus a structured provider code and audio notices at both ends", structured_provider=True, audio_both_ends=True
+    ),
     "report-only": Policy("report-only", "gb45438 findings, but the gate never fails", never_fail=True),
 }
 DEFAULT_POLICY = PROFILES["gb45438"]
@@ -173,11 +191,15 @@ def waivers_from(entries: object, origin: str) -> tuple[Waiver, ...]:
             raise LabelFormatError(f"{origin}: waiver {number} must be a table with rule and reason")
         unknown = set(entry) - {"rule", "reason", "paths"}
         if unknown:
-            raise LabelFormatError(f"{origin}: waiver {number} has unknown key(s) {', '.join(sorted(unknown))} (allowed: rule, reason, paths)")
+            raise LabelFormatError(
+                f"{origin}: waiver {number} has unknown key(s) {', '.join(sorted(unknown))} (allowed: rule, reason, paths)"
+            )
         paths = entry.get("paths", [])
         if isinstance(paths, str):
             paths = [paths]
-        waivers.append(Waiver(str(entry.get("rule", "")), str(entry.get("reason", "")), tuple(map(str, paths)), f"{origin} waiver {number}"))
+        waivers.append(
+            Waiver(str(entry.get("rule", "")), str(entry.get("reason", "")), tuple(map(str, paths)), f"{origin} waiver {number}")
+        )
     return tuple(waivers)
 
 

@@ -84,7 +84,9 @@ class _Worker(Generic[T, R]):
     one queued behind it is already in the pipe, so the worker never waits for the parent between
     small files. The head's deadline starts when it starts."""
 
-    def __init__(self, context: multiprocessing.context.ForkServerContext, watch: Connection, work: Callable[[T], R], limits: Limits, threads: int) -> None:
+    def __init__(
+        self, context: multiprocessing.context.ForkServerContext, watch: Connection, work: Callable[[T], R], limits: Limits, threads: int
+    ) -> None:
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_serve, args=(child, watch, work, limits.memory_bytes, threads), daemon=True)
         _starting.worker = True
@@ -200,7 +202,12 @@ def run_limited(
                     worker.process.join(1)  # the pipe's EOF can arrive before the exit status
                     code = worker.process.exitcode
                     reason = f"the worker died (signal {-code})" if code and code < 0 else f"the worker exited ({code})"
-                    finish(index, failed(item, f"{reason} while processing this file; it may be hostile or need more memory than --max-memory allows"))
+                    finish(
+                        index,
+                        failed(
+                            item, f"{reason} while processing this file; it may be hostile or need more memory than --max-memory allows"
+                        ),
+                    )
                 elif time.monotonic() >= worker.deadline:
                     finish(index, failed(item, f"timed out after {limits.seconds:g} s (raise --timeout for very long media)"))
                 else:

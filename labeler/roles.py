@@ -27,8 +27,14 @@ ROLES = ("producer", "propagator")
 #: Label fields given once for the whole run: a value Annex E forbids is refused before any file
 #: is touched (one usage error), not discovered again in every file. IDs may be templates whose
 #: expansion ({stem}) is checked per file.
-RUN_FIELDS = (("ContentProducer", "producer"), ("ProduceID", "produce_id"), ("ReservedCode1", "reserved_code1"),
-              ("ContentPropagator", "propagator"), ("PropagateID", "propagate_id"), ("ReservedCode2", "reserved_code2"))
+RUN_FIELDS = (
+    ("ContentProducer", "producer"),
+    ("ProduceID", "produce_id"),
+    ("ReservedCode1", "reserved_code1"),
+    ("ContentPropagator", "propagator"),
+    ("PropagateID", "propagate_id"),
+    ("ReservedCode2", "reserved_code2"),
+)
 PROPAGATOR_DEFAULT_LABEL = "2"
 #: Propagator default when no TC260 label exists but C2PA/IPTC metadata declares AI (Art. 6 "suspected").
 PROPAGATOR_TRACED_LABEL = "3"
@@ -69,7 +75,9 @@ class LabelOptions:
         if self.label is not None and self.label not in ("1", "2", "3"):
             raise LabelFormatError(f"Label {self.label!r} is not 1 (AI-generated), 2 (possibly) or 3 (suspected)", field="label")
         if self.role == "producer" and self.implicit and not self.producer:
-            raise LabelFormatError("a producer label needs ContentProducer: your 27-character TC260 provider code, or an ASCII name", field="producer")
+            raise LabelFormatError(
+                "a producer label needs ContentProducer: your 27-character TC260 provider code, or an ASCII name", field="producer"
+            )
         if self.role == "propagator" and self.implicit and not self.propagator:
             raise LabelFormatError("a propagator label needs ContentPropagator: your provider code", field="propagator")
         for key, attr in RUN_FIELDS:
@@ -88,6 +96,7 @@ class LabelOptions:
 def build_label(existing: Label | None, options: LabelOptions, *, sha256: str, source: Path, traced: bool = False) -> Label:
     """The label to write, from what the file already carries and what the user asked for.
     ``traced``: the file has no TC260 label but other metadata (C2PA, IPTC) declares it AI."""
+
     def expand(template: str) -> str:
         return expand_id_template(template, sha256=sha256, stem=source.stem)
 
@@ -140,9 +149,14 @@ def replacements(found: list[Found], label: Label, options: LabelOptions) -> tup
     others = "; ".join(_described(f) for f in foreign)
     if not options.force_producer:
         if options.role == "producer":
-            hint = ("to add your distribution fields and keep theirs use --role propagator --propagator CODE; "
-                    "to replace their label anyway pass --force-producer")
+            hint = (
+                "to add your distribution fields and keep theirs use --role propagator --propagator CODE; "
+                "to replace their label anyway pass --force-producer"
+            )
         else:
-            hint = "the file's labels disagree and a propagator keeps one producer's fields; pass --force-producer to keep only " + label.content_producer
+            hint = (
+                "the file's labels disagree and a propagator keeps one producer's fields; pass --force-producer to keep only "
+                + label.content_producer
+            )
         raise LabelFormatError(f"the file already carries another producer's label, which is not ours to erase: {others}; {hint}")
     return tuple(Action(Step.REPLACE_FOREIGN, f"replace another producer's label (--force-producer): {_described(f)}") for f in foreign)

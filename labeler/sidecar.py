@@ -48,10 +48,15 @@ def companion_exists(path: Path) -> bool:
 #: file): with no label in the file it is the only label and does not travel with the file (error);
 #: beside an in-file label it is a second one (GB 45438 6.1 c) expects one).
 STRAY = {
-    False: error("implicit.sidecar-not-in-file", f"the label is only in the sidecar NAME{SUFFIX}, but this format carries labels in the file "
-                                                 "and a published copy of the file alone has none; relabel to write it into the file"),
-    True: warning("implicit.sidecar-not-in-file", f"a sidecar NAME{SUFFIX} sits beside a file that carries its own label; GB 45438 6.1 c) "
-                                                  "expects one label: remove the sidecar"),
+    False: error(
+        "implicit.sidecar-not-in-file",
+        f"the label is only in the sidecar NAME{SUFFIX}, but this format carries labels in the file "
+        "and a published copy of the file alone has none; relabel to write it into the file",
+    ),
+    True: warning(
+        "implicit.sidecar-not-in-file",
+        f"a sidecar NAME{SUFFIX} sits beside a file that carries its own label; GB 45438 6.1 c) expects one label: remove the sidecar",
+    ),
 }
 
 

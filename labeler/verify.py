@@ -125,7 +125,11 @@ class Verdict:
         return ("suspected-ai", declared) if declared else ("none", None)
 
     def problems(self) -> list[Problem]:
-        return list(self.implicit.problems) + list(self.explicit.problems if self.explicit else ()) + list(self.signals.problems if self.signals else ())
+        return (
+            list(self.implicit.problems)
+            + list(self.explicit.problems if self.explicit else ())
+            + list(self.signals.problems if self.signals else ())
+        )
 
     def to_dict(self) -> dict[str, Any]:
         def split(problems: tuple[Problem, ...]) -> dict[str, list[str]]:
@@ -175,7 +179,11 @@ def judge_implicit(found: list[Found]) -> ImplicitResult:
             detail = "; ".join(f"{f.carrier} says {f.raw[:120]}" for f in found)
             problems.append(error("implicit.conflict", f"{len(found)} implicit labels disagree: {detail}"))
         else:
-            problems.append(warning("implicit.duplicate", f"the same label is stored in {len(found)} carriers ({carriers}); GB 45438 6.1 c) expects one"))
+            problems.append(
+                warning(
+                    "implicit.duplicate", f"the same label is stored in {len(found)} carriers ({carriers}); GB 45438 6.1 c) expects one"
+                )
+            )
     if first.label is not None:
         problems.extend(label_findings(first.label))
     return ImplicitResult(True, first.carrier, first.label, tuple(dict.fromkeys(problems)), tuple(found))
@@ -234,9 +242,15 @@ def _verify(path: Path, source: Source, policy: Policy, signal_options: SignalOp
     except OSError as exc:
         return Verdict(path, Status.ERROR, error=f"{path}: cannot read ({exc.strerror or exc})")
     except MemoryError:
-        return Verdict(path, Status.ERROR, error=f"{path.name}: ran out of memory while checking (raise --max-memory, or check for a decompression bomb)")
+        return Verdict(
+            path,
+            Status.ERROR,
+            error=f"{path.name}: ran out of memory while checking (raise --max-memory, or check for a decompression bomb)",
+        )
     except Exception as exc:  # noqa: BLE001 - one bad file must never stop a batch
-        return Verdict(path, Status.ERROR, error=f"internal error while checking {path.name}: {type(exc).__name__}: {exc} (please report this)")
+        return Verdict(
+            path, Status.ERROR, error=f"internal error while checking {path.name}: {type(exc).__name__}: {exc} (please report this)"
+        )
 
 
 def summary_counts(verdicts: list[Verdict]) -> dict[str, int]:
@@ -254,5 +268,18 @@ def gate_failures(verdicts: list[Verdict], policy: Policy | str | None = None, f
     return [v for v in verdicts if not v.passed and (v.status in fail_on if fail_on is not None else v.status not in REPORTED_ONLY)]
 
 
-__all__ = ["PASSING", "REPORTED_ONLY", "SCHEMA", "STATUSES", "ExplicitResult", "ImplicitResult", "Status", "Verdict", "decide",
-           "gate_failures", "judge_implicit", "summary_counts", "verify_file"]
+__all__ = [
+    "PASSING",
+    "REPORTED_ONLY",
+    "SCHEMA",
+    "STATUSES",
+    "ExplicitResult",
+    "ImplicitResult",
+    "Status",
+    "Verdict",
+    "decide",
+    "gate_failures",
+    "judge_implicit",
+    "summary_counts",
+    "verify_file",
+]

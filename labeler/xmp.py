@@ -75,8 +75,9 @@ def parse_xml(data: bytes, what: str) -> ET.Element:
     depth = 0
     root: ET.Element | None = None
     try:
-        for event, element in SafeET.iterparse(io.BytesIO(data.strip(b"\x00 \t\r\n")), ("start", "end"),
-                                               forbid_dtd=True, forbid_entities=True, forbid_external=True):
+        for event, element in SafeET.iterparse(
+            io.BytesIO(data.strip(b"\x00 \t\r\n")), ("start", "end"), forbid_dtd=True, forbid_entities=True, forbid_external=True
+        ):
             depth += 1 if event == "start" else -1
             if depth > MAX_CARRIER_DEPTH:
                 raise ValueError(f"{what} nests elements more than {MAX_CARRIER_DEPTH} deep; refused as possibly hostile")
@@ -182,7 +183,9 @@ def merge_xmp(existing: bytes | None, label_json: str, source_type: str | None =
         return build_xmp(label_json, source_type)
     info = parse_xmp(existing)
     if info.problems and any(p.is_error for p in info.problems):
-        raise InputError(f"the existing XMP packet cannot be merged: {info.problems[0].message}; remove or repair it (e.g. exiftool -xmp:all= FILE)")
+        raise InputError(
+            f"the existing XMP packet cannot be merged: {info.problems[0].message}; remove or repair it (e.g. exiftool -xmp:all= FILE)"
+        )
     try:
         text = existing.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -36,7 +36,11 @@ def setup() -> int:
         print("--setup installs Debian packages and needs root with apt-get: " + " ".join(APT_PACKAGES), file=sys.stderr)
         return 2
     subprocess.run(["apt-get", "update", "-qq"], check=True)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *APT_PACKAGES], check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *APT_PACKAGES],
+        check=True,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    )
     return 0
 
 
@@ -64,7 +68,14 @@ def _version(command: list[str]) -> str:
 
 
 def machine() -> dict[str, str]:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
+    cpu = (
+        next(
+            (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
+        else platform.processor()
+    )
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     from labeler import __version__
 
@@ -93,15 +104,23 @@ def with_ratios(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def markdown(rows: list[dict[str, Any]], info: dict[str, str], command: str) -> str:
-    lines = [f"Command: `{command}`", "", "Machine: " + "; ".join(f"{k} {v}" for k, v in info.items()), "",
-             "| family | case | tool | files | seconds | files/s | MB/s | peak MB | ratio vs labeler | note |", "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"Command: `{command}`",
+        "",
+        "Machine: " + "; ".join(f"{k} {v}" for k, v in info.items()),
+        "",
+        "| family | case | tool | files | seconds | files/s | MB/s | peak MB | ratio vs labeler | note |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         secs = r["seconds"]
         rate = f"{r['files'] / secs:.1f}" if secs else "-"
         mbs = f"{r.get('bytes', 0) / secs / 2**20:.1f}" if secs and r.get("bytes") else "-"
         peak = f"{r['peak_mb']:.0f}" if r.get("peak_mb") else "-"
         ratio = f"{r['ratio']:.2f}×" if r.get("ratio") is not None else "-"
-        lines.append(f"| {r['family']} | {r['case']} | {r['tool']} | {r['files']} | {secs:.3f} | {rate} | {mbs} | {peak} | {ratio} | {r.get('note', '')} |")
+        lines.append(
+            f"| {r['family']} | {r['case']} | {r['tool']} | {r['files']} | {secs:.3f} | {rate} | {mbs} | {peak} | {ratio} | {r.get('note', '')} |"
+        )
     return "\n".join(lines) + "\n"
 
 

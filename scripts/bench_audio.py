@@ -33,12 +33,15 @@ sys.path.insert(0, str(ROOT))
 from labeler import ffmpeg  # noqa: E402
 
 PRODUCER = "001191110102MACQD9K64010000"
-LABEL = ('{"Label":"1","ContentProducer":"001191110102MACQD9K64010000","ProduceID":"bench-1","ReservedCode1":"",'
-         '"ContentPropagator":"","PropagateID":"","ReservedCode2":""}')
+LABEL = (
+    '{"Label":"1","ContentProducer":"001191110102MACQD9K64010000","ProduceID":"bench-1","ReservedCode1":"",'
+    '"ContentPropagator":"","PropagateID":"","ReservedCode2":""}'
+)
 #: Runs a command and prints the peak RSS (KB) of its largest descendant.
 WRAPPER = "import resource, subprocess, sys\nsubprocess.run(sys.argv[1:], check=True)\nprint(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
 
-LABELER_IMPLICIT = """
+LABELER_IMPLICIT = (
+    """
 import sys
 from pathlib import Path
 from labeler import LabelOptions, label_file
@@ -46,9 +49,12 @@ options = LabelOptions(producer=%r, produce_id="bench-1", explicit=False)
 for src in sorted(Path(sys.argv[1]).glob("*.mp3")):
     result = label_file(src, Path(sys.argv[2]) / src.name, options)
     assert result.ok, result.error
-""" % PRODUCER
+"""
+    % PRODUCER
+)
 
-LABELER_ADAPTER = """
+LABELER_ADAPTER = (
+    """
 import sys
 from pathlib import Path
 from labeler.adapters.audio import Mp3Adapter
@@ -56,7 +62,9 @@ from labeler.label import Label
 adapter, label = Mp3Adapter(), Label(label="1", content_producer=%r, produce_id="bench-1")
 for src in sorted(Path(sys.argv[1]).glob("*.mp3")):
     adapter.write_implicit(src, Path(sys.argv[2]) / src.name, label)
-""" % PRODUCER
+"""
+    % PRODUCER
+)
 
 FFMPEG_LOOP = """
 import subprocess, sys
@@ -65,14 +73,17 @@ for src in sorted(Path(sys.argv[2]).glob("*.mp3")):
     subprocess.run([sys.argv[1], "-v", "error", "-y", "-i", str(src), "-c", "copy", "-map_metadata", "0", "-metadata", "AIGC=" + sys.argv[4], str(Path(sys.argv[3]) / src.name)], check=True)
 """
 
-LABELER_FULL = """
+LABELER_FULL = (
+    """
 import sys, time
 from labeler import LabelOptions, label_file
 start = time.perf_counter()
 result = label_file(sys.argv[1], sys.argv[2], LabelOptions(producer=%r, produce_id="bench-1", explicit=sys.argv[3] == "1", implicit=sys.argv[4] == "1"))
 assert result.ok, result.error
 print("inproc", time.perf_counter() - start)
-""" % PRODUCER
+"""
+    % PRODUCER
+)
 
 LABELER_VERIFY = """
 import sys, time
@@ -121,7 +132,10 @@ def _melody(seconds: float, rate: int = 44100) -> np.ndarray:
 
 def _mp3(path: Path, seconds: float) -> None:
     pcm = _melody(seconds).astype("<f4").tobytes()
-    ffmpeg.run(["-v", "error", "-f", "f32le", "-ar", "44100", "-ac", "2", "-i", "-", "-c:a", "libmp3lame", "-b:a", "128k", "-y", str(path)], stdin=pcm)
+    ffmpeg.run(
+        ["-v", "error", "-f", "f32le", "-ar", "44100", "-ac", "2", "-i", "-", "-c:a", "libmp3lame", "-b:a", "128k", "-y", str(path)],
+        stdin=pcm,
+    )
 
 
 def _wav(path: Path, seconds: int) -> None:
@@ -129,7 +143,15 @@ def _wav(path: Path, seconds: int) -> None:
     block = (_melody(1.0) * 32767).astype("<i2").tobytes()
     size = len(block) * seconds
     with open(path, "wb") as handle:
-        handle.write(b"RIFF" + struct.pack("<I", 36 + size) + b"WAVE" + b"fmt " + struct.pack("<IHHIIHH", 16, 1, 2, 44100, 176400, 4, 16) + b"data" + struct.pack("<I", size))
+        handle.write(
+            b"RIFF"
+            + struct.pack("<I", 36 + size)
+            + b"WAVE"
+            + b"fmt "
+            + struct.pack("<IHHIIHH", 16, 1, 2, 44100, 176400, 4, 16)
+            + b"data"
+            + struct.pack("<I", size)
+        )
         for _ in range(seconds):
             handle.write(block)
 
@@ -142,7 +164,15 @@ def _carry(folder: Path) -> tuple[int, int]:
 
 
 def _row(case: str, tool: str, files: int, size: int, seconds: float, peak: float, note: str) -> dict[str, object]:
-    return {"case": case, "tool": tool, "files": files, "bytes": size, "seconds": round(seconds, 3), "peak_mb": round(peak, 1), "note": note}
+    return {
+        "case": case,
+        "tool": tool,
+        "files": files,
+        "bytes": size,
+        "seconds": round(seconds, 3),
+        "peak_mb": round(peak, 1),
+        "note": note,
+    }
 
 
 def _implicit_case(tmp: Path, count: int) -> list[dict[str, object]]:
@@ -156,9 +186,24 @@ def _implicit_case(tmp: Path, count: int) -> list[dict[str, object]]:
     case, size = f"mp3-implicit-{count}", len(base) * count
     rows = []
     runs = (
-        ("labeler", _python(LABELER_IMPLICIT, str(src), str(tmp / "out-labeler")), tmp / "out-labeler", "label_file(explicit=False): output re-read and verified (explicit check skipped, as asked)"),
-        ("labeler (adapter only)", _python(LABELER_ADAPTER, str(src), str(tmp / "out-adapter")), tmp / "out-adapter", "Mp3Adapter.write_implicit, no verify"),
-        ("ffmpeg -c copy", _python(FFMPEG_LOOP, ffmpeg.executable(), str(src), str(tmp / "out-ffmpeg"), LABEL), tmp / "out-ffmpeg", "one ffmpeg process per file"),
+        (
+            "labeler",
+            _python(LABELER_IMPLICIT, str(src), str(tmp / "out-labeler")),
+            tmp / "out-labeler",
+            "label_file(explicit=False): output re-read and verified (explicit check skipped, as asked)",
+        ),
+        (
+            "labeler (adapter only)",
+            _python(LABELER_ADAPTER, str(src), str(tmp / "out-adapter")),
+            tmp / "out-adapter",
+            "Mp3Adapter.write_implicit, no verify",
+        ),
+        (
+            "ffmpeg -c copy",
+            _python(FFMPEG_LOOP, ffmpeg.executable(), str(src), str(tmp / "out-ffmpeg"), LABEL),
+            tmp / "out-ffmpeg",
+            "one ffmpeg process per file",
+        ),
     )
     for tool, command, out, what in runs:
         out.mkdir()
@@ -175,7 +220,10 @@ def _notice_case(tmp: Path, seconds_long: float) -> list[dict[str, object]]:
     _mp3(src, seconds_long)
     case = "mp3-3min-notice" if seconds_long >= 180 else f"mp3-{seconds_long:.0f}s-notice"
     rows = []
-    for tool, flags, what in (("labeler", ("1", "1"), "notice + label, output verified compliant"), ("labeler (notice only)", ("1", "0"), "notice only, output verified"))[: 1 if seconds_long < 60 else 2]:
+    for tool, flags, what in (
+        ("labeler", ("1", "1"), "notice + label, output verified compliant"),
+        ("labeler (notice only)", ("1", "0"), "notice only, output verified"),
+    )[: 1 if seconds_long < 60 else 2]:
         out = tmp / f"noticed-{flags[1]}.mp3"
         seconds, peak = _measure(_python(LABELER_FULL, str(src), str(out), *flags))
         rows.append(_row(case, tool, 1, src.stat().st_size, seconds, peak, what + _inproc()))
@@ -185,9 +233,35 @@ def _notice_case(tmp: Path, seconds_long: float) -> list[dict[str, object]]:
     tone = np.concatenate([morse_cue(44100, peak=0.35), np.zeros(int(GAP_S * 44100))])
     soundfile.write(str(cue), np.stack([tone, tone], axis=1), 44100)
     out = tmp / "ffmpeg-concat.mp3"
-    command = [ffmpeg.executable(), "-v", "error", "-y", "-i", str(cue), "-i", str(src), "-filter_complex", "[0:a][1:a]concat=n=2:v=0:a=1", "-c:a", "libmp3lame", "-b:a", "128k", str(out)]
+    command = [
+        ffmpeg.executable(),
+        "-v",
+        "error",
+        "-y",
+        "-i",
+        str(cue),
+        "-i",
+        str(src),
+        "-filter_complex",
+        "[0:a][1:a]concat=n=2:v=0:a=1",
+        "-c:a",
+        "libmp3lame",
+        "-b:a",
+        "128k",
+        str(out),
+    ]
     seconds, peak = _measure(command)
-    rows.append(_row(case, "ffmpeg concat + re-encode", 1, src.stat().st_size, seconds, peak, "pre-made cue WAV, no loudness matching, no tag copy, no label"))
+    rows.append(
+        _row(
+            case,
+            "ffmpeg concat + re-encode",
+            1,
+            src.stat().st_size,
+            seconds,
+            peak,
+            "pre-made cue WAV, no loudness matching, no tag copy, no label",
+        )
+    )
     return rows
 
 
@@ -203,9 +277,29 @@ def _detect_cases(tmp: Path, quick: bool) -> list[dict[str, object]]:
         case = f"detect-{path.suffix[1:]}-{minutes:g}min"
         seconds, peak = _measure(_python(LABELER_VERIFY, str(path)))
         inside = _LAST_INPROC[0] if _LAST_INPROC else seconds
-        rows.append(_row(case, "labeler verify", 1, path.stat().st_size, seconds, peak, f"{inside / minutes:.3f} s per minute of audio inside labeler, {inside:.2f} s per file (reads the first/last 12 s){_inproc()}"))
+        rows.append(
+            _row(
+                case,
+                "labeler verify",
+                1,
+                path.stat().st_size,
+                seconds,
+                peak,
+                f"{inside / minutes:.3f} s per minute of audio inside labeler, {inside:.2f} s per file (reads the first/last 12 s){_inproc()}",
+            )
+        )
         seconds, peak = _measure([ffmpeg.executable(), "-v", "error", "-i", str(path), "-f", "null", "-"])
-        rows.append(_row(case, "ffmpeg full decode", 1, path.stat().st_size, seconds, peak, f"{seconds / minutes:.3f} s per minute (reference: decoding everything)"))
+        rows.append(
+            _row(
+                case,
+                "ffmpeg full decode",
+                1,
+                path.stat().st_size,
+                seconds,
+                peak,
+                f"{seconds / minutes:.3f} s per minute (reference: decoding everything)",
+            )
+        )
     return rows
 
 

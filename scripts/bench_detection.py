@@ -38,8 +38,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "labeler" / "data" / "exiftool-tc260.config"
 PRODUCER = "001191110102MACQD9K64010000"
-LABEL = json.dumps({"Label": "1", "ContentProducer": PRODUCER, "ProduceID": "bench-0001", "ReservedCode1": "",
-                    "ContentPropagator": "", "PropagateID": "", "ReservedCode2": ""}, separators=(",", ":"))
+LABEL = json.dumps(
+    {
+        "Label": "1",
+        "ContentProducer": PRODUCER,
+        "ProduceID": "bench-0001",
+        "ReservedCode1": "",
+        "ContentPropagator": "",
+        "PropagateID": "",
+        "ReservedCode2": "",
+    },
+    separators=(",", ":"),
+)
 BAD_LABEL = LABEL.replace(PRODUCER, "豆包")  # Annex E j): no Chinese characters in values
 UNDECIDED = frozenset({"unverified", "missing-implicit-unverified"})
 FAILED_ON_COMPLIANT = frozenset({"invalid", "missing-explicit", "missing-implicit", "unlabelled", "missing-implicit-unverified"})
@@ -78,8 +88,21 @@ def magick(out: Path, font: Path, background: str, texts: list[tuple[str, str, i
     """``texts``: (text, gravity, pointsize) drawn white with a dark stroke, 12 px from the edge."""
     args: list[str | Path] = ["convert", "-size", size, *IMAGE_BACKGROUNDS[background], "-font", font]
     for text, gravity, points in texts:
-        args += ["-gravity", gravity, "-pointsize", str(points), "-fill", "white", "-stroke", "#202020", "-strokewidth", "2",
-                 "-annotate", "+12+12", text]
+        args += [
+            "-gravity",
+            gravity,
+            "-pointsize",
+            str(points),
+            "-fill",
+            "white",
+            "-stroke",
+            "#202020",
+            "-strokewidth",
+            "2",
+            "-annotate",
+            "+12+12",
+            text,
+        ]
     sh(*args, out)
 
 
@@ -93,16 +116,40 @@ def image_cases(folder: Path, font: Path, quick: bool) -> list[Case]:
     backgrounds = ["flat", "plasma"] if quick else list(IMAGE_BACKGROUNDS)
     corners = ["southeast"] if quick else ["southeast", "southwest", "northeast", "northwest", "south"]
     for bg in backgrounds:
-        for ext in (("jpg",) if quick else ("jpg", "png")):
+        for ext in ("jpg",) if quick else ("jpg", "png"):
             for corner in corners:
                 cases.append(Case(f"compliant-{bg}-{corner}.{ext}", "compliant", "notice at an edge, >= 5 %, label"))
                 magick(folder / cases[-1].name, font, bg, [(notice, corner, big)])
         specs = [
             ("label-only", "missing-explicit", [], True, "no notice"),
-            ("price-url-corners", "missing-explicit", [("¥199 限时特价", "southeast", big), ("www.shop.cn", "northwest", 30)], True, "prices and URLs are not a notice"),
-            ("body-mentions-ai", "missing-explicit", [("人工智能课程报名", "southeast", big)], True, "AI element without a generation element"),
-            ("lookalike-model", "invalid", [("模型合成", "southeast", big)], True, "generation element without AI element: notice.missing-element"),
-            ("lookalike-jimeng", "invalid", [("即梦AI", "southeast", big)], True, "AI element without generation element: notice.missing-element"),
+            (
+                "price-url-corners",
+                "missing-explicit",
+                [("¥199 限时特价", "southeast", big), ("www.shop.cn", "northwest", 30)],
+                True,
+                "prices and URLs are not a notice",
+            ),
+            (
+                "body-mentions-ai",
+                "missing-explicit",
+                [("人工智能课程报名", "southeast", big)],
+                True,
+                "AI element without a generation element",
+            ),
+            (
+                "lookalike-model",
+                "invalid",
+                [("模型合成", "southeast", big)],
+                True,
+                "generation element without AI element: notice.missing-element",
+            ),
+            (
+                "lookalike-jimeng",
+                "invalid",
+                [("即梦AI", "southeast", big)],
+                True,
+                "AI element without generation element: notice.missing-element",
+            ),
             ("small-2.5pct", "invalid", [(notice, "southeast", tiny)], True, "notice below 5 %: notice.too-small"),
             ("centred", "invalid", [(notice, "center", big), ("夏日海报", "southeast", 30)], True, "notice away from the edges"),
             ("english-only", "invalid", [("AI-generated", "southeast", big)], True, "English-only notice"),
@@ -166,7 +213,7 @@ def music(seconds: float, seed: int = 0):  # type: ignore[no-untyped-def]
         t = np.arange(int(step * 1.5 * RATE)) / RATE
         note = sum(np.sin(2 * np.pi * freq * k * t) / k for k in (1, 2, 3)) * np.exp(-4 * t) * 0.2
         i = int(start * RATE)
-        out[i:i + len(note)] += note[: len(out) - i]
+        out[i : i + len(note)] += note[: len(out) - i]
     return out
 
 
@@ -229,10 +276,19 @@ def audio_cases(folder: Path, work: Path, quick: bool) -> list[Case]:
         add(f"single-beep.{ext}", "missing-explicit", "one beep is not a notice", [silence(0.3), tone(0.2, 1000), silence(0.3), body])
         if quick:
             continue
-        add(f"beep-train.{ext}", "missing-explicit", "a train of equal beeps", [silence(0.3)] + [p for _ in range(5) for p in (tone(0.1, 1000), silence(0.1))] + [body])
+        add(
+            f"beep-train.{ext}",
+            "missing-explicit",
+            "a train of equal beeps",
+            [silence(0.3)] + [p for _ in range(5) for p in (tone(0.1, 1000), silence(0.1))] + [body],
+        )
         add(f"steady-tone.{ext}", "missing-explicit", "a test tone", [tone(3.0, 440), body])
-        add(f"morse-under-music.{ext}", "compliant", "Morse AI over music at -10 dB",
-            [silence(0.3), notice_ai + music(len(notice_ai) / RATE + 0.01, seed + 5)[: len(notice_ai)] * 0.3, body])
+        add(
+            f"morse-under-music.{ext}",
+            "compliant",
+            "Morse AI over music at -10 dB",
+            [silence(0.3), notice_ai + music(len(notice_ai) / RATE + 0.01, seed + 5)[: len(notice_ai)] * 0.3, body],
+        )
         add(f"morse-only-no-label.{ext}", "missing-implicit", "notice, no metadata", [silence(0.3), notice_ai, silence(0.3), body], None)
         add(f"music-no-label.{ext}", "unlabelled", "nothing", [body], None)
     weather = speech(work, "今天北京晴，最高气温二十五度，最低气温十五度。")
@@ -259,14 +315,35 @@ VIDEO_BACKGROUNDS = {
 }
 
 
-def video(out: Path, font: Path, background: str, texts: list[tuple[str, str, int, float, float]], label: str | None, seconds: float = 5.0) -> None:
+def video(
+    out: Path, font: Path, background: str, texts: list[tuple[str, str, int, float, float]], label: str | None, seconds: float = 5.0
+) -> None:
     """``texts``: (text, corner, fontsize, from s, to s); white with a dark border."""
     places = {"br": ("w-tw-16", "h-th-16"), "tl": ("16", "16"), "bl": ("16", "h-th-16"), "center": ("(w-tw)/2", "(h-th)/2")}
-    filters = [f"drawtext=fontfile={font}:text={text}:fontsize={size}:fontcolor=white:borderw=2:bordercolor=black:"
-               f"x={places[corner][0]}:y={places[corner][1]}:enable='between(t,{start},{end})'" for text, corner, size, start, end in texts]
+    filters = [
+        f"drawtext=fontfile={font}:text={text}:fontsize={size}:fontcolor=white:borderw=2:bordercolor=black:"
+        f"x={places[corner][0]}:y={places[corner][1]}:enable='between(t,{start},{end})'"
+        for text, corner, size, start, end in texts
+    ]
     graph = VIDEO_BACKGROUNDS[background] + ("," + ",".join(filters) if filters else "")
-    args: list[str | Path] = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", graph, "-t", str(seconds), "-c:v", "libx264",
-                              "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
+    args: list[str | Path] = [
+        "ffmpeg",
+        "-v",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        graph,
+        "-t",
+        str(seconds),
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+    ]
     if label is not None:
         args += ["-metadata", f"AIGC={label}", "-movflags", "+use_metadata_tags"]
     sh(*args, out)
@@ -291,8 +368,13 @@ def video_cases(folder: Path, font: Path, quick: bool) -> list[Case]:
     add("short-notice.mp4", "invalid", "notice shown 1 s", "testsrc", [(notice, "br", big, 0, 1)])
     if not quick:
         add("small-notice.mp4", "invalid", "notice at ~2.5 % height", "testsrc", [(notice, "br", small, 0, 5)])
-        add("price-url-corner.mp4", "missing-explicit", "a price and a URL in corners", "testsrc",
-            [("¥199 限时特价", "br", big, 0, 5), ("www.shop.cn", "tl", 22, 0, 5)])
+        add(
+            "price-url-corner.mp4",
+            "missing-explicit",
+            "a price and a URL in corners",
+            "testsrc",
+            [("¥199 限时特价", "br", big, 0, 5), ("www.shop.cn", "tl", 22, 0, 5)],
+        )
         add("lookalike-model.mp4", "invalid", "模型合成: no AI element", "testsrc", [("模型合成", "br", big, 0, 5)])
         add("notice-no-label.mp4", "missing-implicit", "notice, no metadata", "testsrc", [(notice, "br", big, 0, 3)], None)
         add("plain-no-label.mp4", "unlabelled", "nothing", "mandelbrot", [], None)
@@ -344,16 +426,24 @@ def docx(out: Path, paragraphs: list[str], label: str | None, footer: str | None
     if label is None:
         temp.replace(out)
         return
-    custom = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
-              'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"><property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" name="AIGC">'
-              f"<vt:lpwstr>{label.replace('&', '&amp;').replace('<', '&lt;')}</vt:lpwstr></property></Properties>")
+    custom = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+        'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"><property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" name="AIGC">'
+        f"<vt:lpwstr>{label.replace('&', '&amp;').replace('<', '&lt;')}</vt:lpwstr></property></Properties>"
+    )
     with zipfile.ZipFile(temp) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for item in src.infolist():
             data = src.read(item)
             if item.filename == "[Content_Types].xml":
-                data = data.replace(b"</Types>", b'<Override PartName="/docProps/custom.xml" ContentType="application/vnd.openxmlformats-officedocument.custom-properties+xml"/></Types>')
+                data = data.replace(
+                    b"</Types>",
+                    b'<Override PartName="/docProps/custom.xml" ContentType="application/vnd.openxmlformats-officedocument.custom-properties+xml"/></Types>',
+                )
             elif item.filename == "_rels/.rels":
-                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdAIGC" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties" Target="docProps/custom.xml"/></Relationships>')
+                data = data.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdAIGC" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties" Target="docProps/custom.xml"/></Relationships>',
+                )
             dst.writestr(item, data)
         dst.writestr("docProps/custom.xml", custom)
     temp.unlink()
@@ -413,7 +503,10 @@ def text_cases(folder: Path, quick: bool) -> list[Case]:
         cases.append(Case(f"{stem}.html", truth, why))
         meta = f"<meta name=\"AIGC\" content='{label}'>" if label else ""
         paragraphs = "".join(f"<p>{p}</p>" for p in text.split("\n\n"))
-        (folder / cases[-1].name).write_text(f"<!doctype html><html><head><meta charset=\"utf-8\">{meta}<title>店铺</title></head><body>{paragraphs}</body></html>\n", encoding="utf-8")
+        (folder / cases[-1].name).write_text(
+            f'<!doctype html><html><head><meta charset="utf-8">{meta}<title>店铺</title></head><body>{paragraphs}</body></html>\n',
+            encoding="utf-8",
+        )
     return cases
 
 
@@ -434,8 +527,12 @@ def build(family: str, folder: Path, work: Path, quick: bool) -> list[Case]:
 
 def verify(folder: Path, jobs: int) -> tuple[dict[str, dict], float]:  # type: ignore[type-arg]
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "labeler", "verify", str(folder), "--format", "json", "--no-progress", "--jobs", str(jobs),
-                             "--no-config"], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "labeler", "verify", str(folder), "--format", "json", "--no-progress", "--jobs", str(jobs), "--no-config"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     seconds = time.perf_counter() - start
     if result.returncode not in (0, 1):
         raise RuntimeError(f"labeler verify failed ({result.returncode}): {result.stderr[-2000:]}")
@@ -448,11 +545,22 @@ def score(family: str, cases: list[Case], verdicts: dict[str, dict], seconds: fl
     for case in cases:
         entry = verdicts.get(case.name, {})
         got = entry.get("status", "not reported")
-        rows.append({"file": case.name, "truth": case.truth, "got": got, "why": case.why, "passed": bool(entry.get("passed")),
-                     "findings": [p.split(":")[0] for section in ("implicit", "explicit") for p in (entry.get(section) or {}).get("problems", [])]})
+        rows.append(
+            {
+                "file": case.name,
+                "truth": case.truth,
+                "got": got,
+                "why": case.why,
+                "passed": bool(entry.get("passed")),
+                "findings": [
+                    p.split(":")[0] for section in ("implicit", "explicit") for p in (entry.get(section) or {}).get("problems", [])
+                ],
+            }
+        )
     compliant = [r for r in rows if r["truth"] == "compliant"]
     return {
-        "family": family, "files": len(rows),
+        "family": family,
+        "files": len(rows),
         "accuracy": sum(r["got"] == r["truth"] for r in rows) / len(rows),
         "dangerous_passes": [r for r in rows if r["passed"] and r["truth"] != "compliant"],
         "false_alarms": [r for r in compliant if r["got"] in FAILED_ON_COMPLIANT],
@@ -474,10 +582,15 @@ def evaluate(families: list[str], work: Path, quick: bool, jobs: int) -> list[di
 
 
 def table(results: list[dict]) -> str:  # type: ignore[type-arg]
-    lines = ["| family | files | status accuracy | dangerous passes | false alarms on compliant | undecided | s/file |", "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| family | files | status accuracy | dangerous passes | false alarms on compliant | undecided | s/file |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in results:
         alarms = f"{len(r['false_alarms'])}/{r['compliant_files']} ({len(r['false_alarms']) / max(1, r['compliant_files']):.0%})"
-        lines.append(f"| {r['family']} | {r['files']} | {r['accuracy']:.1%} | {len(r['dangerous_passes'])} | {alarms} | {r['undecided']:.0%} | {r['seconds_per_file']:.2f} |")
+        lines.append(
+            f"| {r['family']} | {r['files']} | {r['accuracy']:.1%} | {len(r['dangerous_passes'])} | {alarms} | {r['undecided']:.0%} | {r['seconds_per_file']:.2f} |"
+        )
     return "\n".join(lines)
 
 
@@ -486,7 +599,9 @@ def mistakes(results: list[dict]) -> str:  # type: ignore[type-arg]
     for r in results:
         for row in r["wrong"]:
             danger = "  DANGEROUS PASS" if row["passed"] and row["truth"] != "compliant" else ""
-            lines.append(f"{r['family']:<9} {row['file']:<36} truth {row['truth']:<17} got {row['got']:<27} {','.join(row['findings'])}{danger}")
+            lines.append(
+                f"{r['family']:<9} {row['file']:<36} truth {row['truth']:<17} got {row['got']:<27} {','.join(row['findings'])}{danger}"
+            )
     return "\n".join(lines)
 
 
@@ -494,10 +609,18 @@ def run(quick: bool) -> list[dict[str, object]]:
     """Rows for scripts/bench.py: one per family, the quality numbers in the note."""
     with tempfile.TemporaryDirectory(prefix="bench-detection-") as temp:
         results = evaluate(list(FAMILIES), Path(temp), quick, 1)
-    return [{"case": f"detection {r['family']}", "tool": "labeler verify --jobs 1", "files": r["files"], "bytes": 0,
-             "seconds": round(r["seconds_per_file"] * r["files"], 2), "peak_mb": 0.0,
-             "note": f"accuracy {r['accuracy']:.1%}, dangerous passes {len(r['dangerous_passes'])}, false alarms {len(r['false_alarms'])}/{r['compliant_files']}, undecided {r['undecided']:.0%}"}
-            for r in results]
+    return [
+        {
+            "case": f"detection {r['family']}",
+            "tool": "labeler verify --jobs 1",
+            "files": r["files"],
+            "bytes": 0,
+            "seconds": round(r["seconds_per_file"] * r["files"], 2),
+            "peak_mb": 0.0,
+            "note": f"accuracy {r['accuracy']:.1%}, dangerous passes {len(r['dangerous_passes'])}, false alarms {len(r['false_alarms'])}/{r['compliant_files']}, undecided {r['undecided']:.0%}",
+        }
+        for r in results
+    ]
 
 
 def main(argv: list[str]) -> int:

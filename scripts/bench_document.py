@@ -26,8 +26,10 @@ import pymupdf
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_CONFIG = ROOT / "labeler" / "data" / "exiftool-tc260.config"
 PRODUCER = "001191110102MACQD9K64010000"
-LABEL = ('{"Label":"1","ContentProducer":"001191110102MACQD9K64010000","ProduceID":"bench-1","ReservedCode1":"",'
-         '"ContentPropagator":"","PropagateID":"","ReservedCode2":""}')
+LABEL = (
+    '{"Label":"1","ContentProducer":"001191110102MACQD9K64010000","ProduceID":"bench-1","ReservedCode1":"",'
+    '"ContentPropagator":"","PropagateID":"","ReservedCode2":""}'
+)
 #: A TC260 XMP table (as the shipped config defines it) plus the PDF Info key.
 OWN_CONFIG = """%Image::ExifTool::UserDefined = (
     'Image::ExifTool::XMP::Main' => { TC260 => { SubDirectory => { TagTable => 'Image::ExifTool::UserDefined::TC260' } } },
@@ -46,7 +48,8 @@ EXTEND_CONFIG = "do '{path}';\n$Image::ExifTool::UserDefined{{'Image::ExifTool::
 #: Runs a command and prints its peak RSS (KB) from the kernel's accounting of the child.
 WRAPPER = "import resource, subprocess, sys\nsubprocess.run(sys.argv[1:], check=True)\nprint(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
 
-LABELER_IMPLICIT = """
+LABELER_IMPLICIT = (
+    """
 import sys
 from pathlib import Path
 from labeler import LabelOptions, label_file
@@ -55,16 +58,22 @@ options = LabelOptions(producer=%r, produce_id="bench-1", explicit=False)
 for src in sorted(Path(sys.argv[1]).glob("*.pdf")):
     result = label_file(src, out / src.name, options)
     assert result.ok, result.error
-""" % PRODUCER
+"""
+    % PRODUCER
+)
 
-LABELER_FULL = """
+LABELER_FULL = (
+    """
 import sys
 from labeler import LabelOptions, label_file
 result = label_file(sys.argv[1], sys.argv[2], LabelOptions(producer=%r, produce_id="bench-1"))
 assert result.ok and result.verdict.status == "compliant", (result.error, result.verdict)
-""" % PRODUCER
+"""
+    % PRODUCER
+)
 
-LABELER_ADAPTER = """
+LABELER_ADAPTER = (
+    """
 import sys
 from pathlib import Path
 from labeler.adapters.document import PdfAdapter
@@ -72,9 +81,12 @@ from labeler.label import Label
 adapter, label = PdfAdapter(), Label(content_producer=%r, produce_id="bench-1")
 for src in sorted(Path(sys.argv[1]).glob("*.pdf")):
     adapter.write_implicit(src, Path(sys.argv[2]) / src.name, label)
-""" % PRODUCER
+"""
+    % PRODUCER
+)
 
-LABELER_OOXML = """
+LABELER_OOXML = (
+    """
 import sys
 from pathlib import Path
 from labeler import LabelOptions, label_file
@@ -83,7 +95,9 @@ options = LabelOptions(producer=%r, produce_id="bench-1", explicit=sys.argv[3] =
 for src in sorted(Path(sys.argv[1]).iterdir()):
     result = label_file(src, out / src.name, options)
     assert result.ok, result.error
-""" % PRODUCER
+"""
+    % PRODUCER
+)
 
 PIKEPDF_IMPLICIT = """
 import sys
@@ -110,7 +124,11 @@ def make_pdfs(folder: Path, count: int, pages: int) -> int:
         for page_number in range(pages):
             page = doc.new_page()
             for line in range(40):
-                page.insert_text((56, 72 + 17 * line), f"Document {number} page {page_number + 1} line {line + 1}: quarterly figures and notes.", fontsize=10)
+                page.insert_text(
+                    (56, 72 + 17 * line),
+                    f"Document {number} page {page_number + 1} line {line + 1}: quarterly figures and notes.",
+                    fontsize=10,
+                )
         doc.set_metadata({"title": f"Document {number}", "producer": "bench"})
         path = folder / f"doc{number:04d}.pdf"
         doc.save(path, garbage=3, deflate=True)
@@ -152,7 +170,15 @@ def exiftool_config(work: Path) -> tuple[Path, str]:
 
 
 def _row(case: str, tool: str, files: int, size: int, seconds: float, peak: float, note: str) -> dict[str, object]:
-    return {"case": case, "tool": tool, "files": files, "bytes": size, "seconds": round(seconds, 3), "peak_mb": round(peak, 1), "note": note}
+    return {
+        "case": case,
+        "tool": tool,
+        "files": files,
+        "bytes": size,
+        "seconds": round(seconds, 3),
+        "peak_mb": round(peak, 1),
+        "note": note,
+    }
 
 
 def bench_implicit(work: Path, count: int, repeats: int) -> list[dict[str, object]]:
@@ -161,18 +187,34 @@ def bench_implicit(work: Path, count: int, repeats: int) -> list[dict[str, objec
     case = f"pdf-implicit-{count}"
     rows = []
     tools: list[tuple[str, list[str], str]] = [
-        ("labeler", [sys.executable, "-c", LABELER_IMPLICIT], "label_file(explicit=False): sniff, plan, Info /AIGC + XMP incremental save, fsync + atomic rename, verify of each output"),
+        (
+            "labeler",
+            [sys.executable, "-c", LABELER_IMPLICIT],
+            "label_file(explicit=False): sniff, plan, Info /AIGC + XMP incremental save, fsync + atomic rename, verify of each output",
+        ),
         ("labeler-adapter", [sys.executable, "-c", LABELER_ADAPTER], "PdfAdapter.write_implicit only (same bytes; no verify, no fsync)"),
     ]
     exiftool = shutil.which("exiftool")
     if exiftool:
         config, how = exiftool_config(work)
         version = subprocess.run([exiftool, "-ver"], capture_output=True, text=True).stdout.strip()
-        tools.append((f"exiftool {version}", [exiftool, "-config", str(config), "-q", f"-PDF:AIGC={LABEL}", f"-XMP-TC260:AIGC={LABEL}"], f"one process for all files; {how}"))
+        tools.append(
+            (
+                f"exiftool {version}",
+                [exiftool, "-config", str(config), "-q", f"-PDF:AIGC={LABEL}", f"-XMP-TC260:AIGC={LABEL}"],
+                f"one process for all files; {how}",
+            )
+        )
     try:
         import pikepdf
 
-        tools.append((f"pikepdf {pikepdf.__version__}", [sys.executable, "-c", PIKEPDF_IMPLICIT], "docinfo /AIGC + open_metadata TC260:AIGC, full rewrite"))
+        tools.append(
+            (
+                f"pikepdf {pikepdf.__version__}",
+                [sys.executable, "-c", PIKEPDF_IMPLICIT],
+                "docinfo /AIGC + open_metadata TC260:AIGC, full rewrite",
+            )
+        )
     except ImportError:
         rows.append(_row(case, "pikepdf", 0, 0, 0.0, 0.0, "not installed (pip install pikepdf)"))
     for tool, command, note in tools:
@@ -186,7 +228,9 @@ def bench_implicit(work: Path, count: int, repeats: int) -> list[dict[str, objec
         seconds, peak = timed(argv, repeats, out)
         grown = sum(p.stat().st_size for p in out.glob("*.pdf")) - size
         ok = labelled_count(out)
-        rows.append(_row(case, tool, count, size, seconds, peak, f"{note}; {ok}/{count} outputs carry the label; +{grown / count:.0f} B/file"))
+        rows.append(
+            _row(case, tool, count, size, seconds, peak, f"{note}; {ok}/{count} outputs carry the label; +{grown / count:.0f} B/file")
+        )
     return rows
 
 
@@ -218,13 +262,24 @@ def bench_office(work: Path, count: int, repeats: int) -> list[dict[str, object]
     sources = work / "in"
     size = make_office(sources, count)
     rows = []
-    for mode, note in (("implicit", "docProps/custom.xml AIGC (part, content type, relationship created)"),
-                       ("full", "+ notice paragraph / slide text box / cell + page header")):
+    for mode, note in (
+        ("implicit", "docProps/custom.xml AIGC (part, content type, relationship created)"),
+        ("full", "+ notice paragraph / slide text box / cell + page header"),
+    ):
         out = work / mode
         seconds, peak = timed([sys.executable, "-c", LABELER_OOXML, str(sources), str(out), mode], repeats, out)
         grown = sum(p.stat().st_size for p in out.iterdir()) - size
-        rows.append(_row(f"ooxml-{mode}-{count}", "labeler", count, size, seconds, peak,
-                         f"label_file over docx/pptx/xlsx in turn: {note}; verified; +{grown / count:.0f} B/file; no peer tool writes OOXML custom properties"))
+        rows.append(
+            _row(
+                f"ooxml-{mode}-{count}",
+                "labeler",
+                count,
+                size,
+                seconds,
+                peak,
+                f"label_file over docx/pptx/xlsx in turn: {note}; verified; +{grown / count:.0f} B/file; no peer tool writes OOXML custom properties",
+            )
+        )
     return rows
 
 

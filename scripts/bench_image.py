@@ -154,14 +154,24 @@ def timed(command: list[str], repeats: int, out: Path | None = None) -> tuple[fl
 
 
 def _row(case: str, tool: str, files: int, size: int, seconds: float, peak: float, note: str) -> dict[str, object]:
-    return {"case": case, "tool": tool, "files": files, "bytes": size, "seconds": round(seconds, 3), "peak_mb": round(peak, 1), "note": note}
+    return {
+        "case": case,
+        "tool": tool,
+        "files": files,
+        "bytes": size,
+        "seconds": round(seconds, 3),
+        "peak_mb": round(peak, 1),
+        "note": note,
+    }
 
 
 def _labelled(folder: Path) -> int:
     from labeler.adapters.image import JpegAdapter
 
     adapter = JpegAdapter()
-    return sum(1 for p in folder.glob("*.jpg") if [f.label.content_producer if f.label else None for f in adapter.read_labels(p)] == [PRODUCER])
+    return sum(
+        1 for p in folder.glob("*.jpg") if [f.label.content_producer if f.label else None for f in adapter.read_labels(p)] == [PRODUCER]
+    )
 
 
 def labeler_cli(*args: str) -> list[str]:
@@ -176,10 +186,22 @@ def bench_implicit(work: Path, count: int, repeats: int) -> list[dict[str, objec
     files = sorted(str(p) for p in sources.glob("*.jpg"))
     rows = []
     for tool, argv, note in (
-        ("labeler label --no-explicit", labeler_cli(str(sources), "--no-explicit", "--out"), "the CLI, all cores: sniff, plan, XMP APP1 splice, fsync + atomic rename, verify, journal, report"),
+        (
+            "labeler label --no-explicit",
+            labeler_cli(str(sources), "--no-explicit", "--out"),
+            "the CLI, all cores: sniff, plan, XMP APP1 splice, fsync + atomic rename, verify, journal, report",
+        ),
         ("labeler label --no-explicit -j 1", labeler_cli(str(sources), "--no-explicit", "-j", "1", "--out"), "the CLI, one worker"),
-        ("labeler label_file (one process)", [sys.executable, "-c", LABELER_IMPLICIT, str(sources)], "the library call in a loop, same pipeline, no worker pool"),
-        ("labeler adapter only", [sys.executable, "-c", LABELER_ADAPTER, str(sources)], "JpegAdapter.write_implicit: the splice alone, no fsync, no verify"),
+        (
+            "labeler label_file (one process)",
+            [sys.executable, "-c", LABELER_IMPLICIT, str(sources)],
+            "the library call in a loop, same pipeline, no worker pool",
+        ),
+        (
+            "labeler adapter only",
+            [sys.executable, "-c", LABELER_ADAPTER, str(sources)],
+            "JpegAdapter.write_implicit: the splice alone, no fsync, no verify",
+        ),
     ):
         out = work / tool.replace(" ", "_")
         seconds, peak, _ = timed(argv + [str(out)], repeats, out)
@@ -191,21 +213,63 @@ def bench_implicit(work: Path, count: int, repeats: int) -> list[dict[str, objec
     base = [exiftool, "-config", str(CONFIG), "-q", f"-XMP-TC260:AIGC={LABEL}"]
     out = work / "exiftool-batch"
     seconds, peak, _ = timed(base + ["-o", f"{out}/", *files], repeats, out)
-    rows.append(_row(case, f"exiftool {version} batch", count, size, seconds, peak, f"one process for all files, no fsync; {_labelled(out)}/{count} carry the label"))
+    rows.append(
+        _row(
+            case,
+            f"exiftool {version} batch",
+            count,
+            size,
+            seconds,
+            peak,
+            f"one process for all files, no fsync; {_labelled(out)}/{count} carry the label",
+        )
+    )
     then_sync = ["sh", "-c", '"$@" && sync', "sh"]  # arguments passed as "$@", never parsed by the shell
     seconds, peak, _ = timed([*then_sync, *base, "-o", f"{out}/", *files], repeats, out)
-    rows.append(_row(case, f"exiftool {version} batch + sync", count, size, seconds, peak, "the same, then sync: as durable as labeler's fsynced outputs"))
+    rows.append(
+        _row(
+            case,
+            f"exiftool {version} batch + sync",
+            count,
+            size,
+            seconds,
+            peak,
+            "the same, then sync: as durable as labeler's fsynced outputs",
+        )
+    )
     out = work / "cp"
     seconds, peak, _ = timed(["cp", "-r", f"{sources}/.", str(out)], repeats, out)
-    rows.append(_row(case, "cp -r (floor)", count, size, seconds, peak, "copying the files unchanged: the least any tool writing new files can do"))
+    rows.append(
+        _row(case, "cp -r (floor)", count, size, seconds, peak, "copying the files unchanged: the least any tool writing new files can do")
+    )
     seconds, peak, _ = timed([sys.executable, "-c", DURABLE_COPY, str(sources), str(out)], repeats, out)
-    rows.append(_row(case, "copy + fsync per file (durable floor)", count, size, seconds, peak, "copy_file_range and one fsync per file, nothing else: the least a tool with durable outputs can do"))
+    rows.append(
+        _row(
+            case,
+            "copy + fsync per file (durable floor)",
+            count,
+            size,
+            seconds,
+            peak,
+            "copy_file_range and one fsync per file, nothing else: the least a tool with durable outputs can do",
+        )
+    )
     out = work / "exiftool-per-file"
     per_file = files[: min(count, 50)]
     script = "import json, subprocess, sys\nbase, out = json.loads(sys.argv[1]), sys.argv[2]\nfor f in sys.argv[3:]:\n    subprocess.run(base + ['-o', out + '/', f], check=True)\n"
     seconds, peak, _ = timed([sys.executable, "-c", script, json.dumps(base), str(out), *per_file], 1, out)
     scaled = seconds * count / len(per_file)
-    rows.append(_row(case, f"exiftool {version} per file", count, size, scaled, peak, f"one exiftool process per file; timed on {len(per_file)} files, scaled to {count}"))
+    rows.append(
+        _row(
+            case,
+            f"exiftool {version} per file",
+            count,
+            size,
+            scaled,
+            peak,
+            f"one exiftool process per file; timed on {len(per_file)} files, scaled to {count}",
+        )
+    )
     return rows
 
 
@@ -218,9 +282,17 @@ def bench_notice(work: Path, count: int, size_px: tuple[int, int], repeats: int)
     rows = []
     for tool, argv, note in (
         ("labeler label", labeler_cli(str(sources), "--out"), "the CLI, all cores; OCR checks each input for an existing notice first"),
-        ("labeler label --no-ocr-check", labeler_cli(str(sources), "--no-ocr-check", "--out"), "the CLI, all cores, fresh inputs: no OCR pass"),
+        (
+            "labeler label --no-ocr-check",
+            labeler_cli(str(sources), "--no-ocr-check", "--out"),
+            "the CLI, all cores, fresh inputs: no OCR pass",
+        ),
         ("labeler label --no-ocr-check -j 1", labeler_cli(str(sources), "--no-ocr-check", "-j", "1", "--out"), "the CLI, one worker"),
-        ("labeler label_file (one process)", [sys.executable, "-c", NO_OCR + LABELER_FULL, str(sources)], "the library call in a loop, OCR backend hidden"),
+        (
+            "labeler label_file (one process)",
+            [sys.executable, "-c", NO_OCR + LABELER_FULL, str(sources)],
+            "the library call in a loop, OCR backend hidden",
+        ),
     ):
         out = work / tool.replace(" ", "_")
         seconds, peak, _ = timed(argv + [str(out)], repeats, out)
@@ -229,7 +301,17 @@ def bench_notice(work: Path, count: int, size_px: tuple[int, int], repeats: int)
     convert = next((c for c in ("/usr/bin/convert", shutil.which("magick")) if c and Path(c).is_file()), None)
     exiftool = shutil.which("exiftool")
     if convert is None or exiftool is None:
-        return rows + [_row(case, "imagemagick+exiftool", 0, 0, 0.0, 0.0, "ImageMagick or exiftool not installed (apt-get install imagemagick libimage-exiftool-perl)")]
+        return rows + [
+            _row(
+                case,
+                "imagemagick+exiftool",
+                0,
+                0,
+                0.0,
+                0.0,
+                "ImageMagick or exiftool not installed (apt-get install imagemagick libimage-exiftool-perl)",
+            )
+        ]
     font = work / "droid.ttf"
     import pymupdf
 
@@ -245,11 +327,23 @@ def bench_notice(work: Path, count: int, size_px: tuple[int, int], repeats: int)
         f"    subprocess.run([{exiftool!r}, '-config', {str(CONFIG)!r}, '-q', '-overwrite_original', '-XMP-TC260:AIGC=' + {LABEL!r}, str(out / f.name)], check=True)\n"
         "with ThreadPoolExecutor(jobs) as pool:\n    list(pool.map(one, sorted(src.glob('*.jpg'))))\n"
     )
-    version = subprocess.run([convert, "-version"], capture_output=True, text=True, check=True).stdout.split("\n")[0].replace("Version: ", "")
+    version = (
+        subprocess.run([convert, "-version"], capture_output=True, text=True, check=True).stdout.split("\n")[0].replace("Version: ", "")
+    )
     for jobs, how in ((1, "file after file"), (2, "two files at a time")):
         out = work / f"imagemagick-{jobs}"
         seconds, peak, _ = timed([sys.executable, "-c", script, str(sources), str(out), str(jobs)], repeats, out)
-        rows.append(_row(case, f"imagemagick+exiftool, {how}", count, size, seconds, peak, f"{version}: convert -annotate, then exiftool writes the label; {_labelled(out)}/{count} carry the label"))
+        rows.append(
+            _row(
+                case,
+                f"imagemagick+exiftool, {how}",
+                count,
+                size,
+                seconds,
+                peak,
+                f"{version}: convert -annotate, then exiftool writes the label; {_labelled(out)}/{count} carry the label",
+            )
+        )
     return rows
 
 
@@ -271,18 +365,66 @@ def bench_verify(work: Path, count: int, repeats: int) -> list[dict[str, object]
     size = len(data) * count
     case = f"verify-{count}"
     report = work / "report.json"
-    seconds, peak, _ = timed([sys.executable, "-m", "labeler", "verify", str(folder), "--jobs", "2", "--format", "json", "--output", str(report), "--no-progress"], repeats)
+    seconds, peak, _ = timed(
+        [
+            sys.executable,
+            "-m",
+            "labeler",
+            "verify",
+            str(folder),
+            "--jobs",
+            "2",
+            "--format",
+            "json",
+            "--output",
+            str(report),
+            "--no-progress",
+        ],
+        repeats,
+    )
     summary = json.loads(report.read_text())["summary"]
-    rows = [_row(case, "labeler verify --jobs 2", count, size, seconds, peak, f"label + notice receipt check (decodes pixels), 640x480; {summary.get('compliant')}/{count} compliant; {count / seconds:.0f} files/s")]
+    rows = [
+        _row(
+            case,
+            "labeler verify --jobs 2",
+            count,
+            size,
+            seconds,
+            peak,
+            f"label + notice receipt check (decodes pixels), 640x480; {summary.get('compliant')}/{count} compliant; {count / seconds:.0f} files/s",
+        )
+    ]
     for jobs in (1, 2):
         seconds, peak, _ = timed([sys.executable, "-c", LABELER_READ, str(folder), str(jobs)], repeats)
-        rows.append(_row(case, f"labeler read_labels x{jobs}", count, size, seconds, peak, f"metadata only, {jobs} process(es); {count / seconds:.0f} files/s"))
+        rows.append(
+            _row(
+                case,
+                f"labeler read_labels x{jobs}",
+                count,
+                size,
+                seconds,
+                peak,
+                f"metadata only, {jobs} process(es); {count / seconds:.0f} files/s",
+            )
+        )
     seconds, peak, _ = timed([sys.executable, "-c", "import labeler.registry"], repeats)
-    rows.append(_row(case, "labeler start-up only", 0, 0, seconds, peak, "python -c 'import labeler.registry' (every adapter family): subtract from the rows above for steady-state rates"))
+    rows.append(
+        _row(
+            case,
+            "labeler start-up only",
+            0,
+            0,
+            seconds,
+            peak,
+            "python -c 'import labeler.registry' (every adapter family): subtract from the rows above for steady-state rates",
+        )
+    )
     exiftool = shutil.which("exiftool")
     if exiftool:
         seconds, peak, _ = timed([exiftool, "-q", "-XMP-TC260:AIGC", str(folder)], repeats)
-        rows.append(_row(case, "exiftool batch read", count, size, seconds, peak, f"metadata only, one process; {count / seconds:.0f} files/s"))
+        rows.append(
+            _row(case, "exiftool batch read", count, size, seconds, peak, f"metadata only, one process; {count / seconds:.0f} files/s")
+        )
     return rows
 
 
@@ -303,7 +445,17 @@ def bench_ocr(work: Path, count: int) -> list[dict[str, object]]:
     seconds, peak, err = timed([sys.executable, "-c", OCR_TIMING, str(folder)], 1)
     result = json.loads(err.strip().splitlines()[-1])
     present = result["states"].count("present")
-    return [_row("ocr-1024x768", "labeler", count, 0, result["per_image"], peak, f"seconds per image (engine loaded); {present}/{count} notices read; process total {seconds:.1f} s")]
+    return [
+        _row(
+            "ocr-1024x768",
+            "labeler",
+            count,
+            0,
+            result["per_image"],
+            peak,
+            f"seconds per image (engine loaded); {present}/{count} notices read; process total {seconds:.1f} s",
+        )
+    ]
 
 
 def run(quick: bool) -> list[dict[str, object]]:

@@ -177,9 +177,22 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     """Rows in the ``scripts/bench.py`` shape (one per case and mode; labeler only, no peer)."""
     rows = []
     for result in collect(1 if quick else 3, shutil.which("strace") is not None):
-        note = ", ".join(f"{k} {result[k]}" for k in ("src_opens", "src_bytes", "out_opens", "out_bytes", "moov_parses", "ffprobe") if result[k] is not None)
-        rows.append({"case": f"parse once: {result['file']} {result['mode']}", "tool": "labeler label_file", "files": 1, "bytes": result["size"],
-                     "seconds": result["seconds"], "peak_mb": 0.0, "note": note})
+        note = ", ".join(
+            f"{k} {result[k]}"
+            for k in ("src_opens", "src_bytes", "out_opens", "out_bytes", "moov_parses", "ffprobe")
+            if result[k] is not None
+        )
+        rows.append(
+            {
+                "case": f"parse once: {result['file']} {result['mode']}",
+                "tool": "labeler label_file",
+                "files": 1,
+                "bytes": result["size"],
+                "seconds": result["seconds"],
+                "peak_mb": 0.0,
+                "note": note,
+            }
+        )
     return rows
 
 
@@ -193,20 +206,26 @@ def _cell(value: int | None, scale: float = 1) -> str:
 
 def markdown(results: list[dict[str, Any]]) -> str:
     """Opens / reads / kB read, of the source and of the written files, per case and mode."""
-    lines = ["| file (size) | mode | ms | source: opens / reads / kB | written: opens / reads / kB | moov parses | ffprobe | ffmpeg |",
-             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| file (size) | mode | ms | source: opens / reads / kB | written: opens / reads / kB | moov parses | ffprobe | ffmpeg |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in results:
         source = " / ".join((_cell(r["src_opens"]), _cell(r["src_reads"]), _cell(r["src_bytes"], 1e3)))
         written = " / ".join((_cell(r["out_opens"]), _cell(r["out_reads"]), _cell(r["out_bytes"], 1e3)))
-        lines.append(f"| {r['file']} ({r['size'] / 1e3:.0f} kB) | {r['mode']} | {r['seconds'] * 1e3:.0f} | {source} | {written} | "
-                     f"{r['moov_parses']} | {r['ffprobe']} | {r['ffmpeg']} |")
+        lines.append(
+            f"| {r['file']} ({r['size'] / 1e3:.0f} kB) | {r['mode']} | {r['seconds'] * 1e3:.0f} | {source} | {written} | "
+            f"{r['moov_parses']} | {r['ffprobe']} | {r['ffmpeg']} |"
+        )
     return "\n".join(lines)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="one timed run per case instead of three")
-    parser.add_argument("--only", default="", help="comma-separated cases: " + ",".join([*CASES, *BIG]) + " (default: all but the large ones)")
+    parser.add_argument(
+        "--only", default="", help="comma-separated cases: " + ",".join([*CASES, *BIG]) + " (default: all but the large ones)"
+    )
     parser.add_argument("--mode", choices=list(MODES), help="one mode only (default: both)")
     parser.add_argument("--runs", type=int, help="timed runs per case (default 3, --quick 1)")
     parser.add_argument("--no-strace", action="store_true", help="skip the strace counts")

@@ -31,7 +31,9 @@ def measure(command: list[str]) -> tuple[float, float]:
 
 def seeds() -> list[Path]:
     samples = ROOT / "fixtures" / "samples"
-    return sorted(p for p in samples.rglob("*") if p.is_file() and not {"video", "audio"} & set(p.parts) and not p.name.endswith(".aigc.json"))
+    return sorted(
+        p for p in samples.rglob("*") if p.is_file() and not {"video", "audio"} & set(p.parts) and not p.name.endswith(".aigc.json")
+    )
 
 
 def populate(folder: Path, count: int) -> int:
@@ -63,23 +65,79 @@ def run(quick: bool) -> list[dict[str, Any]]:
             for jobs in sorted({1, all_cores}):
                 out = base / f"out-{count}-{jobs}"
                 if count > 1000:
-                    seconds, peak = measure(labeler("label", str(inputs), "--out", str(out), "--producer", PRODUCER, "--no-explicit", "--jobs", str(jobs)))
-                    rows.append({"case": f"label metadata-only, {count} files", "tool": f"labeler --jobs {jobs}", "files": count, "bytes": size, "seconds": seconds, "peak_mb": peak, "note": "no content re-encode"})
+                    seconds, peak = measure(
+                        labeler("label", str(inputs), "--out", str(out), "--producer", PRODUCER, "--no-explicit", "--jobs", str(jobs))
+                    )
+                    rows.append(
+                        {
+                            "case": f"label metadata-only, {count} files",
+                            "tool": f"labeler --jobs {jobs}",
+                            "files": count,
+                            "bytes": size,
+                            "seconds": seconds,
+                            "peak_mb": peak,
+                            "note": "no content re-encode",
+                        }
+                    )
                     shutil.rmtree(out)
                     continue
                 seconds, peak = measure(labeler("label", str(inputs), "--out", str(out), "--producer", PRODUCER, "--jobs", str(jobs)))
-                rows.append({"case": f"label explicit+implicit, {count} files", "tool": f"labeler --jobs {jobs}", "files": count, "bytes": size, "seconds": seconds, "peak_mb": peak, "note": "mixed text/image/document samples"})
+                rows.append(
+                    {
+                        "case": f"label explicit+implicit, {count} files",
+                        "tool": f"labeler --jobs {jobs}",
+                        "files": count,
+                        "bytes": size,
+                        "seconds": seconds,
+                        "peak_mb": peak,
+                        "note": "mixed text/image/document samples",
+                    }
+                )
                 seconds, peak = measure(labeler("verify", str(out), "--jobs", str(jobs)))
-                rows.append({"case": f"verify, {count} files", "tool": f"labeler --jobs {jobs}", "files": count, "bytes": size, "seconds": seconds, "peak_mb": peak, "note": "own notices: render-receipt checks, no OCR"})
+                rows.append(
+                    {
+                        "case": f"verify, {count} files",
+                        "tool": f"labeler --jobs {jobs}",
+                        "files": count,
+                        "bytes": size,
+                        "seconds": seconds,
+                        "peak_mb": peak,
+                        "note": "own notices: render-receipt checks, no OCR",
+                    }
+                )
                 shutil.rmtree(out)
-                seconds, peak = measure(labeler("label", str(inputs), "--out", str(out), "--producer", PRODUCER, "--no-explicit", "--jobs", str(jobs)))
-                rows.append({"case": f"label metadata-only, {count} files", "tool": f"labeler --jobs {jobs}", "files": count, "bytes": size, "seconds": seconds, "peak_mb": peak, "note": "no content re-encode"})
+                seconds, peak = measure(
+                    labeler("label", str(inputs), "--out", str(out), "--producer", PRODUCER, "--no-explicit", "--jobs", str(jobs))
+                )
+                rows.append(
+                    {
+                        "case": f"label metadata-only, {count} files",
+                        "tool": f"labeler --jobs {jobs}",
+                        "files": count,
+                        "bytes": size,
+                        "seconds": seconds,
+                        "peak_mb": peak,
+                        "note": "no content re-encode",
+                    }
+                )
                 shutil.rmtree(out)
             shutil.rmtree(inputs)
-        for megabytes in ((0.01,) if quick else (0.01, 1, 64)):
+        for megabytes in (0.01,) if quick else (0.01, 1, 64):
             source = base / f"copy-{megabytes}MB.md"
             paragraph = "广告文案，面向春季新品。Spring campaign copy.\n\n"
             source.write_text("# Copy\n\n" + paragraph * max(1, int(megabytes * 2**20 / len(paragraph.encode()))), encoding="utf-8")
-            seconds, peak = measure(labeler("label", str(source), "--out", str(base / f"out-{megabytes}"), "--producer", PRODUCER, "--jobs", "1"))
-            rows.append({"case": f"label one {megabytes} MB Markdown file", "tool": "labeler --jobs 1", "files": 1, "bytes": source.stat().st_size, "seconds": seconds, "peak_mb": peak, "note": "explicit + implicit"})
+            seconds, peak = measure(
+                labeler("label", str(source), "--out", str(base / f"out-{megabytes}"), "--producer", PRODUCER, "--jobs", "1")
+            )
+            rows.append(
+                {
+                    "case": f"label one {megabytes} MB Markdown file",
+                    "tool": "labeler --jobs 1",
+                    "files": 1,
+                    "bytes": source.stat().st_size,
+                    "seconds": seconds,
+                    "peak_mb": peak,
+                    "note": "explicit + implicit",
+                }
+            )
     return rows

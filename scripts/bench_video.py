@@ -138,7 +138,24 @@ def drawtext_command(src: Path, dst: Path, text: str, fontfile: Path, seconds: f
     font = str(fontfile).replace("\\", "\\\\").replace(":", "\\:").replace("'", "\\'")
     graph = (f"drawtext=fontfile='{font}':expansion=none:text={drawtext_escape(text)}:fontsize={receipt.size}:fontcolor=white:"
              f"box=1:boxcolor=black@0.69:boxborderw={pad}:x={x0 + pad}:y={y0 + pad}:enable='lt(t,{seconds})'")  # fmt: skip
-    return [ffmpeg.executable(), "-hide_banner", "-nostdin", "-y", "-i", str(src), "-vf", graph, "-map", "0", "-c", "copy", "-c:v", encoder, *quality, str(dst)]
+    return [
+        ffmpeg.executable(),
+        "-hide_banner",
+        "-nostdin",
+        "-y",
+        "-i",
+        str(src),
+        "-vf",
+        graph,
+        "-map",
+        "0",
+        "-c",
+        "copy",
+        "-c:v",
+        encoder,
+        *quality,
+        str(dst),
+    ]
 
 
 def run(quick: bool) -> list[dict[str, Any]]:
@@ -155,7 +172,16 @@ def run(quick: bool) -> list[dict[str, Any]]:
         rows.append({"case": case, "tool": "labeler", "files": 1, "bytes": size, **ours, "note": "moov rewritten, mdat copied"})
         peer = [ffmpeg.executable(), "-hide_banner", "-nostdin", "-y", "-i", str(big), "-map", "0", "-c", "copy", "-metadata", f"AIGC={LABEL}",
                 "-movflags", "+use_metadata_tags+faststart", str(scratch / "ffmpeg.mp4")]  # fmt: skip
-        rows.append({"case": case, "tool": "ffmpeg -c copy -metadata", "files": 1, "bytes": size, **_best({"kind": "command", "args": peer}, repeat), "note": "remux; +faststart to match the source layout"})
+        rows.append(
+            {
+                "case": case,
+                "tool": "ffmpeg -c copy -metadata",
+                "files": 1,
+                "bytes": size,
+                **_best({"kind": "command", "args": peer}, repeat),
+                "note": "remux; +faststart to match the source layout",
+            }
+        )
         (scratch / "labeler.mp4").unlink(missing_ok=True)
         (scratch / "ffmpeg.mp4").unlink(missing_ok=True)
 
@@ -164,11 +190,29 @@ def run(quick: bool) -> list[dict[str, Any]]:
         case = "explicit notice, 60 s 1080p H.264" if not quick else "explicit notice, 2 s 320x240 H.264"
         noticed = scratch / "noticed.mp4"
         ours = _best({"kind": "explicit", "src": str(source), "dst": str(noticed)}, repeat)
-        rows.append({"case": case, "tool": "labeler", "files": 1, "bytes": size, **ours, "note": "banner PNG overlay, libx264 veryfast, audio copied"})
+        rows.append(
+            {
+                "case": case,
+                "tool": "labeler",
+                "files": 1,
+                "bytes": size,
+                **ours,
+                "note": "banner PNG overlay, libx264 veryfast, audio copied",
+            }
+        )
         fontfile = scratch / "cjk.ttf"
         fontfile.write_bytes(font_bytes())
         peer = drawtext_command(source, scratch / "drawtext.mp4", "AI生成", fontfile)
-        rows.append({"case": case, "tool": "ffmpeg drawtext", "files": 1, "bytes": size, **_best({"kind": "command", "args": peer}, repeat), "note": "same font, size, box, window, encoder"})
+        rows.append(
+            {
+                "case": case,
+                "tool": "ffmpeg drawtext",
+                "files": 1,
+                "bytes": size,
+                **_best({"kind": "command", "args": peer}, repeat),
+                "note": "same font, size, box, window, encoder",
+            }
+        )
 
         rows.append({"case": "detect notice (receipt, labeler output)", "tool": "labeler", "files": 1, "bytes": noticed.stat().st_size,
                      **_best({"kind": "detect", "src": str(noticed), "expect": "present"}, repeat), "note": "decodes the banner box over the window"})  # fmt: skip

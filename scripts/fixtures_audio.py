@@ -61,7 +61,28 @@ def _encode(path: Path, rate: int, seconds: float, channels: int, args: list[str
     """Encode the melody with ffmpeg (``-fflags +bitexact`` keeps the bytes reproducible)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     pcm = melody(rate, seconds, channels).astype("<f4").tobytes()
-    ffmpeg.run(["-v", "error", "-f", "f32le", "-ar", str(rate), "-ac", str(channels), "-i", "-", "-fflags", "+bitexact", "-flags:a", "+bitexact", *args, "-y", str(path)], stdin=pcm)
+    ffmpeg.run(
+        [
+            "-v",
+            "error",
+            "-f",
+            "f32le",
+            "-ar",
+            str(rate),
+            "-ac",
+            str(channels),
+            "-i",
+            "-",
+            "-fflags",
+            "+bitexact",
+            "-flags:a",
+            "+bitexact",
+            *args,
+            "-y",
+            str(path),
+        ],
+        stdin=pcm,
+    )
 
 
 def _float_wav_51(rate: int, seconds: float) -> bytes:
@@ -118,8 +139,18 @@ def generate(root: Path) -> None:
     _wav(samples / "wav-pcm24-stereo-16k.wav", 16000, 1.5, 2, "PCM_24")
     _write(samples / "wav-float32-5.1-8k.wav", _float_wav_51(8000, 1.0))
     _wav(samples / "wav-pcm8-mono-11k.wav", 11025, 1.5, 1, "PCM_U8")
-    _encode(samples / "mp3-cbr-id3v23-cover.mp3", 22050, 2.0, 2, ["-c:a", "libmp3lame", "-b:a", "48k", "-id3v2_version", "3", "-write_xing", "0", "-f", "mp3"])
-    _add_id3(samples / "mp3-cbr-id3v23-cover.mp3", [TIT2(encoding=1, text=["春天"]), TPE1(encoding=1, text=["Band"]), APIC(encoding=0, mime="image/png", type=3, desc="", data=COVER)], 3)
+    _encode(
+        samples / "mp3-cbr-id3v23-cover.mp3",
+        22050,
+        2.0,
+        2,
+        ["-c:a", "libmp3lame", "-b:a", "48k", "-id3v2_version", "3", "-write_xing", "0", "-f", "mp3"],
+    )
+    _add_id3(
+        samples / "mp3-cbr-id3v23-cover.mp3",
+        [TIT2(encoding=1, text=["春天"]), TPE1(encoding=1, text=["Band"]), APIC(encoding=0, mime="image/png", type=3, desc="", data=COVER)],
+        3,
+    )
     _encode(samples / "mp3-vbr-id3v24.mp3", 16000, 2.0, 1, ["-c:a", "libmp3lame", "-q:a", "6", "-f", "mp3"])
     _add_id3(samples / "mp3-vbr-id3v24.mp3", [TIT2(encoding=3, text=["Vbr clip"])], 4)
     _encode(samples / "flac-16bit-cover.flac", 16000, 1.5, 2, ["-c:a", "flac", "-metadata", "title=Flac clip", "-f", "flac"])
@@ -136,11 +167,30 @@ def generate(root: Path) -> None:
     # --- labelled files: every carrier the spec lists ----------------------------------------------
     base = (samples / "wav-pcm16-mono-8k.wav").read_bytes()
     _write(cases / "wav-aigc-chunk.wav", _riff_with([(b"AIGC", GOOD.encode())], base))
-    info = b"INFO" + b"INAM" + struct.pack("<I", 6) + b"Title\x00" + b"AIGC" + struct.pack("<I", len(GOOD) + 1) + GOOD.encode() + b"\x00" + (b"\x00" if (len(GOOD) + 1) & 1 else b"")
+    info = (
+        b"INFO"
+        + b"INAM"
+        + struct.pack("<I", 6)
+        + b"Title\x00"
+        + b"AIGC"
+        + struct.pack("<I", len(GOOD) + 1)
+        + GOOD.encode()
+        + b"\x00"
+        + (b"\x00" if (len(GOOD) + 1) & 1 else b"")
+    )
     _write(cases / "wav-list-info-aigc.wav", _riff_with([(b"LIST", info)], base))
-    _write(cases / "wav-id3-chunk-txxx-aigc.wav", _riff_with([(b"id3 ", _id3_bytes([TXXX(encoding=3, desc="AIGC", text=[GOOD]), TIT2(encoding=3, text=["kept"])]))], base))
+    _write(
+        cases / "wav-id3-chunk-txxx-aigc.wav",
+        _riff_with([(b"id3 ", _id3_bytes([TXXX(encoding=3, desc="AIGC", text=[GOOD]), TIT2(encoding=3, text=["kept"])]))], base),
+    )
     _encode(cases / "mp3-txxx-aigc.mp3", 16000, 1.0, 1, ["-c:a", "libmp3lame", "-b:a", "32k", "-metadata", f"AIGC={GOOD}", "-f", "mp3"])
-    _encode(cases / "m4a-mdta-ffmpeg.m4a", 16000, 1.0, 1, ["-c:a", "aac", "-b:a", "32k", "-metadata", f"AIGC={GOOD}", "-movflags", "+use_metadata_tags", "-f", "ipod"])
+    _encode(
+        cases / "m4a-mdta-ffmpeg.m4a",
+        16000,
+        1.0,
+        1,
+        ["-c:a", "aac", "-b:a", "32k", "-metadata", f"AIGC={GOOD}", "-movflags", "+use_metadata_tags", "-f", "ipod"],
+    )
     _encode(cases / "m4a-freeform-itunes.m4a", 16000, 1.0, 1, ["-c:a", "aac", "-b:a", "32k", "-f", "ipod"])
     freeform = MP4(cases / "m4a-freeform-itunes.m4a")
     freeform["----:com.apple.iTunes:AIGC"] = [MP4FreeForm(GOOD.encode())]
@@ -164,9 +214,36 @@ def generate(root: Path) -> None:
     _encode(cases / "m4a-alac-16bit.m4a", 16000, 1.0, 1, ["-c:a", "alac", "-sample_fmt", "s16p", "-f", "ipod"])
     with tempfile.TemporaryDirectory() as scratch:
         chapters = Path(scratch) / "chapters.ffmeta"
-        chapters.write_text(";FFMETADATA1\ntitle=Book\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=1000\ntitle=One\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=1000\nEND=2000\ntitle=Two\n")
-        _encode(cases / "m4b-aac-chapters.m4b", 16000, 2.0, 1, ["-i", str(chapters), "-map", "0", "-map_metadata", "1", "-map_chapters", "1", "-c:a", "aac", "-b:a", "32k", "-f", "ipod"])
-    _encode(cases / "mp3-id3v23-tyer-tdat.mp3", 16000, 1.0, 1, ["-c:a", "libmp3lame", "-b:a", "32k", "-id3v2_version", "3", "-metadata", "date=2021-05-06", "-metadata", "title=Dated", "-f", "mp3"])
+        chapters.write_text(
+            ";FFMETADATA1\ntitle=Book\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=1000\ntitle=One\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=1000\nEND=2000\ntitle=Two\n"
+        )
+        _encode(
+            cases / "m4b-aac-chapters.m4b",
+            16000,
+            2.0,
+            1,
+            ["-i", str(chapters), "-map", "0", "-map_metadata", "1", "-map_chapters", "1", "-c:a", "aac", "-b:a", "32k", "-f", "ipod"],
+        )
+    _encode(
+        cases / "mp3-id3v23-tyer-tdat.mp3",
+        16000,
+        1.0,
+        1,
+        [
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "32k",
+            "-id3v2_version",
+            "3",
+            "-metadata",
+            "date=2021-05-06",
+            "-metadata",
+            "title=Dated",
+            "-f",
+            "mp3",
+        ],
+    )
     _write(cases / "01-empty.mp3", b"")
     _write(cases / "02-empty.wav", b"")
     mp3 = (samples / "mp3-vbr-id3v24.mp3").read_bytes()

@@ -122,7 +122,9 @@ def samples(folder: Path) -> None:
     srgb = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
     srgb[24:36] = bytes([0x07, 0xE9, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0])  # fixed creation date: deterministic bytes
     srgb[84:100] = bytes(16)  # profile ID "not computed" (it would hash the date)
-    _write(folder / "jpeg-baseline-exif-icc.jpg", encode(base, "JPEG", quality=85, exif=exif_with(), icc_profile=bytes(srgb), dpi=(300, 300)))
+    _write(
+        folder / "jpeg-baseline-exif-icc.jpg", encode(base, "JPEG", quality=85, exif=exif_with(), icc_profile=bytes(srgb), dpi=(300, 300))
+    )
     _write(folder / "jpeg-progressive.jpg", encode(scene(seed=1), "JPEG", quality=80, progressive=True, subsampling=0))
     _write(folder / "jpeg-cmyk.jpg", encode(base.convert("CMYK"), "JPEG", quality=85))
     _write(folder / "jpeg-gray.jpg", encode(base.convert("L"), "JPEG", quality=85))
@@ -137,16 +139,28 @@ def samples(folder: Path) -> None:
     _write(folder / "webp-lossy.webp", encode(base, "WEBP", quality=80, method=4))
     _write(folder / "webp-lossless.webp", encode(base.quantize(32).convert("RGB"), "WEBP", lossless=True))
     frames = animated((240, 180), 3)
-    _write(folder / "webp-animated.webp", encode(frames[0], "WEBP", save_all=True, append_images=frames[1:], duration=[100, 200, 300], loop=2, quality=70))
-    _write(folder / "png-apng-animated.png", encode(frames[0], "PNG", save_all=True, append_images=frames[1:], duration=[100, 200, 300], loop=0))
+    _write(
+        folder / "webp-animated.webp",
+        encode(frames[0], "WEBP", save_all=True, append_images=frames[1:], duration=[100, 200, 300], loop=2, quality=70),
+    )
+    _write(
+        folder / "png-apng-animated.png",
+        encode(frames[0], "PNG", save_all=True, append_images=frames[1:], duration=[100, 200, 300], loop=0),
+    )
     _write(folder / "tiff-lzw.tif", encode(base, "TIFF", compression="tiff_lzw", dpi=(300, 300)))
     _write(folder / "gif-static.gif", encode(base.quantize(64, dither=Image.Dither.NONE), "GIF"))
     pal = [f.quantize(32, dither=Image.Dither.NONE) for f in animated((240, 180), 3)]
-    _write(folder / "gif-animated.gif", encode(pal[0], "GIF", save_all=True, append_images=pal[1:], duration=[100, 150, 200], loop=0, disposal=[1, 2, 1]))
+    _write(
+        folder / "gif-animated.gif",
+        encode(pal[0], "GIF", save_all=True, append_images=pal[1:], duration=[100, 150, 200], loop=0, disposal=[1, 2, 1]),
+    )
     _write(folder / "gif-disposal-transparent-subframes.gif", gif_disposal())
     _write(folder / "mpo-stereo.mpo", encode(base, "MPO", save_all=True, append_images=[scene(seed=2)], quality=85))
     _write(folder / "tiff-gray-16bit.tif", encode(gray16, "TIFF", compression="tiff_adobe_deflate"))
-    _write(folder / "tiff-bilevel-g4.tif", encode(base.convert("L").point(lambda v: 255 if v > 128 else 0).convert("1"), "TIFF", compression="group4", dpi=(300, 300)))
+    _write(
+        folder / "tiff-bilevel-g4.tif",
+        encode(base.convert("L").point(lambda v: 255 if v > 128 else 0).convert("1"), "TIFF", compression="group4", dpi=(300, 300)),
+    )
     _write(folder / "bmp-rgb.bmp", encode(scene((200, 150)), "BMP"))
     _write(folder / "avif-still.avif", encode(base, "AVIF", quality=60))
     if heif_available():
@@ -195,9 +209,15 @@ def cases(folder: Path) -> None:
     jpg = encode(base, "JPEG", quality=85)
     png = encode(base, "PNG")
     _write(folder / "jpeg-xmp-tc260.jpg", with_jpeg_segments(jpg, app1(b"http://ns.adobe.com/xap/1.0/\0", xmp(escaped(GOOD)))))
-    _write(folder / "jpeg-xmp-attribute-form.jpg", with_jpeg_segments(jpg, app1(b"http://ns.adobe.com/xap/1.0/\0", xmp(escaped(GOOD), attribute=True))))
+    _write(
+        folder / "jpeg-xmp-attribute-form.jpg",
+        with_jpeg_segments(jpg, app1(b"http://ns.adobe.com/xap/1.0/\0", xmp(escaped(GOOD), attribute=True))),
+    )
     _write(folder / "jpeg-exif-usercomment-aigc.jpg", encode(base, "JPEG", quality=85, exif=exif_with(comment='{"AIGC":' + GOOD + "}")))
-    _write(folder / "jpeg-exif-imagedescription-aigc.jpg", encode(base, "JPEG", quality=85, exif=exif_with(description='{"AIGC":' + GOOD + "}")))
+    _write(
+        folder / "jpeg-exif-imagedescription-aigc.jpg",
+        encode(base, "JPEG", quality=85, exif=exif_with(description='{"AIGC":' + GOOD + "}")),
+    )
     two = encode(base, "JPEG", quality=85, exif=exif_with(comment='{"AIGC":' + OTHER + "}"))
     at = two.find(b"\xff\xdb")
     _write(folder / "jpeg-two-labels-disagree.jpg", two[:at] + app1(b"http://ns.adobe.com/xap/1.0/\0", xmp(escaped(GOOD))) + two[at:])
@@ -207,17 +227,30 @@ def cases(folder: Path) -> None:
     _write(folder / "jpeg-xmp-60kb.jpg", with_jpeg_segments(jpg, app1(b"http://ns.adobe.com/xap/1.0/\0", big)))
     guid = b"0123456789ABCDEF0123456789ABCDEF"
     extended = xmp(escaped(GOOD))
-    main_xmp = xmp("").replace(b"<TC260:AIGC></TC260:AIGC>", b"").replace(
-        b"</rdf:RDF>", b'<rdf:Description rdf:about="" xmlns:xmpNote="http://ns.adobe.com/xmp/note/" xmpNote:HasExtendedXMP="' + guid + b'"/></rdf:RDF>'
+    main_xmp = (
+        xmp("")
+        .replace(b"<TC260:AIGC></TC260:AIGC>", b"")
+        .replace(
+            b"</rdf:RDF>",
+            b'<rdf:Description rdf:about="" xmlns:xmpNote="http://ns.adobe.com/xmp/note/" xmpNote:HasExtendedXMP="'
+            + guid
+            + b'"/></rdf:RDF>',
+        )
     )
     ext = b"".join(
         app1(b"http://ns.adobe.com/xmp/extension/\0", guid + struct.pack(">II", len(extended), off) + extended[off : off + 200])
         for off in range(0, len(extended), 200)
     )
     _write(folder / "jpeg-extended-xmp.jpg", with_jpeg_segments(jpg, app1(b"http://ns.adobe.com/xap/1.0/\0", main_xmp), ext))
-    bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>' + xmp("&c;")
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>'
+        + xmp("&c;")
+    )
     _write(folder / "jpeg-xmp-xml-bomb.jpg", with_jpeg_segments(jpg, app1(b"http://ns.adobe.com/xap/1.0/\0", bomb)))
-    _write(folder / "jpeg-xmp-unclosed-tags.jpg", with_jpeg_segments(jpg, app1(b"http://ns.adobe.com/xap/1.0/\0", xmp(escaped(GOOD)).replace(b"</rdf:Description>", b""))))
+    _write(
+        folder / "jpeg-xmp-unclosed-tags.jpg",
+        with_jpeg_segments(jpg, app1(b"http://ns.adobe.com/xap/1.0/\0", xmp(escaped(GOOD)).replace(b"</rdf:Description>", b""))),
+    )
     _write(folder / "jpeg-truncated.jpg", jpg[: len(jpg) // 2])
     _write(folder / "jpeg-empty.jpg", b"")
     _write(folder / "png-really-named.jpg", png)
@@ -228,9 +261,15 @@ def cases(folder: Path) -> None:
     _write(folder / "png-text-aigc-wrapped.png", png_insert(png, png_chunk(b"tEXt", b"AIGC\0" + ('{"AIGC":' + GOOD + "}").encode())))
     _write(folder / "png-ztxt-aigc.png", png_insert(png, png_chunk(b"zTXt", b"AIGC\0\0" + zlib.compress(GOOD.encode()))))
     _write(folder / "png-itxt-aigc-bare.png", png_insert(png, png_chunk(b"iTXt", b"AIGC\0\0\0\0\0" + GOOD.encode())))
-    _write(folder / "png-xmp-after-idat.png", png_insert(png, png_chunk(b"iTXt", b"XML:com.adobe.xmp\0\0\0\0\0" + xmp(escaped(GOOD))), after_idat=True))
+    _write(
+        folder / "png-xmp-after-idat.png",
+        png_insert(png, png_chunk(b"iTXt", b"XML:com.adobe.xmp\0\0\0\0\0" + xmp(escaped(GOOD))), after_idat=True),
+    )
     ihdr = struct.pack(">IIBBBBB", 30000, 30000, 8, 2, 0, 0, 0)
-    _write(folder / "png-decompression-bomb.png", b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", zlib.compress(b"\0" * 90001 * 4, 9)) + png_chunk(b"IEND", b""))
+    _write(
+        folder / "png-decompression-bomb.png",
+        b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", zlib.compress(b"\0" * 90001 * 4, 9)) + png_chunk(b"IEND", b""),
+    )
     _write(folder / "png-rgb-16bit.png", png16(scene()))
     _write(folder / "png-tiny-20x14.png", encode(scene((20, 14)), "PNG"))
 

@@ -45,7 +45,9 @@ def make(path: Path, inputs: list[str], codecs: list[str], extra: list[str] = ()
 
 
 def chapters(path: Path) -> Path:
-    path.write_text(";FFMETADATA1\ntitle=chapters demo\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=1000\ntitle=One\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=1000\nEND=2000\ntitle=Two\n")
+    path.write_text(
+        ";FFMETADATA1\ntitle=chapters demo\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=1000\ntitle=One\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=1000\nEND=2000\ntitle=Two\n"
+    )
     return path
 
 
@@ -69,7 +71,11 @@ def samples(root: Path, scratch: Path) -> None:
         picture() + tone() + ["-i", str(srt), "-i", str(meta)],
         H264 + AAC + ["-c:s", "srt", "-map", "0:v", "-map", "1:a", "-map", "2:s", "-map_metadata", "3", "-map_chapters", "3"],
     )
-    make(out / "webm-vp9-opus.webm", picture() + tone(rate=48000), ["-c:v", "libvpx-vp9", "-b:v", "150k", "-deadline", "realtime", "-cpu-used", "8", "-c:a", "libopus", "-b:a", "24k"])
+    make(
+        out / "webm-vp9-opus.webm",
+        picture() + tone(rate=48000),
+        ["-c:v", "libvpx-vp9", "-b:v", "150k", "-deadline", "realtime", "-cpu-used", "8", "-c:a", "libopus", "-b:a", "24k"],
+    )
     make(out / "avi-mpeg4-mp3.avi", picture() + tone(), ["-c:v", "mpeg4", "-q:v", "8", "-c:a", "libmp3lame", "-b:a", "32k"])
     make(out / "flv-h264-aac.flv", picture() + tone(), H264 + AAC)
 
@@ -83,24 +89,50 @@ def cases(root: Path, scratch: Path) -> None:
     make(out / "mp4-hevc-10bit-hdr.mp4", picture(seconds=1.5), ["-c:v", "libx265", "-preset", "ultrafast", "-crf", "34", "-pix_fmt", "yuv420p10le", "-x265-params", "log-level=error:pools=1:frame-threads=1",
          "-color_primaries", "bt2020", "-color_trc", "smpte2084", "-colorspace", "bt2020nc", "-tag:v", "hvc1"])  # fmt: skip
     odd = ["-vf", "scale=321:241"]  # lavfi sources round odd sizes down; the scaler does not
-    make(out / "mp4-odd-size-yuv444.mp4", picture(seconds=1.5), odd + ["-c:v", "libx264", "-preset", "veryfast", "-crf", "34", "-pix_fmt", "yuv444p", "-x264-params", "threads=1"])
-    make(out / "webm-vp9-odd-size.webm", picture(seconds=1.5), odd + ["-c:v", "libvpx-vp9", "-b:v", "120k", "-deadline", "realtime", "-cpu-used", "8"])
+    make(
+        out / "mp4-odd-size-yuv444.mp4",
+        picture(seconds=1.5),
+        odd + ["-c:v", "libx264", "-preset", "veryfast", "-crf", "34", "-pix_fmt", "yuv444p", "-x264-params", "threads=1"],
+    )
+    make(
+        out / "webm-vp9-odd-size.webm",
+        picture(seconds=1.5),
+        odd + ["-c:v", "libvpx-vp9", "-b:v", "120k", "-deadline", "realtime", "-cpu-used", "8"],
+    )
     make(out / "mp4-anamorphic-sar-4-3.mp4", picture("240x240", 1.5), H264, ["-aspect", "4:3"])
-    make(out / "mp4-vfr.mp4", picture(seconds=2.0, rate=30) + tone(), H264 + AAC + ["-vf", "select='not(mod(n\\,3))+lt(t\\,0.5)'", "-fps_mode", "vfr"])
+    make(
+        out / "mp4-vfr.mp4",
+        picture(seconds=2.0, rate=30) + tone(),
+        H264 + AAC + ["-vf", "select='not(mod(n\\,3))+lt(t\\,0.5)'", "-fps_mode", "vfr"],
+    )
     make(out / "mp4-short-1s.mp4", picture(seconds=1.0) + tone(1.0), H264 + AAC)
     make(out / "mp4-av1.mp4", picture(seconds=1.0), ["-c:v", "libsvtav1", "-preset", "12", "-crf", "50", "-pix_fmt", "yuv420p"])
     make(out / "mp4-audio-only.mp4", tone(), AAC, ["-f", "mp4"])
     make(out / "mkv-third-party-aigc-tag.mkv", ["-i", str(base)], ["-c", "copy", "-metadata", f"AIGC={GOOD}"])
     make(out / "avi-third-party-aigc-info.avi", picture(seconds=1.0), ["-c:v", "mpeg4", "-q:v", "10"])
     _with_avi_label(out / "avi-third-party-aigc-info.avi")
-    make(out / "mp4-ffmpeg-mdta-aigc.mp4", ["-i", str(base)], ["-c", "copy", "-metadata", f"AIGC={GOOD}", "-movflags", "+use_metadata_tags"])
+    make(
+        out / "mp4-ffmpeg-mdta-aigc.mp4", ["-i", str(base)], ["-c", "copy", "-metadata", f"AIGC={GOOD}", "-movflags", "+use_metadata_tags"]
+    )
     _freeform(base, out / "mp4-freeform-itunes-aigc.mp4")
     _xmp_uuid(base, out / "mp4-xmp-uuid-after-mdat.mp4")
     # real-world kinds that a notice used to damage (issue 14): RGB VP9, an MP4 chapter track,
     # ExifTool-style XMP (dc:title) in a top-level uuid box
-    make(out / "webm-vp9-gbrp.webm", picture(seconds=1.0), ["-c:v", "libvpx-vp9", "-pix_fmt", "gbrp", "-b:v", "150k", "-deadline", "realtime", "-cpu-used", "8"])
-    make(out / "mp4-chapters.mp4", ["-i", str(base), "-i", str(chapters(scratch / "chapters.txt"))], ["-map", "0", "-map_chapters", "1", "-c", "copy"])
-    _xmp_uuid(base, out / "mp4-xmp-dc-title.mp4", '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title><rdf:Alt><rdf:li xml:lang="x-default">Harbour</rdf:li></rdf:Alt></dc:title></rdf:Description>')
+    make(
+        out / "webm-vp9-gbrp.webm",
+        picture(seconds=1.0),
+        ["-c:v", "libvpx-vp9", "-pix_fmt", "gbrp", "-b:v", "150k", "-deadline", "realtime", "-cpu-used", "8"],
+    )
+    make(
+        out / "mp4-chapters.mp4",
+        ["-i", str(base), "-i", str(chapters(scratch / "chapters.txt"))],
+        ["-map", "0", "-map_chapters", "1", "-c", "copy"],
+    )
+    _xmp_uuid(
+        base,
+        out / "mp4-xmp-dc-title.mp4",
+        '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title><rdf:Alt><rdf:li xml:lang="x-default">Harbour</rdf:li></rdf:Alt></dc:title></rdf:Description>',
+    )
     data = base.read_bytes()
     (out / "01-empty.mp4").write_bytes(b"")
     (out / "02-truncated.mp4").write_bytes(data[: len(data) * 2 // 3])

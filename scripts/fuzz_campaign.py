@@ -107,8 +107,12 @@ def mutate(data: bytes, pick: Chooser) -> bytes:
 
 def seeds(family: str | None = None) -> list[Path]:
     """Fixture files (samples and odd cases) under 2 MB, optionally of one media family."""
-    found = sorted(p for folder in ("samples", "cases") for p in (FIXTURES / folder).rglob("*")
-                   if p.is_file() and not is_sidecar(p) and p.stat().st_size < 2_000_000 and "__pycache__" not in p.parts)
+    found = sorted(
+        p
+        for folder in ("samples", "cases")
+        for p in (FIXTURES / folder).rglob("*")
+        if p.is_file() and not is_sidecar(p) and p.stat().st_size < 2_000_000 and "__pycache__" not in p.parts
+    )
     if family is None:
         return found
     return [p for p in found if (s := sniff(p)) is not None and s.adapter.media == family]
@@ -170,7 +174,13 @@ def _ffprobe(path: Path) -> bool:
 def _text(path: Path) -> bool:
     """Python's own codecs decode it in one of the encodings labeler accepts for text."""
     data = path.read_bytes()
-    boms = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+    boms = (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    )
     encodings = [next((enc for bom, enc in boms if data.startswith(bom)), None) or "utf-8", "gb18030"]
     for encoding in encodings:
         try:
@@ -290,8 +300,15 @@ def campaign(family: str, cases: int, seed: int = 0, seconds: int | None = None,
         if message and len(examples) < 50:
             examples.append(f"{source.name}: {message}")
         if progress and (number % 25 == 0 or number == cases):
-            summary = {"family": family, "cases": number, "planned": cases, "seed": seed, "seconds": round(time.monotonic() - started, 1),
-                       **{k: counts[k] for k in OUTCOMES}, "examples": examples}
+            summary = {
+                "family": family,
+                "cases": number,
+                "planned": cases,
+                "seed": seed,
+                "seconds": round(time.monotonic() - started, 1),
+                **{k: counts[k] for k in OUTCOMES},
+                "examples": examples,
+            }
             progress.write_text(json.dumps(summary, indent=1))
     return {"family": family, "cases": cases, **{k: counts[k] for k in OUTCOMES}, "examples": examples}
 
@@ -301,7 +318,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--family", action="append", choices=FAMILIES, help="repeatable; default: all, smallest first")
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--seconds", type=int, help=f"per-case limit for each verify and label (default {CASE_SECONDS}, video {FAMILY_SECONDS['video']})")
+    parser.add_argument(
+        "--seconds", type=int, help=f"per-case limit for each verify and label (default {CASE_SECONDS}, video {FAMILY_SECONDS['video']})"
+    )
     parser.add_argument("--json", type=Path, help="write running counts here (one file per family: NAME-FAMILY.json)")
     args = parser.parse_args(argv)
     failed = 0

@@ -79,8 +79,16 @@ def jpeg_exif_icc_iptc(path: Path) -> None:
     exif[0x010F], exif[0x0110], exif[0x0132] = "Canon", "EOS R5", "2026:01:02 03:04:05"
     icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
     _scene().save(path, quality=92, exif=exif.tobytes(), icc_profile=icc)
-    _exiftool(path, "-IPTC:Keywords=launch", "-IPTC:Keywords=spring", "-IPTC:By-line=Li Lei", "-IPTC:City=Shanghai",
-              "-EXIF:Artist=Li Lei", "-EXIF:Copyright=(c) 2026 Example", "-XMP-dc:Rights=All rights reserved")
+    _exiftool(
+        path,
+        "-IPTC:Keywords=launch",
+        "-IPTC:Keywords=spring",
+        "-IPTC:By-line=Li Lei",
+        "-IPTC:City=Shanghai",
+        "-EXIF:Artist=Li Lei",
+        "-EXIF:Copyright=(c) 2026 Example",
+        "-XMP-dc:Rights=All rights reserved",
+    )
 
 
 def jpeg_progressive(path: Path) -> None:
@@ -117,8 +125,16 @@ def gif_animated(path: Path) -> None:
         frame.putpalette([0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 0] + [128] * (256 * 3 - 15))
         ImageDraw.Draw(frame).ellipse((10 + 20 * i, 20, 50 + 20 * i, 60), fill=1 + i % 4)
         frames.append(frame)
-    frames[0].save(path, save_all=True, append_images=frames[1:], duration=[80, 120, 80, 200, 80, 120], loop=0,
-                   disposal=[2, 3, 2, 1, 2, 3], transparency=0, optimize=False)
+    frames[0].save(
+        path,
+        save_all=True,
+        append_images=frames[1:],
+        duration=[80, 120, 80, 200, 80, 120],
+        loop=0,
+        disposal=[2, 3, 2, 1, 2, 3],
+        transparency=0,
+        optimize=False,
+    )
 
 
 def tiff_16bit(path: Path) -> None:
@@ -146,16 +162,28 @@ def webp_animated(path: Path) -> None:
 
 
 # -- audio ---------------------------------------------------------------------------------------
-_TONE = ("-f", "lavfi", "-i", "sine=frequency=330:sample_rate=44100:duration=3", "-f", "lavfi", "-i",
-         "anoisesrc=color=pink:amplitude=0.05:duration=3:seed=7", "-filter_complex", "amix=inputs=2:duration=first")
+_TONE = (
+    "-f",
+    "lavfi",
+    "-i",
+    "sine=frequency=330:sample_rate=44100:duration=3",
+    "-f",
+    "lavfi",
+    "-i",
+    "anoisesrc=color=pink:amplitude=0.05:duration=3:seed=7",
+    "-filter_complex",
+    "amix=inputs=2:duration=first",
+)
 _TAGS = ("-metadata", "title=Spring launch", "-metadata", "artist=Li Lei", "-metadata", "album=Demos", "-metadata", "date=2026")
 
 
 def _chapters(folder: Path, seconds: float) -> Path:
     half = int(seconds * 500)
     meta = folder / "chapters.ffmeta"
-    meta.write_text(f";FFMETADATA1\ntitle=Book\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND={half}\ntitle=Opening\n"
-                    f"[CHAPTER]\nTIMEBASE=1/1000\nSTART={half}\nEND={2 * half}\ntitle=Ending\n")
+    meta.write_text(
+        f";FFMETADATA1\ntitle=Book\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND={half}\ntitle=Opening\n"
+        f"[CHAPTER]\nTIMEBASE=1/1000\nSTART={half}\nEND={2 * half}\ntitle=Ending\n"
+    )
     return meta
 
 
@@ -179,8 +207,26 @@ def m4b_chapters(path: Path) -> None:
     meta = _chapters(path.parent, 3)
     raw = path.with_suffix(".wav")
     _ffmpeg(*_TONE, str(raw))
-    _ffmpeg("-i", str(raw), "-i", str(meta), "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1", "-c:a", "aac",
-            "-b:a", "96k", *_TAGS, "-f", "ipod", str(path))
+    _ffmpeg(
+        "-i",
+        str(raw),
+        "-i",
+        str(meta),
+        "-map",
+        "0:a",
+        "-map_metadata",
+        "1",
+        "-map_chapters",
+        "1",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "96k",
+        *_TAGS,
+        "-f",
+        "ipod",
+        str(path),
+    )
     raw.unlink()
     meta.unlink()
 
@@ -190,33 +236,110 @@ def wav_list_info(path: Path) -> None:
 
 
 # -- video ---------------------------------------------------------------------------------------
-_VIDEO = ("-f", "lavfi", "-i", "testsrc2=size=320x240:rate=15:duration=3", "-f", "lavfi", "-i",
-          "sine=frequency=440:sample_rate=48000:duration=3")
+_VIDEO = (
+    "-f",
+    "lavfi",
+    "-i",
+    "testsrc2=size=320x240:rate=15:duration=3",
+    "-f",
+    "lavfi",
+    "-i",
+    "sine=frequency=440:sample_rate=48000:duration=3",
+)
 
 
 def mp4_xmp(path: Path) -> None:
-    _ffmpeg(*_VIDEO, "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k",
-            "-metadata", "title=Spring launch", "-metadata", "artist=Li Lei", str(path))
-    _exiftool(path, "-XMP-dc:Title=Spring launch", "-XMP-dc:Creator=Li Lei", "-XMP-dc:Rights=All rights reserved",
-              "-XMP-xmp:Rating=4")
+    _ffmpeg(
+        *_VIDEO,
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "96k",
+        "-metadata",
+        "title=Spring launch",
+        "-metadata",
+        "artist=Li Lei",
+        str(path),
+    )
+    _exiftool(path, "-XMP-dc:Title=Spring launch", "-XMP-dc:Creator=Li Lei", "-XMP-dc:Rights=All rights reserved", "-XMP-xmp:Rating=4")
 
 
 def mkv_chapters(path: Path) -> None:
     meta = _chapters(path.parent, 3)
-    _ffmpeg(*_VIDEO, "-i", str(meta), "-map", "0:v", "-map", "1:a", "-map_metadata", "2", "-map_chapters", "2",
-            "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-c:a", "libopus", "-b:a", "64k",
-            "-metadata", "title=Spring launch", str(path))
+    _ffmpeg(
+        *_VIDEO,
+        "-i",
+        str(meta),
+        "-map",
+        "0:v",
+        "-map",
+        "1:a",
+        "-map_metadata",
+        "2",
+        "-map_chapters",
+        "2",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "libopus",
+        "-b:a",
+        "64k",
+        "-metadata",
+        "title=Spring launch",
+        str(path),
+    )
     meta.unlink()
 
 
 def webm_vp9(path: Path) -> None:
-    _ffmpeg(*_VIDEO, "-c:v", "libvpx-vp9", "-b:v", "300k", "-deadline", "realtime", "-cpu-used", "8", "-pix_fmt", "yuv420p",
-            "-c:a", "libopus", "-b:a", "64k", str(path))
+    _ffmpeg(
+        *_VIDEO,
+        "-c:v",
+        "libvpx-vp9",
+        "-b:v",
+        "300k",
+        "-deadline",
+        "realtime",
+        "-cpu-used",
+        "8",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "libopus",
+        "-b:a",
+        "64k",
+        str(path),
+    )
 
 
 def webm_vp9_gbrp(path: Path) -> None:
-    _ffmpeg("-f", "lavfi", "-i", "testsrc2=size=320x240:rate=15:duration=3", "-c:v", "libvpx-vp9", "-b:v", "300k",
-            "-deadline", "realtime", "-cpu-used", "8", "-pix_fmt", "gbrp", str(path))
+    _ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=320x240:rate=15:duration=3",
+        "-c:v",
+        "libvpx-vp9",
+        "-b:v",
+        "300k",
+        "-deadline",
+        "realtime",
+        "-cpu-used",
+        "8",
+        "-pix_fmt",
+        "gbrp",
+        str(path),
+    )
 
 
 # -- documents -----------------------------------------------------------------------------------
@@ -281,8 +404,15 @@ def plain_text(path: Path) -> None:
 def _geotagged(folder: Path) -> Path:
     photo = folder / "geotag-source.jpg"
     _scene((32, 24)).save(photo)
-    _exiftool(photo, "-GPSLatitude=31.23", "-GPSLatitudeRef=N", "-GPSLongitude=121.47", "-GPSLongitudeRef=E",
-              "-DateTimeOriginal=2026:01:02 03:04:05", "-XMP-dc:Title=Bund")
+    _exiftool(
+        photo,
+        "-GPSLatitude=31.23",
+        "-GPSLatitudeRef=N",
+        "-GPSLongitude=121.47",
+        "-GPSLongitudeRef=E",
+        "-DateTimeOriginal=2026:01:02 03:04:05",
+        "-XMP-dc:Title=Bund",
+    )
     return photo
 
 
@@ -294,6 +424,7 @@ def xmp_sidecar(path: Path) -> None:
 
 def exiftool_print(kind: str) -> Callable[[Path], None]:
     """A GPX or KML file as exiftool prints it from a geotagged photo (``exiftool -p FMT``)."""
+
     def make(path: Path) -> None:
         photo = _geotagged(path.parent)
         fmt = path.parent / f"{kind}.fmt"
@@ -301,6 +432,7 @@ def exiftool_print(kind: str) -> Callable[[Path], None]:
         path.write_bytes(_run("exiftool", "-q", "-p", str(fmt), str(photo)))
         photo.unlink()
         fmt.unlink()
+
     return make
 
 

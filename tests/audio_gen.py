@@ -19,9 +19,40 @@ KINDS = ("tone", "beep", "train", "morse", "music", "speech", "speechmusic")
 SPEECH_KINDS = ("speech", "speechmusic")
 NOTES = ("C4", "D4", "E4", "F4", "G4", "A4", "B4", "C5", "D5", "E5", "G3", "A3")
 #: Morse letters that are not "AI" (".- .."), including "AI" reversed.
-LETTERS = {"S": "...", "Z": "--..", "O": "---", "K": "-.-", "E": ".", "T": "-", "N": "-.", "M": "--", "R": ".-.", "U": "..-", "H": "....", "V": "...-", "IA": ".. .-", "SOS": "... --- ..."}
-ZH = ("今天北京晴，最高气温二十五度，明天有小雨。", "本节目由人工合成", "欢迎收听今天的节目，接下来是新闻。", "请注意安全，我们明天再见。", "人工智能正在改变世界，我们需要了解它。", "这首歌献给所有的朋友。", "下面请听天气预报。", "感谢您的收听。")
-EN = ("this was AI generated", "Thank you for listening to our show.", "The weather today is sunny with a light breeze.", "Good morning, here are the headlines.", "Please fasten your seat belt.", "Welcome back to the program.")
+LETTERS = {
+    "S": "...",
+    "Z": "--..",
+    "O": "---",
+    "K": "-.-",
+    "E": ".",
+    "T": "-",
+    "N": "-.",
+    "M": "--",
+    "R": ".-.",
+    "U": "..-",
+    "H": "....",
+    "V": "...-",
+    "IA": ".. .-",
+    "SOS": "... --- ...",
+}
+ZH = (
+    "今天北京晴，最高气温二十五度，明天有小雨。",
+    "本节目由人工合成",
+    "欢迎收听今天的节目，接下来是新闻。",
+    "请注意安全，我们明天再见。",
+    "人工智能正在改变世界，我们需要了解它。",
+    "这首歌献给所有的朋友。",
+    "下面请听天气预报。",
+    "感谢您的收听。",
+)
+EN = (
+    "this was AI generated",
+    "Thank you for listening to our show.",
+    "The weather today is sunny with a light breeze.",
+    "Good morning, here are the headlines.",
+    "Please fasten your seat belt.",
+    "Welcome back to the program.",
+)
 WAVES = ("sine", "sine", "square", "sawtooth", "triangle")
 
 
@@ -62,13 +93,29 @@ def music(rng: random.Random, tmp: Path, out: Path) -> str:
         else:
             seconds = rng.choice([0.1, 0.12, 0.15] if style == "pluckfast" else [0.15, 0.2, 0.3, 0.45, 0.6])
             instrument = "triangle" if style == "triangle" else "pluck"
-            parts.append(sox(tmp / f"n{i}.wav", "synth", str(seconds), instrument, rng.choice(NOTES), "vol", f"{rng.uniform(0.2, 0.8):.2f}", "fade", "0.01", str(seconds), "0.05"))
+            parts.append(
+                sox(
+                    tmp / f"n{i}.wav",
+                    "synth",
+                    str(seconds),
+                    instrument,
+                    rng.choice(NOTES),
+                    "vol",
+                    f"{rng.uniform(0.2, 0.8):.2f}",
+                    "fade",
+                    "0.01",
+                    str(seconds),
+                    "0.05",
+                )
+            )
     concat(parts, out)
     return style
 
 
 def speech(out: Path, text: str, voice: str = "cmn", speed: int = 160, pitch: int = 50) -> Path:
-    subprocess.run([ESPEAK or "espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "-w", str(out), text], check=True, capture_output=True)
+    subprocess.run(
+        [ESPEAK or "espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "-w", str(out), text], check=True, capture_output=True
+    )
     return out
 
 

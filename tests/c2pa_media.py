@@ -125,4 +125,3 @@ def opens(path: Path) -> None:
             assert archive.testzip() is None and "word/document.xml" in archive.namelist()
     if suffix in (".mp4", ".mov", ".m4a") and shutil.which("ffprobe"):
         subprocess.run(["ffprobe", "-v", "error", "-show_streams", str(path)], check=True, capture_output=True)
-

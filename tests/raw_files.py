@@ -46,7 +46,9 @@ def maker_note() -> bytes:
     return b"Nikon\0\x02\x10\0\0" + b"MM\0\x2a\0\0\0\x08" + body
 
 
-def raw_tiff(*, dng: bool = True, make: str = "TestCam", cr2: bool = False, compression: int = 1, seed: int = 1) -> tuple[bytes, bytes, bytes]:
+def raw_tiff(
+    *, dng: bool = True, make: str = "TestCam", cr2: bool = False, compression: int = 1, seed: int = 1
+) -> tuple[bytes, bytes, bytes]:
     """A little-endian TIFF: IFD 0 = 32x24 RGB preview, a SubIFD (CR2: the next IFD) = 64x48 16-bit CFA (RGGB).
     Returns (file, preview strip, raw strip)."""
     rng = np.random.default_rng(seed)
@@ -57,9 +59,19 @@ def raw_tiff(*, dng: bool = True, make: str = "TestCam", cr2: bool = False, comp
     cfa_at = preview_at + len(preview)
     sub_at = cfa_at + len(cfa)
     sub = [
-        (254, 4, 0), (256, 4, 64), (257, 4, 48), (258, 3, 16), (259, 3, compression), (262, 3, 32803),
-        (273, 4, cfa_at), (277, 3, 1), (278, 4, 48), (279, 4, len(cfa)), (284, 3, 1),
-        (33421, 3, [2, 2]), (33422, 1, [0, 1, 1, 2]),
+        (254, 4, 0),
+        (256, 4, 64),
+        (257, 4, 48),
+        (258, 3, 16),
+        (259, 3, compression),
+        (262, 3, 32803),
+        (273, 4, cfa_at),
+        (277, 3, 1),
+        (278, 4, 48),
+        (279, 4, len(cfa)),
+        (284, 3, 1),
+        (33421, 3, [2, 2]),
+        (33422, 1, [0, 1, 1, 2]),
     ]
     if dng:
         sub += [(50714, 4, 0), (50717, 4, 4095)]  # BlackLevel, WhiteLevel
@@ -68,15 +80,28 @@ def raw_tiff(*, dng: bool = True, make: str = "TestCam", cr2: bool = False, comp
     exif_block = ifd_block([(33434, 5, [(1, 250)]), (34855, 3, 200), (37500, 7, maker_note())], exif_at)
     ifd0_at = exif_at + len(exif_block) + (len(exif_block) % 2)
     ifd0 = [
-        (254, 4, 1), (256, 4, 32), (257, 4, 24), (258, 3, [8, 8, 8]), (259, 3, 1), (262, 3, 2),
-        (271, 2, make), (272, 2, "Raw One"), (273, 4, preview_at), (277, 3, 3), (278, 4, 24), (279, 4, len(preview)),
-        (284, 3, 1), (34665, 4, exif_at),
+        (254, 4, 1),
+        (256, 4, 32),
+        (257, 4, 24),
+        (258, 3, [8, 8, 8]),
+        (259, 3, 1),
+        (262, 3, 2),
+        (271, 2, make),
+        (272, 2, "Raw One"),
+        (273, 4, preview_at),
+        (277, 3, 3),
+        (278, 4, 24),
+        (279, 4, len(preview)),
+        (284, 3, 1),
+        (34665, 4, exif_at),
     ]
     if not cr2:  # CR2 chains its raw IFD after IFD 0 (the header points at it) instead of a SubIFD
         ifd0.append((330, 4, [sub_at]))
     if dng:
         ifd0 += [
-            (50706, 1, [1, 4, 0, 0]), (50707, 1, [1, 1, 0, 0]), (50708, 2, f"{make} Raw One"),
+            (50706, 1, [1, 4, 0, 0]),
+            (50707, 1, [1, 1, 0, 0]),
+            (50708, 2, f"{make} Raw One"),
             (50721, 10, [(1, 1), (0, 1), (0, 1), (0, 1), (1, 1), (0, 1), (0, 1), (0, 1), (1, 1)]),  # ColorMatrix1
             (50728, 5, [(1, 2), (1, 1), (1, 2)]),  # AsShotNeutral
             (50778, 3, 21),  # CalibrationIlluminant1 D65

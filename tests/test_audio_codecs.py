@@ -37,7 +37,12 @@ def make(path: Path, *args: str) -> Path:
 
 def stream(path: Path) -> dict[str, str]:
     fields = "stream=codec_name,sample_fmt,bits_per_raw_sample,bit_rate,sample_rate,channels"
-    out = subprocess.run([FFPROBE or "ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries", fields, "-of", "json", str(path)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [FFPROBE or "ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries", fields, "-of", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return {k: str(v) for k, v in json.loads(out.stdout)["streams"][0].items()}
 
 
@@ -79,7 +84,9 @@ def test_notice_keeps_the_channel_layout(name: str, layout: str, tmp_path: Path)
     out = noticed(src, tmp_path / "out" / name)
     fields = "stream=channels,channel_layout"
     probe = [FFPROBE or "ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries", fields, "-of", "json"]
-    before, after = (json.loads(subprocess.run([*probe, str(p)], capture_output=True, text=True, check=True).stdout)["streams"][0] for p in (src, out))
+    before, after = (
+        json.loads(subprocess.run([*probe, str(p)], capture_output=True, text=True, check=True).stdout)["streams"][0] for p in (src, out)
+    )
     assert before["channel_layout"] == layout
     assert after == before
 
@@ -110,7 +117,9 @@ def test_alac_prepend_keeps_every_content_sample(tmp_path: Path) -> None:
     out = noticed(src, tmp_path / "out" / "a.m4a")
 
     def pcm(path: Path) -> np.ndarray:
-        raw = subprocess.run([FFMPEG or "ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-"], capture_output=True, check=True).stdout
+        raw = subprocess.run(
+            [FFMPEG or "ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-"], capture_output=True, check=True
+        ).stdout
         return np.frombuffer(raw, dtype="<i2")
 
     before, after = pcm(src), pcm(out)
@@ -139,18 +148,41 @@ CHAPTERS = ";FFMETADATA1\ntitle=Book\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=1
 
 
 def chapters(path: Path) -> list[tuple[float, str]]:
-    out = subprocess.run([FFPROBE or "ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(path)], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [FFPROBE or "ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(path)], capture_output=True, text=True, check=True
+    ).stdout
     return [(round(float(c["start_time"]), 2), c["tags"]["title"]) for c in json.loads(out)["chapters"]]
 
 
 def test_m4b_keeps_its_chapter_track_moved_by_the_cue(tmp_path: Path) -> None:
     meta = tmp_path / "chapters.txt"
     meta.write_text(CHAPTERS)
-    src = make(tmp_path / "book.m4b", "-i", str(meta), "-map", "0", "-map_metadata", "1", "-map_chapters", "1", "-c:a", "aac", "-b:a", "96k", "-f", "ipod")
+    src = make(
+        tmp_path / "book.m4b",
+        "-i",
+        str(meta),
+        "-map",
+        "0",
+        "-map_metadata",
+        "1",
+        "-map_chapters",
+        "1",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "96k",
+        "-f",
+        "ipod",
+    )
     out = noticed(src, tmp_path / "out" / "book.m4b")
     lead = CuePlan.of(Notice()).lead_in(44100)
     assert lead > 1.0
-    types = subprocess.run([FFPROBE or "ffprobe", "-v", "error", "-show_entries", "stream=codec_type,codec_tag_string", "-of", "csv=p=0", str(out)], capture_output=True, text=True, check=True).stdout
+    types = subprocess.run(
+        [FFPROBE or "ffprobe", "-v", "error", "-show_entries", "stream=codec_type,codec_tag_string", "-of", "csv=p=0", str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "data,text" in types  # the QuickTime chapter (text) track
     assert [title for _, title in chapters(out)] == ["One", "Two"]
     assert chapters(out)[1][0] == pytest.approx(1.0 + lead, abs=0.05)
@@ -160,7 +192,6 @@ def test_m4b_keeps_its_chapter_track_moved_by_the_cue(tmp_path: Path) -> None:
         assert tags.get("ItemList:Title", tags.get("UserData:Title")) == "Book"
         nero = tags["UserData:ChapterList"]  # Nero chpl, moved the same way
         assert nero == [f"[0:00:{lead:06.3f}] One", f"[0:00:{1.0 + lead:06.3f}] Two"]
-
 
 
 def test_mp3_cbr_rate_is_never_below_the_source() -> None:

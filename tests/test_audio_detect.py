@@ -42,7 +42,11 @@ def melody(rng: np.random.Generator, seconds: float, rate: int = SR) -> np.ndarr
 
 
 def speech(text: str, rate: int = SR) -> np.ndarray:
-    raw = subprocess.run([ESPEAK or "espeak-ng", "-v", "cmn-latn-pinyin" if any(ord(c) > 0x2E80 for c in text) else "en", "--stdout", text], capture_output=True, check=True).stdout
+    raw = subprocess.run(
+        [ESPEAK or "espeak-ng", "-v", "cmn-latn-pinyin" if any(ord(c) > 0x2E80 for c in text) else "en", "--stdout", text],
+        capture_output=True,
+        check=True,
+    ).stdout
     data, sr = soundfile.read(__import__("io").BytesIO(raw))
     from labeler.render.cue import resample
 
@@ -181,7 +185,14 @@ def test_speech_over_music_is_unknown(music_db: int, tmp_path: Path) -> None:
 
 # --- recall and false positives on a generated mixed set ------------------------------------------
 
-SENTENCES = ["今天天气很好。", "欢迎收听节目。", "请注意安全。", "This is the evening news.", "Thank you for listening to our show.", "我们明天再见。"]
+SENTENCES = [
+    "今天天气很好。",
+    "欢迎收听节目。",
+    "请注意安全。",
+    "This is the evening news.",
+    "Thank you for listening to our show.",
+    "我们明天再见。",
+]
 
 
 def _positive(rng: np.random.Generator, k: int) -> tuple[np.ndarray, str]:
@@ -206,13 +217,23 @@ def _negative(rng: np.random.Generator, k: int) -> tuple[np.ndarray, str]:
         base = melody(rng, total) * 0.5 if kind == "speech+music" else np.zeros(int(total * SR))
         return place(total, talk[: int((total - 1) * SR)], 0.5, base), kind
     if kind == "beep":
-        return place(total, morse_cue(SR, peak=0.4, unit=float(rng.uniform(0.05, 0.6)), freq=float(rng.uniform(300, 3000)), code="."), 2, melody(rng, total) * 0.3), kind
+        return place(
+            total,
+            morse_cue(SR, peak=0.4, unit=float(rng.uniform(0.05, 0.6)), freq=float(rng.uniform(300, 3000)), code="."),
+            2,
+            melody(rng, total) * 0.3,
+        ), kind
     if kind == "noise":
         return rng.standard_normal(int(total * SR)) * 0.1, kind
     code = str(rng.choice([".. .-", "...", "-.-", "-- ..", ". -", "... ---", ".-.-"]))
     if kind == "beep-train":
         code = " ".join(["."] * int(rng.integers(5, 15)))
-    return place(total, morse_cue(SR, peak=0.4, unit=float(rng.uniform(0.05, 0.2)), freq=float(rng.uniform(300, 3000)), code=code), 1, melody(rng, total) * 0.2), f"{kind} {code}"
+    return place(
+        total,
+        morse_cue(SR, peak=0.4, unit=float(rng.uniform(0.05, 0.2)), freq=float(rng.uniform(300, 3000)), code=code),
+        1,
+        melody(rng, total) * 0.2,
+    ), f"{kind} {code}"
 
 
 @pytest.mark.slow

@@ -30,11 +30,18 @@ ALL_SAMPLES = sorted(SAMPLES.iterdir())
 
 def decode(path: Path) -> bytes:
     """Decoded samples by ffmpeg (independent of labeler's own decoders)."""
-    return subprocess.run([FFMPEG or "ffmpeg", "-v", "error", "-i", str(path), "-map", "0:a:0", "-f", "f32le", "-"], capture_output=True, check=True).stdout
+    return subprocess.run(
+        [FFMPEG or "ffmpeg", "-v", "error", "-i", str(path), "-map", "0:a:0", "-f", "f32le", "-"], capture_output=True, check=True
+    ).stdout
 
 
 def ffprobe_tags(path: Path) -> dict[str, str]:
-    out = subprocess.run([FFPROBE or "ffprobe", "-v", "error", "-show_entries", "format_tags:stream_tags", "-of", "json", str(path)], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [FFPROBE or "ffprobe", "-v", "error", "-show_entries", "format_tags:stream_tags", "-of", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     data = json.loads(out)
     tags = dict(data.get("format", {}).get("tags", {}))
     for stream in data.get("streams", []):
@@ -65,7 +72,18 @@ def test_writing_twice_gives_identical_bytes(sample: Path, tmp_path: Path) -> No
 
 
 @pytest.mark.skipif(FFPROBE is None, reason="ffprobe not installed")
-@pytest.mark.parametrize("name", ["mp3-cbr-id3v23-cover.mp3", "mp3-vbr-id3v24.mp3", "flac-16bit-cover.flac", "ogg-vorbis.ogg", "opus-mono.opus", "m4a-aac-cover.m4a", "aiff-pcm16-mono-8k.aiff"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "mp3-cbr-id3v23-cover.mp3",
+        "mp3-vbr-id3v24.mp3",
+        "flac-16bit-cover.flac",
+        "ogg-vorbis.ogg",
+        "opus-mono.opus",
+        "m4a-aac-cover.m4a",
+        "aiff-pcm16-mono-8k.aiff",
+    ],
+)
 def test_ffprobe_sees_the_label(name: str, tmp_path: Path) -> None:
     out = implicit(SAMPLES / name, tmp_path / name)
     assert json.loads(ffprobe_tags(out)["AIGC"]) == LABEL.as_dict()
@@ -75,7 +93,13 @@ def test_mutagen_sees_the_label(tmp_path: Path) -> None:
     import mutagen
     from mutagen._riff import RiffFile
 
-    for name, key in (("mp3-vbr-id3v24.mp3", "TXXX:AIGC"), ("flac-16bit-cover.flac", "aigc"), ("ogg-vorbis.ogg", "aigc"), ("opus-mono.opus", "aigc"), ("aiff-pcm16-mono-8k.aiff", "TXXX:AIGC")):
+    for name, key in (
+        ("mp3-vbr-id3v24.mp3", "TXXX:AIGC"),
+        ("flac-16bit-cover.flac", "aigc"),
+        ("ogg-vorbis.ogg", "aigc"),
+        ("opus-mono.opus", "aigc"),
+        ("aiff-pcm16-mono-8k.aiff", "TXXX:AIGC"),
+    ):
         out = implicit(SAMPLES / name, tmp_path / name)
         tags = mutagen.File(out).tags
         value = tags[key] if key.startswith("TXXX") else next(v for k, v in tags.items() if k.lower() == key)
@@ -99,7 +123,9 @@ def test_mutagen_reads_the_m4a_mdta_boxes(tmp_path: Path) -> None:
     assert "covr" in MP4(out).tags and MP4(out).tags["\xa9nam"] == ["M4A clip"]
 
 
-@pytest.mark.parametrize("case", ["wav-list-info-aigc.wav", "wav-id3-chunk-txxx-aigc.wav", "m4a-freeform-itunes.m4a", "m4a-quicktime-meta.m4a"])
+@pytest.mark.parametrize(
+    "case", ["wav-list-info-aigc.wav", "wav-id3-chunk-txxx-aigc.wav", "m4a-freeform-itunes.m4a", "m4a-quicktime-meta.m4a"]
+)
 def test_legacy_carrier_becomes_the_canonical_one(case: str, tmp_path: Path) -> None:
     src = CASES / case
     assert len(sniff(src).adapter.read_labels(src)) == 1
@@ -170,7 +196,23 @@ def test_wav_riff_size_and_padding(tmp_path: Path) -> None:
 
 
 def _source_rate_channels(path: Path) -> tuple[str, int, int]:
-    out = subprocess.run([FFPROBE or "ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries", "stream=codec_name,sample_rate,channels", "-of", "json", str(path)], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [
+            FFPROBE or "ffprobe",
+            "-v",
+            "error",
+            "-select_streams",
+            "a:0",
+            "-show_entries",
+            "stream=codec_name,sample_rate,channels",
+            "-of",
+            "json",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     stream = json.loads(out)["streams"][0]
     return stream["codec_name"], int(stream["sample_rate"]), int(stream["channels"])
 
@@ -210,13 +252,20 @@ def test_mp3_bitrate_mode_is_kept(tmp_path: Path) -> None:
         out = tmp_path / name
         assert label_file(SAMPLES / name, out, LabelOptions(producer=PRODUCER)).ok
         before, after = MP3(SAMPLES / name).info, MP3(out).info
-        assert after.bitrate_mode in (mode, BitrateMode.CBR, BitrateMode.UNKNOWN) if mode != BitrateMode.VBR else after.bitrate_mode == BitrateMode.VBR
+        assert (
+            after.bitrate_mode in (mode, BitrateMode.CBR, BitrateMode.UNKNOWN)
+            if mode != BitrateMode.VBR
+            else after.bitrate_mode == BitrateMode.VBR
+        )
         if mode != BitrateMode.VBR:
             assert after.bitrate == before.bitrate
         assert MP3(out).tags.version[:2] == MP3(SAMPLES / name).tags.version[:2]
 
 
-@pytest.mark.parametrize("name", ["wav-pcm24-stereo-16k.wav", "wav-float32-5.1-8k.wav", "wav-pcm8-mono-11k.wav", "flac-16bit-cover.flac", "aiff-pcm16-mono-8k.aiff"])
+@pytest.mark.parametrize(
+    "name",
+    ["wav-pcm24-stereo-16k.wav", "wav-float32-5.1-8k.wav", "wav-pcm8-mono-11k.wav", "flac-16bit-cover.flac", "aiff-pcm16-mono-8k.aiff"],
+)
 def test_lossless_prepend_keeps_every_content_sample(name: str, tmp_path: Path) -> None:
     import soundfile
 
@@ -242,7 +291,30 @@ def test_m4a_with_video_is_not_audio(tmp_path: Path) -> None:
     if FFMPEG is None:
         pytest.skip("ffmpeg not installed")
     video = tmp_path / "v.mp4"
-    subprocess.run([FFMPEG, "-v", "error", "-f", "lavfi", "-i", "color=c=blue:s=64x64:d=1", "-f", "lavfi", "-i", "sine=d=1", "-c:v", "mpeg4", "-c:a", "aac", "-shortest", "-movflags", "+faststart", str(video)], check=True)
+    subprocess.run(
+        [
+            FFMPEG,
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=blue:s=64x64:d=1",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=d=1",
+            "-c:v",
+            "mpeg4",
+            "-c:a",
+            "aac",
+            "-shortest",
+            "-movflags",
+            "+faststart",
+            str(video),
+        ],
+        check=True,
+    )
     head = video.read_bytes()[:8192]
     assert M4aAdapter().score("v.mp4", head) <= 1
     with pytest.raises(Exception, match="video"):
@@ -253,7 +325,9 @@ def test_moov_before_mdat_gets_its_chunk_offsets_fixed(tmp_path: Path) -> None:
     if FFMPEG is None:
         pytest.skip("ffmpeg not installed")
     src = tmp_path / "fast.m4a"
-    subprocess.run([FFMPEG, "-v", "error", "-i", str(SAMPLES / "m4a-aac-cover.m4a"), "-c", "copy", "-movflags", "+faststart", str(src)], check=True)
+    subprocess.run(
+        [FFMPEG, "-v", "error", "-i", str(SAMPLES / "m4a-aac-cover.m4a"), "-c", "copy", "-movflags", "+faststart", str(src)], check=True
+    )
     movie = mp4.load(src)
     assert [b.type for b in movie.boxes].index(b"moov") < [b.type for b in movie.boxes].index(b"mdat")
     out = implicit(src, tmp_path / "out.m4a")
@@ -262,7 +336,10 @@ def test_moov_before_mdat_gets_its_chunk_offsets_fixed(tmp_path: Path) -> None:
 
 def test_moov_moves_to_the_end_when_stco_would_overflow(tmp_path: Path) -> None:
     src = tmp_path / "fast.m4a"
-    subprocess.run([FFMPEG or "ffmpeg", "-v", "error", "-i", str(SAMPLES / "m4a-aac-cover.m4a"), "-c", "copy", "-movflags", "+faststart", str(src)], check=True)
+    subprocess.run(
+        [FFMPEG or "ffmpeg", "-v", "error", "-i", str(SAMPLES / "m4a-aac-cover.m4a"), "-c", "copy", "-movflags", "+faststart", str(src)],
+        check=True,
+    )
     movie = mp4.load(src)
     stco = next(n for n in movie.moov.walk() if n.type == b"stco")
     count = struct.unpack(">I", stco.payload[4:8])[0]
@@ -363,7 +440,9 @@ def test_tiny_wav_without_final_pad_byte(tmp_path: Path) -> None:
 
 def test_isom_m4a_with_moov_at_the_end_is_audio(tmp_path: Path) -> None:
     src = tmp_path / "isom.m4a"
-    subprocess.run([FFMPEG or "ffmpeg", "-v", "error", "-i", str(SAMPLES / "m4a-aac-cover.m4a"), "-c", "copy", "-f", "mp4", str(src)], check=True)
+    subprocess.run(
+        [FFMPEG or "ffmpeg", "-v", "error", "-i", str(SAMPLES / "m4a-aac-cover.m4a"), "-c", "copy", "-f", "mp4", str(src)], check=True
+    )
     head = src.read_bytes()[:8192]
     assert head[8:12] != b"M4A " and b"moov" not in head
     assert sniff(src).adapter.name == "m4a"

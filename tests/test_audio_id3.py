@@ -30,7 +30,9 @@ def make(path: Path, *args: str) -> Path:
 
 
 def exif(path: Path) -> dict[str, object]:
-    out = subprocess.run([EXIFTOOL or "exiftool", "-j", "-G1", "-a", "-warning", "-ID3:all", str(path)], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [EXIFTOOL or "exiftool", "-j", "-G1", "-a", "-warning", "-ID3:all", str(path)], capture_output=True, text=True, check=True
+    ).stdout
     return json.loads(out)[0]
 
 

@@ -46,7 +46,9 @@ def test_one_hour_wav_is_processed_streaming(tmp_path: Path) -> None:
         print(tracemalloc.get_traced_memory()[1])
         """
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parent.parent)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parent.parent
+    )
     status, peak = done.stdout.split()
     assert status == "compliant"
     assert int(peak) < size / 5, f"peak heap {int(peak) / 1e6:.0f} MB for a {size / 1e6:.0f} MB file"

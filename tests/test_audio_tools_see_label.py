@@ -24,20 +24,35 @@ FFPROBE = shutil.which("ffprobe")
 BY_NAME = {adapter.name: adapter for adapter in ADAPTERS}
 #: audio/video adapter name -> the first clean sample it takes (fixtures made by scripts/fixtures_*.py).
 SAMPLES = {
-    name: next(p for p in sorted((FIXTURES / "samples").rglob("*")) if p.is_file() and (s := sniff(p)) is not None and s.adapter.name == name)
+    name: next(
+        p for p in sorted((FIXTURES / "samples").rglob("*")) if p.is_file() and (s := sniff(p)) is not None and s.adapter.name == name
+    )
     for name, adapter in BY_NAME.items()
     if adapter.media in ("audio", "video")
 }
 
 
 def exiftool_sees(path: Path, where: str | None, config: bool) -> bool:
-    args = [EXIFTOOL or "exiftool", *(["-config", str(CONFIG)] if config else []), *(["-ee"] if where and "-ee" in where else []), "-j", "-a", "-G1", str(path)]
+    args = [
+        EXIFTOOL or "exiftool",
+        *(["-config", str(CONFIG)] if config else []),
+        *(["-ee"] if where and "-ee" in where else []),
+        "-j",
+        "-a",
+        "-G1",
+        str(path),
+    ]
     tags = json.loads(subprocess.run(args, capture_output=True, text=True, check=True).stdout)[0]
     return any("ContentProducer" in str(value) and ("AIGC" in key.upper() or "AIGC" in str(value)[:8]) for key, value in tags.items())
 
 
 def ffprobe_sees(path: Path) -> bool:
-    out = subprocess.run([FFPROBE or "ffprobe", "-v", "error", "-show_entries", "format_tags:stream_tags", "-of", "json", str(path)], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [FFPROBE or "ffprobe", "-v", "error", "-show_entries", "format_tags:stream_tags", "-of", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     data = json.loads(out)
     tags = [data.get("format", {}).get("tags", {})] + [s.get("tags", {}) for s in data.get("streams", [])]
     return any(key.upper() == "AIGC" and "ContentProducer" in value for group in tags for key, value in group.items())

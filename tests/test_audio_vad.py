@@ -32,21 +32,57 @@ def activity(path: Path) -> VoiceActivity:
 def _non_speech(tmp: Path) -> dict[str, Path]:
     (tmp / "parts").mkdir()
     parts = tmp / "parts"
-    plucks = [sox(parts / f"n{k}.wav", "synth", "0.3", "pluck", note, "vol", "0.5") for k, note in enumerate(["C4", "E4", "G4", "C5", "G4", "E4", "D4", "F4", "A4"])]
+    plucks = [
+        sox(parts / f"n{k}.wav", "synth", "0.3", "pluck", note, "vol", "0.5")
+        for k, note in enumerate(["C4", "E4", "G4", "C5", "G4", "E4", "D4", "F4", "A4"])
+    ]
     return {
         "tone 440 Hz": concat([tone(parts / "t.wav", 4, "sine", 440, 0.5)], tmp / "tone.wav"),
         "square tone 1 kHz": concat([tone(parts / "sq.wav", 3, "square", 1000, 0.4)], tmp / "square.wav"),
         "single beep": concat([tone(parts / "b.wav", 0.25, "sine", 1000, 0.5)], tmp / "beep.wav", (1.0, 2.0)),
-        "beep train": concat([tone(parts / "d.wav", 0.08, "sine", 880, 0.5), sox(parts / "g.wav", "trim", "0", "0.12")] * 12, tmp / "train.wav"),
+        "beep train": concat(
+            [tone(parts / "d.wav", 0.08, "sine", 880, 0.5), sox(parts / "g.wav", "trim", "0", "0.12")] * 12, tmp / "train.wav"
+        ),
         "Morse S": morse(parts, tmp / "s.wav", "...", 0.1, freq=880),
         "Morse Z": morse(parts, tmp / "z.wav", "--..", 0.08, "sawtooth", 700),
         "Morse SOS": morse(parts, tmp / "sos.wav", "... --- ...", 0.06, "square", 1200),
-        "sox chords": sox(tmp / "chords.wav", "synth", "1", "pluck", "C4", "pluck", "E4", "pluck", "G4", ":", "synth", "1", "pluck", "F4", "pluck", "A4", "pluck", "C5", ":", "synth", "1", "pluck", "G4", "pluck", "B4", "pluck", "D5"),
+        "sox chords": sox(
+            tmp / "chords.wav",
+            "synth",
+            "1",
+            "pluck",
+            "C4",
+            "pluck",
+            "E4",
+            "pluck",
+            "G4",
+            ":",
+            "synth",
+            "1",
+            "pluck",
+            "F4",
+            "pluck",
+            "A4",
+            "pluck",
+            "C5",
+            ":",
+            "synth",
+            "1",
+            "pluck",
+            "G4",
+            "pluck",
+            "B4",
+            "pluck",
+            "D5",
+        ),
         "sox melody": concat(plucks, tmp / "melody.wav"),
     }
 
 
-@pytest.mark.parametrize("what", ["今天北京晴，最高气温二十五度，明天有小雨。", "本节目由人工合成", "this was AI generated", "Thank you for listening to our show."])
+@pytest.mark.parametrize(
+    "what",
+    ["今天北京晴，最高气温二十五度，明天有小雨。", "本节目由人工合成", "this was AI generated", "Thank you for listening to our show."],
+)
 def test_espeak_speech_is_speech(what: str, tmp_path: Path) -> None:
     voice = "en" if what.isascii() else "cmn"
     found = activity(concat([speech(tmp_path / "s.wav", what, voice)], tmp_path / "talk.wav"))

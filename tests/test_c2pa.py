@@ -39,9 +39,22 @@ def _label(path: Path) -> Label:
 
 
 #: The media kind each generated file is, so a file is labelled only by an adapter for its kind.
-_KIND = {".jpg": "image", ".png": "image", ".webp": "image", ".gif": "image", ".tif": "image", ".avif": "image",
-         ".wav": "audio", ".flac": "audio", ".mp3": "audio", ".m4a": "audio", ".pdf": "document", ".docx": "document",
-         ".mp4": "video", ".mov": "video"}
+_KIND = {
+    ".jpg": "image",
+    ".png": "image",
+    ".webp": "image",
+    ".gif": "image",
+    ".tif": "image",
+    ".avif": "image",
+    ".wav": "audio",
+    ".flac": "audio",
+    ".mp3": "audio",
+    ".m4a": "audio",
+    ".pdf": "document",
+    ".docx": "document",
+    ".mp4": "video",
+    ".mov": "video",
+}
 
 
 def sign_or_label(src: Path, dst: Path, settings: C2paSettings) -> Label:
@@ -256,7 +269,7 @@ def test_damaged_store_is_a_finding_not_an_error(tmp_path: Path, signing: C2paSe
     label = sign_or_label(make_media("photo.jpg", tmp_path / "in"), dst, signing)
     data = bytearray(dst.read_bytes())
     start = data.find(b"jumd")
-    data[start + 20:start + 60] = b"\x00" * 40  # wreck the store's description boxes
+    data[start + 20 : start + 60] = b"\x00" * 40  # wreck the store's description boxes
     dst.write_bytes(bytes(data))
     verdict = verify_file(dst)
     assert verdict.status != "error"

@@ -40,8 +40,26 @@ def _verify(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict]:
 
 def test_label_signs_and_verify_reports(tmp_path: Path, pki, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
-    code = main(["label", str(_inputs(tmp_path)), "--out", str(out), "--producer", PRODUCER, "--no-progress", "--jobs", "1", "-v",
-                 "--c2pa-cert", str(pki.chain), "--c2pa-key", str(pki.key), "--c2pa-alg", "es256"])
+    code = main(
+        [
+            "label",
+            str(_inputs(tmp_path)),
+            "--out",
+            str(out),
+            "--producer",
+            PRODUCER,
+            "--no-progress",
+            "--jobs",
+            "1",
+            "-v",
+            "--c2pa-cert",
+            str(pki.chain),
+            "--c2pa-key",
+            str(pki.key),
+            "--c2pa-alg",
+            "es256",
+        ]
+    )
     text = capsys.readouterr().out
     assert code == 0, text
     assert "sign C2PA manifest embedded (image/jpeg) with es256" in text
@@ -88,8 +106,13 @@ def test_usage_errors_exit_two(tmp_path: Path, pki, capsys: pytest.CaptureFixtur
 
 
 def test_make_test_pki_script(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "make_test_pki.py"), str(tmp_path / "pki"), "--alg", "ed25519"],
-                          capture_output=True, text=True, timeout=60, check=True)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "make_test_pki.py"), str(tmp_path / "pki"), "--alg", "ed25519"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert "--c2pa-alg ed25519" in done.stdout
     from cryptography import x509
     from cryptography.x509.oid import ExtendedKeyUsageOID

@@ -29,21 +29,41 @@ AI = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 LIFETIME_S = 2
 
 
-def _cert(subject: str, key: ec.EllipticCurvePrivateKey, issuer: str, issuer_key: ec.EllipticCurvePrivateKey, *, ca: bool, until: dt.datetime) -> x509.Certificate:
+def _cert(
+    subject: str, key: ec.EllipticCurvePrivateKey, issuer: str, issuer_key: ec.EllipticCurvePrivateKey, *, ca: bool, until: dt.datetime
+) -> x509.Certificate:
     def name(common: str) -> x509.Name:
         return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
 
     usage = {"digital_signature": not ca, "key_cert_sign": ca, "crl_sign": ca}
-    builder = (x509.CertificateBuilder().subject_name(name(subject)).issuer_name(name(issuer)).public_key(key.public_key())
-               .serial_number(x509.random_serial_number()).not_valid_before(dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=30))
-               .not_valid_after(until)
-               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-               .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False)
-               .add_extension(x509.KeyUsage(content_commitment=False, key_encipherment=False, data_encipherment=False, key_agreement=False,
-                                            encipher_only=False, decipher_only=False, **usage), critical=True))
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name(subject))
+        .issuer_name(name(issuer))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=30))
+        .not_valid_after(until)
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False)
+        .add_extension(
+            x509.KeyUsage(
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+                **usage,
+            ),
+            critical=True,
+        )
+    )
     if not ca:
-        builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION, x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")]), critical=False)
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION, x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")]), critical=False
+        )
     return builder.sign(issuer_key, hashes.SHA256())
 
 
@@ -98,15 +118,18 @@ def test_expired_and_edited_reports_both(expiring: tuple[Path, Path], tmp_path: 
     assert "changed after signing" in problems["c2pa.invalid"] and "Hash.mismatch" in problems["c2pa.invalid"]
 
 
-@pytest.mark.parametrize(("codes", "rules"), [
-    (("signingCredential.revoked",), {"c2pa.credential-revoked"}),
-    (("signingCredential.invalid",), {"c2pa.credential-invalid"}),
-    (("timeStamp.untrusted", "timeStamp.outsideValidity"), {"c2pa.timestamp"}),
-    (("claimSignature.mismatch",), {"c2pa.invalid"}),
-    (("assertion.bmffHash.mismatch", "signingCredential.untrusted"), {"c2pa.invalid"}),
-    (("claim.missing",), {"c2pa.invalid"}),
-    ((), {"c2pa.invalid"}),
-])
+@pytest.mark.parametrize(
+    ("codes", "rules"),
+    [
+        (("signingCredential.revoked",), {"c2pa.credential-revoked"}),
+        (("signingCredential.invalid",), {"c2pa.credential-invalid"}),
+        (("timeStamp.untrusted", "timeStamp.outsideValidity"), {"c2pa.timestamp"}),
+        (("claimSignature.mismatch",), {"c2pa.invalid"}),
+        (("assertion.bmffHash.mismatch", "signingCredential.untrusted"), {"c2pa.invalid"}),
+        (("claim.missing",), {"c2pa.invalid"}),
+        ((), {"c2pa.invalid"}),
+    ],
+)
 def test_failure_codes_map_to_their_own_rules(codes: tuple[str, ...], rules: set[str]) -> None:
     found = cross_check(None, C2paSignal("Invalid", True, failures=codes), None, SignalOptions())
     assert {p.rule for p in found} == rules

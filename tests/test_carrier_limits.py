@@ -59,11 +59,16 @@ def test_xmp_deeper_than_the_limit_is_refused_at_once() -> None:
 
 # --- text carriers: front matter and <meta> ---------------------------------------------------------------
 
-@pytest.mark.parametrize(("name", "front"), [
-    ("flow-lists", "AIGC: " + "[" * DEEP + "]" * DEEP),
-    ("block-lists", "AIGC:\n" + "".join(" " * i + "-\n" for i in range(200)) + " " * 200 + "- x"),
-    ("one-line-block-lists", "AIGC:\n  " + "- " * 5000 + "x"),
-], ids=["flow-lists", "block-lists", "one-line-block-lists"])
+
+@pytest.mark.parametrize(
+    ("name", "front"),
+    [
+        ("flow-lists", "AIGC: " + "[" * DEEP + "]" * DEEP),
+        ("block-lists", "AIGC:\n" + "".join(" " * i + "-\n" for i in range(200)) + " " * 200 + "- x"),
+        ("one-line-block-lists", "AIGC:\n  " + "- " * 5000 + "x"),
+    ],
+    ids=["flow-lists", "block-lists", "one-line-block-lists"],
+)
 def test_deep_front_matter_is_refused(name: str, front: str, tmp_path: Path) -> None:
     path = tmp_path / f"{name}.md"
     path.write_text(f"---\ntitle: t\n{front}\n---\n# Body\n", encoding="utf-8")
@@ -82,6 +87,7 @@ def test_deep_label_json_in_html_meta_and_front_matter_string(tmp_path: Path) ->
 
 # --- binary carriers ------------------------------------------------------------------------------------
 
+
 def png_text(tmp_path: Path) -> Path:
     from PIL import Image, PngImagePlugin
 
@@ -96,7 +102,10 @@ def png_xmp(tmp_path: Path) -> Path:
     from PIL import Image, PngImagePlugin
 
     info = PngImagePlugin.PngInfo()
-    info.add_itxt("XML:com.adobe.xmp", build_xmp('{"Label":"1"}').decode().replace("</rdf:Description>", "<a>" * DEEP + "</a>" * DEEP + "</rdf:Description>"))
+    info.add_itxt(
+        "XML:com.adobe.xmp",
+        build_xmp('{"Label":"1"}').decode().replace("</rdf:Description>", "<a>" * DEEP + "</a>" * DEEP + "</rdf:Description>"),
+    )
     path = tmp_path / "deep-xmp.png"
     Image.new("RGB", (32, 32), "gray").save(path, pnginfo=info)
     return path
@@ -162,16 +171,26 @@ def docx_custom(tmp_path: Path) -> Path:
 
     source = io.BytesIO()
     docx.Document().save(source)
-    deep = ('<?xml version="1.0" encoding="UTF-8"?><Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties">'
-            + "<a>" * DEEP + "</a>" * DEEP + "</Properties>")
+    deep = (
+        '<?xml version="1.0" encoding="UTF-8"?><Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties">'
+        + "<a>" * DEEP
+        + "</a>" * DEEP
+        + "</Properties>"
+    )
     path = tmp_path / "deep.docx"
     with zipfile.ZipFile(source) as old, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
         for item in old.infolist():
             data = old.read(item)
             if item.filename == "[Content_Types].xml":
-                data = data.replace(b"</Types>", b'<Override PartName="/docProps/custom.xml" ContentType="application/vnd.openxmlformats-officedocument.custom-properties+xml"/></Types>')
+                data = data.replace(
+                    b"</Types>",
+                    b'<Override PartName="/docProps/custom.xml" ContentType="application/vnd.openxmlformats-officedocument.custom-properties+xml"/></Types>',
+                )
             if item.filename == "_rels/.rels":
-                data = data.replace(b"</Relationships>", b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties" Target="docProps/custom.xml"/></Relationships>')
+                data = data.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties" Target="docProps/custom.xml"/></Relationships>',
+                )
             new.writestr(item, data)
         new.writestr("docProps/custom.xml", deep)
     return path
@@ -230,7 +249,7 @@ def huge_markdown(tmp_path: Path) -> Path:
 
 def huge_html(tmp_path: Path) -> Path:
     path = tmp_path / "huge.html"
-    path.write_bytes(b"<!doctype html><html><head><meta name=\"AIGC\" content='" + b"A" * HUGE + b"'></head><body>x</body></html>")
+    path.write_bytes(b'<!doctype html><html><head><meta name="AIGC" content=\'' + b"A" * HUGE + b"'></head><body>x</body></html>")
     return path
 
 
@@ -255,4 +274,3 @@ def test_huge_carrier_is_refused_fast_with_bounded_memory(make, tmp_path: Path) 
     # Reading a 40 MB file costs a few copies of it; parsing it (YAML, HTMLParser) cost 10x more.
     assert measured["seconds"] < 30, measured
     assert measured["peak_mb"] < 400, measured
-

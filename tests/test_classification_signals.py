@@ -42,8 +42,12 @@ def _sign(src: Path, dst: Path, pki: DevPki, actions: list[dict[str, Any]], pare
     import c2pa
 
     settings = c2pa.Settings.from_dict({"builder": {"thumbnail": {"enabled": False}}, "verify": {"remote_manifest_fetch": False}})
-    definition = {"claim_generator_info": [{"name": "test-generator", "version": "1.0"}], "title": src.name, "format": "image/png",
-                  "assertions": [{"label": "c2pa.actions", "data": {"actions": actions}}]}
+    definition = {
+        "claim_generator_info": [{"name": "test-generator", "version": "1.0"}],
+        "title": src.name,
+        "format": "image/png",
+        "assertions": [{"label": "c2pa.actions", "data": {"actions": actions}}],
+    }
     signer = c2pa.Signer.from_info(c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, pki.chain.read_bytes(), pki.key.read_bytes(), None))
     builder = c2pa.Builder(definition, c2pa.Context(settings))
     if parent is not None:
@@ -60,8 +64,13 @@ def ingredient_ai(tmp_path_factory: pytest.TempPathFactory, pki: DevPki) -> Path
     """A generator's signed output, then converted and signed again with it as the parent ingredient."""
     folder = tmp_path_factory.mktemp("openai-shape")
     generated = _sign(_picture(folder / "raw.png"), folder / "generated.png", pki, [{"action": "c2pa.created", "digitalSourceType": AI}])
-    return _sign(generated, folder / "converted.png", pki,
-                 [{"action": "c2pa.opened", "parameters": {"ingredientIds": ["parent"]}}, {"action": "c2pa.converted"}], parent=generated)
+    return _sign(
+        generated,
+        folder / "converted.png",
+        pki,
+        [{"action": "c2pa.opened", "parameters": {"ingredientIds": ["parent"]}}, {"action": "c2pa.converted"}],
+        parent=generated,
+    )
 
 
 def _exiftool_source_type(path: Path, value: str) -> Path:
@@ -88,7 +97,12 @@ def test_ai_source_type_in_the_active_manifest(tmp_path: Path, pki: DevPki) -> N
 
 
 def test_a_camera_source_type_is_no_trace(tmp_path: Path, pki: DevPki) -> None:
-    signed = _sign(_picture(tmp_path / "raw.png"), tmp_path / "camera.png", pki, [{"action": "c2pa.created", "digitalSourceType": DST + "digitalCapture"}])
+    signed = _sign(
+        _picture(tmp_path / "raw.png"),
+        tmp_path / "camera.png",
+        pki,
+        [{"action": "c2pa.created", "digitalSourceType": DST + "digitalCapture"}],
+    )
     verdict = verify_file(signed)
     assert (verdict.classification, verdict.classification_source) == ("none", None)
     photo = _exiftool_source_type(_picture(tmp_path / "photo.png"), DST + "digitalCapture")
@@ -112,7 +126,13 @@ def test_propagator_writes_label_3_on_a_declared_file_and_label_overrides(ingred
     assert any("c2pa-ingredient metadata declares AI-generated content: Label 3" in a for a in result.actions)
     labelled = verify_file(tmp_path / "out.png")
     assert (labelled.classification, labelled.classification_source) == ("suspected-ai", "tc260")
-    declared = label_file(ingredient_ai, tmp_path / "declared.png", LabelOptions(role="propagator", propagator=PROPAGATOR, explicit=False, label="2"))
+    declared = label_file(
+        ingredient_ai, tmp_path / "declared.png", LabelOptions(role="propagator", propagator=PROPAGATOR, explicit=False, label="2")
+    )
     assert declared.label is not None and declared.label.label == "2"
-    plain = label_file(_picture(tmp_path / "plain" / "p.png"), tmp_path / "plain.png", LabelOptions(role="propagator", propagator=PROPAGATOR, explicit=False))
+    plain = label_file(
+        _picture(tmp_path / "plain" / "p.png"),
+        tmp_path / "plain.png",
+        LabelOptions(role="propagator", propagator=PROPAGATOR, explicit=False),
+    )
     assert plain.label is not None and plain.label.label == "2"  # no trace: the uploader's declaration, "possibly"

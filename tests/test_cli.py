@@ -42,7 +42,15 @@ def test_label_then_verify_mirrors_tree_and_exits_zero(tmp_path: Path, capsys: p
     entry = next(f for f in report["files"] if f["format"] == "md")
     assert entry["media"] == "text" and entry["classification"] == "ai-generated" and entry["error"] is None
     assert entry["implicit"]["carrier"] == "markdown:front-matter:AIGC"
-    assert list(entry["implicit"]["label"]) == ["Label", "ContentProducer", "ProduceID", "ReservedCode1", "ContentPropagator", "PropagateID", "ReservedCode2"]
+    assert list(entry["implicit"]["label"]) == [
+        "Label",
+        "ContentProducer",
+        "ProduceID",
+        "ReservedCode1",
+        "ContentPropagator",
+        "PropagateID",
+        "ReservedCode2",
+    ]
     assert entry["explicit"]["present"] is True and entry["implicit"]["problems"] == []
 
 
@@ -80,7 +88,19 @@ def test_help_teaches() -> None:
     result = run_cli("--help")
     assert result.returncode == 0 and "examples:" in result.stdout and "exit codes" in result.stdout
     label_help = run_cli("label", "--help").stdout
-    for option in ("--producer", "--produce-id", "--role", "--propagator", "--notice-text", "--notice-position", "--no-explicit", "--in-place", "--dry-run", "--jobs", "--label"):
+    for option in (
+        "--producer",
+        "--produce-id",
+        "--role",
+        "--propagator",
+        "--notice-text",
+        "--notice-position",
+        "--no-explicit",
+        "--in-place",
+        "--dry-run",
+        "--jobs",
+        "--label",
+    ):
         assert option in label_help
 
 
@@ -111,7 +131,9 @@ def test_inspect_shows_every_carrier(capsys: pytest.CaptureFixture[str]) -> None
 
 def test_dry_run_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "o"
-    assert main(["label", str(TEXT_SAMPLES), "--out", str(out), "--producer", PRODUCER, "--dry-run", "--no-progress", "--format", "json"]) == 0
+    assert (
+        main(["label", str(TEXT_SAMPLES), "--out", str(out), "--producer", PRODUCER, "--dry-run", "--no-progress", "--format", "json"]) == 0
+    )
     report = json.loads(capsys.readouterr().out)
     assert not out.exists()
     assert {f["status"] for f in report["files"]} == {"dry-run"}
@@ -136,12 +158,32 @@ def test_out_equal_to_input_is_refused(tmp_path: Path, capsys: pytest.CaptureFix
 
 def test_batch_continues_after_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "o"
-    code = main(["label", str(FIXTURES / "cases" / "text"), "--out", str(out), "--producer", PRODUCER, "--no-progress", "--format", "json", "--jobs", "2"])
+    code = main(
+        [
+            "label",
+            str(FIXTURES / "cases" / "text"),
+            "--out",
+            str(out),
+            "--producer",
+            PRODUCER,
+            "--no-progress",
+            "--format",
+            "json",
+            "--jobs",
+            "2",
+        ]
+    )
     report = json.loads(capsys.readouterr().out)
     assert code == 1
     failed = {Path(f["source"]).name for f in report["files"] if f["status"] == "failed"}
     # label-chinese-producer.md carries another producer's label (豆包): a producer relabel refuses it
-    assert failed == {"binary-named.txt", "invalid-utf8.txt", "bad-front-matter.md", "alias-bomb-front-matter.md", "label-chinese-producer.md"}
+    assert failed == {
+        "binary-named.txt",
+        "invalid-utf8.txt",
+        "bad-front-matter.md",
+        "alias-bomb-front-matter.md",
+        "label-chinese-producer.md",
+    }
     assert all(not (out / name).exists() for name in failed)
     assert (out / "labelled-compliant.md").exists() and (out / "no-head.html").exists()
 
@@ -149,12 +191,36 @@ def test_batch_continues_after_bad_file(tmp_path: Path, capsys: pytest.CaptureFi
 def test_propagator_keeps_producer_fields(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = FIXTURES / "cases" / "text" / "labelled-compliant.md"
     out = tmp_path / "o"
-    assert main(["label", str(src), "--out", str(out), "--role", "propagator", "--propagator", "00119144030008867405X220001", "--propagate-id", "jm-1", "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "label",
+                str(src),
+                "--out",
+                str(out),
+                "--role",
+                "propagator",
+                "--propagator",
+                "00119144030008867405X220001",
+                "--propagate-id",
+                "jm-1",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     _, report = verify_json(capsys, out / src.name)
     label = report["files"][0]["implicit"]["label"]
-    assert label == {"Label": "1", "ContentProducer": PRODUCER, "ProduceID": "doubao-7f3a", "ReservedCode1": "",
-                     "ContentPropagator": "00119144030008867405X220001", "PropagateID": "jm-1", "ReservedCode2": ""}
+    assert label == {
+        "Label": "1",
+        "ContentProducer": PRODUCER,
+        "ProduceID": "doubao-7f3a",
+        "ReservedCode1": "",
+        "ContentPropagator": "00119144030008867405X220001",
+        "PropagateID": "jm-1",
+        "ReservedCode2": "",
+    }
 
 
 def test_produce_id_is_stable_per_content(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -201,7 +267,7 @@ def test_hidden_files_and_symlinks_skipped(tmp_path: Path, capsys: pytest.Captur
 def test_odd_file_names(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
-    names = ["-leading dash.txt", "quote's \"x\".txt", "new\nline.txt", "中文 名.txt"]
+    names = ["-leading dash.txt", 'quote\'s "x".txt', "new\nline.txt", "中文 名.txt"]
     for name in names:
         (folder / name).write_text("body\n")
     assert main(["label", str(folder), "--out", str(tmp_path / "o"), "--producer", PRODUCER, "--no-progress", "--format", "json"]) == 0

@@ -16,17 +16,23 @@ from .conftest import PRODUCER
 
 
 def _video(path: Path) -> Path:
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=96x64:rate=10:duration=1", "-pix_fmt", "yuv420p", str(path)], check=True)
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=96x64:rate=10:duration=1", "-pix_fmt", "yuv420p", str(path)],
+        check=True,
+    )
     return path
 
 
-@pytest.mark.parametrize(("flags", "said"), [
-    (["--producer", "Acme Marketing"], "--producer: ContentProducer contains the forbidden character ' '"),
-    (["--producer", "豆包"], "not a Chinese name"),
-    (["--producer", PRODUCER, "--propagator", "x\\y", "--role", "propagator"], "--propagator"),
-    (["--producer", PRODUCER, "--notice-duration", "1"], "--notice-duration 1 is refused"),
-    (["--producer", PRODUCER, "--notice-duration", "nan"], "--notice-duration nan is refused"),
-])
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (["--producer", "Acme Marketing"], "--producer: ContentProducer contains the forbidden character ' '"),
+        (["--producer", "豆包"], "not a Chinese name"),
+        (["--producer", PRODUCER, "--propagator", "x\\y", "--role", "propagator"], "--propagator"),
+        (["--producer", PRODUCER, "--notice-duration", "1"], "--notice-duration 1 is refused"),
+        (["--producer", PRODUCER, "--notice-duration", "nan"], "--notice-duration nan is refused"),
+    ],
+)
 def test_run_wide_errors_are_one_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str], flags: list[str], said: str) -> None:
     assets = tmp_path / "assets"
     assets.mkdir()
@@ -128,7 +134,9 @@ def test_every_help_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
     for example in examples:
         argv = shlex.split(example)[1:]
-        code = main([*argv, *(["--no-progress", "--no-ocr-check"] if argv[0] == "label" else ["--no-progress"] if argv[0] == "verify" else [])])
+        code = main(
+            [*argv, *(["--no-progress", "--no-ocr-check"] if argv[0] == "label" else ["--no-progress"] if argv[0] == "verify" else [])]
+        )
         captured = capsys.readouterr()
         assert code == 0, f"{example}: exit {code}\n{captured.out}{captured.err}"
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
@@ -164,7 +172,10 @@ def test_label_prints_one_line_per_file_quiet_and_verbose(tmp_path: Path, capsys
 
 def test_verify_quiet_shows_only_failing_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "post.md").write_text("# Post\n\nBody.\n", encoding="utf-8")
-    assert main(["label", str(tmp_path / "post.md"), "--out", str(tmp_path / "out"), "--producer", PRODUCER, "--no-progress", "--jobs", "1"]) == 0
+    assert (
+        main(["label", str(tmp_path / "post.md"), "--out", str(tmp_path / "out"), "--producer", PRODUCER, "--no-progress", "--jobs", "1"])
+        == 0
+    )
     (tmp_path / "out" / "raw.md").write_text("# Raw\n\nNo labels.\n", encoding="utf-8")
     capsys.readouterr()
     assert main(["verify", str(tmp_path / "out"), "-q", "--jobs", "1", "--no-config"]) == 1

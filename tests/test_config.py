@@ -81,7 +81,11 @@ def test_show_reports_values_and_origins(tmp_path: Path, monkeypatch: pytest.Mon
     assert "'ps256'" in _line(text, "label", "c2pa_alg") and "labeler.toml: c2pa.alg" in _line(text, "label", "c2pa_alg")
     assert "labeler.toml: c2pa.tsa" in _line(text, "label", "tsa")  # [c2pa] tsa -> dest tsa (no c2pa_tsa flag)
     assert "labeler.toml: notice.position" in _line(text, "label", "notice_position")
-    assert "'strict'" in _line(text, "verify", "policy") and "'text'" in _line(text, "verify", "format") and "# default" in _line(text, "verify", "format")
+    assert (
+        "'strict'" in _line(text, "verify", "policy")
+        and "'text'" in _line(text, "verify", "format")
+        and "# default" in _line(text, "verify", "format")
+    )
     assert "labeler.toml: report.files" in _line(text, "verify", "report")
     assert "[notice.text]" in text and "height_ratio" in text and "assets/raw/" in text
     audio = text.split("[notice.audio]", 1)[1].split("\n\n", 1)[0]
@@ -89,7 +93,9 @@ def test_show_reports_values_and_origins(tmp_path: Path, monkeypatch: pytest.Mon
     assert "notice.english-only: bilingual campaign" in text
 
 
-def test_command_line_overrides_file_and_file_overrides_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_command_line_overrides_file_and_file_overrides_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "labeler.toml").write_text(CONFIG, encoding="utf-8")
     assets = tmp_path / "assets"
     assets.mkdir()
@@ -121,7 +127,9 @@ def test_command_line_overrides_file_and_file_overrides_default(tmp_path: Path, 
     assert report["policy"]["name"] == "gb45438" and report["policy"]["waivers"] == [] and not report["skipped"] and code == 1
 
 
-def test_per_media_notice_from_config_and_flag_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_per_media_notice_from_config_and_flag_override(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "labeler.toml").write_text(CONFIG, encoding="utf-8")
     src = tmp_path / "in" / "post.txt"
     src.parent.mkdir()
@@ -129,7 +137,12 @@ def test_per_media_notice_from_config_and_flag_override(tmp_path: Path, monkeypa
     monkeypatch.chdir(tmp_path)
     assert main(["label", "in", "--out", "out1", "--no-progress", "--jobs", "1"]) == 0
     assert (tmp_path / "out1" / "post.txt").read_text(encoding="utf-8").rstrip().endswith("由AI生成")  # [notice.text] + position end
-    assert main(["label", "in", "--out", "out2", "--no-progress", "--jobs", "1", "--notice-text", "人工智能合成", "--notice-position", "start"]) == 0
+    assert (
+        main(
+            ["label", "in", "--out", "out2", "--no-progress", "--jobs", "1", "--notice-text", "人工智能合成", "--notice-position", "start"]
+        )
+        == 0
+    )
     assert (tmp_path / "out2" / "post.txt").read_text(encoding="utf-8").startswith("人工智能合成")
     capsys.readouterr()
 
@@ -138,15 +151,17 @@ def test_per_media_notice_from_config_and_flag_override(tmp_path: Path, monkeypa
     ("toml", "message"),
     [
         ('producr = "x"\n', "unknown key 'producr'"),
-        ('[c2pa]\nalg = 3\nnot_a_flag = 1\n', "unknown key 'c2pa.not_a_flag'"),
+        ("[c2pa]\nalg = 3\nnot_a_flag = 1\n", "unknown key 'c2pa.not_a_flag'"),
         ('policy = "lenient"\n', "'lenient' is not one of"),
         ('[[waiver]]\nrule = "notice.too-small"\n', "no reason"),
         ('[notice.hologram]\ntext = "AI生成"\n', "not a media type"),
         ('include_hidden = "yes"\n', "must be true or false"),
-        ('producer = \n', "not valid TOML"),
+        ("producer = \n", "not valid TOML"),
     ],
 )
-def test_bad_config_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], toml: str, message: str) -> None:
+def test_bad_config_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], toml: str, message: str
+) -> None:
     (tmp_path / "labeler.toml").write_text(toml, encoding="utf-8")
     (tmp_path / "a.txt").write_text("AI生成\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
@@ -154,7 +169,9 @@ def test_bad_config_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert message in capsys.readouterr().err
 
 
-def test_pyproject_table_and_explicit_config_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_pyproject_table_and_explicit_config_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.labeler]\npolicy = "report-only"\n', encoding="utf-8")
     other = tmp_path / "ci.toml"
     other.write_text('policy = "strict"\n', encoding="utf-8")
@@ -179,7 +196,9 @@ def test_parser_dests_cover_documented_keys() -> None:
     assert {"policy", "fail_on", "report", "format", "config", "no_config"} <= dests
 
 
-def test_a_file_nobody_can_check_is_reported_and_fails_when_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_file_nobody_can_check_is_reported_and_fails_when_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "assets").mkdir()
     shutil.copyfile(CASES / "labelled-compliant.md", tmp_path / "assets" / "post.md")
     (tmp_path / "assets" / "notes.json").write_text('{"not": "an asset"}', encoding="utf-8")

@@ -23,8 +23,25 @@ TEXT = '{"AIGC":{"Label":"1","ContentProducer":"x"}}'
 
 def ffmpeg_mp3(path: Path, version: str, *meta: str) -> Path:
     args = [a for m in meta for a in ("-metadata", m)]
-    subprocess.run([FFMPEG or "ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=d=0.3", "-c:a", "libmp3lame",
-                    "-id3v2_version", version, *args, str(path)], check=True)
+    subprocess.run(
+        [
+            FFMPEG or "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=d=0.3",
+            "-c:a",
+            "libmp3lame",
+            "-id3v2_version",
+            version,
+            *args,
+            str(path),
+        ],
+        check=True,
+    )
     return path
 
 
@@ -67,8 +84,11 @@ def test_set_label_keeps_a_v23_tag_and_its_other_frames(tmp_path: Path) -> None:
     again = ID3(src, translate=False)
     assert tuple(again.version[:2]) == (2, 3) and "TYER" in again and "TDRC" not in again
     assert id3.label_texts(again) == [TEXT] and before <= set(again.keys())
-    seen = json.loads(subprocess.run([EXIFTOOL or "exiftool", "-j", "-G1", "-warning", "-UserDefinedText", str(src)],
-                                     capture_output=True, text=True, check=True).stdout)[0]
+    seen = json.loads(
+        subprocess.run(
+            [EXIFTOOL or "exiftool", "-j", "-G1", "-warning", "-UserDefinedText", str(src)], capture_output=True, text=True, check=True
+        ).stdout
+    )[0]
     assert seen.get("ID3v2_3:UserDefinedText") == f"(AIGC) {TEXT}" and "Warning" not in seen
 
 
@@ -110,6 +130,10 @@ def test_chunk_payload_labels_and_removal_keep_the_other_frames(tmp_path: Path) 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "empty", "size-lies"])
 def test_a_damaged_chunk_tag_holds_no_readable_label(tmp_path: Path, damage: str) -> None:
     payload = tag_bytes(ffmpeg_mp3(tmp_path / "d.mp3", "4", f"AIGC={TEXT}"))
-    bad = {"truncated": payload[:14], "garbage": b"\x01" * 64, "empty": b"",
-           "size-lies": payload[:6] + bytes([0x7F, 0x7F, 0x7F, 0x7F]) + payload[10:]}[damage]
+    bad = {
+        "truncated": payload[:14],
+        "garbage": b"\x01" * 64,
+        "empty": b"",
+        "size-lies": payload[:6] + bytes([0x7F, 0x7F, 0x7F, 0x7F]) + payload[10:],
+    }[damage]
     assert id3.labels_in(bad) == []

@@ -62,8 +62,12 @@ def test_a_64_bit_largesize_box_is_walked_and_the_file_still_plays(tmp_path: Pat
     assert mdat.header == 16 and mdat.body == next(b for b in top(src.read_bytes()) if b.type == b"mdat").body
     assert mp4.load(big).moov_box.type == b"moov"
     if FFPROBE is not None:  # an independent reader agrees the file is intact
-        probe = subprocess.run([FFPROBE, "-v", "error", "-count_packets", "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", str(big)],
-                               capture_output=True, text=True, check=True)
+        probe = subprocess.run(
+            [FFPROBE, "-v", "error", "-count_packets", "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", str(big)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         assert int(probe.stdout.strip()) > 0
 
 
@@ -77,9 +81,15 @@ def test_size_zero_runs_to_the_end_of_the_parent() -> None:
     assert [(b.type, b.size) for b in isobmff.boxes(data, 0, len(data))] == [(b"ftyp", 16), (b"mdat", 28)]
 
 
-@pytest.mark.parametrize(("cut", "words"), [
-    ("past-the-end", "claims"), ("smaller-than-header", "claims 4 bytes"), ("64-bit-header-cut", "truncated 64-bit size"), ("stray", "stray bytes"),
-])
+@pytest.mark.parametrize(
+    ("cut", "words"),
+    [
+        ("past-the-end", "claims"),
+        ("smaller-than-header", "claims 4 bytes"),
+        ("64-bit-header-cut", "truncated 64-bit size"),
+        ("stray", "stray bytes"),
+    ],
+)
 def test_damaged_boxes_are_refused_with_a_clear_error(tmp_path: Path, cut: str, words: str) -> None:
     data = m4a(tmp_path / "a.m4a").read_bytes()
     moov = next(b for b in top(data) if b.type == b"moov")
@@ -131,7 +141,9 @@ def test_jpeg_xl_container_boxes() -> None:
     Image.new("RGB", (8, 8), (1, 2, 3)).save(out, "JXL", exif=b"Exif\0\0II*\0\x08\0\0\0\0\0\0\0\0\0", xmp=b"<x:xmpmeta/>")
     data = out.getvalue()
     found = jxl.boxes(data)
-    assert [b.type for b in found[:2]] == [b"JXL ", b"ftyp"] and {b"Exif", b"xml "} <= {b.type for b in found} and found[-1].end == len(data)
+    assert (
+        [b.type for b in found[:2]] == [b"JXL ", b"ftyp"] and {b"Exif", b"xml "} <= {b.type for b in found} and found[-1].end == len(data)
+    )
     assert jxl.xmp_packet(data) == b"<x:xmpmeta/>"
     with pytest.raises(InputError, match=r"JPEG XL box .* claims"):
         jxl.boxes(data[:-1])

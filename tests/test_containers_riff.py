@@ -57,7 +57,10 @@ def test_avi_lists_have_their_form_and_children(tmp_path: Path) -> None:
     if FFMPEG is None:
         pytest.skip("ffmpeg makes the input")
     path = tmp_path / "a.avi"
-    subprocess.run([FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc=s=32x32:d=0.2", "-c:v", "mjpeg", "-metadata", "title=T", str(path)], check=True)
+    subprocess.run(
+        [FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc=s=32x32:d=0.2", "-c:v", "mjpeg", "-metadata", "title=T", str(path)],
+        check=True,
+    )
     with open(path, "rb") as handle:
         whole = riff.walk(handle, 0, path.stat().st_size)[0]
         body = riff.walk(handle, whole.data_offset + 4, whole.data_end)
@@ -84,7 +87,9 @@ def test_a_chunk_claiming_more_than_the_file_holds_is_refused(tmp_path: Path) ->
     data = bytearray(sox_file(tmp_path / "a.wav").read_bytes())
     at = data.index(b"data")
     data[at + 4 : at + 8] = struct.pack("<I", 0x7FFFFFF0)
-    with pytest.raises(InputError, match=r"WAV chunk b'data' at byte \d+ claims 2147483632 bytes but only \d+ remain .*truncated.*; fix it"):
+    with pytest.raises(
+        InputError, match=r"WAV chunk b'data' at byte \d+ claims 2147483632 bytes but only \d+ remain .*truncated.*; fix it"
+    ):
         top(bytes(data), riff.RIFF, what="WAV", hint="fix it")
     clipped = top(bytes(data), riff.RIFF, strict=False)[-1]  # tolerant lists clip instead
     assert clipped.id == b"data" and clipped.data_end == len(data)

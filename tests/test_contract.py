@@ -65,7 +65,14 @@ def test_reference_readers_can_refuse(reader: str, tmp_path: Path) -> None:
 
 def _first_sample(rows: tuple[Format, ...]) -> Path | None:
     """The first clean sample whose extension is one of ``rows``' and which sniffs to their adapter."""
-    return next((p for p in SAMPLES if any(suffix_of(p.name) in f.extensions for f in rows) and (s := sniff(p)) is not None and rows[0] in s.adapter.formats), None)
+    return next(
+        (
+            p
+            for p in SAMPLES
+            if any(suffix_of(p.name) in f.extensions for f in rows) and (s := sniff(p)) is not None and rows[0] in s.adapter.formats
+        ),
+        None,
+    )
 
 
 XMP_ADAPTERS = [a for a in ADAPTERS if (a.carrier or "").startswith("xmp:")]
@@ -79,7 +86,9 @@ def test_exiftool_reads_the_xmp_label(adapter: Adapter, tmp_path: Path) -> None:
     assert sample is not None, adapter.name
     out = tmp_path / sample.name
     assert label_file(sample, out, LabelOptions(producer=PRODUCER, produce_id="exif-1", explicit=False)).ok
-    shown = subprocess.run(["exiftool", "-config", str(EXIFTOOL_CONFIG), "-j", "-XMP-TC260:AIGC", str(out)], capture_output=True, text=True, check=True).stdout
+    shown = subprocess.run(
+        ["exiftool", "-config", str(EXIFTOOL_CONFIG), "-j", "-XMP-TC260:AIGC", str(out)], capture_output=True, text=True, check=True
+    ).stdout
     assert json.loads(json.loads(shown)[0]["AIGC"])["ProduceID"] == "exif-1"
 
 
@@ -87,7 +96,9 @@ BACKED = [(a, f) for a in ADAPTERS for f in a.formats if f.backend]
 
 
 @pytest.mark.parametrize(("adapter", "fmt"), BACKED, ids=[f"{a.name}-{f.label}" for a, f in BACKED])
-def test_missing_backend_refuses_the_notice_and_keeps_the_label(adapter: Adapter, fmt: Format, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_backend_refuses_the_notice_and_keeps_the_label(
+    adapter: Adapter, fmt: Format, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Without the optional backend a format still takes its implicit label, and refuses the notice
     with a message naming the pip extra that installs it."""
     sample = _first_sample((fmt,))
@@ -105,7 +116,12 @@ def test_missing_backend_refuses_the_notice_and_keeps_the_label(adapter: Adapter
 #: after labeler added its XMP item ("Io: failed to fill whole buffer"; the unlabelled sample signs).
 KNOWN_C2PA_FAILURES = {"HEIC": "c2pa cannot parse the HEIC once labeler's XMP item is added (isobmff item tables)"}
 SIGNABLE = [
-    pytest.param(a, f, id=f"{a.name}-{f.label}", marks=[pytest.mark.xfail(strict=True, reason=KNOWN_C2PA_FAILURES[f.label])] if f.label in KNOWN_C2PA_FAILURES else [])
+    pytest.param(
+        a,
+        f,
+        id=f"{a.name}-{f.label}",
+        marks=[pytest.mark.xfail(strict=True, reason=KNOWN_C2PA_FAILURES[f.label])] if f.label in KNOWN_C2PA_FAILURES else [],
+    )
     for a in ADAPTERS
     for f in a.formats
     if f.c2pa is not C2pa.NONE

@@ -28,7 +28,7 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
         if roll < 0.5:
             out[pos] = rng.randrange(256)
         elif roll < 0.75:
-            del out[pos:pos + rng.randint(1, 64)]
+            del out[pos : pos + rng.randint(1, 64)]
         else:
             out[pos:pos] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 16)))
     return bytes(out)
@@ -50,6 +50,7 @@ def test_mutated_documents_never_crash(seed: int, tmp_path: Path) -> None:
 
 
 # --- container integrity: a damaged part labeler does not edit must not pass ------------------------
+
 
 def _office_file(kind: str, path: Path) -> Path:
     """A real package made by the independent library for that format."""
@@ -79,20 +80,25 @@ def _damage(path: Path, member: str, how: str) -> None:
         info = package.getinfo(member)
     local = info.header_offset
     if how == "crc":
-        central = struct.unpack("<I", data[data.rindex(b"PK\x05\x06") + 16:][:4])[0]  # the directory's start
-        while data[central + 46:central + 46 + len(member)] != member.encode():  # walk to this member's record
-            central += 46 + sum(struct.unpack("<HHH", data[central + 28:central + 34]))
+        central = struct.unpack("<I", data[data.rindex(b"PK\x05\x06") + 16 :][:4])[0]  # the directory's start
+        while data[central + 46 : central + 46 + len(member)] != member.encode():  # walk to this member's record
+            central += 46 + sum(struct.unpack("<HHH", data[central + 28 : central + 34]))
         for at in (local + 14, central + 16):
             data[at] ^= 0xFF
     else:
-        name_len, extra_len = struct.unpack("<HH", data[local + 26:local + 30])
+        name_len, extra_len = struct.unpack("<HH", data[local + 26 : local + 30])
         start = local + 30 + name_len + extra_len + info.compress_size // 3
         for at in range(start, start + 4):
             data[at] ^= 0x5A
     path.write_bytes(bytes(data))
 
 
-CONTAINER_CASES = [("docx", "docProps/core.xml"), ("pptx", "ppt/slides/slide2.xml"), ("xlsx", "docProps/core.xml"), ("xlsx", "xl/styles.xml")]
+CONTAINER_CASES = [
+    ("docx", "docProps/core.xml"),
+    ("pptx", "ppt/slides/slide2.xml"),
+    ("xlsx", "docProps/core.xml"),
+    ("xlsx", "xl/styles.xml"),
+]
 
 
 @pytest.mark.parametrize("how", ["crc", "deflate"])

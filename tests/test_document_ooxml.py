@@ -59,7 +59,14 @@ def test_untouched_entries_survive_byte_for_byte(sample: Path, tmp_path: Path) -
     before, after = entries(sample), entries(out)
     assert list(after)[: len(before)] == list(before), "entry order must be kept"
     edited = {name for name in before if after[name] != before[name]}
-    allowed = {"[Content_Types].xml", "_rels/.rels", "docProps/custom.xml", "word/document.xml", "ppt/slides/slide1.xml", "xl/worksheets/sheet1.xml"}
+    allowed = {
+        "[Content_Types].xml",
+        "_rels/.rels",
+        "docProps/custom.xml",
+        "word/document.xml",
+        "ppt/slides/slide1.xml",
+        "xl/worksheets/sheet1.xml",
+    }
     assert edited <= allowed, edited
     for name in before:
         if name.endswith((".bin", ".png")) or "comments" in name or "media" in name:
@@ -157,12 +164,15 @@ def test_xlsx_cell_and_header_formulas_untouched(sample: str, tmp_path: Path) ->
     assert evidence.state is Presence.PRESENT and evidence.where == "cell E1"
 
 
-@pytest.mark.parametrize(("case", "message"), [
-    ("docx-encrypted-ole.docx", "encrypted or password-protected"),
-    ("docx-corrupt-zip.docx", "not a readable ZIP"),
-    ("docx-not-office.docx", "not an Office Open XML document"),
-    ("docx-zip-bomb.docx", "zip bomb"),
-])
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("docx-encrypted-ole.docx", "encrypted or password-protected"),
+        ("docx-corrupt-zip.docx", "not a readable ZIP"),
+        ("docx-not-office.docx", "not an Office Open XML document"),
+        ("docx-zip-bomb.docx", "zip bomb"),
+    ],
+)
 def test_bad_packages_clean_error_no_output(case: str, message: str, tmp_path: Path) -> None:
     out = tmp_path / "out" / case
     result = label_file(CASES / case, out, LabelOptions(producer=PRODUCER))
@@ -199,8 +209,10 @@ def test_entry_count_and_size_limits(tmp_path: Path) -> None:
 def _as_docx(path: Path) -> bytes:
     """python-docx refuses the macro-enabled content type; present the same package as a .docx."""
     data = entries(path)
-    data["[Content_Types].xml"] = data["[Content_Types].xml"].replace(b"application/vnd.ms-word.document.macroEnabled.main+xml",
-                                                                      b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml")
+    data["[Content_Types].xml"] = data["[Content_Types].xml"].replace(
+        b"application/vnd.ms-word.document.macroEnabled.main+xml",
+        b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+    )
     return _zip(data)
 
 
@@ -273,8 +285,11 @@ def test_strict_ooxml_presentation(tmp_path: Path) -> None:
     data = entries(SAMPLES / "deck.pptx")
     for name in list(data):
         if name.endswith(".xml"):
-            data[name] = (data[name].replace(b"http://schemas.openxmlformats.org/presentationml/2006/main", b"http://purl.oclc.org/ooxml/presentationml/main")
-                          .replace(b"http://schemas.openxmlformats.org/drawingml/2006/main", b"http://purl.oclc.org/ooxml/drawingml/main"))
+            data[name] = (
+                data[name]
+                .replace(b"http://schemas.openxmlformats.org/presentationml/2006/main", b"http://purl.oclc.org/ooxml/presentationml/main")
+                .replace(b"http://schemas.openxmlformats.org/drawingml/2006/main", b"http://purl.oclc.org/ooxml/drawingml/main")
+            )
     src = tmp_path / "strict.pptx"
     src.write_bytes(_zip(data))
     out = labelled(src, tmp_path)
@@ -282,16 +297,19 @@ def test_strict_ooxml_presentation(tmp_path: Path) -> None:
     assert "schemas.openxmlformats.org/presentationml" not in slide and NOTICE in slide
 
 
-@pytest.mark.parametrize("run_properties", ['<w:vanish/>', '<w:color w:val="FFFFFF"/>'])
+@pytest.mark.parametrize("run_properties", ["<w:vanish/>", '<w:color w:val="FFFFFF"/>'])
 def test_docx_hidden_or_white_notice_does_not_count(run_properties: str, tmp_path: Path) -> None:
     data = entries(SAMPLES / "memo.docx")
     data["word/document.xml"] = data["word/document.xml"].replace(
-        b"<w:body>", f"<w:body><w:p><w:r><w:rPr>{run_properties}</w:rPr><w:t>{NOTICE}</w:t></w:r></w:p>".encode(), 1)
+        b"<w:body>", f"<w:body><w:p><w:r><w:rPr>{run_properties}</w:rPr><w:t>{NOTICE}</w:t></w:r></w:p>".encode(), 1
+    )
     src = tmp_path / "hidden.docx"
     src.write_bytes(_zip(data))
     assert OOXML.detect_explicit(src).state is Presence.ABSENT
     shaded = tmp_path / "shaded.docx"
-    data["word/document.xml"] = data["word/document.xml"].replace(b'<w:color w:val="FFFFFF"/>', b'<w:color w:val="FFFFFF"/><w:shd w:val="clear" w:fill="000000"/>')
+    data["word/document.xml"] = data["word/document.xml"].replace(
+        b'<w:color w:val="FFFFFF"/>', b'<w:color w:val="FFFFFF"/><w:shd w:val="clear" w:fill="000000"/>'
+    )
     shaded.write_bytes(_zip(data))
     expected = Presence.PRESENT if "color" in run_properties else Presence.ABSENT
     assert OOXML.detect_explicit(shaded).state is expected
@@ -299,9 +317,11 @@ def test_docx_hidden_or_white_notice_does_not_count(run_properties: str, tmp_pat
 
 @pytest.mark.parametrize("sample", ["deck.pptx", "memo.docx", "sales.xlsx"])
 def test_notice_text_with_markup_characters_is_escaped(sample: str, tmp_path: Path) -> None:
-    text = 'AI生成 "官方" <b>&amp; \'内容\''  # quotes once broke the slide shape's descr="..." attribute
+    text = "AI生成 \"官方\" <b>&amp; '内容'"  # quotes once broke the slide shape's descr="..." attribute
     out = labelled(SAMPLES / sample, tmp_path, notice=Notice(text=text))
     for name, data in entries(out).items():
         if name.endswith((".xml", ".rels")):
             ET.fromstring(data)  # every part still well-formed
-    assert any(text in "".join(ET.fromstring(data).itertext()) for name, data in entries(out).items() if name.endswith(".xml") and b"AI" in data)
+    assert any(
+        text in "".join(ET.fromstring(data).itertext()) for name, data in entries(out).items() if name.endswith(".xml") and b"AI" in data
+    )

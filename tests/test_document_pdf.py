@@ -62,7 +62,13 @@ def test_notice_is_embedded_subset_cjk_font(tmp_path: Path) -> None:
         fonts = [f for f in doc.get_page_fonts(0) if "DroidSansFallback" in f[3]]
         assert len(fonts) == 1 and fonts[0][1] == "ttf", fonts
         assert re.fullmatch(r"[A-Z]{6}\+DroidSansFallback", fonts[0][3])
-        size = next(s["size"] for b in doc[0].get_text("dict")["blocks"] for line in b.get("lines", ()) for s in line["spans"] if NOTICE in s["text"])
+        size = next(
+            s["size"]
+            for b in doc[0].get_text("dict")["blocks"]
+            for line in b.get("lines", ())
+            for s in line["spans"]
+            if NOTICE in s["text"]
+        )
         assert size >= 9
     growth = out.stat().st_size - (SAMPLES / "report.pdf").stat().st_size
     assert 0 < growth < 50_000, growth
@@ -141,11 +147,14 @@ def test_write_is_incremental_deterministic_and_updates(tmp_path: Path) -> None:
     assert sha256(unchanged) == sha256(updated)
 
 
-@pytest.mark.parametrize(("case", "carriers"), [
-    ("pdf-info-aigc.pdf", [INFO_CARRIER]),
-    ("pdf-xmp-tc260.pdf", [XMP_CARRIER]),
-    ("pdf-info-and-xmp-disagree.pdf", [INFO_CARRIER, XMP_CARRIER]),
-])
+@pytest.mark.parametrize(
+    ("case", "carriers"),
+    [
+        ("pdf-info-aigc.pdf", [INFO_CARRIER]),
+        ("pdf-xmp-tc260.pdf", [XMP_CARRIER]),
+        ("pdf-info-and-xmp-disagree.pdf", [INFO_CARRIER, XMP_CARRIER]),
+    ],
+)
 def test_reads_every_carrier(case: str, carriers: list[str]) -> None:
     found = PDF.read_labels(CASES / case)
     assert [f.carrier for f in found] == carriers
@@ -167,7 +176,7 @@ def test_signed_pdf_keeps_signed_bytes(tmp_path: Path) -> None:
     data = out.read_bytes()
     assert data.startswith(original), "a signed PDF must only be appended to"
     a, b, c, d = map(int, re.search(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", original).groups())
-    assert data[a:a + b] + data[c:c + d] == original[a:a + b] + original[c:c + d]
+    assert data[a : a + b] + data[c : c + d] == original[a : a + b] + original[c : c + d]
     with pymupdf.open(out) as doc:
         assert doc.get_sigflags() == 3
 
@@ -208,10 +217,13 @@ def test_tiny_notice_is_reported() -> None:
     assert [p.rule for p in evidence.problems] == ["notice.small"]
 
 
-@pytest.mark.parametrize(("case", "message"), [
-    ("pdf-truncated.pdf", "truncated"),
-    ("pdf-malformed-xmp.pdf", "XMP metadata stream is malformed"),
-])
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("pdf-truncated.pdf", "truncated"),
+        ("pdf-malformed-xmp.pdf", "XMP metadata stream is malformed"),
+    ],
+)
 def test_bad_input_is_a_clean_error_without_output(case: str, message: str, tmp_path: Path) -> None:
     out = tmp_path / "out" / case
     result = label_file(CASES / case, out, LabelOptions(producer=PRODUCER))
@@ -303,6 +315,7 @@ def test_page_without_free_margin_gets_notice_on_white_box(tmp_path: Path) -> No
 @pytest.mark.parametrize("layout", ["object-streams", "linearized"])
 def test_pdfs_written_by_another_library(layout: str, tmp_path: Path) -> None:
     import pikepdf
+
     src = tmp_path / f"{layout}.pdf"
     with pikepdf.open(SAMPLES / "report-pdfa-xmp.pdf") as pdf:
         pdf.save(src, object_stream_mode=pikepdf.ObjectStreamMode.generate, linearize=layout == "linearized")
@@ -343,7 +356,13 @@ def test_poster_page_gets_a_proportionally_larger_notice(tmp_path: Path) -> None
         doc.save(src)
     out = labelled(src, tmp_path)
     with pymupdf.open(out) as doc:
-        size = next(s["size"] for b in doc[0].get_text("dict")["blocks"] for line in b.get("lines", ()) for s in line["spans"] if NOTICE in s["text"])
+        size = next(
+            s["size"]
+            for b in doc[0].get_text("dict")["blocks"]
+            for line in b.get("lines", ())
+            for s in line["spans"]
+            if NOTICE in s["text"]
+        )
     assert size == pytest.approx(10 * 2384 / 595, rel=0.01)
 
 

@@ -37,11 +37,20 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "labeler test signer")])
     start = datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key()).serial_number(1)
-            .not_valid_before(start).not_valid_after(start + datetime.timedelta(days=3650))
-            .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
-            .sign(key, hashes.SHA256()))
-    (folder / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(start)
+        .not_valid_after(start + datetime.timedelta(days=3650))
+        .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return folder / "key.pem", folder / "cert.pem"
 
@@ -49,7 +58,9 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def signed_copy(pki: tuple[Path, Path], target: Path, certify: MDPPerm | None = None) -> Path:
     signer = signers.SimpleSigner.load(str(pki[0]), str(pki[1]))
     writer = IncrementalPdfFileWriter(io.BytesIO((FIXTURES / "samples" / "document" / "report.pdf").read_bytes()))
-    meta = signers.PdfSignatureMetadata(field_name="Signature1", certify=certify is not None, docmdp_permissions=certify or MDPPerm.FILL_FORMS)
+    meta = signers.PdfSignatureMetadata(
+        field_name="Signature1", certify=certify is not None, docmdp_permissions=certify or MDPPerm.FILL_FORMS
+    )
     out = io.BytesIO()
     signers.sign_pdf(writer, meta, signer=signer, output=out)
     target.write_bytes(out.getvalue())

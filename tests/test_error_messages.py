@@ -16,8 +16,11 @@ from labeler.errors import reason
 from .conftest import FIXTURES, PRODUCER
 
 #: An instruction the user can follow (each message in the audit below has one).
-FIX = re.compile(r"re-?export|re-?save|re-?mux|re-?download|repair|remove|strip|install|\bset\b|\buse\b|\bfix\b|convert|restore|"
-                 r"raise the|split|\bopen (and|it)|label (it|the|a)|download|export|rewrite|flatten|shorten|rename|chmod|defragment|try again", re.I)
+FIX = re.compile(
+    r"re-?export|re-?save|re-?mux|re-?download|repair|remove|strip|install|\bset\b|\buse\b|\bfix\b|convert|restore|"
+    r"raise the|split|\bopen (and|it)|label (it|the|a)|download|export|rewrite|flatten|shorten|rename|chmod|defragment|try again",
+    re.I,
+)
 BAD_CASES = sorted(p for p in (FIXTURES / "cases").rglob("*") if p.is_file() and not p.name.endswith(".aigc.json"))
 
 
@@ -51,12 +54,17 @@ def test_id3_tag_with_a_size_past_the_end_gives_a_reason(tmp_path: Path) -> None
 
 def test_gigapixel_png_cites_labelers_limit_not_pillows(tmp_path: Path) -> None:
     """A 2.5 Gpx PNG: the README's 89.5 MP limit (89,478,485), not Pillow's 2x (178,956,970)."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
 
     path = tmp_path / "huge.png"
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 50_000, 50_000, 8, 2, 0, 0, 0))
-                     + chunk(b"IDAT", zlib.compress(b"\0" * 1024)) + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 50_000, 50_000, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\0" * 1024))
+        + chunk(b"IEND", b"")
+    )
     messages = errors_for(path)
     assert len(messages) == 2
     for message in messages:

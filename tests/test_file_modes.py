@@ -18,8 +18,9 @@ from .conftest import PRODUCER, sha256
 
 
 def labeler(*args: str, umask: int = 0o077) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "labeler", *args], capture_output=True, text=True, timeout=300,
-                          preexec_fn=lambda: os.umask(umask))
+    return subprocess.run(
+        [sys.executable, "-m", "labeler", *args], capture_output=True, text=True, timeout=300, preexec_fn=lambda: os.umask(umask)
+    )
 
 
 def mode(path: Path) -> int:

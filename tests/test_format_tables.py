@@ -39,7 +39,9 @@ def test_precommit_hooks_select_what_the_table_says() -> None:
 def test_readme_tables_are_generated_from_the_table() -> None:
     text = README.read_text(encoding="utf-8")
     for name, body in readme_sections().items():
-        assert f"<!-- generated:{name} -->\n{body}\n<!-- /generated:{name} -->" in text, f"README {name} table is stale: run python scripts/generate_formats.py"
+        assert f"<!-- generated:{name} -->\n{body}\n<!-- /generated:{name} -->" in text, (
+            f"README {name} table is stale: run python scripts/generate_formats.py"
+        )
     for adapter in ADAPTERS:
         for fmt in adapter.formats:
             assert f"| {fmt.label} |" in text.replace("\\|", "|"), fmt.label
@@ -79,5 +81,7 @@ def test_formats_command_prints_the_pattern_and_every_format(capsys: pytest.Capt
 
 
 def test_generate_script_check_mode_passes_on_a_fresh_tree() -> None:
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "generate_formats.py"), "--check"], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "generate_formats.py"), "--check"], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -62,8 +62,13 @@ def check(path: Path, workdir: Path) -> None:
 # CI replays the same derandomized cases (a red run is a real regression, not luck); long runs on
 # demand explore new ones with LABELER_FUZZ_RANDOM=1. Slow: 120 cases of verify + label + verify.
 @pytest.mark.slow
-@settings(max_examples=int(os.environ.get("LABELER_FUZZ_EXAMPLES", "120")), deadline=None, database=None,
-          derandomize=not os.environ.get("LABELER_FUZZ_RANDOM"), suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=int(os.environ.get("LABELER_FUZZ_EXAMPLES", "120")),
+    deadline=None,
+    database=None,
+    derandomize=not os.environ.get("LABELER_FUZZ_RANDOM"),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(st.data())
 def test_mutated_fixtures(data: st.DataObject) -> None:
     seed = data.draw(st.sampled_from(SEEDS), label="seed")

@@ -41,7 +41,9 @@ def test_bad_input_is_a_clean_error_without_output(name: str, tmp_path: Path) ->
     assert not any((tmp_path / "out").glob("*")) if (tmp_path / "out").exists() else True
 
 
-@pytest.mark.parametrize("name", ["jpeg-truncated.jpg", "png-truncated.png", "png-bad-crc.png", "png-decompression-bomb.png", "jpeg-empty.jpg"])
+@pytest.mark.parametrize(
+    "name", ["jpeg-truncated.jpg", "png-truncated.png", "png-bad-crc.png", "png-decompression-bomb.png", "jpeg-empty.jpg"]
+)
 def test_verify_reports_error_status(name: str) -> None:
     verdict = verify_file(CASES / name)
     assert verdict.status == "error" and verdict.error

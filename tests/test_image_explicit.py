@@ -77,7 +77,20 @@ def test_jpeg_keeps_tables_sampling_and_metadata(name: str, tmp_path: Path) -> N
         assert value >= 40.0
 
 
-@pytest.mark.parametrize("name", ["png-rgb.png", "png-rgba.png", "png-palette.png", "png-gray.png", "png-gray-16bit.png", "webp-lossless.webp", "tiff-lzw.tif", "gif-static.gif", "bmp-rgb.bmp"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "png-rgb.png",
+        "png-rgba.png",
+        "png-palette.png",
+        "png-gray.png",
+        "png-gray-16bit.png",
+        "webp-lossless.webp",
+        "tiff-lzw.tif",
+        "gif-static.gif",
+        "bmp-rgb.bmp",
+    ],
+)
 def test_lossless_formats_keep_every_pixel_outside_the_box(name: str, tmp_path: Path) -> None:
     src = SAMPLES / name
     out = explicit(src, tmp_path / name)

@@ -198,10 +198,14 @@ def test_shipped_exiftool_config_interoperates(tmp_path: Path) -> None:
         pytest.skip("exiftool not installed")
     theirs = tmp_path / "exiftool.jpg"
     shutil.copyfile(FIXTURES / "samples/image/jpeg-gray.jpg", theirs)
-    subprocess.run(["exiftool", "-config", str(CONFIG), "-q", "-overwrite_original", f"-XMP-TC260:AIGC={LABEL.to_json()}", str(theirs)], check=True)
+    subprocess.run(
+        ["exiftool", "-config", str(CONFIG), "-q", "-overwrite_original", f"-XMP-TC260:AIGC={LABEL.to_json()}", str(theirs)], check=True
+    )
     assert [f.label for f in sniff(theirs).adapter.read_labels(theirs)] == [LABEL]
     ours = write(FIXTURES / "samples/image/png-rgb.png", tmp_path / "ours.png")
-    value = subprocess.run(["exiftool", "-config", str(CONFIG), "-s3", "-XMP-TC260:AIGC", str(ours)], capture_output=True, text=True, check=True).stdout.strip()
+    value = subprocess.run(
+        ["exiftool", "-config", str(CONFIG), "-s3", "-XMP-TC260:AIGC", str(ours)], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert value == LABEL.to_json()
 
 

@@ -44,8 +44,14 @@ def test_notice_keeps_the_exif_box_and_exiftool_reads_the_label(tmp_path: Path) 
     assert exif_box in labelled
     if shutil.which("exiftool"):
         config = ROOT / "labeler" / "data" / "exiftool-tc260.config"
-        shown = json.loads(subprocess.run(["exiftool", "-config", str(config), "-j", "-XMP-TC260:AIGC", "-IFD0:Make", str(out)],
-                                          capture_output=True, text=True, check=True).stdout)[0]
+        shown = json.loads(
+            subprocess.run(
+                ["exiftool", "-config", str(config), "-j", "-XMP-TC260:AIGC", "-IFD0:Make", str(out)],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )[0]
         assert json.loads(shown["AIGC"])["ProduceID"] == "jxl-1" and shown["Make"] == "LabelerTestCam"
 
 

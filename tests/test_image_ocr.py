@@ -23,7 +23,18 @@ pytest.importorskip("rapidocr_onnxruntime", reason="OCR backend (extra 'ocr') no
 
 LABELLED_XMP = jpeg.xmp_packet((FIXTURES / "cases/image/jpeg-xmp-tc260.jpg").read_bytes())
 NOTICES = ["AI生成", "豆包AI生成", "本内容由人工智能生成", "由AI合成", "人工智能合成", "千问AI生成", "即梦AI生成", "内容由AI生成"]
-ORDINARY = ["春季新品发布会", "Spring Sale 50% OFF", "联系电话 400-123-4567", "AI Conference 2025", "欢迎光临", "生日快乐", "限时优惠 立即购买", "北京欢迎你", "New Arrivals", "人工智能大会"]
+ORDINARY = [
+    "春季新品发布会",
+    "Spring Sale 50% OFF",
+    "联系电话 400-123-4567",
+    "AI Conference 2025",
+    "欢迎光临",
+    "生日快乐",
+    "限时优惠 立即购买",
+    "北京欢迎你",
+    "New Arrivals",
+    "人工智能大会",
+]
 CORNERS = ["top-left", "top-right", "bottom-left", "bottom-right", "bottom", "top", "left", "right"]
 
 
@@ -64,7 +75,9 @@ def draw_text(image: Image.Image, text: str, ratio: float, position: str, rng: r
     pad = round(font.size * rng.uniform(0.15, 0.4))
     w, h = right - left + 2 * pad, bottom - top + 2 * pad
     margin = round(min(width, height) * rng.uniform(0.01, 0.04))
-    vertical, horizontal = (position.split("-") + [""])[:2] if "-" in position else ((position, "") if position in ("top", "bottom") else ("", position))
+    vertical, horizontal = (
+        (position.split("-") + [""])[:2] if "-" in position else ((position, "") if position in ("top", "bottom") else ("", position))
+    )
     x = margin if horizontal == "left" else width - w - margin if horizontal == "right" else (width - w) // 2
     y = margin if vertical == "top" else height - h - margin if vertical == "bottom" else (height - h) // 2
     layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
@@ -163,7 +176,9 @@ def test_recall_and_false_positive_rate_on_a_mixed_set(tmp_path: Path) -> None:
         if evidence.state is Presence.PRESENT:
             false_positives.append(evidence.summary)
     recall, fp_rate = found / 60, len(false_positives) / 60
-    print(f"OCR recall {recall:.1%} ({found}/60), false positives {fp_rate:.1%} ({len(false_positives)}/60); misses: {misses}; fps: {false_positives}")
+    print(
+        f"OCR recall {recall:.1%} ({found}/60), false positives {fp_rate:.1%} ({len(false_positives)}/60); misses: {misses}; fps: {false_positives}"
+    )
     assert recall >= 0.95, misses
     assert fp_rate <= 0.02, false_positives
 

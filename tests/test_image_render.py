@@ -84,7 +84,15 @@ def test_receipt_round_trips_and_redraws_identically() -> None:
     assert draw_patch(again).tobytes() == banner.patch.tobytes()
 
 
-@pytest.mark.parametrize("bad", ['{"version":2}', "[]", '{"version":1,"text":"x"}', '{"version":1,"text":"x","frame":[1,1],"box":[5,5,1,1],"position":"top","font":"cjk","size":9,"glyph_height":8,"origin":[0,0]}'])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        '{"version":2}',
+        "[]",
+        '{"version":1,"text":"x"}',
+        '{"version":1,"text":"x","frame":[1,1],"box":[5,5,1,1],"position":"top","font":"cjk","size":9,"glyph_height":8,"origin":[0,0]}',
+    ],
+)
 def test_foreign_or_broken_receipts_are_rejected(bad: str) -> None:
     with pytest.raises(ValueError):
         Receipt.from_json(bad)

@@ -31,8 +31,17 @@ def animated(path: Path) -> Path:
         frame = base.copy()
         ImageDraw.Draw(frame).ellipse((10 + 30 * i, 20, 50 + 30 * i, 60), fill=(255, 255 - 60 * i, 0))
         frames.append(frame)
-    frames[0].save(path, "WEBP", save_all=True, append_images=frames[1:], duration=DURATIONS, loop=LOOP,
-                   background=BACKGROUND, lossless=True, exact=True)
+    frames[0].save(
+        path,
+        "WEBP",
+        save_all=True,
+        append_images=frames[1:],
+        duration=DURATIONS,
+        loop=LOOP,
+        background=BACKGROUND,
+        lossless=True,
+        exact=True,
+    )
     return path
 
 

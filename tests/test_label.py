@@ -18,8 +18,10 @@ def rules(parsed) -> set[str]:
 
 def test_serialises_in_standard_order_compact() -> None:
     text = GOOD.to_json()
-    assert text == ('{"Label":"1","ContentProducer":"001191110102MACQD9K64010000","ProduceID":"abc123",'
-                    '"ReservedCode1":"","ContentPropagator":"","PropagateID":"","ReservedCode2":""}')
+    assert text == (
+        '{"Label":"1","ContentProducer":"001191110102MACQD9K64010000","ProduceID":"abc123",'
+        '"ReservedCode1":"","ContentPropagator":"","PropagateID":"","ReservedCode2":""}'
+    )
     assert list(json.loads(text)) == list(KEY_NAMES)
     assert GOOD.to_wrapped_json() == '{"AIGC":' + text + "}"
 
@@ -46,15 +48,39 @@ def test_xml_entities_tolerated_and_reported() -> None:
 @pytest.mark.parametrize(
     ("text", "rule"),
     [
-        ('{"Label":1,"ContentProducer":"a","ProduceID":"b","ReservedCode1":"","ContentPropagator":"","PropagateID":"","ReservedCode2":""}', "label.non-string"),
+        (
+            '{"Label":1,"ContentProducer":"a","ProduceID":"b","ReservedCode1":"","ContentPropagator":"","PropagateID":"","ReservedCode2":""}',
+            "label.non-string",
+        ),
         ('{"Label":"1","ContentProducer":"a","ProduceID":"b"}', "label.missing-key"),
-        ('{"Label":"1","ContentProducer":"a","ProduceID":"b","ReservedCode1":"","ContentPropagator":"","PropagateID":"","ReservedCode2":"","Extra":"x"}', "label.unknown-key"),
-        ('{"Label":"4","ContentProducer":"a","ProduceID":"b","ReservedCode1":"","ContentPropagator":"","PropagateID":"","ReservedCode2":""}', "label.bad-value"),
-        ('{"Label":"1","ContentProducer":"豆包","ProduceID":"b","ReservedCode1":"","ContentPropagator":"","PropagateID":"","ReservedCode2":""}', "label.forbidden-char"),
-        ('{"Label":"1","ContentProducer":"a b","ProduceID":"b","ReservedCode1":"","ContentPropagator":"","PropagateID":"","ReservedCode2":""}', "label.forbidden-char"),
-        ('{"Label":"1","Label":"2","ContentProducer":"a","ProduceID":"b","ReservedCode1":"","ContentPropagator":"","PropagateID":"","ReservedCode2":""}', "label.duplicate-key"),
-        ('{"ContentProducer":"a","Label":"1","ProduceID":"b","ReservedCode1":"","ContentPropagator":"","PropagateID":"","ReservedCode2":""}', "label.key-order"),
-        ('{"Label":"1","ContentProducer":"a\\u0000","ProduceID":"b","ReservedCode1":"","ContentPropagator":"","PropagateID":"","ReservedCode2":""}', "label.forbidden-char"),
+        (
+            '{"Label":"1","ContentProducer":"a","ProduceID":"b","ReservedCode1":"","ContentPropagator":"","PropagateID":"","ReservedCode2":"","Extra":"x"}',
+            "label.unknown-key",
+        ),
+        (
+            '{"Label":"4","ContentProducer":"a","ProduceID":"b","ReservedCode1":"","ContentPropagator":"","PropagateID":"","ReservedCode2":""}',
+            "label.bad-value",
+        ),
+        (
+            '{"Label":"1","ContentProducer":"豆包","ProduceID":"b","ReservedCode1":"","ContentPropagator":"","PropagateID":"","ReservedCode2":""}',
+            "label.forbidden-char",
+        ),
+        (
+            '{"Label":"1","ContentProducer":"a b","ProduceID":"b","ReservedCode1":"","ContentPropagator":"","PropagateID":"","ReservedCode2":""}',
+            "label.forbidden-char",
+        ),
+        (
+            '{"Label":"1","Label":"2","ContentProducer":"a","ProduceID":"b","ReservedCode1":"","ContentPropagator":"","PropagateID":"","ReservedCode2":""}',
+            "label.duplicate-key",
+        ),
+        (
+            '{"ContentProducer":"a","Label":"1","ProduceID":"b","ReservedCode1":"","ContentPropagator":"","PropagateID":"","ReservedCode2":""}',
+            "label.key-order",
+        ),
+        (
+            '{"Label":"1","ContentProducer":"a\\u0000","ProduceID":"b","ReservedCode1":"","ContentPropagator":"","PropagateID":"","ReservedCode2":""}',
+            "label.forbidden-char",
+        ),
         ("not json at all", "label.not-json"),
         ("[1, 2]", "label.not-object"),
         ("[" * 5000 + "]" * 5000, "label.too-deep"),  # refused before json.loads can recurse
@@ -85,7 +111,9 @@ def test_strict_write_names_field_and_character() -> None:
     assert GOOD.require_writable() is GOOD
 
 
-@pytest.mark.parametrize("code", ["001191110102MACQD9K64010000", "00119144030008867405X210001", "00119144030008867405X220001", "001191440300708461136T1308L"])
+@pytest.mark.parametrize(
+    "code", ["001191110102MACQD9K64010000", "00119144030008867405X210001", "00119144030008867405X220001", "001191440300708461136T1308L"]
+)
 def test_real_provider_codes_pass(code: str) -> None:
     parsed = parse_provider_code(code)
     assert parsed is not None and parsed.uscc_valid

@@ -6,8 +6,14 @@ from labeler.model import Evidence, Measurements, NoticeBox, Presence
 
 
 def test_top_level_and_per_position_measurements() -> None:
-    detail = {"position": "bottom-right", "height_ratio": 0.061, "box": [250, 200, 310, 230], "frame": [320, 240],
-              "start_s": 0.0, "end_s": 3.0}
+    detail = {
+        "position": "bottom-right",
+        "height_ratio": 0.061,
+        "box": [250, 200, 310, 230],
+        "frame": [320, 240],
+        "start_s": 0.0,
+        "end_s": 3.0,
+    }
     measured = Evidence(Presence.PRESENT, "notice", detail=detail).measured
     assert measured.height_ratio == 0.061
     assert measured.boxes == (NoticeBox((250.0, 200.0, 310.0, 230.0), (320.0, 240.0)),)

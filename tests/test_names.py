@@ -95,8 +95,12 @@ def test_control_characters_in_names_never_reach_the_terminal_raw(tmp_path: Path
     unlabelled = labeler("verify", str(folder), "--report", f"markdown={tmp_path / 'failing.md'}", "--jobs", "1")
     assert label.returncode == 0 and verify.returncode == 0 and unlabelled.returncode == 1
     shown = {
-        "label stdout": label.stdout, "label progress": label.stderr, "verify stdout": verify.stdout, "verify progress": verify.stderr,
-        "markdown": (tmp_path / "failing.md").read_bytes(), "failing stdout": unlabelled.stdout,
+        "label stdout": label.stdout,
+        "label progress": label.stderr,
+        "verify stdout": verify.stdout,
+        "verify progress": verify.stderr,
+        "markdown": (tmp_path / "failing.md").read_bytes(),
+        "failing stdout": unlabelled.stdout,
     }
     for where, raw in shown.items():
         text = raw.decode("utf-8")
@@ -106,7 +110,10 @@ def test_control_characters_in_names_never_reach_the_terminal_raw(tmp_path: Path
     assert "e-\\x9b2J.md" in label.stderr.decode() and "g-\\u202edm.exe.md" in label.stdout.decode()
     assert [line for line in label.stdout.decode().splitlines() if line.startswith("failed")] == []
     assert "f-forged\\x0afailed" in (tmp_path / "failing.md").read_text()
-    assert sum(line.startswith("| ") and "unlabelled" in line for line in (tmp_path / "failing.md").read_text().splitlines()) == len(HOSTILE) + 1
+    assert (
+        sum(line.startswith("| ") and "unlabelled" in line for line in (tmp_path / "failing.md").read_text().splitlines())
+        == len(HOSTILE) + 1
+    )
 
 
 def test_usage_errors_escape_the_name_too(tmp_path: Path) -> None:

@@ -6,7 +6,10 @@ from labeler import LabelFormatError, Notice
 from labeler.notice import is_compliant_text, is_english_only_notice, require_compliant_text, text_problems
 
 
-@pytest.mark.parametrize("text", ["AI生成", "人工智能生成", "本内容由人工智能生成", "由AI合成", "豆包AI生成", "ＡＩ生成", "ai生成", "AIGC生成", "AI-generated / AI生成"])
+@pytest.mark.parametrize(
+    "text",
+    ["AI生成", "人工智能生成", "本内容由人工智能生成", "由AI合成", "豆包AI生成", "ＡＩ生成", "ai生成", "AIGC生成", "AI-generated / AI生成"],
+)
 def test_compliant(text: str) -> None:
     assert is_compliant_text(text)
     assert require_compliant_text(text) == text

@@ -42,12 +42,16 @@ def draw(path: Path, font: Path, texts: list[tuple[str, int, str, str]], backgro
     return path
 
 
-
-
 CASES = {
     # name: (texts, expected error rule or None for a compliant notice)
-    "wide-notice-centred-caption-in-corner": ([("本图由AI生成", 130, "center", "+0+0"), (CAPTION, 40, "southeast", "+20+20")], "notice.placement"),
-    "notice-centred-caption-in-corner": ([("本图由AI生成", 64, "center", "+0+0"), (CAPTION, 40, "southeast", "+20+20")], "notice.placement"),
+    "wide-notice-centred-caption-in-corner": (
+        [("本图由AI生成", 130, "center", "+0+0"), (CAPTION, 40, "southeast", "+20+20")],
+        "notice.placement",
+    ),
+    "notice-centred-caption-in-corner": (
+        [("本图由AI生成", 64, "center", "+0+0"), (CAPTION, 40, "southeast", "+20+20")],
+        "notice.placement",
+    ),
     "notice-left-of-centre-row": ([("AI生成", 60, "center", "-150+0"), (CAPTION, 40, "northwest", "+20+20")], "notice.placement"),
     "vendor-mark-without-generation": ([("可灵AI", 56, "southeast", "+24+24")], "notice.missing-element"),
     "machine-credit-without-ai": ([("模型合成", 56, "southeast", "+24+24")], "notice.missing-element"),
@@ -73,8 +77,16 @@ def test_ordinary_caption_alone_is_absent(font: Path, tmp_path: Path) -> None:
     assert evidence.state is Presence.ABSENT, evidence
 
 
-@pytest.mark.parametrize(("texts", "rule"), [([("本图由AI生成", 64, "center", "+0+0"), (CAPTION, 40, "southeast", "+20+20")], "notice.placement"), ([("即梦AI", 56, "southeast", "+24+24")], "notice.missing-element")])
-def test_labelled_image_with_a_broken_notice_is_invalid(texts: list[tuple[str, int, str, str]], rule: str, font: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("texts", "rule"),
+    [
+        ([("本图由AI生成", 64, "center", "+0+0"), (CAPTION, 40, "southeast", "+20+20")], "notice.placement"),
+        ([("即梦AI", 56, "southeast", "+24+24")], "notice.missing-element"),
+    ],
+)
+def test_labelled_image_with_a_broken_notice_is_invalid(
+    texts: list[tuple[str, int, str, str]], rule: str, font: Path, tmp_path: Path
+) -> None:
     src = draw(tmp_path / "src.png", font, texts)
     out = tmp_path / "out.png"
     result = label_file(src, out, LabelOptions(producer=PRODUCER, explicit=False))

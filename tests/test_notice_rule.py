@@ -20,8 +20,24 @@ from .conftest import PRODUCER
 
 BODY = "近年来，生成式人工智能技术发展迅速，但本店的每一张海报都由设计师手工绘制。"
 LONG_BODY = "据统计，2025年已有超过一半的网络图片由AI生成，监管部门要求各平台加强标识管理并定期公布抽查结果。"
-NOTICES = ["本内容由人工智能生成", "AI生成", "由AI合成", "豆包AI生成", "本文由AI生成，仅供参考", "ＡＩ生成", "本内容由人工智能技术辅助生成", "AI-generated / AI生成"]
-NEGATED = ["不是AI生成", "非人工智能合成", "本图非AI生成，由设计师手工绘制", "这张海报不是AI生成的", "本店海报由设计师手工绘制，拒绝AI生成", "本文未使用AI生成"]
+NOTICES = [
+    "本内容由人工智能生成",
+    "AI生成",
+    "由AI合成",
+    "豆包AI生成",
+    "本文由AI生成，仅供参考",
+    "ＡＩ生成",
+    "本内容由人工智能技术辅助生成",
+    "AI-generated / AI生成",
+]
+NEGATED = [
+    "不是AI生成",
+    "非人工智能合成",
+    "本图非AI生成，由设计师手工绘制",
+    "这张海报不是AI生成的",
+    "本店海报由设计师手工绘制，拒绝AI生成",
+    "本文未使用AI生成",
+]
 LOOKALIKES = ["生成式AI", "AI合成器", "AI生成的内容需要标识", "如何用AI生成图片？", BODY, LONG_BODY]
 FILLER = "这是一段普通的正文，讲述本店的历史与海报设计的经验。" * 6
 
@@ -38,7 +54,16 @@ def test_negations_lookalikes_and_body_text_are_not(text: str) -> None:
     assert reading.reason
 
 
-@pytest.mark.parametrize(("text", "missing"), [("模型合成", "AI element"), ("由大模型生成", "AI element"), ("即梦AI", "generation element"), ("可灵AI", "generation element"), ("AI创作", "generation element")])
+@pytest.mark.parametrize(
+    ("text", "missing"),
+    [
+        ("模型合成", "AI element"),
+        ("由大模型生成", "AI element"),
+        ("即梦AI", "generation element"),
+        ("可灵AI", "generation element"),
+        ("AI创作", "generation element"),
+    ],
+)
 def test_attempts_lacking_an_element(text: str, missing: str) -> None:
     reading = read_unit(text)
     assert reading.kind == "attempt" and missing in reading.missing[0]
@@ -73,15 +98,35 @@ TEXT_CASES = {
     "txt-negated-first-line": ("a.txt", f"本图不是AI生成\n{FILLER}\n", Presence.ABSENT),
     "txt-notice-in-the-middle-of-a-long-text": ("a.txt", f"{FILLER}\n{FILLER}\nAI生成\n{FILLER}\n{FILLER}\n", Presence.ABSENT),
     "md-notice-paragraph": ("a.md", f"# 标题\n\n由AI合成\n\n{FILLER}\n", Presence.PRESENT),
-    "md-soft-wrapped-body": ("a.md", f"# 标题\n\n据统计，2025年已有超过一半的网络图片\n由AI生成，监管部门要求加强管理。\n\n{FILLER}\n", Presence.ABSENT),
+    "md-soft-wrapped-body": (
+        "a.md",
+        f"# 标题\n\n据统计，2025年已有超过一半的网络图片\n由AI生成，监管部门要求加强管理。\n\n{FILLER}\n",
+        Presence.ABSENT,
+    ),
     "md-negated": ("a.md", f"> 非人工智能合成\n\n{FILLER}\n", Presence.ABSENT),
     "html-notice-paragraph": ("a.html", f"<html><body><p>本内容由<b>人工智能</b>生成</p><p>{FILLER}</p></body></html>", Presence.PRESENT),
-    "html-notice-footer": ("a.html", f"<html><body><p>{FILLER}</p><p>{FILLER}</p><footer><small>本页面由AI生成</small></footer><p>{FILLER}</p></body></html>", Presence.PRESENT),
-    "html-figcaption-mid-page": ("a.html", f"<html><body><p>{FILLER}</p><figure><img src=x.png><figcaption>此图由AI生成</figcaption></figure><p>{FILLER}</p></body></html>", Presence.PRESENT),
+    "html-notice-footer": (
+        "a.html",
+        f"<html><body><p>{FILLER}</p><p>{FILLER}</p><footer><small>本页面由AI生成</small></footer><p>{FILLER}</p></body></html>",
+        Presence.PRESENT,
+    ),
+    "html-figcaption-mid-page": (
+        "a.html",
+        f"<html><body><p>{FILLER}</p><figure><img src=x.png><figcaption>此图由AI生成</figcaption></figure><p>{FILLER}</p></body></html>",
+        Presence.PRESENT,
+    ),
     "html-body-sentence": ("a.html", f"<html><body><p>{BODY}</p><p>{FILLER}</p></body></html>", Presence.ABSENT),
     "html-negated": ("a.html", f"<html><body><h1>本店海报非AI生成</h1><p>{FILLER}</p></body></html>", Presence.ABSENT),
-    "srt-notice-cue": ("a.srt", "1\n00:00:00,000 --> 00:00:03,000\n本视频由AI生成\n\n2\n00:00:03,000 --> 00:00:06,000\n大家好\n", Presence.PRESENT),
-    "srt-negated-cue": ("a.srt", "1\n00:00:00,000 --> 00:00:03,000\n这段视频不是AI合成的\n\n2\n00:00:03,000 --> 00:00:06,000\n大家好\n", Presence.ABSENT),
+    "srt-notice-cue": (
+        "a.srt",
+        "1\n00:00:00,000 --> 00:00:03,000\n本视频由AI生成\n\n2\n00:00:03,000 --> 00:00:06,000\n大家好\n",
+        Presence.PRESENT,
+    ),
+    "srt-negated-cue": (
+        "a.srt",
+        "1\n00:00:00,000 --> 00:00:03,000\n这段视频不是AI合成的\n\n2\n00:00:03,000 --> 00:00:06,000\n大家好\n",
+        Presence.ABSENT,
+    ),
 }
 
 

@@ -18,8 +18,12 @@ BODY = "# Title\n\nSome copy.\n"
 
 
 def label(*args: str) -> tuple[int, dict, str]:
-    done = subprocess.run([sys.executable, "-m", "labeler", "label", "--producer", PRODUCER, "--no-progress", "--format", "json", *args],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "labeler", "label", "--producer", PRODUCER, "--no-progress", "--format", "json", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return done.returncode, json.loads(done.stdout) if done.stdout else {}, done.stderr
 
 

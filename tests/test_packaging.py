@@ -37,9 +37,12 @@ def test_extras_refer_to_this_distribution() -> None:
 
 
 def test_install_hints_name_this_distribution() -> None:
-    stale = [f"{path.relative_to(ROOT)}:{n}" for path in sorted((ROOT / "labeler").rglob("*.py"))
-             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-             if re.search(r"install ['\"]labeler\[", line)]
+    stale = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in sorted((ROOT / "labeler").rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"install ['\"]labeler\[", line)
+    ]
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     stale += [f"README.md: {m.group(0)}" for m in re.finditer(r"install ['\"]labeler\[[a-z,]+\]", readme)]
     assert not stale, stale

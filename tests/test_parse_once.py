@@ -39,8 +39,26 @@ def _png(path: Path) -> Path:
 
 
 def _mp4(path: Path) -> Path:
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=10:duration=1", "-c:v", "libx264",
-                    "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-y", str(path)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=320x240:rate=10:duration=1",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-movflags",
+            "+faststart",
+            "-y",
+            str(path),
+        ],
+        check=True,
+    )
     return path
 
 
@@ -82,7 +100,9 @@ def test_an_unchanged_file_is_verified_from_the_same_read(tmp_path: Path, opens:
     first = label_file(src, tmp_path / "labelled.png", _options(False))
     assert first.ok, first.error
     opens.clear()
-    again = label_file(tmp_path / "labelled.png", None, LabelOptions(explicit=False, producer=PRODUCER, produce_id="parse-once", in_place=True))
+    again = label_file(
+        tmp_path / "labelled.png", None, LabelOptions(explicit=False, producer=PRODUCER, produce_id="parse-once", in_place=True)
+    )
     assert again.status == "unchanged", again.error
     assert opens[str(tmp_path / "labelled.png")] == 1
 
@@ -150,8 +170,9 @@ def test_a_source_is_a_path_and_hands_out_private_copies(tmp_path: Path) -> None
     assert memo(source, "tree", lambda: {"children": []}, private=True) == {"children": [1]}
 
 
-def test_the_c2pa_scan_of_a_large_file_read_whole_takes_the_same_edges_from_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                                    opens: Counter[str]) -> None:
+def test_the_c2pa_scan_of_a_large_file_read_whole_takes_the_same_edges_from_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, opens: Counter[str]
+) -> None:
     from labeler.c2pa import scan
 
     monkeypatch.setattr(scan, "WHOLE_LIMIT", 4096)  # "large" at test scale: kB, not the real 32 MB

@@ -74,7 +74,9 @@ def test_waiving_a_missing_label_passes_without_changing_the_status(tmp_path: Pa
     policy = Policy().with_waivers([Waiver("explicit.missing", "user opted out; logged per Measures Art. 9")], root=tmp_path)
     verdict = verify_file(target, policy)
     assert verdict.status == "unlabelled" and not verdict.passed  # the implicit label is never waived by this
-    (tmp_path / "raw.txt.aigc.json").write_text('{"Label":"1","ContentProducer":"001191110102MACQD9K64010000","ProduceID":"x","ReservedCode1":"","ContentPropagator":"","PropagateID":"","ReservedCode2":""}')
+    (tmp_path / "raw.txt.aigc.json").write_text(
+        '{"Label":"1","ContentProducer":"001191110102MACQD9K64010000","ProduceID":"x","ReservedCode1":"","ContentPropagator":"","PropagateID":"","ReservedCode2":""}'
+    )
     verdict = verify_file(target, policy)
     assert verdict.status == "missing-explicit" and verdict.passed and verdict.to_dict()["passed"] is True
 
@@ -106,7 +108,9 @@ def test_report_only_never_fails_and_fail_on_threshold() -> None:
         parse_fail_on("broken")
 
 
-def test_strict_audio_end_to_end_with_cue_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_strict_audio_end_to_end_with_cue_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """[cue] position = "both" from labeler.toml reaches the audio adapter; strict then passes, a start-only cue does not."""
     import json
 
@@ -137,11 +141,15 @@ def test_strict_audio_end_to_end_with_cue_config(tmp_path: Path, monkeypatch: py
 def test_waiving_unverified_accepts_only_an_unchecked_notice(tmp_path: Path) -> None:
     from labeler.report import checks_of
 
-    policy = Policy().with_waivers([Waiver("explicit.unverified", "OCR backend not installed on this runner; checked in the nightly job")], root=tmp_path)
+    policy = Policy().with_waivers(
+        [Waiver("explicit.unverified", "OCR backend not installed on this runner; checked in the nightly job")], root=tmp_path
+    )
     assert policy.passing_for(tmp_path / "a.png") == {"compliant", "unverified"}
     target = tmp_path / "raw.txt"
     target.write_text("正文。\n", encoding="utf-8")
-    (tmp_path / "raw.txt.aigc.json").write_text('{"Label":"1","ContentProducer":"001191110102MACQD9K64010000","ProduceID":"x","ReservedCode1":"","ContentPropagator":"","PropagateID":"","ReservedCode2":""}')
+    (tmp_path / "raw.txt.aigc.json").write_text(
+        '{"Label":"1","ContentProducer":"001191110102MACQD9K64010000","ProduceID":"x","ReservedCode1":"","ContentPropagator":"","PropagateID":"","ReservedCode2":""}'
+    )
     verdict = verify_file(target, policy)
     assert verdict.status == "missing-explicit" and not verdict.passed  # absent is not "could not check"
     assert [o.result for o in checks_of(verdict)] == ["fail", "pass"]

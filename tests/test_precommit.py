@@ -38,17 +38,22 @@ def test_ocr_hook_is_the_same_gate_plus_the_ocr_extra() -> None:
     assert set(hooks) == {"labeler-verify", "labeler-verify-ocr"}
     plain, ocr = hooks["labeler-verify"], hooks["labeler-verify-ocr"]
     assert ocr["additional_dependencies"] == [".[ocr]"] and "additional_dependencies" not in plain
-    assert {k: v for k, v in ocr.items() if k not in ("id", "name", "description", "additional_dependencies")} == \
-        {k: v for k, v in plain.items() if k not in ("id", "name", "description")}  # same files, command, types
+    assert {k: v for k, v in ocr.items() if k not in ("id", "name", "description", "additional_dependencies")} == {
+        k: v for k, v in plain.items() if k not in ("id", "name", "description")
+    }  # same files, command, types
 
 
 def test_manifest_is_valid_and_covers_every_adapter_extension() -> None:
-    result = subprocess.run([sys.executable, "-m", "pre_commit", "validate-manifest", str(MANIFEST)], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-manifest", str(MANIFEST)], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     hook = _hook()
     assert hook["id"] == "labeler-verify" and hook["entry"].startswith("labeler verify")
     pattern = re.compile(hook["files"])
-    missing = sorted({e for a in ADAPTERS for e in a.extensions if not pattern.search(f"x/asset.{e}") or not pattern.search(f"ASSET.{e.upper()}")})
+    missing = sorted(
+        {e for a in ADAPTERS for e in a.extensions if not pattern.search(f"x/asset.{e}") or not pattern.search(f"ASSET.{e.upper()}")}
+    )
     assert not missing, f"extensions labeler handles but the hook does not select: {missing}"
     for name in ("clip.mp4", "clip.MOV", "doc.pdf", "song.wav", "post.md", "pic.PNG"):
         assert pattern.search(name), name
@@ -61,12 +66,22 @@ def _git(repo: Path, *args: str) -> None:
 
 
 def _pre_commit(repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "PIP_NO_INDEX": "1", "PRE_COMMIT_COLOR": "never",
-           "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
-    return subprocess.run([sys.executable, "-m", "pre_commit", "run", "--all-files"], cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(home),
+        "PIP_NO_INDEX": "1",
+        "PRE_COMMIT_COLOR": "never",
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run", "--all-files"], cwd=repo, env=env, capture_output=True, text=True, timeout=600
+    )
 
 
-@pytest.mark.skipif(shutil.which("labeler") is None and not (Path(sys.executable).parent / "labeler").exists(), reason="labeler console script not installed")
+@pytest.mark.skipif(
+    shutil.which("labeler") is None and not (Path(sys.executable).parent / "labeler").exists(),
+    reason="labeler console script not installed",
+)
 def test_hook_fails_unlabelled_asset_then_passes(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()

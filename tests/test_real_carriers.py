@@ -23,8 +23,15 @@ from labeler.registry import sniff
 
 from .conftest import PRODUCER, ROOT
 
-LABEL = {"Label": "1", "ContentProducer": PRODUCER, "ProduceID": "vendor-42", "ReservedCode1": "",
-         "ContentPropagator": "", "PropagateID": "", "ReservedCode2": ""}
+LABEL = {
+    "Label": "1",
+    "ContentProducer": PRODUCER,
+    "ProduceID": "vendor-42",
+    "ReservedCode1": "",
+    "ContentPropagator": "",
+    "PropagateID": "",
+    "ReservedCode2": "",
+}
 BARE = json.dumps(LABEL, separators=(",", ":"))
 WRAPPED = json.dumps({"AIGC": LABEL}, separators=(",", ":"))
 CONFIG = ROOT / "labeler" / "data" / "exiftool-tc260.config"
@@ -105,9 +112,11 @@ def test_bare_aigc_blob_in_a_jpeg_app_segment(tmp_path: Path) -> None:
 def test_heif_xmp_item_with_the_jpeg_app1_header(tmp_path: Path) -> None:
     pillow_heif = pytest.importorskip("pillow_heif")
     pillow_heif.register_heif_opener()
-    packet = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-              '<rdf:Description rdf:about="" xmlns:TC260="http://www.tc260.org.cn/ns/AIGC/1.0/">'
-              f"<TC260:AIGC>{BARE.replace(chr(34), '&quot;')}</TC260:AIGC></rdf:Description></rdf:RDF></x:xmpmeta>")
+    packet = (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:TC260="http://www.tc260.org.cn/ns/AIGC/1.0/">'
+        f"<TC260:AIGC>{BARE.replace(chr(34), '&quot;')}</TC260:AIGC></rdf:Description></rdf:RDF></x:xmpmeta>"
+    )
     heic = tmp_path / "headed.heic"
     image = Image.fromarray(np.random.default_rng(2).integers(0, 255, (64, 64, 3), dtype=np.uint8))
     image.save(heic, "HEIF", xmp=b"http://ns.adobe.com/xap/1.0/\0" + packet.encode(), quality=50)
@@ -115,7 +124,9 @@ def test_heif_xmp_item_with_the_jpeg_app1_header(tmp_path: Path) -> None:
     assert read(heic) == [("xmp:TC260:AIGC", "vendor-42")]
     assert rules(heic) == {"xmp.jpeg-header": False}
     if shutil.which("exiftool"):  # the independent reader sees the same label
-        shown = subprocess.run(["exiftool", "-config", str(CONFIG), "-s3", "-XMP-TC260:AIGC", str(heic)], capture_output=True, text=True).stdout
+        shown = subprocess.run(
+            ["exiftool", "-config", str(CONFIG), "-s3", "-XMP-TC260:AIGC", str(heic)], capture_output=True, text=True
+        ).stdout
         assert "vendor-42" in shown
     out = tmp_path / "out" / "headed.heic"
     result = label_file(heic, out, LabelOptions(producer=PRODUCER, explicit=False))
@@ -176,8 +187,21 @@ def test_wav_info_icmt_written_by_ffmpeg(tmp_path: Path) -> None:
 
 def test_mp4_comment_written_by_ffmpeg(tmp_path: Path) -> None:
     mp4 = tmp_path / "cmt.mp4"
-    ffmpeg("-f", "lavfi", "-i", "testsrc2=s=64x48:r=10:d=1", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-           "-metadata", f"comment={WRAPPED}", str(mp4))
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=64x48:r=10:d=1",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        "-metadata",
+        f"comment={WRAPPED}",
+        str(mp4),
+    )
     assert b"\xa9cmt" in mp4.read_bytes()
     assert read(mp4) == [("mp4:©cmt", "vendor-42")]
     assert rules(mp4) == {"implicit.comment-field": False}

@@ -41,7 +41,9 @@ def make_inputs(folder: Path, count: int) -> dict[Path, str]:
 
 
 def cli(*args: str, prefix: tuple[str, ...] = (), **kwargs) -> subprocess.Popen:
-    return subprocess.Popen([*prefix, sys.executable, "-m", "labeler", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+    return subprocess.Popen(
+        [*prefix, sys.executable, "-m", "labeler", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs
+    )
 
 
 def visible_outputs(out: Path) -> list[Path]:
@@ -53,7 +55,20 @@ def test_sigkill_at_random_points_then_resume(tmp_path: Path) -> None:
     inputs = make_inputs(tmp_path / "in", 600)
     out = tmp_path / "out"
     rng = random.Random(1234)
-    args = ("label", str(tmp_path / "in"), "--out", str(out), "--producer", PRODUCER, "--no-progress", "--format", "json", "--jobs", "2", "--resume")
+    args = (
+        "label",
+        str(tmp_path / "in"),
+        "--out",
+        str(out),
+        "--producer",
+        PRODUCER,
+        "--no-progress",
+        "--format",
+        "json",
+        "--jobs",
+        "2",
+        "--resume",
+    )
     kills = 0
     for _ in range(4):
         proc = cli(*args, start_new_session=True)
@@ -107,7 +122,9 @@ def test_disk_full_gives_clean_per_file_errors(tmp_path: Path) -> None:
     def limit_file_size() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
 
-    proc = cli("label", str(folder), "--out", str(out), "--producer", PRODUCER, "--no-progress", "--format", "json", preexec_fn=limit_file_size)
+    proc = cli(
+        "label", str(folder), "--out", str(out), "--producer", PRODUCER, "--no-progress", "--format", "json", preexec_fn=limit_file_size
+    )
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 1, stderr
     report = {Path(f["source"]).name: f for f in json.loads(stdout)["files"]}
@@ -133,7 +150,9 @@ def test_read_only_subfolder_fails_per_file_and_batch_continues(tmp_path: Path) 
     out = tmp_path / "out"
     (out / "d3").mkdir(parents=True)
     (out / "d3").chmod(0o555)
-    proc = cli("label", str(tmp_path / "in"), "--out", str(out), "--producer", PRODUCER, "--no-progress", "--format", "json", prefix=DROP_DAC)
+    proc = cli(
+        "label", str(tmp_path / "in"), "--out", str(out), "--producer", PRODUCER, "--no-progress", "--format", "json", prefix=DROP_DAC
+    )
     stdout, _ = proc.communicate(timeout=120)
     report = json.loads(stdout)
     failed = [f for f in report["files"] if f["status"] == "failed"]
@@ -145,7 +164,9 @@ def test_read_only_subfolder_fails_per_file_and_batch_continues(tmp_path: Path) 
 def test_file_deleted_mid_batch(tmp_path: Path) -> None:
     inputs = make_inputs(tmp_path / "in", 6)
     victim = sorted(inputs)[2]
-    batch = label_paths([tmp_path / "in"], out=tmp_path / "out", options=LabelOptions(producer=PRODUCER), jobs=1, on_plan=lambda n: victim.unlink())
+    batch = label_paths(
+        [tmp_path / "in"], out=tmp_path / "out", options=LabelOptions(producer=PRODUCER), jobs=1, on_plan=lambda n: victim.unlink()
+    )
     by_source = {r.source: r for r in batch.results}
     assert by_source[victim].status == "failed" and "does not exist" in by_source[victim].error
     assert sum(r.status == "labelled" for r in batch.results) == 5
@@ -157,7 +178,21 @@ def test_per_file_time_limit(tmp_path: Path, jobs: str) -> None:
     folder.mkdir()
     (folder / "huge.md").write_text("# huge\n\n" + "广告文案，很长很长。\n" * 3_000_000)  # ~90 MB
     (folder / "small.md").write_text("# small\n")
-    proc = cli("label", str(folder), "--out", str(tmp_path / "out"), "--producer", PRODUCER, "--no-progress", "--format", "json", "--timeout", "1", "--jobs", jobs)
+    proc = cli(
+        "label",
+        str(folder),
+        "--out",
+        str(tmp_path / "out"),
+        "--producer",
+        PRODUCER,
+        "--no-progress",
+        "--format",
+        "json",
+        "--timeout",
+        "1",
+        "--jobs",
+        jobs,
+    )
     stdout, _ = proc.communicate(timeout=120)
     report = {Path(f["source"]).name: f for f in json.loads(stdout)["files"]}
     assert proc.returncode == 1
@@ -172,7 +207,21 @@ def test_per_file_memory_limit(tmp_path: Path) -> None:
     # ~90 MB of UTF-8: labelling it takes several times that; an idle worker maps only ~50 MB
     (folder / "huge.md").write_text("# huge\n\n" + "广告文案，很长很长。\n" * 3_000_000)
     (folder / "small.md").write_text("# small\n")
-    proc = cli("label", str(folder), "--out", str(tmp_path / "out"), "--producer", PRODUCER, "--no-progress", "--format", "json", "--max-memory", "300M", "--jobs", "1")
+    proc = cli(
+        "label",
+        str(folder),
+        "--out",
+        str(tmp_path / "out"),
+        "--producer",
+        PRODUCER,
+        "--no-progress",
+        "--format",
+        "json",
+        "--max-memory",
+        "300M",
+        "--jobs",
+        "1",
+    )
     stdout, _ = proc.communicate(timeout=300)
     report = {Path(f["source"]).name: f for f in json.loads(stdout)["files"]}
     assert proc.returncode == 1

@@ -52,7 +52,7 @@ def assets(tmp_path: Path) -> Path:
     for name in ODD_NAMES:
         (folder / name).write_text(LABELLED.format(producer=PRODUCER, produce_id="doc-1"), encoding="utf-8")
     # A label value that is a formula: printable ASCII, so a valid ProduceID, and it must stay inert.
-    (folder / "formula-id.md").write_text(LABELLED.format(producer=PRODUCER, produce_id="=HYPERLINK(\\\"x\\\")"), encoding="utf-8")
+    (folder / "formula-id.md").write_text(LABELLED.format(producer=PRODUCER, produce_id='=HYPERLINK(\\"x\\")'), encoding="utf-8")
     (folder / "plain.txt").write_text("Some text without any notice.\n", encoding="utf-8")
     if shutil.which("convert"):
         subprocess.run(["convert", "-size", "64x48", "xc:skyblue", str(folder / "photo.png")], check=True)
@@ -96,13 +96,15 @@ def test_csv_rows_round_trip_odd_names(assets: Path, tmp_path: Path, monkeypatch
         assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in r.values()), r
     assert by_name["=SUM(A1).md"]["path"] == "assets/=SUM(A1).md"
     assert rows[0]["path"].startswith("assets/")
-    assert by_name["formula-id.md"]["ProduceID"] == "'=HYPERLINK(\"x\")"
+    assert by_name["formula-id.md"]["ProduceID"] == '\'=HYPERLINK("x")'
     assert by_name["plain.txt"]["passed"] == "no" and by_name["plain.txt"]["ContentProducer"] == ""
 
 
 def test_evidence_bundle_manifest(assets: Path, tmp_path: Path) -> None:
     bundle = tmp_path / "evidence"
-    assert main(["verify", str(assets), "--evidence", str(bundle), "--no-progress", "--jobs", "1", "--output", str(tmp_path / "out.txt")]) == 1
+    assert (
+        main(["verify", str(assets), "--evidence", str(bundle), "--no-progress", "--jobs", "1", "--output", str(tmp_path / "out.txt")]) == 1
+    )
     assert sorted(p.name for p in bundle.iterdir()) == sorted([*(DEFAULT_NAMES[f] for f in FORMATS), MANIFEST])
     sums: dict[bytes, str] = {}
     for line in (bundle / MANIFEST).read_bytes().splitlines():

@@ -37,8 +37,11 @@ paths = ["cases/label-chinese-producer.md"]
 
 
 def normalise(text: str) -> str:
-    for old, new in ((f'"version": "{__version__}"', '"version": "VERSION"'), (f'"semanticVersion": "{__version__}"', '"semanticVersion": "VERSION"'),
-                     (f"labeler {__version__},", "labeler VERSION,")):
+    for old, new in (
+        (f'"version": "{__version__}"', '"version": "VERSION"'),
+        (f'"semanticVersion": "{__version__}"', '"semanticVersion": "VERSION"'),
+        (f"labeler {__version__},", "labeler VERSION,"),
+    ):
         text = text.replace(old, new)
     return text
 
@@ -51,8 +54,24 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     cwd = Path.cwd()
     os.chdir(root)
     try:
-        assert main(["label", str(FIXTURES / "samples" / "text"), "--out", "labelled", "--producer", PRODUCER,
-                     "--produce-id", "golden-{stem}", "--no-progress", "--jobs", "1"]) == 0
+        assert (
+            main(
+                [
+                    "label",
+                    str(FIXTURES / "samples" / "text"),
+                    "--out",
+                    "labelled",
+                    "--producer",
+                    PRODUCER,
+                    "--produce-id",
+                    "golden-{stem}",
+                    "--no-progress",
+                    "--jobs",
+                    "1",
+                ]
+            )
+            == 0
+        )
         args = ["verify", "cases", "labelled", "--no-progress", "--jobs", "1", "--format", "text", "--output", "out/report.txt"]
         for fmt, name in FILES.items():
             args += ["--report", f"{fmt}=out/{name}"]

@@ -28,9 +28,21 @@ HOSTILE_PRODUCER = "<script>document.title='PWNED2'</script>"
 
 
 def chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               f"--user-data-dir={profile}", "--hide-scrollbars", "--force-device-scale-factor=1", *args]
+    command = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--hide-scrollbars",
+        "--force-device-scale-factor=1",
+        *args,
+    ]
     return subprocess.run(command, capture_output=True, text=True, timeout=120)
 
 
@@ -41,9 +53,14 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     image = Image.new("RGB", (800, 600), (40, 90, 160))
     image.paste((255, 255, 255), (600, 540, 780, 580))
     image.save(photo)
-    box_evidence = Evidence(Presence.PRESENT, "notice 'AI生成' at bottom-right, text 3.0% of the shortest side", "AI生成", "bottom-right",
-                            (error("notice.too-small", "notice text measures 3.00% of the shortest side; GB 45438 requires at least 5%"),),
-                            {"box": [600, 540, 780, 580], "frame": [800, 600], "height_ratio": 0.03, "position": "bottom-right"})
+    box_evidence = Evidence(
+        Presence.PRESENT,
+        "notice 'AI生成' at bottom-right, text 3.0% of the shortest side",
+        "AI生成",
+        "bottom-right",
+        (error("notice.too-small", "notice text measures 3.00% of the shortest side; GB 45438 requires at least 5%"),),
+        {"box": [600, 540, 780, 580], "frame": [800, 600], "height_ratio": 0.03, "position": "bottom-right"},
+    )
     image_verdict = Verdict(photo, "invalid", "image", "png", explicit=ExplicitResult(box_evidence))
 
     song = folder / "jingle.wav"
@@ -52,21 +69,32 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import soundfile
 
     soundfile.write(song, (0.3 * np.sin(2 * np.pi * 220 * t) * (1 + np.sin(2 * np.pi * 0.5 * t)) / 2).astype("float32"), rate)
-    cue = Evidence(Presence.PRESENT, "Morse rhythm '.- ..' (AI) at the start", "short-long-short-short", "start", (),
-                   {"start": {"cue": "morse", "start_s": 0.2, "end_s": 1.4}})
+    cue = Evidence(
+        Presence.PRESENT,
+        "Morse rhythm '.- ..' (AI) at the start",
+        "short-long-short-short",
+        "start",
+        (),
+        {"start": {"cue": "morse", "start_s": 0.2, "end_s": 1.4}},
+    )
     audio_verdict = Verdict(song, "missing-implicit", "audio", "wav", explicit=ExplicitResult(cue))
 
     hostile = folder / HOSTILE_NAME
     hostile.write_text("本内容由人工智能生成\n正文。\n", encoding="utf-8")
     (folder / (HOSTILE_NAME + ".aigc.json")).write_text(
-        '{"Label":"1","ContentProducer":"' + HOSTILE_PRODUCER.replace('"', '') + '","ProduceID":"x1","ReservedCode1":"","ContentPropagator":"","PropagateID":"","ReservedCode2":""}',
-        encoding="utf-8")
+        '{"Label":"1","ContentProducer":"'
+        + HOSTILE_PRODUCER.replace('"', "")
+        + '","ProduceID":"x1","ReservedCode1":"","ContentPropagator":"","PropagateID":"","ReservedCode2":""}',
+        encoding="utf-8",
+    )
     hostile_verdict = verify_file(hostile)
     assert hostile_verdict.implicit.label is not None and hostile_verdict.implicit.label.content_producer == HOSTILE_PRODUCER
 
     cases = [verify_file(p) for p in sorted((FIXTURES / "cases" / "text").iterdir())]
     out = folder / "report.html"
-    out.write_text(render("html", [image_verdict, audio_verdict, hostile_verdict, *cases], RunInfo(root=folder, gate_failed=True)), encoding="utf-8")
+    out.write_text(
+        render("html", [image_verdict, audio_verdict, hostile_verdict, *cases], RunInfo(root=folder, gate_failed=True)), encoding="utf-8"
+    )
     return out
 
 
@@ -74,7 +102,7 @@ def test_page_is_self_contained_and_escapes_file_data(report: Path) -> None:
     text = report.read_text(encoding="utf-8")
     assert "http://" not in text.split("<body>", 1)[1].replace("http://www.w3.org", "")  # no external resources
     assert HOSTILE_PRODUCER not in text and "&lt;script&gt;document.title=&#x27;PWNED2&#x27;&lt;/script&gt;" in text
-    assert '<img src=x onerror' not in text and "&lt;img src=x onerror=" in text
+    assert "<img src=x onerror" not in text and "&lt;img src=x onerror=" in text
     assert text.count("<script>") == 1
 
 
@@ -136,8 +164,23 @@ def test_video_preview_is_the_checked_frame_with_the_box(tmp_path: Path) -> None
     if not ffmpeg.available():
         pytest.skip("ffmpeg is not available")
     clip = tmp_path / "clip.mp4"
-    subprocess.run([ffmpeg.executable(), "-y", "-loglevel", "error", "-f", "lavfi", "-i", "color=c=navy:size=320x240:rate=10:duration=1",
-                    "-pix_fmt", "yuv420p", str(clip)], check=True, timeout=120)
+    subprocess.run(
+        [
+            ffmpeg.executable(),
+            "-y",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=navy:size=320x240:rate=10:duration=1",
+            "-pix_fmt",
+            "yuv420p",
+            str(clip),
+        ],
+        check=True,
+        timeout=120,
+    )
     uri = video_preview(clip, {"box": [250, 200, 310, 230], "frame": [320, 240], "start_s": 0.0, "end_s": 1.0})
     assert uri is not None and _outline_pixels(uri) > 100
     assert video_preview(tmp_path / "missing.mp4", {}) is None  # no preview, no exception

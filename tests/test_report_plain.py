@@ -37,7 +37,7 @@ def _card(page: str, name: str) -> str:
 def _before_details(card: str, sentence: str) -> None:
     assert sentence in card, card
     assert "<details" in card and card.index(sentence) < card.index("<details"), "the plain sentence must come before the technical details"
-    technical = card[card.index("<details"):card.index("</details>")]
+    technical = card[card.index("<details") : card.index("</details>")]
     assert sentence not in technical
 
 
@@ -46,34 +46,41 @@ def test_missing_notice_is_said_plainly_before_the_details(tmp_path: Path) -> No
     text.write_text("正文第一段。\n", encoding="utf-8")
     (tmp_path / "post.txt.aigc.json").write_text(
         f'{{"Label":"1","ContentProducer":"{PRODUCER}","ProduceID":"p1","ReservedCode1":"","ContentPropagator":"","PropagateID":"","ReservedCode2":""}}',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     verdict = verify_file(text)
     assert verdict.status == "missing-explicit"
     card = _card(render("html", [verdict], RunInfo(root=tmp_path)), "post.txt")
     _before_details(card, "The visible AI notice is missing. What to do: add one with `labeler label")
-    technical = card[card.index("<details"):]
+    technical = card[card.index("<details") :]
     assert "<code>explicit.missing</code>" in technical and "carrier: " in technical  # rule id and carrier folded away
-    assert "explicit.missing" not in card[:card.index("<details")].split('data-search="', 1)[1].split('"', 1)[1]
+    assert "explicit.missing" not in card[: card.index("<details")].split('data-search="', 1)[1].split('"', 1)[1]
 
 
 def test_too_small_notice_names_the_measurement(tmp_path: Path) -> None:
     photo = tmp_path / "poster.png"
     Image.new("RGB", (800, 600), (40, 90, 160)).save(photo)
-    evidence = Evidence(Presence.PRESENT, "notice 'AI生成' at bottom-right", "AI生成", "bottom-right",
-                        (error("notice.too-small", "notice text is 3.0% of the shortest side; GB 45438 requires at least 5%"),),
-                        {"box": [600, 540, 780, 580], "frame": [800, 600], "height_ratio": 0.03, "position": "bottom-right"})
+    evidence = Evidence(
+        Presence.PRESENT,
+        "notice 'AI生成' at bottom-right",
+        "AI生成",
+        "bottom-right",
+        (error("notice.too-small", "notice text is 3.0% of the shortest side; GB 45438 requires at least 5%"),),
+        {"box": [600, 540, 780, 580], "frame": [800, 600], "height_ratio": 0.03, "position": "bottom-right"},
+    )
     verdict = Verdict(photo, "invalid", "image", "png", explicit=ExplicitResult(evidence))
     card = _card(render("html", [verdict], RunInfo(root=tmp_path)), "poster.png")
     _before_details(card, "The notice is too small: 3% of the short side, needs 5%.")
-    assert "<code>notice.too-small</code>" in card[card.index("<details"):]
+    assert "<code>notice.too-small</code>" in card[card.index("<details") :]
 
 
 def test_a_repeated_warning_is_shown_once(tmp_path: Path) -> None:
     photo = tmp_path / "banner.png"
     Image.new("RGB", (400, 300), (200, 200, 200)).save(photo)
     again = warning("notice.borderline-size", "notice text measures 4.98% of the shortest side, within measurement tolerance of 5%")
-    evidence = Evidence(Presence.PRESENT, "notice 'AI生成' at top-left", "AI生成", "top-left", (again, again, again),
-                        {"height_ratio": 0.0498})
+    evidence = Evidence(
+        Presence.PRESENT, "notice 'AI生成' at top-left", "AI生成", "top-left", (again, again, again), {"height_ratio": 0.0498}
+    )
     verdict = Verdict(photo, "compliant", "image", "png", explicit=ExplicitResult(evidence))
     card = _card(render("html", [verdict], RunInfo(root=tmp_path)), "banner.png")
     assert card.count("The notice is just at the minimum size") == 1
@@ -93,8 +100,11 @@ def test_waveform_draws_a_tone_as_a_symmetric_band_and_silence_as_a_flat_line(tm
     import soundfile
 
     tone = tmp_path / "tone.wav"  # 1 s of a 440 Hz sine at half of full scale, then 1 s of digital silence
-    subprocess.run(["sox", "-n", "-r", "16000", "-b", "16", str(tone), "synth", "1", "sine", "440", "vol", "0.5", "pad", "0", "1"],
-                   check=True, timeout=60)
+    subprocess.run(
+        ["sox", "-n", "-r", "16000", "-b", "16", str(tone), "synth", "1", "sine", "440", "vol", "0.5", "pad", "0", "1"],
+        check=True,
+        timeout=60,
+    )
     ink = _strip(audio_preview(tone, {}))
     width, height = WAVE
     centre = (height - 1) / 2

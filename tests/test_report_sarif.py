@@ -18,8 +18,14 @@ def _results(verdicts: list[Verdict], run: RunInfo | None = None) -> list[dict]:
 
 
 def _too_small(ratio: float) -> Verdict:
-    evidence = Evidence(Presence.PRESENT, f"notice at {ratio:.1%}", "AI生成", "bottom-right",
-                        (error("notice.too-small", f"notice text measures {ratio:.2%} of the shortest side"),), {"height_ratio": ratio})
+    evidence = Evidence(
+        Presence.PRESENT,
+        f"notice at {ratio:.1%}",
+        "AI生成",
+        "bottom-right",
+        (error("notice.too-small", f"notice text measures {ratio:.2%} of the shortest side"),),
+        {"height_ratio": ratio},
+    )
     return Verdict(Path("/assets/img/poster.png"), "invalid", "image", "png", explicit=ExplicitResult(evidence))
 
 
@@ -35,7 +41,10 @@ def test_fingerprint_ignores_measurements_but_not_path_or_rule() -> None:
 
 def test_waived_missing_label_is_a_suppressed_result(tmp_path: Path) -> None:
     target = tmp_path / "export.md"
-    target.write_text('---\nAIGC: {"Label":"1","ContentProducer":"001191110102MACQD9K64010000","ProduceID":"p1","ReservedCode1":"","ContentPropagator":"","PropagateID":"","ReservedCode2":""}\n---\n正文。\n', encoding="utf-8")
+    target.write_text(
+        '---\nAIGC: {"Label":"1","ContentProducer":"001191110102MACQD9K64010000","ProduceID":"p1","ReservedCode1":"","ContentPropagator":"","PropagateID":"","ReservedCode2":""}\n---\n正文。\n',
+        encoding="utf-8",
+    )
     waiver = Waiver("explicit.missing", "user asked for the file without the notice; logged")
     verdict = verify_file(target, Policy().with_waivers([waiver], root=tmp_path))
     assert verdict.status == "missing-explicit" and verdict.passed

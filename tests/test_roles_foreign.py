@@ -41,8 +41,12 @@ def _tencent(tmp: Path, *more: str) -> Path:
 
 
 def _exif(path: Path) -> dict[str, object]:
-    out = subprocess.run(["exiftool", "-config", str(CONFIG), "-j", "-G1", "-a", "-UserComment", "-XMP-TC260:all", str(path)],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["exiftool", "-config", str(CONFIG), "-j", "-G1", "-a", "-UserComment", "-XMP-TC260:all", str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return json.loads(out)[0]
 
 
@@ -104,8 +108,9 @@ def test_two_producers_in_one_file_neither_is_erased_silently(tmp_path: Path) ->
     assert result.status == "failed" and "another producer's label" in (result.error or "")
     lost = (result.error or "").split("not ours to erase:")[1].split(";")[0]
     assert TENCENT in lost and OTHER not in lost  # names the label that would be lost
-    forced = label_file(src, tmp_path / "forced" / src.name,
-                        LabelOptions(role="propagator", propagator=OURS, explicit=False, force_producer=True))
+    forced = label_file(
+        src, tmp_path / "forced" / src.name, LabelOptions(role="propagator", propagator=OURS, explicit=False, force_producer=True)
+    )
     assert forced.status == "labelled", forced.error
     assert any(a.startswith("replace another producer's label") for a in forced.actions)
 

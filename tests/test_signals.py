@@ -61,8 +61,12 @@ def temps(out: Path) -> list[Path]:
 
 
 def start(folder: Path, out: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "labeler", *LABEL, str(folder), "--out", str(out), "--format", "json"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "labeler", *LABEL, str(folder), "--out", str(out), "--format", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_for(condition, seconds: float = 600) -> None:  # type: ignore[no-untyped-def]
@@ -74,8 +78,12 @@ def wait_for(condition, seconds: float = 600) -> None:  # type: ignore[no-untype
 
 def resume_completes(folder: Path, out: Path, total: int, finished: int) -> None:
     """``--resume`` skips the ``finished`` files and completes the rest."""
-    done = subprocess.run([sys.executable, "-m", "labeler", *LABEL, str(folder), "--out", str(out), "--format", "json", "--resume"],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "labeler", *LABEL, str(folder), "--out", str(out), "--format", "json", "--resume"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     resumed = [s for s in report["skipped"] if "earlier run" in s["reason"]]

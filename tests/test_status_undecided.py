@@ -70,7 +70,9 @@ def test_every_report_format_shows_the_status(unchecked_image: Path) -> None:
     jsonschema.validate(document, json.loads(SCHEMA.read_text(encoding="utf-8")))
     assert document["files"][0]["status"] == STATUS and document["summary"][STATUS] == 1
     assert [(o.check.name, o.result, o.findings[0].rule) for o in checks_of(verdict)] == [
-        ("explicit", "fail", "explicit.unverified"), ("implicit", "fail", "implicit.missing")]
+        ("explicit", "fail", "explicit.unverified"),
+        ("implicit", "fail", "implicit.missing"),
+    ]
     for fmt in ("junit", "sarif", "html", "markdown"):
         text = render(fmt, [verdict], run)
         assert STATUS in text, fmt

@@ -49,8 +49,13 @@ def test_in_place_never_deletes_user_files_named_like_temps(tmp_path: Path) -> N
     single = tmp_path / "dir"
     single.mkdir()
     (single / "file.md").write_text("# F\n\ntext\n")
-    kept = user_files(project / "sub" / ".labeler-notes.txt", project / ".labeler-tmpabc.md",
-                      single / "other" / ".labeler-cache.db", single / ".labeler-x.md", single / ".labeler-0123.md")
+    kept = user_files(
+        project / "sub" / ".labeler-notes.txt",
+        project / ".labeler-tmpabc.md",
+        single / "other" / ".labeler-cache.db",
+        single / ".labeler-x.md",
+        single / ".labeler-0123.md",
+    )
     # each run sweeps at its start (temps of killed runs) and at its end (its own)
     assert labeler(*LABEL, "--in-place", str(project)).returncode == 0
     assert labeler(*LABEL, "--in-place", str(single / "file.md")).returncode == 0
@@ -64,7 +69,9 @@ def test_out_folder_keeps_user_files_named_like_temps(tmp_path: Path) -> None:
     kept = user_files(out / ".labeler-notes.txt", out / "deep" / ".labeler-cache.db", out / ".labeler-a1b2c3.md")
     assert labeler(*LABEL, str(tmp_path / "in"), "--out", str(out)).returncode == 0
     assert {p: sha256(p) for p in kept} == kept
-    assert sorted(p.name for p in out.iterdir()) == sorted([".labeler-notes.txt", "deep", ".labeler-a1b2c3.md", "a.md", LOCK_NAME, JOURNAL_NAME])
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [".labeler-notes.txt", "deep", ".labeler-a1b2c3.md", "a.md", LOCK_NAME, JOURNAL_NAME]
+    )
 
 
 @pytest.mark.slow
@@ -73,8 +80,12 @@ def test_a_killed_runs_temps_are_swept_and_nothing_else(tmp_path: Path) -> None:
     (folder / "sub").mkdir(parents=True)
     (folder / "sub" / "big.md").write_text("# big\n\n" + "广告文案，很长很长。\n\n" * 150_000)  # ~4.5 MB: a second or two to label
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "labeler", *LABEL, str(folder), "--out", str(out), "--jobs", "1"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "labeler", *LABEL, str(folder), "--out", str(out), "--jobs", "1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 600  # a loaded CI machine can be very slow to get there
     while not temps(out) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -83,8 +94,7 @@ def test_a_killed_runs_temps_are_swept_and_nothing_else(tmp_path: Path) -> None:
     left = temps(out)
     assert left and all(p.parent == out / "sub" for p in left), "the kill must land while the temps exist"
     # A user drops files that look like temps, even with a marked-looking name of another run.
-    kept = user_files(out / "sub" / ".labeler-notes.txt", out / ".labeler-cache.db",
-                      out / "sub" / (".labeler-" + "f" * 32 + "-mine.md"))
+    kept = user_files(out / "sub" / ".labeler-notes.txt", out / ".labeler-cache.db", out / "sub" / (".labeler-" + "f" * 32 + "-mine.md"))
     done = labeler(*LABEL, str(folder), "--out", str(out), "--resume")
     assert done.returncode == 0, done.stderr
     assert temps(out) == [out / "sub" / (".labeler-" + "f" * 32 + "-mine.md")]
@@ -125,8 +135,12 @@ def test_temps_of_a_killed_worker_are_swept_when_the_batch_ends(tmp_path: Path) 
     (folder / "big.md").write_text("# big\n\n" + "广告文案，很长很长。\n\n" * 150_000)
     (folder / "small.md").write_text("# small\n")
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "labeler", *LABEL, str(folder), "--out", str(out), "--jobs", "1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "labeler", *LABEL, str(folder), "--out", str(out), "--jobs", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 600
     while not temps(out) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)

@@ -63,7 +63,7 @@ def test_markdown_front_matter_merged_in_order(tmp_path: Path) -> None:
 
 def test_markdown_without_front_matter_gets_one(tmp_path: Path) -> None:
     out = label(TEXT_SAMPLES / "post-plain.md", tmp_path)
-    assert out.read_text().startswith("---\nAIGC:\n  Label: \"1\"\n")
+    assert out.read_text().startswith('---\nAIGC:\n  Label: "1"\n')
     assert verify_file(out).implicit.carrier == "markdown:front-matter:AIGC"
 
 
@@ -71,7 +71,7 @@ def test_html_rest_is_byte_identical(tmp_path: Path) -> None:
     src = TEXT_SAMPLES / "landing.html"
     out = label(src, tmp_path)
     original, labelled = src.read_text(), out.read_text()
-    meta = labelled[labelled.index("<meta name=\"AIGC\""):labelled.index("'>", labelled.index("<meta name=\"AIGC\"")) + 2]
+    meta = labelled[labelled.index('<meta name="AIGC"') : labelled.index("'>", labelled.index('<meta name="AIGC"')) + 2]
     notice = '<p class="aigc-notice" role="note">本内容由人工智能生成</p>'
     assert labelled.replace(meta, "", 1).replace(notice, "", 1) == original
     assert labelled.index(meta) > labelled.index("<head>") and labelled.index(notice) > labelled.index("<body>")
@@ -79,7 +79,7 @@ def test_html_rest_is_byte_identical(tmp_path: Path) -> None:
 
 def test_html_without_head_gets_one(tmp_path: Path) -> None:
     out = label(FIXTURES / "cases" / "text" / "no-head.html", tmp_path)
-    assert out.read_text().startswith("<head><meta name=\"AIGC\"")
+    assert out.read_text().startswith('<head><meta name="AIGC"')
     assert verify_file(out).status == "compliant"
 
 

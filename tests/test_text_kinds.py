@@ -34,8 +34,21 @@ from realworld_files import exiftool_print  # noqa: E402 - importable only after
 
 def _geotagged_jpeg(path: Path) -> Path:
     Image.new("RGB", (16, 16), "teal").save(path)
-    subprocess.run([EXIFTOOL, "-q", "-overwrite_original", "-GPSLatitude=31.23", "-GPSLatitudeRef=N", "-GPSLongitude=121.47",
-                    "-GPSLongitudeRef=E", "-DateTimeOriginal=2026:01:02 03:04:05", "-XMP-dc:Title=Bund", str(path)], check=True)
+    subprocess.run(
+        [
+            EXIFTOOL,
+            "-q",
+            "-overwrite_original",
+            "-GPSLatitude=31.23",
+            "-GPSLatitudeRef=N",
+            "-GPSLongitude=121.47",
+            "-GPSLongitudeRef=E",
+            "-DateTimeOriginal=2026:01:02 03:04:05",
+            "-XMP-dc:Title=Bund",
+            str(path),
+        ],
+        check=True,
+    )
     return path
 
 
@@ -80,6 +93,7 @@ def _text(name: str, body: str) -> Callable[[Path], Path]:
         out = tmp / name
         out.write_bytes(body.encode())
         return out
+
     return make
 
 
@@ -99,8 +113,10 @@ def _musepack_sv7(tmp: Path) -> Path:
 
 RTF = "{\\rtf1\\ansi\\deff0{\\fonttbl{\\f0 Times;}}\\f0\\fs24 Hello {\\b world}.\\par}\n"
 VCARD = "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Li Lei\r\nEMAIL:li@example.com\r\nEND:VCARD\r\n"
-ICAL = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//labeler tests//EN\r\nBEGIN:VEVENT\r\nUID:1@example.com\r\n"
-        "DTSTAMP:20260101T000000Z\r\nDTSTART:20260102T090000Z\r\nSUMMARY:Launch\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+ICAL = (
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//labeler tests//EN\r\nBEGIN:VEVENT\r\nUID:1@example.com\r\n"
+    "DTSTAMP:20260101T000000Z\r\nDTSTART:20260102T090000Z\r\nSUMMARY:Launch\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+)
 
 #: (maker, the kind the reason must name, needs exiftool)
 KINDS: dict[str, tuple[Callable[[Path], Path], str, bool]] = {

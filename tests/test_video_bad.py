@@ -39,7 +39,24 @@ def test_broken_files_fail_cleanly_without_output(name: str, says: str, explicit
 
 
 def data_hashes(path: Path) -> list[str]:
-    out = subprocess.run(["ffprobe", "-v", "error", "-show_packets", "-show_data_hash", "md5", "-show_entries", "packet=data_hash", "-of", "csv=p=0", str(path)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-show_packets",
+            "-show_data_hash",
+            "md5",
+            "-show_entries",
+            "packet=data_hash",
+            "-of",
+            "csv=p=0",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return out.stdout.splitlines()
 
 
@@ -73,7 +90,24 @@ def test_ffmpeg_failure_is_summarised(tmp_path: Path) -> None:
 def test_two_hour_video_streams_with_bounded_memory(tmp_path: Path) -> None:
     src = tmp_path / "two-hours.mp4"
     subprocess.run(
-        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=1:duration=7200", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "40", "-g", "600", str(src)],
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=160x120:rate=1:duration=7200",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "40",
+            "-g",
+            "600",
+            str(src),
+        ],
         check=True,
     )
     assert sniff(src).adapter.name == "mp4"
@@ -99,7 +133,25 @@ def test_two_hour_video_streams_with_bounded_memory(tmp_path: Path) -> None:
 def test_audio_only_mp4_with_moov_at_the_end_is_handed_to_the_audio_family(tmp_path: Path) -> None:
     src = tmp_path / "in" / "audio.mp4"
     src.parent.mkdir()
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-c:a", "aac", "-b:a", "32k", "-f", "mp4", str(src)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:duration=2",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "32k",
+            "-f",
+            "mp4",
+            str(src),
+        ],
+        check=True,
+    )
     assert src.read_bytes().index(b"mdat") < src.read_bytes().index(b"moov")
     result = label_file(src, tmp_path / "o.mp4", LabelOptions(producer=PRODUCER))
     assert result.ok and result.verdict.status == "compliant", result.error

@@ -36,7 +36,27 @@ def third_party(tmp_path: Path, text: str, seconds: float, name: str = "tp.mp4",
     font.write_bytes(font_bytes())
     src = tmp_path / name
     graph = f"drawtext=fontfile={font}:expansion=none:text={bench().drawtext_escape(text)}:fontsize=28:fontcolor=white:box=1:boxcolor=black@0.7:boxborderw=6:x={x}:y={y}:enable='lt(t,{seconds})'"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "smptehdbars=size=480x360:rate=25:duration=5", "-vf", graph, "-c:v", "libx264", "-preset", "ultrafast", "-crf", "20", str(src)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "smptehdbars=size=480x360:rate=25:duration=5",
+            "-vf",
+            graph,
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "20",
+            str(src),
+        ],
+        check=True,
+    )
     return src
 
 
@@ -78,7 +98,9 @@ def test_stripped_receipt_falls_back_honestly(tmp_path: Path) -> None:
     noticed = tmp_path / "n.mkv"
     adapter.write_explicit(src, noticed, __import__("labeler").Notice())
     stripped = tmp_path / "s.mkv"
-    subprocess.run(["ffmpeg", "-v", "error", "-i", str(noticed), "-map", "0", "-c", "copy", "-map_metadata", "-1", str(stripped)], check=True)
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(noticed), "-map", "0", "-c", "copy", "-map_metadata", "-1", str(stripped)], check=True
+    )
     assert adapter.receipt(stripped) is None
     evidence = adapter.detect_explicit(stripped)
     assert evidence.state.value == ("present" if ocr.available() else "unknown")

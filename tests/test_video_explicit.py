@@ -23,17 +23,46 @@ HOSTILE = "AI生成:'\\,%{pts}[x];drawbox"
 
 
 def streams(path: Path) -> list[dict]:
-    out = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_streams", "-show_format", "-show_chapters", str(path)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-print_format", "json", "-show_streams", "-show_format", "-show_chapters", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 
 def packet_list(path: Path, selector: str) -> list[str]:
-    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", selector, "-show_packets", "-show_data_hash", "md5", "-show_entries", "packet=pts,data_hash", "-of", "csv=p=0", str(path)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-select_streams",
+            selector,
+            "-show_packets",
+            "-show_data_hash",
+            "md5",
+            "-show_entries",
+            "packet=pts,data_hash",
+            "-of",
+            "csv=p=0",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return out.stdout.splitlines()
 
 
 def frame_times(path: Path) -> list[float]:
-    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "frame=pts_time", "-of", "csv=p=0", str(path)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "frame=pts_time", "-of", "csv=p=0", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return sorted(round(float(t.strip(",")), 3) for t in out.stdout.split() if t.strip(","))
 
 
@@ -70,14 +99,37 @@ def test_quality_stays_close_to_the_source(tmp_path: Path) -> None:
     out = noticed(src, tmp_path / "o.mp4", Notice(position="top-left"))
     # PSNR of the bottom half (the notice is top-left) against the source
     graph = "[0:v]crop=iw:ih/2:0:ih/2[a];[1:v]crop=iw:ih/2:0:ih/2[b];[a][b]psnr"
-    log = subprocess.run(["ffmpeg", "-hide_banner", "-i", str(out), "-i", str(src), "-filter_complex", graph, "-f", "null", "-"], capture_output=True, text=True, check=False).stderr
+    log = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-i", str(out), "-i", str(src), "-filter_complex", graph, "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stderr
     average = float(log.split("average:")[1].split()[0])
     assert average > 32, log[-300:]
 
 
 def test_notice_window_and_persist(tmp_path: Path) -> None:
     src = tmp_path / "long.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=6", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "30", str(src)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=320x240:rate=25:duration=6",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "30",
+            str(src),
+        ],
+        check=True,
+    )
     out = noticed(src, tmp_path / "short.mp4", Notice(duration=2.5))
     evidence = detect(out)
     assert evidence.state.value == "present" and not evidence.problems
@@ -138,7 +190,9 @@ def test_hostile_notice_text_is_drawn_literally(tmp_path: Path) -> None:
         ("mp4-fragmented.mp4", "h264", "yuv420p", (320, 240)),
     ],
 )
-def test_odd_inputs_keep_codec_format_and_get_a_visible_notice(name: str, codec: str, pix_fmt: str, display: tuple[int, int], tmp_path: Path) -> None:
+def test_odd_inputs_keep_codec_format_and_get_a_visible_notice(
+    name: str, codec: str, pix_fmt: str, display: tuple[int, int], tmp_path: Path
+) -> None:
     src = CASES / name
     out = noticed(src, tmp_path / name)
     video = probe.probe(out).video
@@ -178,7 +232,9 @@ def test_relabelling_a_labelled_video_changes_nothing(tmp_path: Path) -> None:
     assert (tmp_path / "1.webm").read_bytes() == (tmp_path / "2.webm").read_bytes()
 
 
-@pytest.mark.parametrize(("pix_fmt", "overlay_format"), [("yuv420p", "yuv420"), ("yuv420p10le", "yuv420p10"), ("yuv444p", "yuv444"), ("nv12", "auto")])
+@pytest.mark.parametrize(
+    ("pix_fmt", "overlay_format"), [("yuv420p", "yuv420"), ("yuv420p10le", "yuv420p10"), ("yuv444p", "yuv444"), ("nv12", "auto")]
+)
 def test_the_overlay_works_in_the_source_pixel_format(pix_fmt: str, overlay_format: str) -> None:
     """No per-frame round trip through RGBA (format=auto did that for yuv420p), no 10-bit truncation."""
     from dataclasses import replace
@@ -216,7 +272,28 @@ def test_av1_bitrate_follows_the_source(picture: str, crf: str, encoder: str, tm
         pytest.skip(f"this ffmpeg lacks libsvtav1 or {encoder}")
     monkeypatch.setattr(ffmpeg, "encoders", lambda: available - ({"libsvtav1"} if encoder == "libaom-av1" else set()))
     src = tmp_path / "av1.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", picture, "-c:v", "libsvtav1", "-preset", "12", "-crf", crf, "-pix_fmt", "yuv420p", str(src)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            picture,
+            "-c:v",
+            "libsvtav1",
+            "-preset",
+            "12",
+            "-crf",
+            crf,
+            "-pix_fmt",
+            "yuv420p",
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+    )
     result = label_file(src, tmp_path / "o.mp4", LabelOptions(producer=PRODUCER))
     assert result.ok and result.verdict.status == "compliant", result.error
     out = streams(tmp_path / "o.mp4")["streams"][0]

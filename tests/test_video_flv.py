@@ -35,7 +35,14 @@ def _object(pairs: list[tuple[str, bytes]]) -> bytes:
 
 
 def _cue(name: str, seconds: float) -> bytes:
-    return _object([("name", _string(name)), ("time", b"\x00" + struct.pack(">d", seconds)), ("type", _string("event")), ("parameters", _object([("scene", _string(name))]))])
+    return _object(
+        [
+            ("name", _string(name)),
+            ("time", b"\x00" + struct.pack(">d", seconds)),
+            ("type", _string("event")),
+            ("parameters", _object([("scene", _string(name))])),
+        ]
+    )
 
 
 def walk(data: bytes) -> list[tuple[int, int, int, bytes]]:
@@ -52,7 +59,14 @@ def walk(data: bytes) -> list[tuple[int, int, int, bytes]]:
 
 
 def _tag(kind: int, stamp: int, body: bytes) -> bytes:
-    return bytes([kind]) + len(body).to_bytes(3, "big") + stamp.to_bytes(3, "big") + b"\x00\x00\x00\x00" + body + struct.pack(">I", 11 + len(body))
+    return (
+        bytes([kind])
+        + len(body).to_bytes(3, "big")
+        + stamp.to_bytes(3, "big")
+        + b"\x00\x00\x00\x00"
+        + body
+        + struct.pack(">I", 11 + len(body))
+    )
 
 
 def with_cue_points(src: Path, dst: Path) -> None:
@@ -65,7 +79,9 @@ def with_cue_points(src: Path, dst: Path) -> None:
     head = 13  # "\x02" + length + "onMetaData"
     count = struct.unpack(">I", body[head + 1 : head + 5])[0]
     cues = b"\x0a" + struct.pack(">I", 2) + _cue("intro", 0.0) + _cue("harbour", 1.5)
-    meta = bytearray(body[: head + 1] + struct.pack(">I", count + 1) + body[head + 5 : -3] + struct.pack(">H", 9) + b"cuePoints" + cues + b"\x00\x00\x09")
+    meta = bytearray(
+        body[: head + 1] + struct.pack(">I", count + 1) + body[head + 5 : -3] + struct.pack(">H", 9) + b"cuePoints" + cues + b"\x00\x00\x09"
+    )
     rest, moved, position = bytearray(), {}, offset + len(_tag(18, stamp, bytes(meta)))
     for old, _kind, stamp, body in tags[1:]:
         if stamp >= 1500 and b"onCuePoint" not in rest:
@@ -143,7 +159,12 @@ def test_notice_keeps_cue_points_script_tags_and_codec(flv: Path, tmp_path: Path
     result = label_file(flv, out, LabelOptions(producer=PRODUCER))
     assert result.ok and result.verdict.status == "compliant", result.error or result.verdict
     assert script_tags(out) == script_tags(flv)  # the onCuePoint tag, at its time
-    codecs = subprocess.run([FFPROBE or "ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", str(out)], capture_output=True, text=True, check=True).stdout.split()
+    codecs = subprocess.run(
+        [FFPROBE or "ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert codecs[:2] == ["mp3", "flv1"]
     keyframe_positions_hit_video_tags(out)
     if EXIFTOOL:

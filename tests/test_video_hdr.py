@@ -34,12 +34,19 @@ COLOUR_KEYS = ("pix_fmt", "color_primaries", "color_transfer", "color_space", "c
 
 
 def make(path: Path, args: list[str]) -> Path:
-    subprocess.run(["ffmpeg", "-v", "error", "-y", *PICTURE, *args, "-pix_fmt", "yuv420p10le", *HDR_TAGS, str(path)], check=True, capture_output=True)
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", *PICTURE, *args, "-pix_fmt", "yuv420p10le", *HDR_TAGS, str(path)], check=True, capture_output=True
+    )
     return path
 
 
 def ffprobe(path: Path, *args: str) -> dict:
-    out = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-select_streams", "v:0", *args, str(path)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-print_format", "json", "-select_streams", "v:0", *args, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 
@@ -47,7 +54,10 @@ def side_data(entries: list[dict]) -> tuple[dict, tuple | None]:
     """(mastering display values as exact fractions, (MaxCLL, MaxFALL)) from ffprobe side data."""
     mastering = next((e for e in entries if e["side_data_type"] == "Mastering display metadata"), {})
     light = next((e for e in entries if e["side_data_type"] == "Content light level metadata"), None)
-    return {k: Fraction(mastering[k]) for k in probe.MASTERING_KEYS if k in mastering}, light and (light["max_content"], light["max_average"])
+    return {k: Fraction(mastering[k]) for k in probe.MASTERING_KEYS if k in mastering}, light and (
+        light["max_content"],
+        light["max_average"],
+    )
 
 
 def first_frame(path: Path) -> tuple[dict, tuple | None]:
@@ -115,7 +125,28 @@ def test_h264_container_hdr10_is_also_written_as_sei(tmp_path: Path) -> None:
     out = labelled(src, tmp_path / "out.mp4")
     assert side_data(stream(out).get("side_data_list", [])) == (MASTER_VALUES, CLL), "the container's copy is kept"
     # ffmpeg 5.1's H.264 decoder does not export these SEI; its bitstream tracer reads them
-    log = subprocess.run(["ffmpeg", "-hide_banner", "-i", str(out), "-map", "0:v", "-frames:v", "1", "-c", "copy", "-bsf:v", "trace_headers", "-f", "null", "-"], capture_output=True, text=True, check=True).stderr
+    log = subprocess.run(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-i",
+            str(out),
+            "-map",
+            "0:v",
+            "-frames:v",
+            "1",
+            "-c",
+            "copy",
+            "-bsf:v",
+            "trace_headers",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
     names = ("display_primaries", "white_point", "mastering_luminance", "light_level")
     traced = {line.split()[-4]: int(line.split()[-1]) for line in log.splitlines() if any(n in line for n in names)}
     assert [traced[f"display_primaries_{a}[{i}]"] for i in range(3) for a in "xy"] == list(SEI[:6])
@@ -127,7 +158,10 @@ def test_h264_container_hdr10_is_also_written_as_sei(tmp_path: Path) -> None:
 
 def test_av1_hdr10_metadata_obus_survive_the_notice(tmp_path: Path) -> None:
     plain = "G(0.17,0.797)B(0.131,0.046)R(0.708,0.292)WP(0.3127,0.329)L(1000,0.005)"
-    src = make(tmp_path / "hdr10.mkv", ["-c:v", "libsvtav1", "-preset", "12", "-svtav1-params", f"mastering-display={plain}:content-light={CLL[0]},{CLL[1]}"])
+    src = make(
+        tmp_path / "hdr10.mkv",
+        ["-c:v", "libsvtav1", "-preset", "12", "-svtav1-params", f"mastering-display={plain}:content-light={CLL[0]},{CLL[1]}"],
+    )
     before = first_frame(src)
     assert before[0] and before[1] == CLL, "the source carries HDR10 metadata OBUs"
     out = labelled(src, tmp_path / "out.mkv")
@@ -166,10 +200,24 @@ def test_encoder_parameters_are_merged_not_repeated() -> None:
 
 def test_conversion_to_encoder_units_is_exact() -> None:
     # Matroska stores floats: ffprobe prints reduced fractions (17/25 is 34000/50000)
-    values = (Fraction(53, 200), Fraction(69, 100), Fraction(3, 20), Fraction(3, 50), Fraction(17, 25), Fraction(8, 25), Fraction(3127, 10000), Fraction(329, 1000), Fraction(1000), Fraction(1, 200))
+    values = (
+        Fraction(53, 200),
+        Fraction(69, 100),
+        Fraction(3, 20),
+        Fraction(3, 50),
+        Fraction(17, 25),
+        Fraction(8, 25),
+        Fraction(3127, 10000),
+        Fraction(329, 1000),
+        Fraction(1000),
+        Fraction(1, 200),
+    )
     assert explicit.sei_mastering(values) == "G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,50)"
     av1 = (Fraction(44564, 65536),) * 8 + (Fraction(256000, 256), Fraction(82, 16384))
-    assert explicit.plain_mastering(av1) == "G(0.67999267578125,0.67999267578125)B(0.67999267578125,0.67999267578125)R(0.67999267578125,0.67999267578125)WP(0.67999267578125,0.67999267578125)L(1000.0,0.0050048828125)"
+    assert (
+        explicit.plain_mastering(av1)
+        == "G(0.67999267578125,0.67999267578125)B(0.67999267578125,0.67999267578125)R(0.67999267578125,0.67999267578125)WP(0.67999267578125,0.67999267578125)L(1000.0,0.0050048828125)"
+    )
 
 
 def entry(**changes: object) -> dict:

@@ -25,12 +25,31 @@ pytestmark = pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffprobe
 
 def packets(path: Path) -> list[str]:
     """Per-packet hashes of every stream (the media, independent of the container layout)."""
-    out = subprocess.run(["ffprobe", "-v", "error", "-show_packets", "-show_data_hash", "md5", "-show_entries", "packet=stream_index,pts,data_hash", "-of", "csv=p=0", str(path)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-show_packets",
+            "-show_data_hash",
+            "md5",
+            "-show_entries",
+            "packet=stream_index,pts,data_hash",
+            "-of",
+            "csv=p=0",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return out.stdout.splitlines()
 
 
 def format_tags(path: Path) -> dict[str, str]:
-    out = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format", str(path)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", str(path)], capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout)["format"].get("tags", {})
 
 
@@ -135,14 +154,33 @@ def test_implicit_only_labelling_verifies(tmp_path: Path) -> None:
     result = label_file(src, tmp_path / src.name, LabelOptions(producer=PRODUCER, explicit=False))
     assert result.ok, result.error
     verdict = verify_file(tmp_path / src.name)
-    assert (verdict.implicit.present and verdict.status in ("missing-explicit", "unverified", "unlabelled")) or verdict.status == "missing-explicit"
+    assert (
+        verdict.implicit.present and verdict.status in ("missing-explicit", "unverified", "unlabelled")
+    ) or verdict.status == "missing-explicit"
 
 
 def test_matroska_written_to_a_pipe_is_labelled_in_place(tmp_path: Path) -> None:
     """ffmpeg writing to a pipe leaves the Segment size unknown; the Tags edit still applies."""
     live = tmp_path / "live.mkv"
     with open(live, "wb") as out:
-        subprocess.run(["ffmpeg", "-v", "error", "-i", str(SAMPLES / "mkv-h264-aac-subtitle-chapters.mkv"), "-map", "0", "-c", "copy", "-f", "matroska", "-"], stdout=out, check=True)
+        subprocess.run(
+            [
+                "ffmpeg",
+                "-v",
+                "error",
+                "-i",
+                str(SAMPLES / "mkv-h264-aac-subtitle-chapters.mkv"),
+                "-map",
+                "0",
+                "-c",
+                "copy",
+                "-f",
+                "matroska",
+                "-",
+            ],
+            stdout=out,
+            check=True,
+        )
     labelled = implicit(live, tmp_path / "o.mkv")
     assert packets(labelled) == packets(live)
     assert json.loads(format_tags(labelled)["AIGC"]) == LABEL.as_dict()

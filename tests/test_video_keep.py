@@ -43,13 +43,31 @@ def exif(path: Path) -> dict[str, object]:
 
 def probe(path: Path) -> dict[str, list[dict[str, object]]]:
     fields = "stream=index,codec_type,codec_name,codec_tag_string,pix_fmt,profile:chapter=start_time,end_time:chapter_tags=title"
-    out = subprocess.run([FFPROBE or "ffprobe", "-v", "error", "-show_entries", fields, "-of", "json", str(path)], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [FFPROBE or "ffprobe", "-v", "error", "-show_entries", fields, "-of", "json", str(path)], capture_output=True, text=True, check=True
+    ).stdout
     return json.loads(out)
 
 
 def video_bitrate(path: Path) -> float:
     """Bits per second of the first video stream, from its packet sizes (independent of headers)."""
-    out = subprocess.run([FFPROBE or "ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=size:format=duration", "-of", "json", str(path)], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [
+            FFPROBE or "ffprobe",
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "packet=size:format=duration",
+            "-of",
+            "json",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     data = json.loads(out)
     return sum(int(p["size"]) for p in data["packets"]) * 8 / float(data["format"]["duration"])
 
@@ -71,7 +89,20 @@ def test_xmp_and_user_data_survive_the_notice(name: str, tmp_path: Path) -> None
     """ExifTool puts XMP in a top-level uuid box (MP4) or udta/XMP_ (MOV); both stay, tag for tag."""
     src = tmp_path / name
     shutil.copyfile(SAMPLES / name, src)
-    subprocess.run([EXIFTOOL or "exiftool", "-q", "-overwrite_original", "-XMP-dc:Title=Harbour", "-XMP-dc:Creator=Li Wei", "-XMP-xmp:Rating=4", "-XMP-dc:Subject=boats", "-UserData:Artist=Li Wei", str(src)], check=True)
+    subprocess.run(
+        [
+            EXIFTOOL or "exiftool",
+            "-q",
+            "-overwrite_original",
+            "-XMP-dc:Title=Harbour",
+            "-XMP-dc:Creator=Li Wei",
+            "-XMP-xmp:Rating=4",
+            "-XMP-dc:Subject=boats",
+            "-UserData:Artist=Li Wei",
+            str(src),
+        ],
+        check=True,
+    )
     before = exif(src)
     assert before["XMP-dc:Title"] == "Harbour"
     after = exif(noticed(src, tmp_path / "out" / name))
@@ -82,13 +113,41 @@ def test_xmp_and_user_data_survive_the_notice(name: str, tmp_path: Path) -> None
 @pytest.mark.slow
 def test_mp4_chapter_track_is_kept_once(tmp_path: Path) -> None:
     chapters = tmp_path / "chapters.txt"
-    chapters.write_text(";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=1500\ntitle=Opening\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=1500\nEND=3000\ntitle=Harbour\n")
+    chapters.write_text(
+        ";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=1500\ntitle=Opening\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=1500\nEND=3000\ntitle=Harbour\n"
+    )
     src = tmp_path / "chapters.mp4"
-    ffmpeg("-f", "lavfi", "-i", NOISY.format(3), "-f", "lavfi", "-i", "sine=d=3", "-i", str(chapters), "-map", "0", "-map", "1", "-map_chapters", "2", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", str(src))
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        NOISY.format(3),
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=d=3",
+        "-i",
+        str(chapters),
+        "-map",
+        "0",
+        "-map",
+        "1",
+        "-map_chapters",
+        "2",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        str(src),
+    )
     before = probe(src)
     assert [s["codec_tag_string"] for s in before["streams"]] == ["avc1", "mp4a", "text"]
     after = probe(noticed(src, tmp_path / "out" / "chapters.mp4"))
-    assert [(s["codec_type"], s["codec_tag_string"]) for s in after["streams"]] == [(s["codec_type"], s["codec_tag_string"]) for s in before["streams"]]
+    assert [(s["codec_type"], s["codec_tag_string"]) for s in after["streams"]] == [
+        (s["codec_type"], s["codec_tag_string"]) for s in before["streams"]
+    ]
     assert after["chapters"] == before["chapters"]
     if EXIFTOOL:
         assert exif(tmp_path / "out" / "chapters.mp4")["UserData:ChapterList"] == exif(src)["UserData:ChapterList"]
@@ -98,7 +157,9 @@ def test_mp4_chapter_track_is_kept_once(tmp_path: Path) -> None:
 def test_rgb_vp9_stays_rgb(tmp_path: Path) -> None:
     """VP9 profile 1 in GBR (ffprobe: colour matrix "gbr", which -colorspace spells "rgb")."""
     src = tmp_path / "rgb.webm"
-    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=2", "-c:v", "libvpx-vp9", "-pix_fmt", "gbrp", "-b:v", "400k", str(src))
+    ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=2", "-c:v", "libvpx-vp9", "-pix_fmt", "gbrp", "-b:v", "400k", str(src)
+    )
     before = probe(src)["streams"][0]
     assert before["pix_fmt"] == "gbrp"
     after = probe(noticed(src, tmp_path / "out" / "rgb.webm"))["streams"][0]
@@ -127,8 +188,27 @@ def test_codec_without_an_encoder_is_refused_not_substituted(tmp_path: Path) -> 
     ("name", "args"),
     [
         ("h264.mp4", ["-f", "lavfi", "-i", NOISY.format(4), "-c:v", "libx264", "-crf", "23", "-pix_fmt", "yuv420p"]),
-        ("h264-40k.mp4", ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=4", "-c:v", "libx264", "-b:v", "40k", "-pix_fmt", "yuv420p"]),
-        ("hevc.mp4", ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=4", "-c:v", "libx265", "-crf", "28", "-pix_fmt", "yuv420p", "-x265-params", "log-level=error"]),
+        (
+            "h264-40k.mp4",
+            ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=4", "-c:v", "libx264", "-b:v", "40k", "-pix_fmt", "yuv420p"],
+        ),
+        (
+            "hevc.mp4",
+            [
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc2=size=320x240:rate=25:duration=4",
+                "-c:v",
+                "libx265",
+                "-crf",
+                "28",
+                "-pix_fmt",
+                "yuv420p",
+                "-x265-params",
+                "log-level=error",
+            ],
+        ),
         ("mpeg4.avi", ["-f", "lavfi", "-i", NOISY.format(4), "-c:v", "mpeg4", "-b:v", "400k"]),
         ("vp9.webm", ["-f", "lavfi", "-i", NOISY.format(4), "-c:v", "libvpx-vp9", "-b:v", "300k", "-pix_fmt", "yuv420p"]),
     ],
@@ -140,13 +220,25 @@ def test_bitrate_stays_within_ten_percent(name: str, args: list[str], tmp_path: 
     assert 0.6 < ratio <= 1.10, f"{name}: video bitrate {ratio:.2f}x the source"
 
 
-REAL_WORLD = ["audio/m4a-alac-16bit.m4a", "audio/m4b-aac-chapters.m4b", "audio/mp3-id3v23-tyer-tdat.mp3", "video/webm-vp9-gbrp.webm", "video/mp4-chapters.mp4", "video/mp4-xmp-dc-title.mp4"]
+REAL_WORLD = [
+    "audio/m4a-alac-16bit.m4a",
+    "audio/m4b-aac-chapters.m4b",
+    "audio/mp3-id3v23-tyer-tdat.mp3",
+    "video/webm-vp9-gbrp.webm",
+    "video/mp4-chapters.mp4",
+    "video/mp4-xmp-dc-title.mp4",
+]
 
 
 def exif_lines(path: Path) -> Counter[str]:
     """Every tag ExifTool reads, duplicates included, as ``-Group1:Tag=value`` lines; ``-ee`` because
     Matroska tags written after the clusters are otherwise not read (ExifTool stops at the first)."""
-    out = subprocess.run([EXIFTOOL or "exiftool", "-ee", "-args", "-G1", "-a", "-x", "System:all", "-x", "File:all", str(path)], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [EXIFTOOL or "exiftool", "-ee", "-args", "-G1", "-a", "-x", "System:all", "-x", "File:all", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return Counter(out.splitlines())
 
 

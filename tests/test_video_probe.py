@@ -14,7 +14,13 @@ from labeler.adapters.video import probe
 from .conftest import FIXTURES, PRODUCER
 
 CASES = FIXTURES / "cases" / "video"
-NAMES = ["mp4-rotated-90.mp4", "mp4-anamorphic-sar-4-3.mp4", "mp4-hevc-10bit-hdr.mp4", "webm-vp9-odd-size.webm", "mkv-third-party-aigc-tag.mkv"]
+NAMES = [
+    "mp4-rotated-90.mp4",
+    "mp4-anamorphic-sar-4-3.mp4",
+    "mp4-hevc-10bit-hdr.mp4",
+    "webm-vp9-odd-size.webm",
+    "mkv-third-party-aigc-tag.mkv",
+]
 
 
 @pytest.fixture
@@ -28,7 +34,18 @@ def no_ffprobe(monkeypatch: pytest.MonkeyPatch):
 
 def essentials(info: probe.Probe) -> tuple:
     video = info.video
-    return (video.index, video.codec, video.width, video.height, video.pix_fmt, video.sar, video.rotation, video.display_size, video.colour.get("color_transfer"), round(info.duration, 1))
+    return (
+        video.index,
+        video.codec,
+        video.width,
+        video.height,
+        video.pix_fmt,
+        video.sar,
+        video.rotation,
+        video.display_size,
+        video.colour.get("color_transfer"),
+        round(info.duration, 1),
+    )
 
 
 @pytest.mark.skipif(shutil.which("ffprobe") is None, reason="compares against ffprobe")

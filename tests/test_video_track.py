@@ -36,14 +36,21 @@ def font(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def burn(path: Path, font: Path, background: str, shown: tuple[float, float], seconds: float = 5.0, text: str = "AI生成", size: int = 26, where: str = "x=w-tw-12:y=h-th-12") -> Path:
+def burn(
+    path: Path,
+    font: Path,
+    background: str,
+    shown: tuple[float, float],
+    seconds: float = 5.0,
+    text: str = "AI生成",
+    size: int = 26,
+    where: str = "x=w-tw-12:y=h-th-12",
+) -> Path:
     """A clip whose notice is shown from shown[0] to shown[1] seconds (ffmpeg drawtext)."""
     draw = f"drawtext=fontfile={font}:text='{text}':fontsize={size}:fontcolor=white:borderw=2:bordercolor=black:{where}:enable='between(t,{shown[0]},{shown[1]})'"
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", background, "-t", str(seconds), "-vf", f"format=yuv420p,{draw}",
                     "-c:v", "libx264", "-preset", "ultrafast", "-crf", "26", str(path)], check=True, capture_output=True)  # fmt: skip
     return path
-
-
 
 
 @pytest.mark.parametrize("background", sorted(BACKGROUNDS))

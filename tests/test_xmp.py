@@ -15,7 +15,7 @@ EXISTING = (
     b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
     b'<rdf:Description rdf:about="" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/" xmlns:dc="http://purl.org/dc/elements/1.1/" pdfaid:part="2">'
     b'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">Campaign</rdf:li></rdf:Alt></dc:title>'
-    b"</rdf:Description></rdf:RDF></x:xmpmeta>\n<?xpacket end=\"w\"?>"
+    b'</rdf:Description></rdf:RDF></x:xmpmeta>\n<?xpacket end="w"?>'
 )
 
 
@@ -28,7 +28,10 @@ def test_build_then_parse() -> None:
 
 
 def test_attribute_form() -> None:
-    packet = EXISTING.replace(b'pdfaid:part="2"', b'pdfaid:part="2" xmlns:TC260="http://www.tc260.org.cn/ns/AIGC/1.0/" TC260:AIGC="' + LABEL.replace('"', "&quot;").encode() + b'"')
+    packet = EXISTING.replace(
+        b'pdfaid:part="2"',
+        b'pdfaid:part="2" xmlns:TC260="http://www.tc260.org.cn/ns/AIGC/1.0/" TC260:AIGC="' + LABEL.replace('"', "&quot;").encode() + b'"',
+    )
     (value,) = parse_xmp(packet).aigc
     assert value.form == "attribute" and value.text == LABEL
 
@@ -38,7 +41,7 @@ def test_merge_keeps_everything_else_and_replaces_old_label() -> None:
     twice = merge_xmp(once, LABEL)
     info = parse_xmp(twice)
     assert [v.text for v in info.aigc] == [LABEL]
-    for kept in (b'pdfaid:part="2"', b'<rdf:li xml:lang="x-default">Campaign</rdf:li>', b"<?xpacket end=\"w\"?>"):
+    for kept in (b'pdfaid:part="2"', b'<rdf:li xml:lang="x-default">Campaign</rdf:li>', b'<?xpacket end="w"?>'):
         assert kept in twice
     ET.fromstring(twice.split(b"?>", 1)[1].rsplit(b"<?xpacket", 1)[0])  # still well-formed
 
@@ -64,7 +67,15 @@ BOMB = b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "
 EXTERNAL = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x:xmpmeta xmlns:x="adobe:ns:meta/">&e;</x:xmpmeta>'
 
 
-@pytest.mark.parametrize(("packet", "rule"), [(BOMB, "xmp.hostile"), (EXTERNAL, "xmp.hostile"), (b"<x:xmpmeta><unclosed>", "xmp.malformed"), (b"<a>" + b" " * (17 * 1024 * 1024) + b"</a>", "xmp.too-large")])
+@pytest.mark.parametrize(
+    ("packet", "rule"),
+    [
+        (BOMB, "xmp.hostile"),
+        (EXTERNAL, "xmp.hostile"),
+        (b"<x:xmpmeta><unclosed>", "xmp.malformed"),
+        (b"<a>" + b" " * (17 * 1024 * 1024) + b"</a>", "xmp.too-large"),
+    ],
+)
 def test_hostile_packets_are_reported_not_expanded(packet: bytes, rule: str) -> None:
     info = parse_xmp(packet)
     assert info.aigc == () and [p.rule for p in info.problems] == [rule]

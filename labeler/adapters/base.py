@@ -62,20 +62,17 @@ class Adapter(ABC):
         return suffix if suffix in self.extensions else self.extensions[0]
 
     @abstractmethod
-    def read_labels(self, path: Path) -> list[Found]:
-        ...
+    def read_labels(self, path: Path) -> list[Found]: ...
 
     def write_implicit(self, src: Path, dst: Path, label: Label, options: WriteOptions = WriteOptions()) -> None:
         """Carrier-less families (``carrier = None``) keep this: the pipeline writes a sidecar."""
         raise UnsupportedError(f"{self.name} files have no in-file label carrier; use the sidecar", src)
 
     @abstractmethod
-    def write_explicit(self, src: Path, dst: Path, notice: Notice, options: WriteOptions = WriteOptions()) -> None:
-        ...
+    def write_explicit(self, src: Path, dst: Path, notice: Notice, options: WriteOptions = WriteOptions()) -> None: ...
 
     @abstractmethod
-    def detect_explicit(self, path: Path) -> Evidence:
-        ...
+    def detect_explicit(self, path: Path) -> Evidence: ...
 
     def backends(self) -> list[Backend]:
         return []

@@ -34,7 +34,12 @@ class Candidate:
 def reading_problems(reading: Reading, where: str) -> tuple[Problem, ...]:
     """The findings a non-notice reading carries (empty for a notice)."""
     if reading.kind == "english-only":
-        return (error("notice.english-only", f"the notice {reading.text!r} ({where}) is English only; GB 45438 needs Chinese 'AI生成'/'人工智能生成' wording"),)
+        return (
+            error(
+                "notice.english-only",
+                f"the notice {reading.text!r} ({where}) is English only; GB 45438 needs Chinese 'AI生成'/'人工智能生成' wording",
+            ),
+        )
     if reading.kind == "attempt":
         return (error("notice.missing-element", f"the notice {reading.text!r} ({where}) lacks the {' and the '.join(reading.missing)}"),)
     return ()
@@ -51,7 +56,14 @@ def judge(candidates: Iterable[Candidate], nothing: str) -> Evidence:
         reading, candidate = next((r, c) for r, c in readings if r is chosen)
         problems = reading_problems(reading, candidate.where)
         label = "notice" if reading.is_notice else f"{reading.reason}:"
-        return Evidence(Presence.PRESENT, f"{label} {reading.text!r} ({candidate.where})", reading.text, candidate.where, problems, dict(candidate.detail))
+        return Evidence(
+            Presence.PRESENT,
+            f"{label} {reading.text!r} ({candidate.where})",
+            reading.text,
+            candidate.where,
+            problems,
+            dict(candidate.detail),
+        )
     near = next(((r, c) for r, c in readings if _both_elements(r.text)), None)
     if near is not None:
         reading, candidate = near

@@ -46,21 +46,53 @@ def plan_signing(src: Path, settings: C2paSettings, label: Label | None, *, cont
     mime = mime_type(src.name, parts[0].data[:64] if parts else b"")
     kind = unsignable_kind(src.name, parts[0].data[:64] if parts else b"")
     if mime is None and not settings.sidecar:
-        return SignPlan(None, None, Action(Step.SKIP_SIGNATURE, f"C2PA not signed: c2pa cannot embed a manifest in {kind} files (pass --c2pa-sidecar for NAME{SIDECAR_SUFFIX})"), expected=False)
+        return SignPlan(
+            None,
+            None,
+            Action(
+                Step.SKIP_SIGNATURE,
+                f"C2PA not signed: c2pa cannot embed a manifest in {kind} files (pass --c2pa-sidecar for NAME{SIDECAR_SUFFIX})",
+            ),
+            expected=False,
+        )
     mode = "embed" if mime else "sidecar"
     existing = read_c2pa(src, mime, parts)
-    if not content_changes and existing is not None and existing.valid and existing.tc260 == label and existing.embedded == (mode == "embed"):
-        return SignPlan(None, mime, Action(Step.KEEP_SIGNATURE, f"C2PA manifest already up to date ({existing.state}, signed by {(existing.signer or {}).get('common_name', '?')})"))
+    if (
+        not content_changes
+        and existing is not None
+        and existing.valid
+        and existing.tc260 == label
+        and existing.embedded == (mode == "embed")
+    ):
+        return SignPlan(
+            None,
+            mime,
+            Action(
+                Step.KEEP_SIGNATURE,
+                f"C2PA manifest already up to date ({existing.state}, signed by {(existing.signer or {}).get('common_name', '?')})",
+            ),
+        )
     parent = src if mode == "embed" and existing is not None and existing.embedded and existing.state != "Unreadable" else None
     where = f"embedded ({mime})" if mode == "embed" else f"sidecar NAME{SIDECAR_SUFFIX}"
     if parent is not None and existing is not None:
-        where += f"; the input's own manifest ({existing.state}, {existing.claim_generator or 'unknown generator'}) kept as parentOf ingredient"
+        where += (
+            f"; the input's own manifest ({existing.state}, {existing.claim_generator or 'unknown generator'}) kept as parentOf ingredient"
+        )
     if stored_zip(mime):
         where += "; ZIP entries stored uncompressed, as c2pa 0.38 requires"
-    return SignPlan(mode, mime, Action(Step.SIGN, f"sign C2PA manifest {where} with {settings.alg}" + (f", time-stamped by {settings.tsa}" if settings.tsa else "")), parent=parent)
+    return SignPlan(
+        mode,
+        mime,
+        Action(
+            Step.SIGN, f"sign C2PA manifest {where} with {settings.alg}" + (f", time-stamped by {settings.tsa}" if settings.tsa else "")
+        ),
+        parent=parent,
+    )
 
 
-def sign_output(plan: SignPlan, unsigned: Path, final: Path, label: Label | None, source_type: str, settings: C2paSettings, title: str) -> bytes | None:
+def sign_output(
+    plan: SignPlan, unsigned: Path, final: Path, label: Label | None, source_type: str, settings: C2paSettings, title: str
+) -> bytes | None:
     """Embed: ``unsigned`` + manifest -> ``final``. Sidecar: ``final`` is already complete; the
     manifest bytes are returned for the caller to write once ``final`` is in place."""
     if plan.mode == "embed" and plan.mime:
@@ -81,4 +113,6 @@ def stale_manifest_note(src: Path) -> Action | None:
     """When labelling without signing changes a file that carries a manifest, say it will break."""
     if not has_jumbf(windows(src)):
         return None
-    return Action(Step.NOTE, "note: the file's C2PA manifest will no longer validate after this change (re-sign with --c2pa-cert/--c2pa-key)")
+    return Action(
+        Step.NOTE, "note: the file's C2PA manifest will no longer validate after this change (re-sign with --c2pa-cert/--c2pa-key)"
+    )

@@ -40,7 +40,9 @@ class DevPki:
 
 
 def _name(common_name: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "labeler test PKI"), x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    return x509.Name(
+        [x509.NameAttribute(NameOID.ORGANIZATION_NAME, "labeler test PKI"), x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
+    )
 
 
 def _certificate(subject: str, key: PrivateKey, issuer: str, issuer_key: PrivateKey, alg: str, *, ca: bool) -> x509.Certificate:
@@ -63,8 +65,15 @@ def _certificate(subject: str, key: PrivateKey, issuer: str, issuer_key: Private
         usage = {"digital_signature": True, "key_cert_sign": False, "crl_sign": False}
         builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION, _DOCUMENT_SIGNING]), critical=False)
     builder = builder.add_extension(
-        x509.KeyUsage(content_commitment=False, key_encipherment=False, data_encipherment=False, key_agreement=False,
-                      encipher_only=False, decipher_only=False, **usage),
+        x509.KeyUsage(
+            content_commitment=False,
+            key_encipherment=False,
+            data_encipherment=False,
+            key_agreement=False,
+            encipher_only=False,
+            decipher_only=False,
+            **usage,
+        ),
         critical=True,
     )
     digest = _KEYS[alg][1]

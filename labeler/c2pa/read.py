@@ -99,7 +99,12 @@ def _tc260(assertions: list[dict[str, Any]]) -> tuple[Label | None, str | None]:
 
 
 def _actions(manifest: dict[str, Any]) -> list[dict[str, Any]]:
-    return [a for x in manifest.get("assertions", []) if str(x.get("label", "")).startswith(ACTIONS_PREFIX) for a in x.get("data", {}).get("actions", [])]
+    return [
+        a
+        for x in manifest.get("assertions", [])
+        if str(x.get("label", "")).startswith(ACTIONS_PREFIX)
+        for a in x.get("data", {}).get("actions", [])
+    ]
 
 
 def _ingredient_source_type(store: dict[str, Any], active: str | None) -> str | None:
@@ -126,7 +131,9 @@ def _signal(store: dict[str, Any], state: str, embedded: bool) -> C2paSignal:
         manifest=active,
         manifests=len(store.get("manifests", {})),
         signer=manifest.get("signature_info"),
-        claim_generator=" ".join(str(generator[0].get(k, "")) for k in ("name", "version")).strip() if generator else manifest.get("claim_generator"),
+        claim_generator=" ".join(str(generator[0].get(k, "")) for k in ("name", "version")).strip()
+        if generator
+        else manifest.get("claim_generator"),
         actions=tuple(str(a.get("action")) for a in actions),
         digital_source_type=_first_source_action(actions),
         ingredient_source_type=_ingredient_source_type(store, active),
@@ -159,7 +166,9 @@ def read_c2pa(path: Path, mime: str | None, parts: list[Window], anchors: bytes 
     side = sidecar_manifest_path(path)
     if companion_exists(side):
         if side.stat().st_size > MAX_SIDECAR_BYTES:
-            return C2paSignal(state="Unreadable", embedded=False, error=f"{side.name} is over the {MAX_SIDECAR_BYTES:,}-byte limit for a manifest")
+            return C2paSignal(
+                state="Unreadable", embedded=False, error=f"{side.name} is over the {MAX_SIDECAR_BYTES:,}-byte limit for a manifest"
+            )
         return _read(mime, path, side.read_bytes(), anchors)
     if mime is None or not has_jumbf(parts):
         return None

@@ -45,7 +45,7 @@ def _windows(path: Path) -> list[Window]:
         return [Window(data if end is None else data[:end], 0)]
     whole = loaded(path)
     if whole is not None:  # a large image already read whole: the same two edges, from memory
-        return [Window(whole[:EDGE], 0), Window(whole[size - EDGE:], size - EDGE)]
+        return [Window(whole[:EDGE], 0), Window(whole[size - EDGE :], size - EDGE)]
     with open(path, "rb") as handle:
         head = handle.read(EDGE)
         handle.seek(size - EDGE)
@@ -67,6 +67,6 @@ def xmp_packets(parts: list[Window]) -> list[bytes]:
             end = data.find(XMP_CLOSE, start, start + MAX_XMP_BYTES)
             if end < 0:
                 break
-            packets.append(data[start:end + len(XMP_CLOSE)])
+            packets.append(data[start : end + len(XMP_CLOSE)])
             start = data.find(XMP_OPEN, end)
     return packets

@@ -12,7 +12,15 @@ from pathlib import Path
 from ..errors import LabelFormatError
 
 #: ``--c2pa-alg`` values -> c2pa ``C2paSigningAlg`` member names.
-ALGORITHMS = {"es256": "ES256", "es384": "ES384", "es512": "ES512", "ps256": "PS256", "ps384": "PS384", "ps512": "PS512", "ed25519": "ED25519"}
+ALGORITHMS = {
+    "es256": "ES256",
+    "es384": "ES384",
+    "es512": "ES512",
+    "ps256": "PS256",
+    "ps384": "PS384",
+    "ps512": "PS512",
+    "ed25519": "ED25519",
+}
 #: Environment variables for the key paths, so keys never appear on a command line in CI logs.
 ENV = {"cert": "LABELER_C2PA_CERT", "key": "LABELER_C2PA_KEY", "alg": "LABELER_C2PA_ALG", "tsa": "LABELER_TSA_URL"}
 
@@ -47,12 +55,16 @@ class SignalOptions:
     require_c2pa: bool = False  # a missing or invalid manifest fails the check (GB 45438 does not require one)
 
 
-def settings_from(cert: str | Path | None, key: str | Path | None, alg: str | None = None, tsa: str | None = None, *, sidecar: bool = False) -> C2paSettings | None:
+def settings_from(
+    cert: str | Path | None, key: str | Path | None, alg: str | None = None, tsa: str | None = None, *, sidecar: bool = False
+) -> C2paSettings | None:
     """``C2paSettings`` from command-line / config values; None when neither cert nor key is given."""
     if cert is None and key is None:
         return None
     if cert is None or key is None:
         # Values come from flags or environment variables, so the message names both.
         missing, name = ("--c2pa-cert (or LABELER_C2PA_CERT)", "cert") if cert is None else ("--c2pa-key (or LABELER_C2PA_KEY)", "key")
-        raise LabelFormatError(f"C2PA signing needs both a certificate chain and its private key: {missing} is missing", field=f"c2pa.{name}")
+        raise LabelFormatError(
+            f"C2PA signing needs both a certificate chain and its private key: {missing} is missing", field=f"c2pa.{name}"
+        )
     return C2paSettings(Path(cert), Path(key), (alg or "es256").lower(), tsa or None, sidecar).validated()

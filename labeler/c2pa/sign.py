@@ -42,8 +42,10 @@ def manifest_definition(label: Label | None, source_type: str, title: str, mime:
     """
     doing = {"softwareAgent": SOFTWARE_AGENT, "description": "labelled per GB 45438-2025 (explicit notice and implicit AIGC label)"}
     if parent:
-        actions = [{"action": "c2pa.opened", "digitalSourceType": source_type, "parameters": {"ingredientIds": [PARENT_ID]}},
-                   {"action": "c2pa.edited", **doing}]
+        actions = [
+            {"action": "c2pa.opened", "digitalSourceType": source_type, "parameters": {"ingredientIds": [PARENT_ID]}},
+            {"action": "c2pa.edited", **doing},
+        ]
     else:
         actions = [{"action": "c2pa.created", "digitalSourceType": source_type, **doing}]
     assertions: list[dict[str, Any]] = [{"label": "c2pa.actions", "data": {"actions": actions}}]
@@ -105,8 +107,9 @@ def _with_parent(label: Label | None, source_type: str, title: str, mime: str, s
     return builder
 
 
-def sign_embedded(src: Path, dst: Path, mime: str, label: Label | None, source_type: str, settings: C2paSettings, title: str,
-                  parent: Path | None = None) -> None:
+def sign_embedded(
+    src: Path, dst: Path, mime: str, label: Label | None, source_type: str, settings: C2paSettings, title: str, parent: Path | None = None
+) -> None:
     """Write ``src`` plus an embedded, signed manifest to ``dst`` (which must not be ``src``).
     ``parent``: the original input, when it carried a manifest of its own to keep as ingredient."""
     import c2pa

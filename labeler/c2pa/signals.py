@@ -48,9 +48,11 @@ class Signals:
         no longer validates still counts: it is a trace of AI generation (Measures Art. 6), not
         proof, and only ever makes a file *suspected*."""
         c2pa = self.c2pa if self.c2pa is not None and self.c2pa.state != "Unreadable" else None
-        for source, value in (("c2pa", c2pa.digital_source_type if c2pa else None),
-                              ("c2pa-ingredient", c2pa.ingredient_source_type if c2pa else None),
-                              ("iptc", self.iptc.digital_source_type if self.iptc else None)):
+        for source, value in (
+            ("c2pa", c2pa.digital_source_type if c2pa else None),
+            ("c2pa-ingredient", c2pa.ingredient_source_type if c2pa else None),
+            ("iptc", self.iptc.digital_source_type if self.iptc else None),
+        ):
             if value and source_type_uri(value) in AI_SOURCE_TYPES:
                 return source
         return None
@@ -67,21 +69,56 @@ class Signals:
 #: Validation failure code -> the finding it becomes, first match wins. Only hash and signature
 #: mismatches mean the content changed after signing; credential and time-stamp problems say who
 #: signed and when, not that anything was edited, so each is named as what it is.
-_FAILURES: tuple[tuple[re.Pattern[str], Problem], ...] = tuple((re.compile(pattern), problem) for pattern, problem in (
-    (r"^signingCredential\.expired$", Problem("c2pa.credential-expired", "the signing certificate has expired (checked at verification time, as no "
-                                                "trusted time stamp proves when it was signed); the content was not changed — sign again with a current "
-                                                "certificate, with a time stamp (--tsa) so the signature outlives the certificate")),
-    (r"^signingCredential\.revoked$", Problem("c2pa.credential-revoked", "the signer's certificate was revoked by its issuer; the signature can no "
-                                                "longer vouch for the content — sign again with a valid certificate")),
-    (r"^signingCredential\.untrusted$", Problem("c2pa.credential-untrusted", "the signing certificate does not chain to any of the given trust "
-                                                  "anchors (--trust-anchors); the content was not changed")),
-    (r"^signingCredential\.", Problem("c2pa.credential-invalid", "the signing certificate is not acceptable for C2PA (validity, key usage or "
-                                        "chain); the content was not changed — sign with a conforming certificate")),
-    (r"^timeStamp\.", Problem("c2pa.timestamp", "the signature's time stamp cannot be relied on (untrusted, malformed or outside its validity); "
-                                "the content was not changed")),
-    (r"(Hash|hashedURI|Signature)\.mismatch$", Problem("c2pa.invalid", "the file was changed after signing — sign again as the last step")),
-    (r"", Problem("c2pa.invalid", "the manifest does not validate")),
-))
+_FAILURES: tuple[tuple[re.Pattern[str], Problem], ...] = tuple(
+    (re.compile(pattern), problem)
+    for pattern, problem in (
+        (
+            r"^signingCredential\.expired$",
+            Problem(
+                "c2pa.credential-expired",
+                "the signing certificate has expired (checked at verification time, as no "
+                "trusted time stamp proves when it was signed); the content was not changed — sign again with a current "
+                "certificate, with a time stamp (--tsa) so the signature outlives the certificate",
+            ),
+        ),
+        (
+            r"^signingCredential\.revoked$",
+            Problem(
+                "c2pa.credential-revoked",
+                "the signer's certificate was revoked by its issuer; the signature can no "
+                "longer vouch for the content — sign again with a valid certificate",
+            ),
+        ),
+        (
+            r"^signingCredential\.untrusted$",
+            Problem(
+                "c2pa.credential-untrusted",
+                "the signing certificate does not chain to any of the given trust anchors (--trust-anchors); the content was not changed",
+            ),
+        ),
+        (
+            r"^signingCredential\.",
+            Problem(
+                "c2pa.credential-invalid",
+                "the signing certificate is not acceptable for C2PA (validity, key usage or "
+                "chain); the content was not changed — sign with a conforming certificate",
+            ),
+        ),
+        (
+            r"^timeStamp\.",
+            Problem(
+                "c2pa.timestamp",
+                "the signature's time stamp cannot be relied on (untrusted, malformed or outside its validity); "
+                "the content was not changed",
+            ),
+        ),
+        (
+            r"(Hash|hashedURI|Signature)\.mismatch$",
+            Problem("c2pa.invalid", "the file was changed after signing — sign again as the last step"),
+        ),
+        (r"", Problem("c2pa.invalid", "the manifest does not validate")),
+    )
+)
 
 
 def _failure_findings(c2pa: C2paSignal, options: SignalOptions, severity: Severity) -> list[Problem]:
@@ -95,7 +132,10 @@ def _failure_findings(c2pa: C2paSignal, options: SignalOptions, severity: Severi
         by_rule.setdefault(problem.rule, (problem, []))[1].append(code)
     if not by_rule and not c2pa.valid:
         by_rule["c2pa.invalid"] = (_FAILURES[-1][1], list(c2pa.failures) or ["no reason given"])
-    return [replace(p, message=f"C2PA manifest {c2pa.state}: {p.message} ({', '.join(codes)})", severity=severity) for p, codes in by_rule.values()]
+    return [
+        replace(p, message=f"C2PA manifest {c2pa.state}: {p.message} ({', '.join(codes)})", severity=severity)
+        for p, codes in by_rule.values()
+    ]
 
 
 def read_iptc(packets: list[bytes]) -> IptcSignal | None:
@@ -122,12 +162,26 @@ def cross_check(label: Label | None, c2pa: C2paSignal | None, iptc: IptcSignal |
     else:
         found.extend(_failure_findings(c2pa, options, strict))
     if label is not None and label.label == "1":
-        for name, value in (("IPTC DigitalSourceType", iptc.digital_source_type if iptc else None),
-                            ("C2PA digitalSourceType", c2pa.digital_source_type if c2pa else None)):
+        for name, value in (
+            ("IPTC DigitalSourceType", iptc.digital_source_type if iptc else None),
+            ("C2PA digitalSourceType", c2pa.digital_source_type if c2pa else None),
+        ):
             if value and source_type_uri(value) not in AI_SOURCE_TYPES:
-                found.append(Problem("crosscheck.source-type", f"TC260 Label 1 (AI-generated) but the {name} says {_short(value)!r}, a non-AI source", Severity.WARNING))
+                found.append(
+                    Problem(
+                        "crosscheck.source-type",
+                        f"TC260 Label 1 (AI-generated) but the {name} says {_short(value)!r}, a non-AI source",
+                        Severity.WARNING,
+                    )
+                )
     if label is not None and c2pa is not None and c2pa.tc260 is not None and c2pa.tc260 != label:
-        found.append(Problem("crosscheck.c2pa-tc260", f"the C2PA manifest's TC260 assertion {c2pa.tc260.to_json()} disagrees with the file's label {label.to_json()}", strict))
+        found.append(
+            Problem(
+                "crosscheck.c2pa-tc260",
+                f"the C2PA manifest's TC260 assertion {c2pa.tc260.to_json()} disagrees with the file's label {label.to_json()}",
+                strict,
+            )
+        )
     return found
 
 

@@ -18,22 +18,74 @@ def add_sign_arguments(parser: argparse.ArgumentParser) -> None:
         "Content Credentials (C2PA), optional",
         f"sign a C2PA manifest as the last write; key paths also from ${ENV['cert']}, ${ENV['key']}, ${ENV['alg']}, ${ENV['tsa']}",
     )
-    group.add_argument("--c2pa-cert", dest="c2pa_cert", type=Path, default=os.environ.get(ENV["cert"]) or None, metavar="CHAIN.pem", help="certificate chain, leaf first (not self-signed)")
-    group.add_argument("--c2pa-key", dest="c2pa_key", type=Path, default=os.environ.get(ENV["key"]) or None, metavar="KEY.pem", help="the leaf's private key")
-    group.add_argument("--c2pa-alg", dest="c2pa_alg", choices=tuple(ALGORITHMS), type=str.lower, default=(os.environ.get(ENV["alg"]) or "es256").lower(), help="signature algorithm matching the key (default es256)")
-    group.add_argument("--tsa", dest="tsa", default=os.environ.get(ENV["tsa"]) or None, metavar="URL", help="RFC 3161 time-stamp server (default none: signing stays offline)")
-    group.add_argument("--c2pa-sidecar", dest="c2pa_sidecar", action="store_true", help="formats c2pa cannot embed in (text, OGG, MKV/WebM) get NAME.c2pa instead of a skip note")
+    group.add_argument(
+        "--c2pa-cert",
+        dest="c2pa_cert",
+        type=Path,
+        default=os.environ.get(ENV["cert"]) or None,
+        metavar="CHAIN.pem",
+        help="certificate chain, leaf first (not self-signed)",
+    )
+    group.add_argument(
+        "--c2pa-key",
+        dest="c2pa_key",
+        type=Path,
+        default=os.environ.get(ENV["key"]) or None,
+        metavar="KEY.pem",
+        help="the leaf's private key",
+    )
+    group.add_argument(
+        "--c2pa-alg",
+        dest="c2pa_alg",
+        choices=tuple(ALGORITHMS),
+        type=str.lower,
+        default=(os.environ.get(ENV["alg"]) or "es256").lower(),
+        help="signature algorithm matching the key (default es256)",
+    )
+    group.add_argument(
+        "--tsa",
+        dest="tsa",
+        default=os.environ.get(ENV["tsa"]) or None,
+        metavar="URL",
+        help="RFC 3161 time-stamp server (default none: signing stays offline)",
+    )
+    group.add_argument(
+        "--c2pa-sidecar",
+        dest="c2pa_sidecar",
+        action="store_true",
+        help="formats c2pa cannot embed in (text, OGG, MKV/WebM) get NAME.c2pa instead of a skip note",
+    )
 
 
 def add_verify_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("Content Credentials (C2PA)", "manifests are read and reported under signals.c2pa; GB 45438 does not require them")
-    group.add_argument("--trust-anchors", dest="trust_anchors", type=Path, metavar="FILE", help="PEM bundle of trusted root certificates (manifests chaining to one are Trusted, others Valid at best)")
-    group.add_argument("--require", dest="require", action="append", choices=REQUIREMENTS, default=[], help="c2pa: a missing or invalid manifest fails the check")
+    group = parser.add_argument_group(
+        "Content Credentials (C2PA)", "manifests are read and reported under signals.c2pa; GB 45438 does not require them"
+    )
+    group.add_argument(
+        "--trust-anchors",
+        dest="trust_anchors",
+        type=Path,
+        metavar="FILE",
+        help="PEM bundle of trusted root certificates (manifests chaining to one are Trusted, others Valid at best)",
+    )
+    group.add_argument(
+        "--require",
+        dest="require",
+        action="append",
+        choices=REQUIREMENTS,
+        default=[],
+        help="c2pa: a missing or invalid manifest fails the check",
+    )
 
 
 def sign_settings(args: argparse.Namespace) -> C2paSettings | None:
-    return settings_from(getattr(args, "c2pa_cert", None), getattr(args, "c2pa_key", None), getattr(args, "c2pa_alg", None),
-                         getattr(args, "tsa", None), sidecar=getattr(args, "c2pa_sidecar", False))
+    return settings_from(
+        getattr(args, "c2pa_cert", None),
+        getattr(args, "c2pa_key", None),
+        getattr(args, "c2pa_alg", None),
+        getattr(args, "tsa", None),
+        sidecar=getattr(args, "c2pa_sidecar", False),
+    )
 
 
 def signal_options(args: argparse.Namespace) -> SignalOptions:

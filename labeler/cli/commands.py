@@ -42,11 +42,24 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 def _options(args: argparse.Namespace) -> LabelOptions:
     notice = Notice(text=args.notice_text, position=args.notice_position, duration=args.notice_duration, persist=bool(args.persist))
     return LabelOptions(
-        role=args.role, label=args.label, producer=args.producer, produce_id=args.produce_id,
-        reserved_code1=args.reserved_code1, propagator=args.propagator, propagate_id=args.propagate_id,
-        reserved_code2=args.reserved_code2, notice=notice,
-        explicit=not args.no_explicit, implicit=not args.no_implicit, ocr_check=not args.no_ocr_check, source_type=args.source_type,
-        dry_run=args.dry_run, in_place=args.in_place, force_producer=args.force_producer, media_notices=media_notice_options(args, notice), c2pa=sign_settings(args),
+        role=args.role,
+        label=args.label,
+        producer=args.producer,
+        produce_id=args.produce_id,
+        reserved_code1=args.reserved_code1,
+        propagator=args.propagator,
+        propagate_id=args.propagate_id,
+        reserved_code2=args.reserved_code2,
+        notice=notice,
+        explicit=not args.no_explicit,
+        implicit=not args.no_implicit,
+        ocr_check=not args.no_ocr_check,
+        source_type=args.source_type,
+        dry_run=args.dry_run,
+        in_place=args.in_place,
+        force_producer=args.force_producer,
+        media_notices=media_notice_options(args, notice),
+        c2pa=sign_settings(args),
     ).validated()
 
 
@@ -81,8 +94,14 @@ def cmd_label(args: argparse.Namespace) -> int:
     progress: list[Progress] = []
     try:
         batch = label_batch(
-            args, jobs, options=options, include_hidden=args.include_hidden, resume=args.resume, ignore=ignore_rules(args),
-            limits=_limits(args, jobs, LABEL_TIMEOUT), on_plan=lambda n: progress.append(Progress(n, "labelling", enabled=not (args.no_progress or args.quiet))),
+            args,
+            jobs,
+            options=options,
+            include_hidden=args.include_hidden,
+            resume=args.resume,
+            ignore=ignore_rules(args),
+            limits=_limits(args, jobs, LABEL_TIMEOUT),
+            on_plan=lambda n: progress.append(Progress(n, "labelling", enabled=not (args.no_progress or args.quiet))),
             on_result=lambda r: progress[0].advance(f"{r.status}: {r.source}"),
         )
     finally:
@@ -90,10 +109,13 @@ def cmd_label(args: argparse.Namespace) -> int:
             progress[0].close()
     results, skipped = batch.results, batch.skipped + [Skipped(p, "finished by an earlier run (--resume)") for p in batch.resumed]
     if args.format == "json":
-        document = {"schema": "labeler.label-report/1", "tool": {"name": "labeler", "version": __version__},
-                    "files": [with_exact_bytes(r.to_dict(), "source", "output") for r in results],
-                    "skipped": [with_exact_bytes({"path": str(s.path), "reason": s.reason}, "path") for s in skipped],
-                    "summary": _counts([r.status for r in results])}
+        document = {
+            "schema": "labeler.label-report/1",
+            "tool": {"name": "labeler", "version": __version__},
+            "files": [with_exact_bytes(r.to_dict(), "source", "output") for r in results],
+            "skipped": [with_exact_bytes({"path": str(s.path), "reason": s.reason}, "path") for s in skipped],
+            "summary": _counts([r.status for r in results]),
+        }
         _emit(json.dumps(json_safe(document), ensure_ascii=False, indent=2) + "\n", args.output)
     else:
         _emit(_label_table(results, skipped, verbosity=_verbosity(args)), args.output)
@@ -162,15 +184,24 @@ def cmd_verify(args: argparse.Namespace) -> int:
         return lambda v: progress[0].advance(f"{v.status}: {v.path}")
 
     try:
-        verdicts, skipped = verify_batch(args, jobs, policy=policy, signals=signal_options(args), limits=_limits(args, jobs, VERIFY_TIMEOUT),
-                                         ignore=ignore_rules(args), on_plan=plan)
+        verdicts, skipped = verify_batch(
+            args,
+            jobs,
+            policy=policy,
+            signals=signal_options(args),
+            limits=_limits(args, jobs, VERIFY_TIMEOUT),
+            ignore=ignore_rules(args),
+            on_plan=plan,
+        )
     finally:
         if progress:
             progress[0].close()
     failing = gate_failures(verdicts, policy, args.fail_on)
     # A gate that checked nothing must not pass silently (an empty folder, a typo'd glob, only data files).
     nothing_checked = not args.allow_empty and all(v.status in REPORTED_ONLY for v in verdicts)
-    run_info = RunInfo(policy, tuple((str(s.path), s.reason) for s in skipped), repository_root(), args.fail_on, bool(failing) or nothing_checked)
+    run_info = RunInfo(
+        policy, tuple((str(s.path), s.reason) for s in skipped), repository_root(), args.fail_on, bool(failing) or nothing_checked
+    )
     write_reports(args.report, verdicts, run_info)
     if args.evidence is not None:
         write_evidence(args.evidence, verdicts, run_info)
@@ -185,11 +216,19 @@ def cmd_verify(args: argparse.Namespace) -> int:
         summary = summary_counts(verdicts)
         lines.append("")
         lines.append(f"{summary.pop('total')} files: " + ", ".join(f"{n} {s}" for s, n in summary.items() if n))
-        lines.append(f"policy {policy.name}: gate " + (f"failed ({len(failing)} file(s))" if failing else "failed (no file checked)" if nothing_checked else "passed"))
+        lines.append(
+            f"policy {policy.name}: gate "
+            + (f"failed ({len(failing)} file(s))" if failing else "failed (no file checked)" if nothing_checked else "passed")
+        )
         _emit(_text(lines), args.output)
     if nothing_checked:
-        print(display(f"labeler verify: no file was checked: {len(verdicts)} unsupported, {len(skipped)} skipped under {', '.join(map(str, args.paths))} "
-                      "(wrong path? pass --allow-empty if an empty run is expected)"), file=sys.stderr)
+        print(
+            display(
+                f"labeler verify: no file was checked: {len(verdicts)} unsupported, {len(skipped)} skipped under {', '.join(map(str, args.paths))} "
+                "(wrong path? pass --allow-empty if an empty run is expected)"
+            ),
+            file=sys.stderr,
+        )
     return EXIT_FAILED if failing or nothing_checked else EXIT_OK
 
 
@@ -203,11 +242,20 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         verdict = verify_file(path)
         document = verdict.to_dict()
         document["found"] = [
-            {"carrier": f.carrier, "raw": f.raw, "label": f.label.as_dict() if f.label else None, "wrapped": f.parsed.wrapped,
-             "problems": [str(p) for p in f.problems],
-             "providers": {key: (code.as_dict() if (code := parse_provider_code(value)) else "name")
-                           for key, value in (("ContentProducer", f.label.content_producer), ("ContentPropagator", f.label.content_propagator))
-                           if value} if f.label else {}}
+            {
+                "carrier": f.carrier,
+                "raw": f.raw,
+                "label": f.label.as_dict() if f.label else None,
+                "wrapped": f.parsed.wrapped,
+                "problems": [str(p) for p in f.problems],
+                "providers": {
+                    key: (code.as_dict() if (code := parse_provider_code(value)) else "name")
+                    for key, value in (("ContentProducer", f.label.content_producer), ("ContentPropagator", f.label.content_propagator))
+                    if value
+                }
+                if f.label
+                else {},
+            }
             for f in verdict.implicit.found
         ]
         documents.append(with_exact_bytes(document, "path"))
@@ -227,8 +275,14 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             for key, value in (found["label"] or {}).items():
                 out.append(f"    {key:<17} {value!r}")
             for key, code in found["providers"].items():
-                out.append(f"    {key} is " + ("a name (not a structured code)" if code == "name" else
-                           f"a code: USCC {code['uscc']} ({'valid' if code['uscc_valid'] else 'INVALID'} check), service {code['service_type']}, model {code['model_code']}"))
+                out.append(
+                    f"    {key} is "
+                    + (
+                        "a name (not a structured code)"
+                        if code == "name"
+                        else f"a code: USCC {code['uscc']} ({'valid' if code['uscc_valid'] else 'INVALID'} check), service {code['service_type']}, model {code['model_code']}"
+                    )
+                )
             out.extend(f"    problem: {p}" for p in found["problems"])
         if not document["found"] and not document["error"]:
             out.append("  no implicit label")
@@ -246,9 +300,13 @@ def _signal_lines(signals: dict[str, Any]) -> list[str]:
     if c2pa := signals.get("c2pa"):
         where = "embedded" if c2pa["embedded"] else "sidecar"
         signer = (c2pa.get("signer") or {}).get("common_name")
-        lines.append(f"  c2pa: {c2pa['state']} ({where}" + (f", signed by {signer}" if signer else "") + ")"
-                     + (f", actions {', '.join(c2pa['actions'])}" if c2pa["actions"] else "")
-                     + (f", TC260 assertion {c2pa['tc260_raw']}" if c2pa.get("tc260_raw") else ""))
+        lines.append(
+            f"  c2pa: {c2pa['state']} ({where}"
+            + (f", signed by {signer}" if signer else "")
+            + ")"
+            + (f", actions {', '.join(c2pa['actions'])}" if c2pa["actions"] else "")
+            + (f", TC260 assertion {c2pa['tc260_raw']}" if c2pa.get("tc260_raw") else "")
+        )
         lines.extend(f"    failure: {code}" for code in c2pa["failures"])
         if c2pa.get("error"):
             lines.append(f"    error: {c2pa['error']}")

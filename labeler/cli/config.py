@@ -87,7 +87,9 @@ def apply_config(parser: argparse.ArgumentParser, args: argparse.Namespace, conf
         if dest is None:
             if not any(_dest_for(setting, acts, name) for name, acts in every.items()):
                 known = sorted({d for acts in every.values() for d in acts})
-                raise LabelFormatError(f"{config.name}: unknown key {setting.key!r}; keys map onto command-line options: {', '.join(known)}")
+                raise LabelFormatError(
+                    f"{config.name}: unknown key {setting.key!r}; keys map onto command-line options: {', '.join(known)}"
+                )
             continue  # a key for another command
         if dest in given:
             continue
@@ -124,13 +126,14 @@ def show(parser: argparse.ArgumentParser, config: Config, commands: Sequence[str
     for media, fields in sorted(config.notices.items()):
         lines += ["", f"[notice.{media}]"] + [f"  {k:<18} = {v!r:<40} # {config.name}" for k, v in fields.items()]
     rules = config.ignore_rules()
-    lines += ["", "ignore:"] + ([f"  {p!r} # {r.origin}" for r in rules for p in r.patterns if p.strip() and not p.startswith("#")] or ["  (nothing ignored)"])
-    lines += ["", "waivers:"] + ([f"  {w.rule}: {w.reason}" + (f" (paths: {', '.join(w.paths)})" if w.paths else "") + f" # {w.origin}" for w in config.waivers] or ["  (none)"])
+    lines += ["", "ignore:"] + (
+        [f"  {p!r} # {r.origin}" for r in rules for p in r.patterns if p.strip() and not p.startswith("#")] or ["  (nothing ignored)"]
+    )
+    lines += ["", "waivers:"] + (
+        [f"  {w.rule}: {w.reason}" + (f" (paths: {', '.join(w.paths)})" if w.paths else "") + f" # {w.origin}" for w in config.waivers]
+        or ["  (none)"]
+    )
     return "\n".join(lines) + "\n"
-
-
-
-
 
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
@@ -167,8 +170,6 @@ def ignore_rules(args: argparse.Namespace) -> list[IgnoreRules]:
     if getattr(args, "no_config", False):
         return []
     return (config or Config()).ignore_rules()
-
-
 
 
 def media_notice_options(args: argparse.Namespace, base: Notice) -> tuple[tuple[str, Any], ...]:

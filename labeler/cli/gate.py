@@ -27,13 +27,25 @@ def parse_fail_on(text: str) -> frozenset[Status] | None:
 
 def add_gate_arguments(parser: Any) -> None:
     gate = parser.add_argument_group("gate (policy, threshold, waivers in labeler.toml)")
-    gate.add_argument("--policy", choices=tuple(PROFILES), default="gb45438",
-                      help="gb45438 (default: both labels, Annex E strict); strict (also a 27-character provider code, audio notice at start and end); report-only (never fails)")
-    gate.add_argument("--fail-on", type=parse_fail_on, default=None, metavar="STATUSES",
-                      help="exit 1 only for files with these statuses, e.g. 'invalid' or 'invalid,error'; 'any' = every status, "
-                      "unsupported included (default: any file that does not pass, except unsupported files, which are only reported)")
-    gate.add_argument("--allow-empty", action="store_true",
-                      help="pass when no file was checked (an empty folder, only unsupported or ignored files); by default such a run fails: a gate that checked nothing must not pass silently")
+    gate.add_argument(
+        "--policy",
+        choices=tuple(PROFILES),
+        default="gb45438",
+        help="gb45438 (default: both labels, Annex E strict); strict (also a 27-character provider code, audio notice at start and end); report-only (never fails)",
+    )
+    gate.add_argument(
+        "--fail-on",
+        type=parse_fail_on,
+        default=None,
+        metavar="STATUSES",
+        help="exit 1 only for files with these statuses, e.g. 'invalid' or 'invalid,error'; 'any' = every status, "
+        "unsupported included (default: any file that does not pass, except unsupported files, which are only reported)",
+    )
+    gate.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="pass when no file was checked (an empty folder, only unsupported or ignored files); by default such a run fails: a gate that checked nothing must not pass silently",
+    )
 
 
 def policy_from_args(args: Any, config: Any = None) -> Policy:

@@ -25,7 +25,17 @@ def add_report_arguments(parser: Any) -> None:
         if action.dest == "format":
             action.choices = ("text", *FORMATS)
             action.help = f"report on stdout (or --output): text (default), {', '.join(FORMATS)}"
-    parser.add_argument("--report", action="append", type=parse_report_spec, default=[], metavar="FORMAT=PATH",
-                        help=f"also write a report file; repeatable, e.g. --report junit=labeler.xml --report sarif=labeler.sarif ({', '.join(FORMATS)})")
-    parser.add_argument("--evidence", type=Path, metavar="DIR",
-                        help="write an evidence bundle to DIR: the report in every format plus SHA256SUMS of the reports and the checked files")
+    parser.add_argument(
+        "--report",
+        action="append",
+        type=parse_report_spec,
+        default=[],
+        metavar="FORMAT=PATH",
+        help=f"also write a report file; repeatable, e.g. --report junit=labeler.xml --report sarif=labeler.sarif ({', '.join(FORMATS)})",
+    )
+    parser.add_argument(
+        "--evidence",
+        type=Path,
+        metavar="DIR",
+        help="write an evidence bundle to DIR: the report in every format plus SHA256SUMS of the reports and the checked files",
+    )

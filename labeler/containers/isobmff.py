@@ -68,7 +68,9 @@ def _box_at(buf: bytes, pos: int, offset: int, end: int, where: Where, parent: b
     elif size == 0:
         size = end - offset
     if size < header or offset + size > end:
-        raise where.error(f"box {kind!r} at byte {offset} claims {size} bytes but only {end - offset} remain (the file is truncated or corrupt)", parent)
+        raise where.error(
+            f"box {kind!r} at byte {offset} claims {size} bytes but only {end - offset} remain (the file is truncated or corrupt)", parent
+        )
     return _new(Box, (kind, offset, size, header))  # tuple.__new__: a namedtuple's own __new__ is Python code, slow in a walk
 
 

@@ -127,7 +127,10 @@ def _load(path: Path) -> Movie:
             raise InputError("not an MP4/QuickTime file (no ftyp or moov box at the start)", path)
         moov_box = next((b for b in boxes if b.type == b"moov"), None)
         if moov_box is None:
-            raise InputError(f"the MP4 has no moov box (an interrupted recording or upload?); without it the file cannot be played or labelled; {REMUX_HINT} if a player can still read it", path)
+            raise InputError(
+                f"the MP4 has no moov box (an interrupted recording or upload?); without it the file cannot be played or labelled; {REMUX_HINT} if a player can still read it",
+                path,
+            )
         moov = Node(b"moov", b"", parse_nodes(_read(handle, moov_box, path), b"moov"))
         uuids = [(b, _read(handle, b, path)) for b in boxes if b.type == b"uuid" and b.size <= MAX_MOOV]
     return Movie(boxes, moov_box, moov, uuids)
@@ -278,7 +281,9 @@ def set_label(moov: Node, text: str, key: str = KEY) -> None:
         index = len(keys)
         keys_node = meta.find(b"keys")
         assert keys_node is not None
-        keys_node.payload = keys_node.payload[:4] + struct.pack(">I", len(keys)) + b"".join(struct.pack(">I4s", len(n) + 8, ns) + n for ns, n in keys)
+        keys_node.payload = (
+            keys_node.payload[:4] + struct.pack(">I", len(keys)) + b"".join(struct.pack(">I4s", len(n) + 8, ns) + n for ns, n in keys)
+        )
     item_type = struct.pack(">I", index)
     items = [i for i in ilst.children or [] if i.type != item_type]
     ilst.children = items + [Node(item_type, b"", [_data_box(text)])]
@@ -335,7 +340,9 @@ def rewrite(src: Path, dst: Path, edit: Callable[[Movie], None], append: bytes =
             in_place += [_free_box(free.size - delta)] if free.size != delta else []
             after = after[1:]
         elif any(b.type in (b"moof", b"sidx", b"mfra") for b in movie.boxes):
-            raise UnsupportedError("the metadata of a fragmented MP4 cannot grow in place; defragment it first with `ffmpeg -i IN -c copy OUT.mp4`", src)
+            raise UnsupportedError(
+                "the metadata of a fragmented MP4 cannot grow in place; defragment it first with `ffmpeg -i IN -c copy OUT.mp4`", src
+            )
         elif _shift_chunk_offsets(movie.moov, old.end, delta):
             in_place = [movie.moov.to_bytes()]
         else:  # a 32-bit stco would overflow: move moov to the end, the old one becomes free space

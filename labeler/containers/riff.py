@@ -82,8 +82,17 @@ def header(head: bytes, dialect: Dialect = RIFF) -> tuple[bytes, int, bytes]:
     return head[:4], dialect.size(head[4:8]), head[8:12]
 
 
-def walk(handle: BinaryIO, start: int, end: int, dialect: Dialect = RIFF, *, what: str = "RIFF", hint: str = "re-export the file",
-         path: Path | None = None, strict: bool = True) -> list[Chunk]:
+def walk(
+    handle: BinaryIO,
+    start: int,
+    end: int,
+    dialect: Dialect = RIFF,
+    *,
+    what: str = "RIFF",
+    hint: str = "re-export the file",
+    path: Path | None = None,
+    strict: bool = True,
+) -> list[Chunk]:
     """The chunks between ``start`` and ``end`` (one level; fewer than 8 bytes left are ignored)."""
     out: list[Chunk] = []
     offset = start
@@ -93,8 +102,11 @@ def walk(handle: BinaryIO, start: int, end: int, dialect: Dialect = RIFF, *, wha
         chunk_id, size = head[:4], dialect.size(head[4:8])
         if offset + HEADER + size > end:
             if strict:
-                raise InputError(f"{what} chunk {chunk_id!r} at byte {offset} claims {size} bytes but only {end - offset - HEADER} remain "
-                                 f"(the file is truncated or corrupt); {hint}", path)
+                raise InputError(
+                    f"{what} chunk {chunk_id!r} at byte {offset} claims {size} bytes but only {end - offset - HEADER} remain "
+                    f"(the file is truncated or corrupt); {hint}",
+                    path,
+                )
             size = end - offset - HEADER
         out.append(Chunk(chunk_id, offset, size, head[8:12] if chunk_id in GROUPS and size >= 4 else b""))
         if len(out) > MAX_CHUNKS:

@@ -82,14 +82,21 @@ def _layout(directory: Path) -> tuple[str, Callable[[Any], Any]]:
         raise BackendMissingError(f"the speech recognition model directory has no tokens.txt; {INSTALL_HINT}", directory)
     encoder, decoder, joiner = (_first(directory, f"{part}*.onnx") for part in ("encoder", "decoder", "joiner"))
     if encoder and decoder and joiner:
-        return "transducer", lambda so: so.OfflineRecognizer.from_transducer(encoder=str(encoder), decoder=str(decoder), joiner=str(joiner), tokens=str(tokens), num_threads=1)
+        return "transducer", lambda so: so.OfflineRecognizer.from_transducer(
+            encoder=str(encoder), decoder=str(decoder), joiner=str(joiner), tokens=str(tokens), num_threads=1
+        )
     model = _first(directory, "model.onnx", "model*.onnx")
     if model is None:
-        raise BackendMissingError(f"the speech recognition model directory has no model.onnx (SenseVoice, Paraformer) nor encoder/decoder/joiner .onnx files (transducer); {INSTALL_HINT}", directory)
+        raise BackendMissingError(
+            f"the speech recognition model directory has no model.onnx (SenseVoice, Paraformer) nor encoder/decoder/joiner .onnx files (transducer); {INSTALL_HINT}",
+            directory,
+        )
     with open(tokens, encoding="utf-8", errors="replace") as handle:
         sense_voice = any("<|zh|>" in line for line in handle)
     if sense_voice:
-        return "SenseVoice", lambda so: so.OfflineRecognizer.from_sense_voice(model=str(model), tokens=str(tokens), num_threads=1, use_itn=False)
+        return "SenseVoice", lambda so: so.OfflineRecognizer.from_sense_voice(
+            model=str(model), tokens=str(tokens), num_threads=1, use_itn=False
+        )
     return "Paraformer", lambda so: so.OfflineRecognizer.from_paraformer(paraformer=str(model), tokens=str(tokens), num_threads=1)
 
 
@@ -103,11 +110,16 @@ def load(directory: str) -> SherpaRecogniser:
     try:
         import sherpa_onnx
     except ImportError as exc:
-        raise BackendMissingError(f"a speech recognition model is configured but sherpa-onnx is not installed; {INSTALL_HINT}", path) from exc
+        raise BackendMissingError(
+            f"a speech recognition model is configured but sherpa-onnx is not installed; {INSTALL_HINT}", path
+        ) from exc
     try:
         engine = make(sherpa_onnx)
     except (RuntimeError, ValueError, OSError) as exc:
-        raise BackendMissingError(f"sherpa-onnx cannot load the {layout} model ({str(exc).strip()[:200]}); the files are damaged or not a sherpa-onnx offline {layout} model", path) from exc
+        raise BackendMissingError(
+            f"sherpa-onnx cannot load the {layout} model ({str(exc).strip()[:200]}); the files are damaged or not a sherpa-onnx offline {layout} model",
+            path,
+        ) from exc
     return SherpaRecogniser(f"sherpa-onnx {layout} ({path.name})", engine)
 
 
@@ -156,9 +168,13 @@ def backend() -> Backend:
     """The ``labeler formats`` line: present only when a model is configured and loads."""
     directory = configured()
     if not sherpa_installed():
-        return Backend("speech recogniser", False, "sherpa-onnx not installed: speech other than labeler's own notice reads undecided", INSTALL_HINT)
+        return Backend(
+            "speech recogniser", False, "sherpa-onnx not installed: speech other than labeler's own notice reads undecided", INSTALL_HINT
+        )
     if directory is None:
-        return Backend("speech recogniser", False, "no model directory set: speech other than labeler's own notice reads undecided", INSTALL_HINT)
+        return Backend(
+            "speech recogniser", False, "no model directory set: speech other than labeler's own notice reads undecided", INSTALL_HINT
+        )
     try:
         found = load(directory)
     except BackendMissingError as exc:

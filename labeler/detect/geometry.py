@@ -62,11 +62,23 @@ def rule_problems(hit: TextHit, frame: tuple[int, int], tolerance: float = 0.0) 
     ratio = hit.glyph_height / min(frame)
     problems = list(text_problems(hit.text))
     if ratio + tolerance < MIN_HEIGHT_RATIO:
-        problems.append(error("notice.too-small", f"notice text is {ratio:.1%} of the shortest side; GB 45438 requires at least {MIN_HEIGHT_RATIO:.0%}"))
+        problems.append(
+            error("notice.too-small", f"notice text is {ratio:.1%} of the shortest side; GB 45438 requires at least {MIN_HEIGHT_RATIO:.0%}")
+        )
     elif ratio < MIN_HEIGHT_RATIO:
-        problems.append(warning("notice.borderline-size", f"notice text measures {ratio:.2%} of the shortest side, within measurement tolerance of {MIN_HEIGHT_RATIO:.0%}"))
+        problems.append(
+            warning(
+                "notice.borderline-size",
+                f"notice text measures {ratio:.2%} of the shortest side, within measurement tolerance of {MIN_HEIGHT_RATIO:.0%}",
+            )
+        )
     if not at_edge(hit.box, frame):
-        problems.append(error("notice.placement", f"notice is in the {position_of(hit.box, frame)} of the image, away from the edges; GB 45438 requires an edge or corner"))
+        problems.append(
+            error(
+                "notice.placement",
+                f"notice is in the {position_of(hit.box, frame)} of the image, away from the edges; GB 45438 requires an edge or corner",
+            )
+        )
     return problems
 
 
@@ -105,7 +117,10 @@ def judge_hits(hits: list[TextHit], frame: tuple[int, int], method: str, extra: 
     english = [h for r, h in readings if r.kind == "english-only"]
     if english:
         hit = english[0]
-        problem = error("notice.english-only", f"notice {hit.text!r} is English only; GB 45438 needs 'AI' or '人工智能' plus '生成' or '合成' in Chinese")
+        problem = error(
+            "notice.english-only",
+            f"notice {hit.text!r} is English only; GB 45438 needs 'AI' or '人工智能' plus '生成' or '合成' in Chinese",
+        )
         return hit_evidence(hit, frame, method, HEIGHT_TOLERANCE, extra + (problem,))
     attempts = [h for r, h in readings if r.kind == "attempt"]
     if attempts:  # rule_problems names the missing element (notice.missing-element)

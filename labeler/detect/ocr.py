@@ -116,7 +116,11 @@ def read_lines(image: Image.Image, scale: float | None = None) -> list[TextHit]:
     width, height = source.size
     if scale is None:
         scale = min(TARGET_SHORT / min(width, height), MAX_LONG / max(width, height), 4.0)
-    work = source.resize((max(1, round(width * scale)), max(1, round(height * scale))), Image.Resampling.BICUBIC) if abs(scale - 1) > 0.05 else source
+    work = (
+        source.resize((max(1, round(width * scale)), max(1, round(height * scale))), Image.Resampling.BICUBIC)
+        if abs(scale - 1) > 0.05
+        else source
+    )
     work = work if work.mode == "RGB" else work.convert("RGB")  # resized first: no full-size copy of a big frame
     scale_x, scale_y = work.width / width, work.height / height
     ocr = engine()

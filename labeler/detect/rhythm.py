@@ -136,7 +136,12 @@ def find_rhythm(samples: np.ndarray) -> list[RhythmHit]:
     peak = env.max(axis=0, keepdims=True) + 1e-12
     loud_enough = peak > 1e-9 * WIN  # ignore bins that never rise above ~-90 dBFS
     loudest = env.max(axis=1, keepdims=True)
-    on = (env >= peak * 10 ** (-ON_DB / 10)) & (env >= median * 10 ** (TONAL_DB / 10)) & (env >= loudest * 10 ** (-DOMINANT_DB / 10)) & loud_enough
+    on = (
+        (env >= peak * 10 ** (-ON_DB / 10))
+        & (env >= median * 10 ** (TONAL_DB / 10))
+        & (env >= loudest * 10 ** (-DOMINANT_DB / 10))
+        & loud_enough
+    )
     hits: list[RhythmHit] = []
     for column in np.flatnonzero(on.any(axis=0)):
         runs = _runs(_clean(on[:, column]))

@@ -78,7 +78,11 @@ class VoiceActivity:
         return self.steady_pairs >= MIN_PAIRS and self.shape_change >= change_min and self.held_pitch < held_max
 
     def as_detail(self) -> dict[str, Any]:
-        detail: dict[str, Any] = {"shape_change": round(self.shape_change, 3), "held_pitch": round(self.held_pitch, 3), "steady_pairs": self.steady_pairs}
+        detail: dict[str, Any] = {
+            "shape_change": round(self.shape_change, 3),
+            "held_pitch": round(self.held_pitch, 3),
+            "steady_pairs": self.steady_pairs,
+        }
         return detail if self.span_s is None else {**detail, "span_s": [round(self.span_s, 2), round(self.span_s + SPAN_S, 2)]}
 
 
@@ -153,7 +157,9 @@ def voice_activity(samples: np.ndarray) -> VoiceActivity:
     span, step = int(SPAN_S * RATE / HOP), int(SPAN_STEP_S * RATE / HOP)
     for start in range(0, len(steady) - span + 1, step):
         window = slice(start, start + span)
-        found = VoiceActivity(_share(changed[window], steady[window]), _share(held[window], sounding[window]), int(steady[window].sum()), start * HOP / RATE)
+        found = VoiceActivity(
+            _share(changed[window], steady[window]), _share(held[window], sounding[window]), int(steady[window].sum()), start * HOP / RATE
+        )
         if found.speech:
             return found
     return whole

@@ -101,7 +101,20 @@ def judge_spoken(heard: list[Heard], recogniser: str) -> Evidence:
     each utterance is one unit. A notice is PRESENT; an English-only notice or an attempt lacking
     an element is PRESENT with an error; speech without a notice is ABSENT (the words were heard)."""
     candidates = [
-        Candidate(h.text, h.edge, {h.edge: {"cue": "voice", "method": "speech recognition", "recogniser": recogniser, "transcript": h.text, "start_s": round(h.start, 3), "end_s": round(h.end, 3)}})
+        Candidate(
+            h.text,
+            h.edge,
+            {
+                h.edge: {
+                    "cue": "voice",
+                    "method": "speech recognition",
+                    "recogniser": recogniser,
+                    "transcript": h.text,
+                    "start_s": round(h.start, 3),
+                    "end_s": round(h.end, 3),
+                }
+            },
+        )
         for h in heard
     ]
     said = "; ".join(f"{h.edge} {h.start:.1f}-{h.end:.1f} s: {h.text!r}" for h in heard if h.text.strip()) or "no words"

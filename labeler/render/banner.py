@@ -111,7 +111,9 @@ class Banner:
 def check_ratio(height_ratio: float | None) -> float:
     ratio = DEFAULT_HEIGHT_RATIO if height_ratio is None else float(height_ratio)
     if not math.isfinite(ratio) or ratio < MIN_HEIGHT_RATIO:
-        raise LabelFormatError(f"notice height ratio {ratio:g} is refused: GB 45438 requires text at least {MIN_HEIGHT_RATIO:.0%} of the shortest side")
+        raise LabelFormatError(
+            f"notice height ratio {ratio:g} is refused: GB 45438 requires text at least {MIN_HEIGHT_RATIO:.0%} of the shortest side"
+        )
     if ratio > MAX_HEIGHT_RATIO:
         raise LabelFormatError(f"notice height ratio {ratio:g} is too large; use at most {MAX_HEIGHT_RATIO:g}")
     return ratio
@@ -204,7 +206,9 @@ def smallest_frame(text: str, frame: tuple[int, int], ratio: float) -> tuple[int
     raise LabelFormatError(f"no frame of this shape takes the notice {text!r}; choose a shorter notice text")
 
 
-def plan_banner(text: str, frame: tuple[int, int], position: str | None = None, height_ratio: float | None = None, *, binary: bool = False) -> Receipt:
+def plan_banner(
+    text: str, frame: tuple[int, int], position: str | None = None, height_ratio: float | None = None, *, binary: bool = False
+) -> Receipt:
     """Geometry only: font size, box and text origin. Raises ``LabelFormatError`` if it cannot fit,
     naming the smallest frame of the same shape that would take it."""
     require_drawable(text)
@@ -229,7 +233,17 @@ def plan_banner(text: str, frame: tuple[int, int], position: str | None = None, 
     h_anchor, v_anchor = _ANCHORS[position]
     x0 = (margin, (width - box_w) // 2, width - margin - box_w)[h_anchor]
     y0 = (margin, (height - box_h) // 2, height - margin - box_h)[v_anchor]
-    return Receipt(text, (width, height), (x0, y0, x0 + box_w, y0 + box_h), position, FONT_NAME, geometry.size, geometry.glyph_height, (pad_x - left, pad_y - top), binary)
+    return Receipt(
+        text,
+        (width, height),
+        (x0, y0, x0 + box_w, y0 + box_h),
+        position,
+        FONT_NAME,
+        geometry.size,
+        geometry.glyph_height,
+        (pad_x - left, pad_y - top),
+        binary,
+    )
 
 
 def glyph_mask(receipt: Receipt) -> Image.Image:
@@ -251,7 +265,9 @@ def draw_patch(receipt: Receipt) -> Image.Image:
     return patch
 
 
-def render_banner(text: str, frame: tuple[int, int], position: str | None = None, height_ratio: float | None = None, *, binary: bool = False) -> Banner:
+def render_banner(
+    text: str, frame: tuple[int, int], position: str | None = None, height_ratio: float | None = None, *, binary: bool = False
+) -> Banner:
     """The notice for a frame of ``frame`` = (width, height): patch, box and receipt."""
     receipt = plan_banner(text, frame, position, height_ratio, binary=binary)
     return Banner(draw_patch(receipt), receipt.box, receipt)

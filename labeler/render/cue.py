@@ -74,7 +74,9 @@ def _tone(n: int, sample_rate: int, freq: float, phase0: float = 0.0) -> np.ndar
     return tone
 
 
-def morse_cue(sample_rate: int, *, peak: float = DEFAULT_PEAK, unit: float = UNIT_S, freq: float = TONE_HZ, code: str = MORSE_AI) -> np.ndarray:
+def morse_cue(
+    sample_rate: int, *, peak: float = DEFAULT_PEAK, unit: float = UNIT_S, freq: float = TONE_HZ, code: str = MORSE_AI
+) -> np.ndarray:
     """The rhythm cue as mono samples (no leading or trailing silence)."""
     if not 0.0 < freq < sample_rate / 2:
         raise ValueError(f"tone {freq} Hz does not fit a {sample_rate} Hz sample rate")

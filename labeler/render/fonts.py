@@ -50,7 +50,9 @@ def missing_glyphs(text: str, name: str = FONT_NAME) -> str:
 def require_drawable(text: str, name: str = FONT_NAME) -> str:
     missing = missing_glyphs(text, name)
     if missing:
-        raise LabelFormatError(f"the notice font has no glyph for {missing!r}; it would draw boxes. Use other characters in the notice text")
+        raise LabelFormatError(
+            f"the notice font has no glyph for {missing!r}; it would draw boxes. Use other characters in the notice text"
+        )
     return text
 
 

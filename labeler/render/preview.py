@@ -73,8 +73,24 @@ def video_preview(path: Path, detail: Mapping[str, Any]) -> str | None:
 
         at = detail.get("start_s")
         at = float(at) + 0.05 if isinstance(at, (int, float)) and not isinstance(at, bool) else 0.5
-        command = [ffmpeg.executable(), "-hide_banner", "-nostdin", "-loglevel", "error", "-ss", f"{at:.3f}", "-i", str(path),
-                   "-frames:v", "1", "-f", "image2pipe", "-vcodec", "png", "-"]
+        command = [
+            ffmpeg.executable(),
+            "-hide_banner",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-ss",
+            f"{at:.3f}",
+            "-i",
+            str(path),
+            "-frames:v",
+            "1",
+            "-f",
+            "image2pipe",
+            "-vcodec",
+            "png",
+            "-",
+        ]
         frame = subprocess.run(command, capture_output=True, timeout=60, check=True).stdout
         image = Image.open(io.BytesIO(frame)).convert("RGB")
     except Exception:  # noqa: BLE001 - optional preview (no ffmpeg, undecodable stream, timeout)
@@ -164,4 +180,9 @@ def document_preview(path: Path, detail: Mapping[str, Any]) -> str | None:
 
 
 #: Media family -> the preview its adapters give (``Adapter.preview``).
-PREVIEWS: dict[str, Callable[[Path, Mapping[str, Any]], str | None]] = {"image": image_preview, "video": video_preview, "audio": audio_preview, "document": document_preview}
+PREVIEWS: dict[str, Callable[[Path, Mapping[str, Any]], str | None]] = {
+    "image": image_preview,
+    "video": video_preview,
+    "audio": audio_preview,
+    "document": document_preview,
+}

@@ -25,9 +25,14 @@ from ..verify import Verdict
 
 FORMATS = ("json", "junit", "sarif", "html", "markdown", "csv")
 #: Default file names when ``--report FORMAT`` is given without ``=PATH``.
-DEFAULT_NAMES = {"json": "labeler-report.json", "junit": "labeler-junit.xml", "sarif": "labeler.sarif",
-                 "html": "labeler-report.html", "markdown": "labeler-summary.md",
-                 "csv": "labeler-report.csv"}
+DEFAULT_NAMES = {
+    "json": "labeler-report.json",
+    "junit": "labeler-junit.xml",
+    "sarif": "labeler.sarif",
+    "html": "labeler-report.html",
+    "markdown": "labeler-summary.md",
+    "csv": "labeler-report.csv",
+}
 
 
 @dataclass(frozen=True)
@@ -41,27 +46,46 @@ class Check:
     help: str
 
 
-CHECKS: dict[str, Check] = {c.name: c for c in (
-    Check("LBL001", "explicit", "Explicit notice present and valid",
-          "GB 45438-2025 clause 4 (explicit labels) and Measures Art. 4",
-          "The file must carry a notice a person perceives: visible text containing an AI element (AI/人工智能) and a "
-          "generation element (生成/合成) at the start/end of text, at an edge or corner of images and video (text height "
-          ">= 5% of the shortest side; video: opening frames, >= 2 s), or an audible voice or Morse 'AI' rhythm cue in audio. "
-          "Fix: `labeler label FILE --out DIR --producer CODE`."),
-    Check("LBL002", "implicit", "Implicit AIGC label present and valid",
-          "GB 45438-2025 clause 6.1 and Annex E (implicit label in file metadata)",
-          "The file's metadata must hold exactly one seven-field AIGC JSON object (Label, ContentProducer, ProduceID, "
-          "ReservedCode1, ContentPropagator, PropagateID, ReservedCode2), values printable ASCII without space, '\"' or '\\'. "
-          "Fix: `labeler label FILE --out DIR --producer CODE --no-explicit` to add or repair it."),
-    Check("LBL003", "c2pa", "C2PA manifest and IPTC source type consistent (when present or required)",
-          "not GB 45438: C2PA Content Credentials and IPTC DigitalSourceType (labelling rules section 6), errors only when required",
-          "When C2PA is required (--require c2pa) a signed manifest must be present and validate, and it must agree with the "
-          "TC260 label. Signing must be the last write: any later edit breaks the signature."),
-    Check("LBL000", "checkable", "File can be checked",
-          "gate rule: a file the tool cannot check fails unless ignored (.labelerignore)",
-          "labeler could not read or does not support this file. Fix the file, or list it in .labelerignore if it is not "
-          "an asset that needs labels."),
-)}
+CHECKS: dict[str, Check] = {
+    c.name: c
+    for c in (
+        Check(
+            "LBL001",
+            "explicit",
+            "Explicit notice present and valid",
+            "GB 45438-2025 clause 4 (explicit labels) and Measures Art. 4",
+            "The file must carry a notice a person perceives: visible text containing an AI element (AI/人工智能) and a "
+            "generation element (生成/合成) at the start/end of text, at an edge or corner of images and video (text height "
+            ">= 5% of the shortest side; video: opening frames, >= 2 s), or an audible voice or Morse 'AI' rhythm cue in audio. "
+            "Fix: `labeler label FILE --out DIR --producer CODE`.",
+        ),
+        Check(
+            "LBL002",
+            "implicit",
+            "Implicit AIGC label present and valid",
+            "GB 45438-2025 clause 6.1 and Annex E (implicit label in file metadata)",
+            "The file's metadata must hold exactly one seven-field AIGC JSON object (Label, ContentProducer, ProduceID, "
+            "ReservedCode1, ContentPropagator, PropagateID, ReservedCode2), values printable ASCII without space, '\"' or '\\'. "
+            "Fix: `labeler label FILE --out DIR --producer CODE --no-explicit` to add or repair it.",
+        ),
+        Check(
+            "LBL003",
+            "c2pa",
+            "C2PA manifest and IPTC source type consistent (when present or required)",
+            "not GB 45438: C2PA Content Credentials and IPTC DigitalSourceType (labelling rules section 6), errors only when required",
+            "When C2PA is required (--require c2pa) a signed manifest must be present and validate, and it must agree with the "
+            "TC260 label. Signing must be the last write: any later edit breaks the signature.",
+        ),
+        Check(
+            "LBL000",
+            "checkable",
+            "File can be checked",
+            "gate rule: a file the tool cannot check fails unless ignored (.labelerignore)",
+            "labeler could not read or does not support this file. Fix the file, or list it in .labelerignore if it is not "
+            "an asset that needs labels.",
+        ),
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -108,7 +132,9 @@ def checks_of(verdict: Verdict) -> list[Outcome]:
     present = explicit.present if explicit else None
     summary = explicit.evidence.summary if explicit else None
     if present is None:
-        missing_explicit: Problem | None = error("explicit.unverified", f"the explicit notice could not be checked: {summary or 'no evidence'}")
+        missing_explicit: Problem | None = error(
+            "explicit.unverified", f"the explicit notice could not be checked: {summary or 'no evidence'}"
+        )
     elif present is False:
         missing_explicit = error("explicit.missing", f"no explicit notice found ({summary or 'not detected'})")
     else:
@@ -169,5 +195,17 @@ def write_reports(specs: Sequence[tuple[str, Path]], verdicts: Sequence[Verdict]
             temp.write_text(text, encoding="utf-8")
 
 
-__all__ = ["CHECKS", "DEFAULT_NAMES", "FORMATS", "Check", "Outcome", "RunInfo", "checks_of",
-           "display_path", "render", "renderer", "repository_root", "write_reports"]
+__all__ = [
+    "CHECKS",
+    "DEFAULT_NAMES",
+    "FORMATS",
+    "Check",
+    "Outcome",
+    "RunInfo",
+    "checks_of",
+    "display_path",
+    "render",
+    "renderer",
+    "repository_root",
+    "write_reports",
+]

@@ -28,8 +28,20 @@ from ..names import unicode_text
 from ..verify import Verdict
 from . import RunInfo
 
-HEADER = ("path", "sha256", "status", "passed", "classification", *KEY_NAMES,
-          "notice_text", "notice_where", "notice_measured", "implicit_carrier", "tool_version", "checked_at")
+HEADER = (
+    "path",
+    "sha256",
+    "status",
+    "passed",
+    "classification",
+    *KEY_NAMES,
+    "notice_text",
+    "notice_where",
+    "notice_measured",
+    "implicit_carrier",
+    "tool_version",
+    "checked_at",
+)
 #: Leading characters a spreadsheet evaluates (OWASP "CSV Injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _CHUNK = 1 << 20
@@ -69,10 +81,18 @@ def row(verdict: Verdict, when: str) -> list[str]:
     label = verdict.implicit.label.as_dict() if verdict.implicit.label else {}
     evidence = verdict.explicit.evidence if verdict.explicit else None
     values: list[Any] = [
-        os.fspath(verdict.path), file_sha256(verdict.path), verdict.status, "yes" if verdict.passed else "no",
-        verdict.classification or "", *(label.get(key, "") for key in KEY_NAMES),
-        (evidence.text if evidence else None) or "", (evidence.where if evidence else None) or "", _measured(evidence),
-        verdict.implicit.carrier or "", __version__, when,
+        os.fspath(verdict.path),
+        file_sha256(verdict.path),
+        verdict.status,
+        "yes" if verdict.passed else "no",
+        verdict.classification or "",
+        *(label.get(key, "") for key in KEY_NAMES),
+        (evidence.text if evidence else None) or "",
+        (evidence.where if evidence else None) or "",
+        _measured(evidence),
+        verdict.implicit.carrier or "",
+        __version__,
+        when,
     ]
     return [neutralise(unicode_text(str(v))) for v in values]
 

@@ -97,9 +97,12 @@ def _technical(verdict: Verdict, outcomes: Sequence[Outcome], problems: Sequence
     checks = " ".join(f'<span class="s-{o.result}">{e(o.check.name)}: {e(o.result)}</span>' for o in outcomes)
     rules = "".join(f"<li><code>{e(f.rule)}</code> ({'error' if f.is_error else 'warning'}): {e(f.message)}</li>" for f in problems)
     carrier = verdict.implicit.carrier
-    return (f'<details class="tech"><summary>Technical details</summary><div>{checks}</div>'
-            + (f"<ul>{rules}</ul>" if rules else "")
-            + (f"<div>carrier: {e(carrier)}</div>" if carrier else "") + "</details>")
+    return (
+        f'<details class="tech"><summary>Technical details</summary><div>{checks}</div>'
+        + (f"<ul>{rules}</ul>" if rules else "")
+        + (f"<div>carrier: {e(carrier)}</div>" if carrier else "")
+        + "</details>"
+    )
 
 
 def _file(index: int, verdict: Verdict, run: RunInfo, with_preview: bool) -> str:
@@ -130,11 +133,16 @@ def render(verdicts: Sequence[Verdict], run: RunInfo) -> str:
     klass = {Status.COMPLIANT: "ok", Status.UNVERIFIED: "warn", Status.UNSUPPORTED: "none"}
     cards = f'<div class="card ok"><b>{passed}</b>pass</div><div class="card {"bad" if passed < len(verdicts) else "ok"}"><b>{len(verdicts) - passed}</b>do not pass</div>'
     cards += "".join(f'<div class="card {klass.get(s, "bad")}"><b>{counts[s]}</b>{e(s)}</div>' for s in STATUSES if counts[s])
-    options = '<option value="">all statuses</option><option value="failing">not passing</option>' + "".join(f'<option value="{s}">{s}</option>' for s in STATUSES)
+    options = '<option value="">all statuses</option><option value="failing">not passing</option>' + "".join(
+        f'<option value="{s}">{s}</option>' for s in STATUSES
+    )
     rows = "".join(_file(i, v, run, i < MAX_PREVIEWS) for i, v in enumerate(verdicts))
-    waivers = "".join(f"<li><b>{e(w.rule)}</b>: {e(w.reason)}" + (f" (paths: {e(', '.join(w.paths))})" if w.paths else "") + "</li>" for w in run.policy.waivers)
+    waivers = "".join(
+        f"<li><b>{e(w.rule)}</b>: {e(w.reason)}" + (f" (paths: {e(', '.join(w.paths))})" if w.paths else "") + "</li>"
+        for w in run.policy.waivers
+    )
     skipped = "".join(f'<li><span class="path">{e(p)}</span>: {e(r)}</li>' for p, r in run.skipped)
-    verdict = ('<span class="verdict bad">Gate failed</span>' if run.gate_failed else '<span class="verdict ok">Gate passed</span>')
+    verdict = '<span class="verdict bad">Gate failed</span>' if run.gate_failed else '<span class="verdict ok">Gate passed</span>'
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{e(CSP)}">
@@ -146,13 +154,13 @@ def render(verdicts: Sequence[Verdict], run: RunInfo) -> str:
 <p class="sub">labeler {e(__version__)}, policy <b>{e(run.policy.name)}</b> ({e(run.policy.description)}). {verdict}</p>
 <p class="sub">Every public AI-generated file needs <b>both</b> a notice people can see or hear and a hidden AIGC label in its metadata.</p>
 <div class="cards" id="summary">{cards}</div>
-{f'<h2>Waivers</h2><ul class="waivers">{waivers}</ul>' if waivers else ''}
+{f'<h2>Waivers</h2><ul class="waivers">{waivers}</ul>' if waivers else ""}
 <div class="controls"><label>Filter <input id="q" type="search" placeholder="file name or rule"></label>
 <label>Status <select id="status-filter">{options}</select></label> <span><span id="shown">{len(verdicts)}</span> shown</span></div>
 <table id="files"><colgroup><col style="width:16%"><col style="width:9%"><col style="width:27%"><col style="width:20%"><col style="width:20%"><col style="width:8%"></colgroup><thead><tr><th>File</th><th>Status</th><th>What is wrong and what to do</th><th>Preview and notice</th><th>Hidden label (implicit)</th><th>Type</th></tr></thead>
 {rows}
 </table>
-{f'<h2>Skipped</h2><ul>{skipped}</ul>' if skipped else ''}
+{f"<h2>Skipped</h2><ul>{skipped}</ul>" if skipped else ""}
 <script>{SCRIPT}</script>
 </body></html>
 """

@@ -19,15 +19,17 @@ from . import RunInfo
 
 def document(verdicts: Sequence[Verdict], run: RunInfo | None = None) -> dict[str, Any]:
     run = run or RunInfo()
-    safe: dict[str, Any] = json_safe({
-        "schema": SCHEMA,
-        "tool": {"name": "labeler", "version": __version__},
-        "policy": run.policy.as_dict(),
-        "files": [with_exact_bytes(v.to_dict(), "path") for v in verdicts],
-        "skipped": [with_exact_bytes({"path": path, "reason": reason}, "path") for path, reason in run.skipped],
-        "summary": summary_counts(list(verdicts)),
-        "gate": {"failed": run.gate_failed, "fail_on": sorted(run.fail_on) if run.fail_on is not None else None},
-    })
+    safe: dict[str, Any] = json_safe(
+        {
+            "schema": SCHEMA,
+            "tool": {"name": "labeler", "version": __version__},
+            "policy": run.policy.as_dict(),
+            "files": [with_exact_bytes(v.to_dict(), "path") for v in verdicts],
+            "skipped": [with_exact_bytes({"path": path, "reason": reason}, "path") for path, reason in run.skipped],
+            "summary": summary_counts(list(verdicts)),
+            "gate": {"failed": run.gate_failed, "fail_on": sorted(run.fail_on) if run.fail_on is not None else None},
+        }
+    )
     return safe
 
 

@@ -28,19 +28,28 @@ def render(verdicts: Sequence[Verdict], run: RunInfo) -> str:
     props = ET.SubElement(suite, "properties")
     ET.SubElement(props, "property", name="policy", value=run.policy.name)
     for waiver in run.policy.waivers:
-        ET.SubElement(props, "property", name=f"waiver:{_x(waiver.rule)}", value=_x(waiver.reason + (f" (paths: {', '.join(waiver.paths)})" if waiver.paths else "")))
+        ET.SubElement(
+            props,
+            "property",
+            name=f"waiver:{_x(waiver.rule)}",
+            value=_x(waiver.reason + (f" (paths: {', '.join(waiver.paths)})" if waiver.paths else "")),
+        )
     tests = failures = skipped = 0
     for verdict in verdicts:
         path = _x(display_path(verdict.path, run.root))
         for outcome in checks_of(verdict):
             tests += 1
-            case = ET.SubElement(suite, "testcase", classname=f"labeler.{outcome.check.name}", name=f"{path} [{outcome.check.name}]", file=path, time="0")
+            case = ET.SubElement(
+                suite, "testcase", classname=f"labeler.{outcome.check.name}", name=f"{path} [{outcome.check.name}]", file=path, time="0"
+            )
             errors = [f for f in outcome.findings if f.is_error]
             if outcome.result == "fail":
                 failures += 1
                 first = errors[0]
                 failure = ET.SubElement(case, "failure", message=_x(f"{first.rule}: {first.message}"), type=_x(first.rule))
-                failure.text = _x("\n".join(f"{f.rule}: {f.message}" for f in errors) + f"\nstatus: {verdict.status}\nrule: {outcome.check.clause}")
+                failure.text = _x(
+                    "\n".join(f"{f.rule}: {f.message}" for f in errors) + f"\nstatus: {verdict.status}\nrule: {outcome.check.clause}"
+                )
             elif outcome.result == "waived":
                 skipped += 1
                 reasons = "; ".join(f"{w.rule}: {w.reason}" for w in verdict.waivers) or "not required by the policy"

@@ -15,7 +15,17 @@ def _cell(text: str) -> str:
     """Table-cell safe: no pipes, no newlines, no HTML (job summaries render HTML), no control
     characters or bytes that are not UTF-8 (``labeler.names.display``)."""
     text = display(text)
-    for old, new in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"), ("\n", " "), ("`", "'"), ("*", "\\*"), ("_", "\\_"), ("[", "\\[")):
+    for old, new in (
+        ("&", "&amp;"),
+        ("<", "&lt;"),
+        (">", "&gt;"),
+        ("|", "\\|"),
+        ("\n", " "),
+        ("`", "'"),
+        ("*", "\\*"),
+        ("_", "\\_"),
+        ("[", "\\["),
+    ):
         text = text.replace(old, new)
     return text
 
@@ -24,10 +34,13 @@ def render(verdicts: Sequence[Verdict], run: RunInfo) -> str:
     counts = summary_counts(list(verdicts))
     failing = [v for v in verdicts if not v.passed]
     verdict_line = "failed" if run.gate_failed else "passed"
-    lines = [f"## labeler: GB 45438 label check {verdict_line}", "",
-             f"{counts['total']} files checked under policy `{run.policy.name}`; "
-             f"{sum(1 for v in verdicts if v.passed)} pass, {len(failing)} do not"
-             + (f", {len(run.skipped)} skipped." if run.skipped else "."), ""]
+    lines = [
+        f"## labeler: GB 45438 label check {verdict_line}",
+        "",
+        f"{counts['total']} files checked under policy `{run.policy.name}`; "
+        f"{sum(1 for v in verdicts if v.passed)} pass, {len(failing)} do not" + (f", {len(run.skipped)} skipped." if run.skipped else "."),
+        "",
+    ]
     lines += ["| status | files |", "|---|---:|"] + [f"| {s} | {counts[s]} |" for s in STATUSES if counts[s]] + [""]
     if failing:
         lines += ["| file | status | first problem |", "|---|---|---|"]
@@ -39,5 +52,12 @@ def render(verdicts: Sequence[Verdict], run: RunInfo) -> str:
             lines.append(f"| … {len(failing) - MAX_ROWS} more | | |")
         lines.append("")
     if run.policy.waivers:
-        lines += ["Waivers in force:", ""] + [f"- {_cell(w.rule)}: {_cell(w.reason)}" + (f" (paths: {_cell(', '.join(w.paths))})" if w.paths else "") for w in run.policy.waivers] + [""]
+        lines += (
+            ["Waivers in force:", ""]
+            + [
+                f"- {_cell(w.rule)}: {_cell(w.reason)}" + (f" (paths: {_cell(', '.join(w.paths))})" if w.paths else "")
+                for w in run.policy.waivers
+            ]
+            + [""]
+        )
     return "\n".join(lines)

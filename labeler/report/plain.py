@@ -33,26 +33,46 @@ class Plain:
 #: Rule id -> plain sentence and the fix.
 PLAIN: dict[str, Plain] = {
     "explicit.missing": Plain("The visible AI notice is missing.", "add one with " + LABEL),
-    "explicit.unverified": Plain("The visible notice could not be checked on this machine (a detection component is not installed).",
-                                 "install the OCR extra (`pip install 'gb45438-labeler[ocr]'`) or check the file by eye"),
-    "implicit.missing": Plain("The hidden AIGC label in the file's metadata is missing.", "add it with " + LABEL + " (with `--no-explicit` when the visible notice is already there)"),
+    "explicit.unverified": Plain(
+        "The visible notice could not be checked on this machine (a detection component is not installed).",
+        "install the OCR extra (`pip install 'gb45438-labeler[ocr]'`) or check the file by eye",
+    ),
+    "implicit.missing": Plain(
+        "The hidden AIGC label in the file's metadata is missing.",
+        "add it with " + LABEL + " (with `--no-explicit` when the visible notice is already there)",
+    ),
     "implicit.conflict": Plain("The file carries two hidden labels that disagree.", "relabel it with " + LABEL + " so one label remains"),
     "implicit.duplicate": Plain("The same hidden label is stored twice; the standard expects one.", "relabel it with " + LABEL),
-    "implicit.sidecar": Plain("This format has no metadata, so the hidden label is in a separate .aigc.json file next to it.",
-                              "publish the .aigc.json file together with it"),
+    "implicit.sidecar": Plain(
+        "This format has no metadata, so the hidden label is in a separate .aigc.json file next to it.",
+        "publish the .aigc.json file together with it",
+    ),
     "file.unsupported": Plain("labeler does not handle this kind of file.", "if it is not a published asset, list it in .labelerignore"),
     "file.error": Plain("The file could not be read or is damaged ({message})."),
-    "notice.too-small": Plain("The notice is too small: it needs at least {need} of the picture's short side.",
-                              "relabel with " + LABEL + " (it sizes the notice)",
-                              "The notice is too small: {ratio} of the short side, needs {need}."),
-    "notice.borderline-size": Plain("The notice is just at the minimum size ({need} of the short side); a measurement could find it too small.",
-                                    "make the notice a little larger"),
-    "notice.placement": Plain("The notice must sit at an edge or corner of the picture.", "move it to an edge or corner, or relabel with " + LABEL),
-    "notice.english-only": Plain("The notice is only in English; a Chinese notice such as 'AI生成' is required.", "add Chinese wording such as 'AI生成'"),
+    "notice.too-small": Plain(
+        "The notice is too small: it needs at least {need} of the picture's short side.",
+        "relabel with " + LABEL + " (it sizes the notice)",
+        "The notice is too small: {ratio} of the short side, needs {need}.",
+    ),
+    "notice.borderline-size": Plain(
+        "The notice is just at the minimum size ({need} of the short side); a measurement could find it too small.",
+        "make the notice a little larger",
+    ),
+    "notice.placement": Plain(
+        "The notice must sit at an edge or corner of the picture.", "move it to an edge or corner, or relabel with " + LABEL
+    ),
+    "notice.english-only": Plain(
+        "The notice is only in English; a Chinese notice such as 'AI生成' is required.", "add Chinese wording such as 'AI生成'"
+    ),
     "notice.not-both-ends": Plain("The audio notice must be heard at both the start and the end (strict policy).", "relabel with " + LABEL),
-    "provider.not-a-code": Plain("The producer is a name, but this policy requires the 27-character TC260 provider code.",
-                                 "relabel with `--producer` set to your provider code"),
-    "c2pa.missing": Plain("The C2PA Content Credentials required by this configuration are missing.", "sign the file with `labeler label` with `--c2pa-cert` and `--c2pa-key`"),
+    "provider.not-a-code": Plain(
+        "The producer is a name, but this policy requires the 27-character TC260 provider code.",
+        "relabel with `--producer` set to your provider code",
+    ),
+    "c2pa.missing": Plain(
+        "The C2PA Content Credentials required by this configuration are missing.",
+        "sign the file with `labeler label` with `--c2pa-cert` and `--c2pa-key`",
+    ),
 }
 #: Rule-id family -> plain lead-in for rules without their own sentence.
 PLAIN_FAMILY = {

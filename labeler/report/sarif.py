@@ -52,7 +52,9 @@ def _result(verdict: Verdict, outcome: Outcome, run: RunInfo) -> dict[str, Any]:
         "ruleIndex": _INDEX[outcome.check.name],
         "level": "error" if errors else "warning",
         "message": {"text": f"{path}: {text} (status {verdict.status})"},
-        "locations": [{"physicalLocation": {"artifactLocation": {"uri": quote(os.fsencode(path), safe="/"), "uriBaseId": "SRCROOT"}}}],  # exact bytes, percent-encoded
+        "locations": [
+            {"physicalLocation": {"artifactLocation": {"uri": quote(os.fsencode(path), safe="/"), "uriBaseId": "SRCROOT"}}}
+        ],  # exact bytes, percent-encoded
         "partialFingerprints": {FINGERPRINT: hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()},
         "properties": {"status": verdict.status, "media": verdict.media, "findings": [f.rule for f in outcome.findings]},
     }
@@ -67,13 +69,25 @@ def document(verdicts: Sequence[Verdict], run: RunInfo) -> dict[str, Any]:
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "labeler", "version": __version__, "semanticVersion": __version__,
-                                "informationUri": INFORMATION_URI, "rules": [_rule(c) for c in _RULES]}},
-            "results": results,
-            "properties": {"policy": run.policy.name, "waivers": [w.as_dict() for w in run.policy.waivers],
-                           "skipped": [{"path": p, "reason": r} for p, r in run.skipped]},
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "labeler",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": [_rule(c) for c in _RULES],
+                    }
+                },
+                "results": results,
+                "properties": {
+                    "policy": run.policy.name,
+                    "waivers": [w.as_dict() for w in run.policy.waivers],
+                    "skipped": [{"path": p, "reason": r} for p, r in run.skipped],
+                },
+            }
+        ],
     }
 
 

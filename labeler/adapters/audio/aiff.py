@@ -46,7 +46,11 @@ def _text_chunks(path: Path) -> list[bytes]:
         _, declared, _ = riff.header(handle.read(12), riff.IFF)
         end = min(declared + 8, path.stat().st_size)
         chunks = riff.walk(handle, 12, end, riff.IFF, what="AIFF", path=path, strict=False)
-        return [riff.IFF.chunk(c.id, riff.read_payload(handle, c, MAX_TEXT_CHUNK, path)) for c in chunks if c.id in TEXT_CHUNKS and c.size <= MAX_TEXT_CHUNK]
+        return [
+            riff.IFF.chunk(c.id, riff.read_payload(handle, c, MAX_TEXT_CHUNK, path))
+            for c in chunks
+            if c.id in TEXT_CHUNKS and c.size <= MAX_TEXT_CHUNK
+        ]
 
 
 def _append_chunks(path: Path, chunks: list[bytes]) -> None:
@@ -63,9 +67,23 @@ def _append_chunks(path: Path, chunks: list[bytes]) -> None:
 class AiffAdapter(Adapter):
     name = "aiff"
     media = "audio"
-    formats = (Format("AIFF/AIFF-C", ("aiff", "aif", "aifc"), "audio/aiff", (Signature(0, b"FORM", ((8, b"AIFF"),)), Signature(0, b"FORM", ((8, b"AIFC"),))), C2pa.NONE, "mutagen"),)
+    formats = (
+        Format(
+            "AIFF/AIFF-C",
+            ("aiff", "aif", "aifc"),
+            "audio/aiff",
+            (Signature(0, b"FORM", ((8, b"AIFF"),)), Signature(0, b"FORM", ((8, b"AIFC"),))),
+            C2pa.NONE,
+            "mutagen",
+        ),
+    )
     carrier = "aiff:id3:TXXX:AIGC"
-    seen_by = {"exiftool": "[ID3v2_3/ID3v2_4] UserDefinedText (AIGC)", "exiftool+config": "[ID3v2_3/ID3v2_4] UserDefinedText (AIGC)", "ffprobe": "tag AIGC", "mutagen": "TXXX:AIGC"}
+    seen_by = {
+        "exiftool": "[ID3v2_3/ID3v2_4] UserDefinedText (AIGC)",
+        "exiftool+config": "[ID3v2_3/ID3v2_4] UserDefinedText (AIGC)",
+        "ffprobe": "tag AIGC",
+        "mutagen": "TXXX:AIGC",
+    }
     description = "AIFF/AIFF-C; label in an ID3 chunk TXXX:AIGC (no carrier is specified; ID3 as for WAV/MP3)"
 
     def score(self, name: str, head: bytes) -> int:

@@ -34,7 +34,11 @@ def require_content(path: Path) -> None:
 
 def voice_backend() -> Backend:
     found = espeak_path()
-    detail = f"spoken 人工智能生成 notice, found again by its waveform ({found})" if found else "needed for a voice notice without a clip of your own"
+    detail = (
+        f"spoken 人工智能生成 notice, found again by its waveform ({found})"
+        if found
+        else "needed for a voice notice without a clip of your own"
+    )
     return Backend("espeak-ng voice", found is not None, detail, ESPEAK_HINT)
 
 
@@ -53,8 +57,11 @@ def mutagen_load(path: Path, loader: Callable[[Path], T], kind: str) -> T:
     try:
         return loader(path)
     except Exception as exc:
-        raise InputError(f"cannot read the {kind} structure ({type(exc).__name__}: {reason(exc)}); the file is corrupt, truncated "
-                         f"or not really {kind}: re-export it, or see what it is with `ffprobe FILE`", path) from exc
+        raise InputError(
+            f"cannot read the {kind} structure ({type(exc).__name__}: {reason(exc)}); the file is corrupt, truncated "
+            f"or not really {kind}: re-export it, or see what it is with `ffprobe FILE`",
+            path,
+        ) from exc
 
 
 def mutagen_info(path: Path, loader: Callable[[Path], Any], info_type: type[Info], kind: str) -> Info:

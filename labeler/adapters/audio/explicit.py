@@ -166,7 +166,14 @@ def detect(windows: list[tuple[float, np.ndarray]], duration: float) -> Evidence
         voice = find_own_voice(samples) if not found else None
         if voice is not None:
             start, end, correlation, words = voice
-            detail = {"cue": "voice", "method": "receipt", "words": words, "start_s": round(start + offset, 3), "end_s": round(end + offset, 3), "correlation": round(correlation, 3)}
+            detail = {
+                "cue": "voice",
+                "method": "receipt",
+                "words": words,
+                "start_s": round(start + offset, 3),
+                "end_s": round(end + offset, 3),
+                "correlation": round(correlation, 3),
+            }
             found.setdefault(side(start + offset, end + offset), detail)
     if found:
         where = "+".join(sorted(found, key=POSITIONS.index))
@@ -175,7 +182,10 @@ def detect(windows: list[tuple[float, np.ndarray]], duration: float) -> Evidence
             summary = f"Morse rhythm '.- ..' (AI) at the {where}, unit {first['unit_ms']} ms, {first['freq_hz']} Hz"
             text = "short-long-short-short"
         else:
-            summary, text = f"labeler's spoken notice {first['words']!r} (espeak-ng rendering found by waveform) at the {where}", str(first["words"])
+            summary, text = (
+                f"labeler's spoken notice {first['words']!r} (espeak-ng rendering found by waveform) at the {where}",
+                str(first["words"]),
+            )
         return Evidence(Presence.PRESENT, summary, text=text, where=where, detail=found)
     checked = f"first/last {EDGE_S:.0f} s" if len(windows) > 1 else "whole file"
     activity = {name: voice_activity(samples) for name, (_, samples) in zip(("start", "end"), windows, strict=False)}
@@ -193,12 +203,18 @@ def detect(windows: list[tuple[float, np.ndarray]], duration: float) -> Evidence
     if speechy:
         return Evidence(
             Presence.UNKNOWN,
-            "no rhythm notice; speech near the " + "+".join(speechy) + " may be a voice notice, which cannot be checked without an offline speech recogniser"
+            "no rhythm notice; speech near the "
+            + "+".join(speechy)
+            + " may be a voice notice, which cannot be checked without an offline speech recogniser"
             f" ({asr.ENV} / --asr-model)",
             where="+".join(speechy),
             detail={"checked": checked, "speech": speechy, "voice_activity": measures},
         )
-    return Evidence(Presence.ABSENT, f"no rhythm notice and no speech in the {checked} (tones, music or silence only)", detail={"checked": checked, "voice_activity": measures})
+    return Evidence(
+        Presence.ABSENT,
+        f"no rhythm notice and no speech in the {checked} (tones, music or silence only)",
+        detail={"checked": checked, "voice_activity": measures},
+    )
 
 
 def edge_windows(duration: float, read: Callable[[float, float], np.ndarray]) -> list[tuple[float, np.ndarray]]:

@@ -65,7 +65,12 @@ class M4aAdapter(Adapter):
         Format("audio-only MP4", ("mp4",), "audio/mp4", (), C2pa.EMBEDDED, "mutagen"),  # told from video by its tracks
     )
     carrier = "mp4:mdta:AIGC"
-    seen_by = {"exiftool": "[Keys] AIGC", "exiftool+config": "[Keys] AIGC", "ffprobe": "tag AIGC", "mutagen": None}  # mutagen cannot name mdta keys
+    seen_by = {
+        "exiftool": "[Keys] AIGC",
+        "exiftool+config": "[Keys] AIGC",
+        "ffprobe": "tag AIGC",
+        "mutagen": None,
+    }  # mutagen cannot name mdta keys
     description = "M4A / M4B / audio-only MP4 (AAC, ALAC, FLAC, MP3, Opus, AC-3); label in moov/udta/meta mdta key AIGC; notice re-encoded once in the same codec"
 
     def score(self, name: str, head: bytes) -> int:
@@ -87,7 +92,9 @@ class M4aAdapter(Adapter):
         plan = CuePlan.of(notice)
         movie = mp4.load(src)
         if b"vide" in mp4.track_handlers(movie):
-            raise UnsupportedError("this MP4 has a video track; an audio notice alone would not label it (the video family handles MP4 video)", src)
+            raise UnsupportedError(
+                "this MP4 has a video track; an audio notice alone would not label it (the video family handles MP4 video)", src
+            )
         info = common.mutagen_info(src, MP4, MP4Info, "MP4")
         measured = round(src.stat().st_size * 8 / info.length) if info.length else 0
         # the decoder's channel count, not mutagen's: for a mono AAC mutagen can only report the
@@ -103,7 +110,9 @@ class M4aAdapter(Adapter):
         args = [*chapters, *encoding.args(source), "-map_metadata:g", "-1", "-f", muxer]
         encoded = dst.with_name(dst.name + ".enc.mp4")
         try:
-            encode_blocks(with_cue(decode_blocks(src, rate, channels), rate, channels, plan), encoded, rate, channels, args, encoding.encoder)
+            encode_blocks(
+                with_cue(decode_blocks(src, rate, channels), rate, channels, plan), encoded, rate, channels, args, encoding.encoder
+            )
             mp4.transplant_metadata(src, encoded, dst, renewed=(b"chpl",))
         finally:
             encoded.unlink(missing_ok=True)

@@ -70,9 +70,18 @@ def _label_comments(tags: Any) -> list[Any]:
 class Mp3Adapter(Adapter):
     name = "mp3"
     media = "audio"
-    formats = (Format("MP3", ("mp3",), "audio/mpeg", (Signature(0, b"ID3"), Signature(0, b"\xff", check=_is_mpeg_frame)), C2pa.EMBEDDED, "mutagen"),)
+    formats = (
+        Format(
+            "MP3", ("mp3",), "audio/mpeg", (Signature(0, b"ID3"), Signature(0, b"\xff", check=_is_mpeg_frame)), C2pa.EMBEDDED, "mutagen"
+        ),
+    )
     carrier = "id3:TXXX:AIGC"
-    seen_by = {"exiftool": "[ID3v2_3/ID3v2_4] UserDefinedText (AIGC)", "exiftool+config": "[ID3v2_3/ID3v2_4] UserDefinedText (AIGC)", "ffprobe": "tag AIGC", "mutagen": "TXXX:AIGC"}
+    seen_by = {
+        "exiftool": "[ID3v2_3/ID3v2_4] UserDefinedText (AIGC)",
+        "exiftool+config": "[ID3v2_3/ID3v2_4] UserDefinedText (AIGC)",
+        "ffprobe": "tag AIGC",
+        "mutagen": "TXXX:AIGC",
+    }
     description = "MP3 (CBR/VBR, ID3v2.3/2.4); label in ID3v2 TXXX:AIGC; notice re-encoded once with LAME"
 
     def score(self, name: str, head: bytes) -> int:
@@ -94,9 +103,13 @@ class Mp3Adapter(Adapter):
         except ID3NoHeaderError:
             return []
         except Exception as exc:
-            raise InputError(f"the ID3v2 tag is corrupt ({reason(exc)}); repair it with a tag editor or strip it (`ffmpeg -i IN -map_metadata -1 -c copy OUT`)", path) from exc
-        return ([Found.of("id3:TXXX:AIGC", text) for text in id3.label_texts(tags)]
-                + [Found.of("id3:COMM", str(f.text[0])) for f in _label_comments(tags)])
+            raise InputError(
+                f"the ID3v2 tag is corrupt ({reason(exc)}); repair it with a tag editor or strip it (`ffmpeg -i IN -map_metadata -1 -c copy OUT`)",
+                path,
+            ) from exc
+        return [Found.of("id3:TXXX:AIGC", text) for text in id3.label_texts(tags)] + [
+            Found.of("id3:COMM", str(f.text[0])) for f in _label_comments(tags)
+        ]
 
     def write_implicit(self, src: Path, dst: Path, label: Label, options: WriteOptions = WriteOptions()) -> None:
         from mutagen.id3 import ID3, ID3NoHeaderError
@@ -110,7 +123,9 @@ class Mp3Adapter(Adapter):
         except ID3NoHeaderError:
             tags = ID3()
         except Exception as exc:
-            raise InputError(f"the ID3v2 tag is corrupt ({reason(exc)}); strip it first (`ffmpeg -i IN -map_metadata -1 -c copy OUT`)", src) from exc
+            raise InputError(
+                f"the ID3v2 tag is corrupt ({reason(exc)}); strip it first (`ffmpeg -i IN -map_metadata -1 -c copy OUT`)", src
+            ) from exc
         version = id3.version(tags)
         id3.set_label(tags, text, also_remove=_label_comments(tags))  # a label in a comment moves to TXXX: one label per file
         tags.save(dst, v2_version=version, v1=1, padding=id3.keep_padding)

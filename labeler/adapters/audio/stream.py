@@ -29,7 +29,23 @@ BLOCK_FRAMES = 1 << 16
 
 def decode_blocks(path: Path, sample_rate: int, channels: int, *, stream: str = "0:a:0") -> Iterator[np.ndarray]:
     """Float64 blocks ``(frames, channels)`` of the first audio stream, resampled to ``sample_rate``."""
-    args = ["-v", "error", "-i", str(path), "-map", stream, "-f", "f32le", "-acodec", "pcm_f32le", "-ar", str(sample_rate), "-ac", str(channels), "-"]
+    args = [
+        "-v",
+        "error",
+        "-i",
+        str(path),
+        "-map",
+        stream,
+        "-f",
+        "f32le",
+        "-acodec",
+        "pcm_f32le",
+        "-ar",
+        str(sample_rate),
+        "-ac",
+        str(channels),
+        "-",
+    ]
     with tempfile.TemporaryFile() as log:
         process = ffmpeg.popen(args, stdout=subprocess.PIPE, stderr=log)
         assert process.stdout is not None
@@ -50,10 +66,15 @@ def decode_blocks(path: Path, sample_rate: int, channels: int, *, stream: str = 
             code = process.wait()
         if code != 0:
             log.seek(0)
-            raise InputError(f"cannot decode the audio ({ffmpeg.summarise(log.read().decode('utf-8', 'replace'))}); the file may be truncated or corrupt", path)
+            raise InputError(
+                f"cannot decode the audio ({ffmpeg.summarise(log.read().decode('utf-8', 'replace'))}); the file may be truncated or corrupt",
+                path,
+            )
 
 
-def encode_blocks(blocks: Iterable[np.ndarray], dst: Path, sample_rate: int, channels: int, codec_args: Sequence[str], encoder: str) -> None:
+def encode_blocks(
+    blocks: Iterable[np.ndarray], dst: Path, sample_rate: int, channels: int, codec_args: Sequence[str], encoder: str
+) -> None:
     """Encode float blocks to ``dst`` with ``codec_args`` (codec, bitrate, muxer ``-f``...), using
     the first ffmpeg that has ``encoder`` (``BackendMissingError`` before any work if none has)."""
     binary = ffmpeg.for_encoder(encoder)

@@ -190,7 +190,9 @@ class OggAdapter(_VorbisCommentAdapter):
             per_pair = info.bitrate / 1000 * 2 / max(channels, 1)
             quality = next((q for q, kbps in VORBIS_Q.items() if kbps >= per_pair), max(VORBIS_Q))
             args = ["-c:a", "libvorbis", "-q:a", str(quality), "-f", "ogg"]
-        encode_blocks(with_cue(decode_blocks(src, rate, channels), rate, channels, plan), dst, rate, channels, ["-map_metadata", "-1", *args], encoder)
+        encode_blocks(
+            with_cue(decode_blocks(src, rate, channels), rate, channels, plan), dst, rate, channels, ["-map_metadata", "-1", *args], encoder
+        )
         written = self._open(dst)
         _copy_comments(source.tags, written.tags)
         written.save(padding=_padding)

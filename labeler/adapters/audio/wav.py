@@ -59,7 +59,9 @@ def _parse(handle: BinaryIO, path: Path, size: int) -> Wave:
     of being guessed at: a guessed repair could silently drop audio."""
     head = handle.read(12)
     if len(head) < 12 or head[:4] != b"RIFF":
-        raise InputError("not a RIFF/WAVE file (no 'RIFF' header)" if size else "the file is empty (0 bytes); re-export or re-download it", path)
+        raise InputError(
+            "not a RIFF/WAVE file (no 'RIFF' header)" if size else "the file is empty (0 bytes); re-export or re-download it", path
+        )
     _, declared, form = riff.header(head)
     if abs(declared + 8 - size) > 1:  # one byte either way: a final pad byte missing or not counted
         state = "truncated" if declared + 8 > size else "followed by unknown bytes"
@@ -138,8 +140,11 @@ class WavAdapter(Adapter):
                 elif chunk.id == b"LIST":
                     payload = _payload(handle, chunk, path)
                     if payload[:4] == b"INFO":
-                        found += [Found.of(f"riff:LIST/INFO:{'AIGC' if cid.upper() == AIGC else cid.decode('latin-1')}", data.rstrip(b"\x00"))
-                                  for cid, data in riff.entries(payload) if _info_label(cid, data)]
+                        found += [
+                            Found.of(f"riff:LIST/INFO:{'AIGC' if cid.upper() == AIGC else cid.decode('latin-1')}", data.rstrip(b"\x00"))
+                            for cid, data in riff.entries(payload)
+                            if _info_label(cid, data)
+                        ]
                 elif chunk.id in (b"id3 ", b"ID3 "):
                     found += [Found.of("riff:id3:TXXX:AIGC", text) for text in id3.labels_in(_payload(handle, chunk, path))]
             return found
@@ -217,7 +222,9 @@ def _copy_chunk(handle: BinaryIO, out: BinaryIO, chunk: Chunk, wave: Wave) -> No
 
 def _require_pcm(fmt: PcmFormat, path: Path) -> None:
     if fmt.dtype is None or fmt.block_align != fmt.channels * max(1, fmt.bits // 8):
-        raise UnsupportedError(f"WAV sample format (tag {fmt.tag}, {fmt.bits}-bit) cannot take an audible notice; convert it to PCM or float first", path)
+        raise UnsupportedError(
+            f"WAV sample format (tag {fmt.tag}, {fmt.bits}-bit) cannot take an audible notice; convert it to PCM or float first", path
+        )
 
 
 def _blocks(handle: BinaryIO, data: Chunk, fmt: PcmFormat) -> Iterator[np.ndarray]:

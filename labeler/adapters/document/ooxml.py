@@ -77,13 +77,18 @@ def main_part(pkg: Package) -> tuple[str, ModuleType]:
     target = next((r.get("Target", "") for r in rels if r.get("Type", "").endswith("/officeDocument")), None)
     types = pkg.read(CONTENT_TYPES)
     if target is None or types is None:
-        raise InputError("not an Office Open XML document (no [Content_Types].xml or officeDocument relationship); re-save it in Office", pkg.path)
+        raise InputError(
+            "not an Office Open XML document (no [Content_Types].xml or officeDocument relationship); re-save it in Office", pkg.path
+        )
     part = resolve("", target)
     content_type = (content_type_of(types, part) or "").lower()
     for markers, _, module in APPLICATIONS:
         if any(m in content_type for m in markers):
             return part, module
-    raise InputError(f"unsupported Office package: main part {part} has content type {content_type or 'unknown'!r} (labeler handles Word, PowerPoint and Excel): save it as .docx, .pptx or .xlsx", pkg.path)
+    raise InputError(
+        f"unsupported Office package: main part {part} has content type {content_type or 'unknown'!r} (labeler handles Word, PowerPoint and Excel): save it as .docx, .pptx or .xlsx",
+        pkg.path,
+    )
 
 
 def _custom_part(pkg: Package) -> str | None:

@@ -33,8 +33,10 @@ def parse(data: bytes, name: str) -> ET.Element:
     try:
         return SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
-        raise InputError(f"the part {name!r} declares a DTD or entities (possibly hostile); refused: Office never writes them, "
-                         "so open and re-save the file in Office") from exc
+        raise InputError(
+            f"the part {name!r} declares a DTD or entities (possibly hostile); refused: Office never writes them, "
+            "so open and re-save the file in Office"
+        ) from exc
     except ET.ParseError as exc:
         raise InputError(f"the part {name!r} is not well-formed XML ({exc}); the file is corrupt: re-save it in Office") from exc
 
@@ -70,14 +72,19 @@ def insert_before_close(text: str, root_local: str, fragment: str) -> str:
     """Put ``fragment`` as the last child of the root element (expanding ``<root/>``)."""
     closing = re.search(rf"</((?:[\w.-]+:)?){root_local}\s*>\s*$", text)
     if closing:
-        return text[:closing.start()] + fragment + text[closing.start():]
+        return text[: closing.start()] + fragment + text[closing.start() :]
     empty = re.search(rf"<((?:[\w.-]+:)?){root_local}\b([^>]*?)/>", text)
     if empty is None:
         raise InputError(f"cannot find the <{root_local}> element to edit; the package is damaged: open and re-save it in Office")
-    return text[:empty.start()] + f"<{empty.group(1)}{root_local}{empty.group(2)}>{fragment}</{empty.group(1)}{root_local}>" + text[empty.end():]
+    return (
+        text[: empty.start()]
+        + f"<{empty.group(1)}{root_local}{empty.group(2)}>{fragment}</{empty.group(1)}{root_local}>"
+        + text[empty.end() :]
+    )
 
 
 # --- relationships ---------------------------------------------------------------------------
+
 
 def rels_name(part: str) -> str:
     folder, base = posixpath.split(part)
@@ -109,6 +116,7 @@ def add_relationship(data: bytes | None, rel_type: str, target: str) -> tuple[by
 
 
 # --- content types ---------------------------------------------------------------------------
+
 
 def content_type_of(data: bytes, part: str) -> str | None:
     root = parse(data, CONTENT_TYPES)
@@ -152,13 +160,19 @@ def custom_labels(data: bytes) -> list[tuple[str, str]]:
 def set_custom_label(data: bytes | None, label_json: str) -> bytes:
     """custom.xml with exactly one ``AIGC`` property holding ``label_json``; other properties kept."""
     if data is None:
-        return (f'{XML_DECL}<Properties xmlns="{NS_CUSTOM}" xmlns:vt="{NS_VT}">'
-                f'<property fmtid="{FMTID}" pid="2" name="AIGC"><vt:lpwstr>{escape(label_json)}</vt:lpwstr></property>'
-                "</Properties>").encode()
+        return (
+            f'{XML_DECL}<Properties xmlns="{NS_CUSTOM}" xmlns:vt="{NS_VT}">'
+            f'<property fmtid="{FMTID}" pid="2" name="AIGC"><vt:lpwstr>{escape(label_json)}</vt:lpwstr></property>'
+            "</Properties>"
+        ).encode()
     parse_carrier(data, CUSTOM_PART)
     text = decode(data, CUSTOM_PART)
     vt = prefix_for(text, NS_VT)
-    value = f"<{vt}lpwstr>{escape(label_json)}</{vt}lpwstr>" if vt is not None else f'<vt:lpwstr xmlns:vt="{NS_VT}">{escape(label_json)}</vt:lpwstr>'
+    value = (
+        f"<{vt}lpwstr>{escape(label_json)}</{vt}lpwstr>"
+        if vt is not None
+        else f'<vt:lpwstr xmlns:vt="{NS_VT}">{escape(label_json)}</vt:lpwstr>'
+    )
     named = [(m, n.group(1)[1:-1].upper()) for m in _PROPERTY.finditer(text) if (n := _NAME.search(m.group(2)))]
     matches = [m for m, name in named if "AIGC" in name]
     exact = next((m for m, name in named if name == "AIGC"), matches[0] if matches else None)
@@ -168,7 +182,7 @@ def set_custom_label(data: bytes | None, label_json: str) -> bytes:
         pid = kept.group(1) if kept else str(max([int(p) for p in _PID.findall(text)] + [1]) + 1)
         element = f'<{exact.group(1)}property fmtid="{FMTID}" pid="{pid}" name="AIGC">{value}</{exact.group(1)}property>'
         for match in sorted(matches, key=lambda m: m.start(), reverse=True):  # one label per file
-            text = text[:match.start()] + (element if match is exact else "") + text[match.end():]
+            text = text[: match.start()] + (element if match is exact else "") + text[match.end() :]
     else:
         pids = [int(p) for p in _PID.findall(text)]
         element = f'<{prefix}property fmtid="{FMTID}" pid="{max(pids + [1]) + 1}" name="AIGC">{value}</{prefix}property>'

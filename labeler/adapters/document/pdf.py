@@ -137,8 +137,12 @@ class PdfAdapter(Adapter):
         if info is not None and any(p.is_error for p in info.problems):
             raise InputError(
                 f"the PDF's XMP metadata stream is malformed ({info.problems[0].message}); repair it or remove it "
-                "(e.g. exiftool -XMP:all= FILE.pdf) and label again", src)
-        source_ok = options.source_type is None or (info is not None and info.digital_source_type in AI_SOURCE_TYPES | {options.source_type})
+                "(e.g. exiftool -XMP:all= FILE.pdf) and label again",
+                src,
+            )
+        source_ok = options.source_type is None or (
+            info is not None and info.digital_source_type in AI_SOURCE_TYPES | {options.source_type}
+        )
         if [(f.carrier, f.raw) for f in found] == [(MIRRORED_CARRIER, label_json)] and source_ok:
             shutil.copyfile(src, dst)  # already exactly this label: keep the bytes
             return
@@ -163,8 +167,13 @@ class PdfAdapter(Adapter):
     def detect_explicit(self, path: Path) -> Evidence:
         with opened(path) as doc:
             seen, trust_text = find_notice(doc)
-            candidates = [Candidate(u.text, f"page {u.page + 1}", {"page": u.page + 1, "bbox": list(u.bbox), "font_size": u.size, "font": u.font}) for u in seen]
-            evidence = judge(candidates, "no notice (a short statement with both elements, 'AI'/'人工智能' and '生成'/'合成') on the first or last page")
+            candidates = [
+                Candidate(u.text, f"page {u.page + 1}", {"page": u.page + 1, "bbox": list(u.bbox), "font_size": u.size, "font": u.font})
+                for u in seen
+            ]
+            evidence = judge(
+                candidates, "no notice (a short statement with both elements, 'AI'/'人工智能' and '生成'/'合成') on the first or last page"
+            )
             if evidence.state is Presence.PRESENT:
                 size = evidence.detail["font_size"]
                 return replace(evidence, summary=f"{evidence.summary} ({size:g} pt)", problems=evidence.problems + size_problems(size))
@@ -182,7 +191,11 @@ class PdfAdapter(Adapter):
         pixmap = page.get_pixmap(dpi=dpi)
         image = Image.frombytes("RGB", (pixmap.width, pixmap.height), pixmap.samples)
         candidates = [
-            Candidate(hit.text, "page 1 (OCR, no text layer)", {"page": 1, "ocr": True, "box_px": list(hit.box), "dpi": dpi, "glyph_pt": round(hit.glyph_height * 72 / dpi, 1)})
+            Candidate(
+                hit.text,
+                "page 1 (OCR, no text layer)",
+                {"page": 1, "ocr": True, "box_px": list(hit.box), "dpi": dpi, "glyph_pt": round(hit.glyph_height * 72 / dpi, 1)},
+            )
             for hit in ocr.read_lines(image)
         ]
         return judge(candidates, "no text layer; OCR of page 1 found no notice (a short statement with both elements)")
@@ -191,5 +204,7 @@ class PdfAdapter(Adapter):
         ocr = _ocr_backend() is not None
         return [
             Backend("pymupdf", True, f"PyMuPDF {pymupdf.VersionBind}; encrypted PDFs open with {PASSWORD_ENV}"),
-            Backend("ocr", ocr, "reads the notice on scanned pages without a text layer", "" if ocr else "pip install 'gb45438-labeler[ocr]'"),
+            Backend(
+                "ocr", ocr, "reads the notice on scanned pages without a text layer", "" if ocr else "pip install 'gb45438-labeler[ocr]'"
+            ),
         ]

@@ -35,7 +35,6 @@ SIGNATURES_EXIST = 1
 EOF_WINDOW = 1024
 
 
-
 def mupdf_errors() -> tuple[type[BaseException], ...]:
     """What MuPDF raises on a damaged file, at open or later when a page or object is first parsed
     (TypeError: bindings choking on odd bytes). A function, so that importing this module does not
@@ -77,8 +76,10 @@ def open_pdf(path: Path) -> pymupdf.Document:
         raise InputError("not a PDF", path)
     if doc.is_repaired and not _has_eof_marker(path):
         doc.close()
-        raise InputError("the PDF is truncated (no %%EOF marker; MuPDF had to rebuild it): pages or objects are missing; "
-                         "download or export it again", path)
+        raise InputError(
+            "the PDF is truncated (no %%EOF marker; MuPDF had to rebuild it): pages or objects are missing; download or export it again",
+            path,
+        )
     if doc.needs_pass:
         password = os.environ.get(PASSWORD_ENV)
         if not password:
@@ -100,7 +101,9 @@ def _has_eof_marker(path: Path) -> bool:
 
 
 def damaged(path: Path, exc: Exception) -> InputError:
-    return InputError(f"the PDF is damaged ({type(exc).__name__}: {reason(exc)}); repair it (e.g. qpdf or mutool clean) and try again", path)
+    return InputError(
+        f"the PDF is damaged ({type(exc).__name__}: {reason(exc)}); repair it (e.g. qpdf or mutool clean) and try again", path
+    )
 
 
 @contextlib.contextmanager
@@ -140,11 +143,15 @@ def _require_changes_allowed(doc: pymupdf.Document, path: Path, page_content: bo
     if permission == 1:
         raise InputError(
             "the PDF is certified with a signature that allows no changes (DocMDP P=1); any label would invalidate "
-            "the certification: label the document before it is certified", path)
+            "the certification: label the document before it is certified",
+            path,
+        )
     if permission is not None and page_content:
         raise InputError(
             f"the PDF is certified (DocMDP P={permission}): a visible notice changes page content, which breaks the "
-            "certification; label it before it is certified, or write only the implicit label (--no-explicit)", path)
+            "certification; label it before it is certified, or write only the implicit label (--no-explicit)",
+            path,
+        )
 
 
 @contextlib.contextmanager
@@ -162,8 +169,11 @@ def editing(src: Path, dst: Path, page_content: bool = False) -> Iterator[pymupd
         if signed:
             _require_changes_allowed(probe, src, page_content)
     if signed and not incremental:
-        raise InputError("the PDF is digitally signed but its cross-reference table is damaged, so it cannot be updated "
-                         "incrementally without breaking the signatures; repair it and sign it again", src)
+        raise InputError(
+            "the PDF is digitally signed but its cross-reference table is damaged, so it cannot be updated "
+            "incrementally without breaking the signatures; repair it and sign it again",
+            src,
+        )
     if incremental:
         shutil.copyfile(src, dst)
         doc = open_pdf(dst)

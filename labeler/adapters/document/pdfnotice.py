@@ -45,8 +45,14 @@ FONT_FAMILY = "DroidSansFallback"
 RESOURCE_NAME = "AIGCNotice"
 #: Notice.position values -> the margins to try, in order.
 MARGINS = {
-    None: ("top", "bottom"), "top": ("top", "bottom"), "start": ("top", "bottom"), "top-left": ("top", "bottom"),
-    "top-right": ("top", "bottom"), "bottom": ("bottom", "top"), "end": ("bottom", "top"), "bottom-left": ("bottom", "top"),
+    None: ("top", "bottom"),
+    "top": ("top", "bottom"),
+    "start": ("top", "bottom"),
+    "top-left": ("top", "bottom"),
+    "top-right": ("top", "bottom"),
+    "bottom": ("bottom", "top"),
+    "end": ("bottom", "top"),
+    "bottom-left": ("bottom", "top"),
     "bottom-right": ("bottom", "top"),
 }
 _SENTENCE_END = ("。", "！", "？", "!", "?", ".", "；", ";")

@@ -29,8 +29,14 @@ MARGIN = 228600  # 0.25 inch
 DEFAULT_SIZE = (9144000, 6858000)  # 4:3, the PresentationML default
 #: position -> (horizontal, vertical) alignment: 0 start, 1 centre, 2 end
 POSITIONS = {
-    "top-left": (0, 0), "top": (1, 0), "top-right": (2, 0), "left": (0, 1), "right": (2, 1),
-    "bottom-left": (0, 2), "bottom": (1, 2), "bottom-right": (2, 2),
+    "top-left": (0, 0),
+    "top": (1, 0),
+    "top-right": (2, 0),
+    "left": (0, 1),
+    "right": (2, 1),
+    "bottom-left": (0, 2),
+    "bottom": (1, 2),
+    "bottom-right": (2, 2),
 }
 
 
@@ -119,4 +125,6 @@ def detect(pkg: Package, main: str) -> Evidence:
         part = parts[number]
         for text in slide_paragraphs(parse(pkg.read(part) or b"", part)):
             candidates.append(Candidate(text, f"slide {number + 1}", {"slide": number + 1, "part": part}))
-    return judge(candidates, "no notice (a short statement with both elements, 'AI'/'人工智能' and '生成'/'合成') on the first or last slide")
+    return judge(
+        candidates, "no notice (a short statement with both elements, 'AI'/'人工智能' and '生成'/'合成') on the first or last slide"
+    )

@@ -44,8 +44,11 @@ class Package:
         with open(path, "rb") as handle:
             head = handle.read(8)
         if head.startswith(OLE_MAGIC):
-            raise InputError("this Office file is encrypted or password-protected (it is an OLE compound file, not a ZIP "
-                             "package); open it in Office, remove the password (File > Info > Protect), save, and label again", path)
+            raise InputError(
+                "this Office file is encrypted or password-protected (it is an OLE compound file, not a ZIP "
+                "package); open it in Office, remove the password (File > Info > Protect), save, and label again",
+                path,
+            )
         try:
             self._zip = zipfile.ZipFile(path)
             infos = self._zip.infolist()
@@ -53,8 +56,11 @@ class Package:
             raise InputError(f"not a readable ZIP package ({exc}); the file is corrupt or truncated: re-export it", path) from exc
         if len(infos) > limits.entries:
             self._zip.close()
-            raise InputError(f"the package has {len(infos):,} entries, over the {limits.entries:,} limit (a zip bomb?); refused: "
-                             "if the file is genuine, open and re-save it in Office", path)
+            raise InputError(
+                f"the package has {len(infos):,} entries, over the {limits.entries:,} limit (a zip bomb?); refused: "
+                "if the file is genuine, open and re-save it in Office",
+                path,
+            )
         names = [i.filename for i in infos]
         if len(set(names)) != len(names):
             self._zip.close()
@@ -68,9 +74,12 @@ class Package:
         declared = max((i.file_size for i in infos), default=0)
         if declared > limits.part_bytes or sum(i.file_size for i in infos) > limits.total_bytes:
             self._zip.close()
-            raise InputError(f"the package declares parts that inflate past the limits ({declared:,} bytes in one part; "
-                             f"{limits.part_bytes:,} per part, {limits.total_bytes:,} in all): a zip bomb?; refused: "
-                             "if the file is genuine, split it or compress its media in Office", path)
+            raise InputError(
+                f"the package declares parts that inflate past the limits ({declared:,} bytes in one part; "
+                f"{limits.part_bytes:,} per part, {limits.total_bytes:,} in all): a zip bomb?; refused: "
+                "if the file is genuine, split it or compress its media in Office",
+                path,
+            )
         self.infos = infos
         self._by_name = {i.filename.lower(): i for i in infos}
         self._inflated = 0
@@ -124,15 +133,24 @@ class Package:
                     size += len(chunk)
                     self._inflated += len(chunk)
                     if size > self.limits.part_bytes:
-                        raise InputError(f"the part {info.filename!r} inflates past {self.limits.part_bytes:,} bytes (a zip bomb?); refused: "
-                                         "if the file is genuine, compress its media in Office", self.path)
+                        raise InputError(
+                            f"the part {info.filename!r} inflates past {self.limits.part_bytes:,} bytes (a zip bomb?); refused: "
+                            "if the file is genuine, compress its media in Office",
+                            self.path,
+                        )
                     if self._inflated > self.limits.total_bytes:
-                        raise InputError(f"the package inflates past {self.limits.total_bytes:,} bytes (a zip bomb?); refused: "
-                                         "if the file is genuine, split it or compress its media in Office", self.path)
+                        raise InputError(
+                            f"the package inflates past {self.limits.total_bytes:,} bytes (a zip bomb?); refused: "
+                            "if the file is genuine, split it or compress its media in Office",
+                            self.path,
+                        )
                     sink(chunk)
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError) as exc:
-            raise InputError(f"the ZIP entry {info.filename!r} is damaged ({_reason(exc)}; `unzip -t` rejects it too); "
-                             "the package is corrupt: restore it from a backup or open and re-save it in Office", self.path) from exc
+            raise InputError(
+                f"the ZIP entry {info.filename!r} is damaged ({_reason(exc)}; `unzip -t` rejects it too); "
+                "the package is corrupt: restore it from a backup or open and re-save it in Office",
+                self.path,
+            ) from exc
 
     def rewrite(self, dst: Path, replace: dict[str, bytes], add: dict[str, bytes]) -> None:
         """Write ``dst``: every entry copied except those in ``replace``; ``add`` appended (deflated)."""
@@ -182,8 +200,8 @@ def _has_zip64_extra(extra: bytes) -> bool:
     """A ZIP64 extra field describes the old sizes; a copy must not carry it over."""
     offset = 0
     while offset + 4 <= len(extra):
-        header = int.from_bytes(extra[offset:offset + 2], "little")
-        size = int.from_bytes(extra[offset + 2:offset + 4], "little")
+        header = int.from_bytes(extra[offset : offset + 2], "little")
+        size = int.from_bytes(extra[offset + 2 : offset + 4], "little")
         if header == 0x0001:
             return True
         offset += 4 + size

@@ -27,9 +27,24 @@ from .safezip import Package
 NS_S = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main", "http://purl.oclc.org/ooxml/spreadsheetml/main")
 TOP_ROWS = 5
 #: CT_Worksheet children that follow <headerFooter>: the new element goes before the first present.
-_AFTER_HEADER = ("rowBreaks", "colBreaks", "customProperties", "cellWatches", "ignoredErrors", "smartTags", "drawing",
-                 "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems",
-                 "tableParts", "extLst")
+_AFTER_HEADER = (
+    "rowBreaks",
+    "colBreaks",
+    "customProperties",
+    "cellWatches",
+    "ignoredErrors",
+    "smartTags",
+    "drawing",
+    "legacyDrawing",
+    "legacyDrawingHF",
+    "drawingHF",
+    "picture",
+    "oleObjects",
+    "controls",
+    "webPublishItems",
+    "tableParts",
+    "extLst",
+)
 _REF = re.compile(r"([A-Z]{1,3})(\d+)")
 
 
@@ -75,7 +90,9 @@ def _prefix(text: str, part: str) -> str:
 
 def _used_columns(text: str, s: str) -> int:
     refs = [column_index(m.group(1)) for m in re.finditer(rf"<{re.escape(s)}c\b[^>]*?\br=\"([A-Z]{{1,3}})\d+\"", text)]
-    counts = [len(re.findall(rf"<{re.escape(s)}c\b", row)) for row in re.findall(rf"<{re.escape(s)}row\b.*?</{re.escape(s)}row>", text, re.S)]
+    counts = [
+        len(re.findall(rf"<{re.escape(s)}c\b", row)) for row in re.findall(rf"<{re.escape(s)}row\b.*?</{re.escape(s)}row>", text, re.S)
+    ]
     return max(refs + counts + [0])
 
 
@@ -85,16 +102,16 @@ def _add_cell(text: str, s: str, cell: str, column: int) -> str:
     if row1 is not None and is_row1:
         attrs = re.sub(r'\bspans="(\d+):(\d+)"', lambda m: f'spans="{m.group(1)}:{max(int(m.group(2)), column)}"', row1.group(1))
         if row1.group(2):
-            return text[:row1.start()] + f"<{s}row{attrs}>{cell}</{s}row>" + text[row1.end():]
+            return text[: row1.start()] + f"<{s}row{attrs}>{cell}</{s}row>" + text[row1.end() :]
         closing = text.find(f"</{s}row>", row1.end())
-        return text[:row1.start()] + f"<{s}row{attrs}>" + text[row1.end():closing] + cell + text[closing:]
+        return text[: row1.start()] + f"<{s}row{attrs}>" + text[row1.end() : closing] + cell + text[closing:]
     data = re.search(rf"<{re.escape(s)}sheetData\b[^>]*?(/?)>", text)
     if data is None:
         raise InputError("the first worksheet has no sheetData; the workbook is damaged: re-save it in Excel")
     new_row = f'<{s}row r="1">{cell}</{s}row>'
     if data.group(1):
-        return text[:data.start()] + f"<{s}sheetData>{new_row}</{s}sheetData>" + text[data.end():]
-    return text[:data.end()] + new_row + text[data.end():]
+        return text[: data.start()] + f"<{s}sheetData>{new_row}</{s}sheetData>" + text[data.end() :]
+    return text[: data.end()] + new_row + text[data.end() :]
 
 
 def _extend_dimension(text: str, ref: str) -> str:
@@ -108,6 +125,7 @@ def _extend_dimension(text: str, ref: str) -> str:
         start = match.group(1).split(":")[0]
         end_row = max(int(c.group(2)) for c in cells)
         return match.group(0).replace(match.group(1), f"{start}:{column_name(col)}{end_row}")
+
     return re.sub(r'(?<=<)(?:[\w.-]+:)?dimension\b[^>]*?\bref="([^"]+)"', widen, text, count=1)
 
 
@@ -117,18 +135,18 @@ def _add_header(text: str, s: str, notice_text: str) -> str:
     if header is not None:
         value = header.group(1)
         value = value.replace("&amp;L", section + " ", 1) if "&amp;L" in value else section + value
-        return text[:header.start(1)] + value + text[header.end(1):]
+        return text[: header.start(1)] + value + text[header.end(1) :]
     block = re.search(rf"<{re.escape(s)}headerFooter\b([^>]*?)(/?)>", text)
     odd = f"<{s}oddHeader>{section}</{s}oddHeader>"
     if block is not None:
         if block.group(2):
-            return text[:block.start()] + f"<{s}headerFooter{block.group(1)}>{odd}</{s}headerFooter>" + text[block.end():]
-        return text[:block.end()] + odd + text[block.end():]
+            return text[: block.start()] + f"<{s}headerFooter{block.group(1)}>{odd}</{s}headerFooter>" + text[block.end() :]
+        return text[: block.end()] + odd + text[block.end() :]
     element = f"<{s}headerFooter>{odd}</{s}headerFooter>"
     for name in _AFTER_HEADER:
         anchor = re.search(rf"<{re.escape(s)}{name}\b", text)
         if anchor is not None:
-            return text[:anchor.start()] + element + text[anchor.start():]
+            return text[: anchor.start()] + element + text[anchor.start() :]
     closing = text.rfind(f"</{s}worksheet>")
     if closing < 0:
         raise InputError("the first worksheet has no closing </worksheet>; the workbook is damaged: open and re-save it in Excel")
@@ -196,4 +214,7 @@ def detect(pkg: Package, main: str) -> Evidence:
             where = "page header" if "Header" in element.tag else "page footer"
             for section in _HEADER_SECTIONS.split(element.text or ""):
                 candidates.append(Candidate(_HEADER_CODES.sub(" ", section), f"{where} (print only)", {"part": part}))
-    return judge(candidates, f"no notice (a short statement with both elements) in a cell of the first {TOP_ROWS} rows or a page header/footer of the first sheet")
+    return judge(
+        candidates,
+        f"no notice (a short statement with both elements) in a cell of the first {TOP_ROWS} rows or a page header/footer of the first sheet",
+    )

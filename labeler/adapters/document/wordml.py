@@ -58,7 +58,11 @@ def _body_edges(text: str, w: str, part: str) -> tuple[int, int]:
 def _add_header(pkg: Package, main: str, text: str, w: str, notice_text: str, edits: dict[str, bytes], added: dict[str, bytes]) -> str:
     """Put the notice in the default header of every section; returns the edited document text."""
     rels = pkg.read(rels_name(main))
-    targets = {r.get("Id"): resolve(main, r.get("Target", "")) for r in relationships(rels, rels_name(main)) if r.get("Type", "").endswith("/header")}
+    targets = {
+        r.get("Id"): resolve(main, r.get("Target", ""))
+        for r in relationships(rels, rels_name(main))
+        if r.get("Type", "").endswith("/header")
+    }
     r_prefix = prefix_for(text, NS_R)
     sections = list(re.finditer(rf"<{re.escape(w)}sectPr\b[^>]*?(/>|>)", text))
     if not sections:
@@ -66,9 +70,10 @@ def _add_header(pkg: Package, main: str, text: str, w: str, notice_text: str, ed
     new_header: str | None = None
     for match in reversed(sections):
         end = text.find(f"</{w}sectPr>", match.end()) if match.group(1) == ">" else match.end()
-        body = text[match.end():end]
-        ref = re.search(rf"<{re.escape(w)}headerReference\b[^>]*{w}type=\"default\"[^>]*\b(?:[\w.-]+:)?id=\"([^\"]+)\"", body) or \
-            re.search(rf"<{re.escape(w)}headerReference\b[^>]*\b(?:[\w.-]+:)?id=\"([^\"]+)\"[^>]*{w}type=\"default\"", body)
+        body = text[match.end() : end]
+        ref = re.search(rf"<{re.escape(w)}headerReference\b[^>]*{w}type=\"default\"[^>]*\b(?:[\w.-]+:)?id=\"([^\"]+)\"", body) or re.search(
+            rf"<{re.escape(w)}headerReference\b[^>]*\b(?:[\w.-]+:)?id=\"([^\"]+)\"[^>]*{w}type=\"default\"", body
+        )
         if ref and ref.group(1) in targets:
             part = targets[ref.group(1)]
             header = decode(edits.get(part) or pkg.read(part) or b"", part)
@@ -77,28 +82,32 @@ def _add_header(pkg: Package, main: str, text: str, w: str, notice_text: str, ed
             if opening is None:
                 raise InputError(f"{part} is not a page header part; the document is damaged: open and re-save it in Word")
             if notice_text not in header:
-                edits[part] = (header[:opening.end()] + paragraph(hw, notice_text) + header[opening.end():]).encode("utf-8")
+                edits[part] = (header[: opening.end()] + paragraph(hw, notice_text) + header[opening.end() :]).encode("utf-8")
             continue
         if new_header is None:
             name = "word/header-aigc.xml"
             added[name] = (f'{XML_DECL}<w:hdr xmlns:w="{NS_W[0]}">{paragraph("w:", notice_text)}</w:hdr>').encode()
             rels, new_header = add_relationship(rels, HEADER_REL, posixpath.relpath(name, posixpath.dirname(main)))
             edits[rels_name(main)] = rels
-            edits["[Content_Types].xml"] = add_override(edits.get("[Content_Types].xml") or pkg.read("[Content_Types].xml") or b"", name, HEADER_CT)
+            edits["[Content_Types].xml"] = add_override(
+                edits.get("[Content_Types].xml") or pkg.read("[Content_Types].xml") or b"", name, HEADER_CT
+            )
         r = r_prefix or "r:"
         declare = "" if r_prefix else f' xmlns:r="{NS_R}"'
         reference = f'<{w}headerReference {w}type="default" {r}id="{new_header}"{declare}/>'
         if match.group(1) == "/>":
-            text = text[:match.start()] + match.group(0)[:-2] + ">" + reference + f"</{w}sectPr>" + text[match.end():]
+            text = text[: match.start()] + match.group(0)[:-2] + ">" + reference + f"</{w}sectPr>" + text[match.end() :]
         else:
-            text = text[:match.end()] + reference + text[match.end():]
+            text = text[: match.end()] + reference + text[match.end() :]
     return text
 
 
 def write_notice(pkg: Package, main: str, notice: Notice, notice_text: str) -> tuple[dict[str, bytes], dict[str, bytes]]:
     position = notice.position or "start"
     if position not in POSITIONS:
-        raise LabelFormatError(f"notice position {position!r} does not apply to Word documents; use one of {', '.join(POSITIONS)} (top = page header)")
+        raise LabelFormatError(
+            f"notice position {position!r} does not apply to Word documents; use one of {', '.join(POSITIONS)} (top = page header)"
+        )
     text = decode(pkg.read(main) or b"", main)
     w = _w_prefix(text, main)
     edits: dict[str, bytes] = {}
@@ -162,7 +171,9 @@ def detect(pkg: Package, main: str) -> Evidence:
         first, last = sentences(body[0][1]), sentences(body[-1][1])
         candidates += [Candidate(first[0], "first sentence", {"paragraph": 1, "part": main})] if len(first) > 1 else []
         candidates += [Candidate(last[-1], "last sentence", {"paragraph": len(body), "part": main})] if len(last) > 1 else []
-    candidates += [Candidate(t, "caption", {"paragraph": n + 1, "part": main}) for n, (_, t, style) in enumerate(body) if _is_caption(style)]
+    candidates += [
+        Candidate(t, "caption", {"paragraph": n + 1, "part": main}) for n, (_, t, style) in enumerate(body) if _is_caption(style)
+    ]
     for rel in relationships(pkg.read(rels_name(main)), rels_name(main)):
         kind = rel.get("Type", "").rsplit("/", 1)[-1]
         if kind in ("header", "footer") and rel.get("TargetMode") != "External":
@@ -170,4 +181,7 @@ def detect(pkg: Package, main: str) -> Evidence:
             data = pkg.read(part)
             if data is not None:
                 candidates += [Candidate(t, f"page {kind}", {"part": part}) for t in paragraphs(parse(data, part)) if t.strip()]
-    return judge(candidates, "no notice (a short statement with both elements, 'AI'/'人工智能' and '生成'/'合成') in the first or last paragraphs, a caption, or a page header or footer")
+    return judge(
+        candidates,
+        "no notice (a short statement with both elements, 'AI'/'人工智能' and '生成'/'合成') in the first or last paragraphs, a caption, or a page header or footer",
+    )

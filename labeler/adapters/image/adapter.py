@@ -144,7 +144,9 @@ class ImageAdapter(Adapter):
                 container.prepare()
             with opened(data, options.max_pixels) as image:
                 binary = container.palette_notice or image.mode in ("P", "PA", "1")
-                placement = place(notice.text_for(self.media), image.size, orientation_of(image), notice.position, notice.height_ratio, binary)
+                placement = place(
+                    notice.text_for(self.media), image.size, orientation_of(image), notice.position, notice.height_ratio, binary
+                )
                 existing = container.xmp(data) if container.xmp else None
                 packet = with_receipt(existing, placement.receipt.to_json())
                 encoded = container.encode(image, placement, data, packet)
@@ -186,7 +188,12 @@ class ImageAdapter(Adapter):
                 ok, why = self._receipt_holds(image, full, scale, receipt, orientation)
                 if ok:
                     return hit_evidence(TextHit(receipt.text, receipt.box, receipt.glyph_height), receipt.frame, "receipt")
-                extra = (warning("notice.receipt-mismatch", f"the notice labeler drew is no longer in the pixels ({why}): cropped, scaled or painted over"),)
+                extra = (
+                    warning(
+                        "notice.receipt-mismatch",
+                        f"the notice labeler drew is no longer in the pixels ({why}): cropped, scaled or painted over",
+                    ),
+                )
             elif raw is None:
                 template = self._template(image, full, scale, orientation)
                 if template is not None:
@@ -197,16 +204,25 @@ class ImageAdapter(Adapter):
                     return Evidence(Presence.ABSENT, summary, problems=extra, detail={"method": "receipt"})
                 return Evidence.unknown(f"{summary}; reading a third-party notice needs OCR: {ocr.INSTALL_HINT}")
             image.seek(0)
-            frame = image if image.mode in ("RGB", "RGBA", "L") else image.convert("RGBA" if "A" in image.mode or image.mode == "P" else "RGB")
+            frame = (
+                image if image.mode in ("RGB", "RGBA", "L") else image.convert("RGBA" if "A" in image.mode or image.mode == "P" else "RGB")
+            )
             shown = to_display(frame, orientation)  # no copy when upright
             sx, sy = display_size(scale, orientation)
             hits = [
-                TextHit(h.text, (round(h.box[0] * sx), round(h.box[1] * sy), round(h.box[2] * sx), round(h.box[3] * sy)), h.glyph_height * sy, h.score)
+                TextHit(
+                    h.text,
+                    (round(h.box[0] * sx), round(h.box[1] * sy), round(h.box[2] * sx), round(h.box[3] * sy)),
+                    h.glyph_height * sy,
+                    h.score,
+                )
                 for h in ocr.read_lines(shown)
             ]  # back to full-resolution coordinates when the frame was decoded reduced
             return judge_hits(hits, display_size(full, orientation), "ocr", extra)
 
-    def _receipt_holds(self, image: Image.Image, full: tuple[int, int], scale: tuple[float, float], receipt: Receipt, orientation: int) -> tuple[bool, str]:
+    def _receipt_holds(
+        self, image: Image.Image, full: tuple[int, int], scale: tuple[float, float], receipt: Receipt, orientation: int
+    ) -> tuple[bool, str]:
         from ...detect.receipt import patch_matches
 
         if display_size(full, orientation) != receipt.frame:
@@ -241,4 +257,3 @@ class ImageAdapter(Adapter):
         from ...detect import ocr
 
         return [ocr.backend()]
-

@@ -51,8 +51,9 @@ class PngAdapter(ImageAdapter):
     formats = (Format("PNG/APNG", ("png", "apng"), "image/png", (Signature(0, png.SIGNATURE),), C2pa.EMBEDDED, "Pillow"),)
     carrier = "xmp:TC260:AIGC"
     description = "PNG/APNG; XMP iTXt chunk before IDAT; every ancillary chunk kept"
-    container = Container(png.labels, png.xmp_packet, png.with_xmp, encoders.encode_png, encoder_keeps_metadata=True, without_legacy=png.without_legacy)
-
+    container = Container(
+        png.labels, png.xmp_packet, png.with_xmp, encoders.encode_png, encoder_keeps_metadata=True, without_legacy=png.without_legacy
+    )
 
 
 class WebpAdapter(ImageAdapter):
@@ -96,7 +97,9 @@ class GifAdapter(ImageAdapter):
     formats = (Format("GIF", ("gif",), "image/gif", (Signature(0, b"GIF87a"), Signature(0, b"GIF89a")), C2pa.EMBEDDED, "Pillow"),)
     carrier = "xmp:TC260:AIGC"
     description = "GIF (static, animated); XMP application extension; notice on every frame"
-    container = Container(gif.labels, gif.xmp_packet, gif.with_xmp, encoders.encode_gif, palette_notice=True, without_legacy=gif.without_legacy)
+    container = Container(
+        gif.labels, gif.xmp_packet, gif.with_xmp, encoders.encode_gif, palette_notice=True, without_legacy=gif.without_legacy
+    )
 
 
 class BmpAdapter(ImageAdapter):
@@ -152,14 +155,28 @@ class AvifAdapter(ImageAdapter):
     )  # fmt: skip
 
     def backends(self) -> list[Backend]:
-        codec = Backend("pillow-avif", avif_available(), "Pillow's AVIF codec draws/checks the notice (labels are read and written without it)", AVIF_HINT)
+        codec = Backend(
+            "pillow-avif",
+            avif_available(),
+            "Pillow's AVIF codec draws/checks the notice (labels are read and written without it)",
+            AVIF_HINT,
+        )
         return [codec, *super().backends()]
 
 
 class HeifAdapter(ImageAdapter):
     name = "heif"
     formats = (
-        Format("HEIC", ("heic", "hif"), "image/heic", tuple(_brand(b) for b in (b"heic", b"heix", b"heim", b"heis")), C2pa.EMBEDDED, "Pillow", "heif", "pillow_heif"),
+        Format(
+            "HEIC",
+            ("heic", "hif"),
+            "image/heic",
+            tuple(_brand(b) for b in (b"heic", b"heix", b"heim", b"heis")),
+            C2pa.EMBEDDED,
+            "Pillow",
+            "heif",
+            "pillow_heif",
+        ),
         Format("HEIF", ("heif",), "image/heif", (_brand(b"mif1"), _brand(b"msf1")), C2pa.EMBEDDED, "Pillow", "heif", "pillow_heif"),
     )
     carrier = "xmp:TC260:AIGC"
@@ -170,5 +187,10 @@ class HeifAdapter(ImageAdapter):
     )  # fmt: skip
 
     def backends(self) -> list[Backend]:
-        heif = Backend("pillow-heif", heif_available(), "decodes/encodes HEIC for the visible notice (labels are read and written without it)", HEIF_HINT)
+        heif = Backend(
+            "pillow-heif",
+            heif_available(),
+            "decodes/encodes HEIC for the visible notice (labels are read and written without it)",
+            HEIF_HINT,
+        )
         return [heif, *super().backends()]

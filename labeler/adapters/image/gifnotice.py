@@ -226,7 +226,9 @@ def _plan_rects(frames: list[Frame], box: Rect, screen: tuple[int, int]) -> list
     return rects
 
 
-def _redraw(data: bytes, frame: Frame, rect: Rect, placement: Placement, global_table: bytes | None, number: int) -> tuple[bytes, bytes | None]:
+def _redraw(
+    data: bytes, frame: Frame, rect: Rect, placement: Placement, global_table: bytes | None, number: int
+) -> tuple[bytes, bytes | None]:
     """The frame's new image block and its control block (None: unchanged)."""
     table = frame.palette if frame.palette is not None else global_table
     if table is None:
@@ -244,7 +246,9 @@ def _redraw(data: bytes, frame: Frame, rect: Rect, placement: Placement, global_
         if transparent is None:
             transparent = palette.slot(BLACK)
             if transparent is None:
-                raise UnsupportedError(f"GIF frame {number} uses all 256 colours, so it cannot grow over the notice; re-export it with full frames")
+                raise UnsupportedError(
+                    f"GIF frame {number} uses all 256 colours, so it cannot grow over the notice; re-export it with full frames"
+                )
         indices = np.full((height, width), transparent, np.uint8)
         x, y = frame.rect[0] - rect[0], frame.rect[1] - rect[1]
         indices[y : y + old.shape[0], x : x + old.shape[1]] = old

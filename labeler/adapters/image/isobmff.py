@@ -182,8 +182,11 @@ def _xmp_items(meta: Meta) -> list[int]:
 
 #: Some writers copy a JPEG APP1 payload into the XMP item, header and all; exiftool reads past it.
 JPEG_XMP_HEADER = b"http://ns.adobe.com/xap/1.0/\0"
-_JPEG_HEADER_FOUND = warning("xmp.jpeg-header", "the HEIF XMP item starts with the JPEG APP1 header http://ns.adobe.com/xap/1.0/\\0 "
-                                                "(a copied JPEG segment); read past it; relabelling writes a clean packet")
+_JPEG_HEADER_FOUND = warning(
+    "xmp.jpeg-header",
+    "the HEIF XMP item starts with the JPEG APP1 header http://ns.adobe.com/xap/1.0/\\0 "
+    "(a copied JPEG segment); read past it; relabelling writes a clean packet",
+)
 
 
 def _xmp_body(data: bytes, meta: Meta, item: int) -> tuple[bytes, bool]:
@@ -203,8 +206,10 @@ def labels(data: bytes) -> list[Found]:
     found: list[Found] = []
     for item in _xmp_items(meta):
         packet, headed = _xmp_body(data, meta, item)
-        found += [Found(f.carrier, f.raw, ParsedLabel(f.label, (_JPEG_HEADER_FOUND, *f.problems), f.parsed.wrapped)) if headed else f
-                  for f in labels_in_xmp(packet)]
+        found += [
+            Found(f.carrier, f.raw, ParsedLabel(f.label, (_JPEG_HEADER_FOUND, *f.problems), f.parsed.wrapped)) if headed else f
+            for f in labels_in_xmp(packet)
+        ]
     for item, (kind, _, _) in meta.infos.items():
         if kind == b"Exif":
             body = item_data(data, meta, item)
@@ -235,7 +240,11 @@ def _iloc(meta: Meta, locations: list[Location], delta: int, meta_end: int, adde
         body += base.to_bytes(base_size, "big") if base_size else b""
         body += len(extents).to_bytes(2, "big")
         for index, offset, length in extents:
-            body += (index.to_bytes(index_size, "big") if index_size else b"") + offset.to_bytes(offset_size, "big") + length.to_bytes(length_size, "big")
+            body += (
+                (index.to_bytes(index_size, "big") if index_size else b"")
+                + offset.to_bytes(offset_size, "big")
+                + length.to_bytes(length_size, "big")
+            )
     return _full(b"iloc", version, body)
 
 
@@ -263,7 +272,14 @@ def with_xmp(data: bytes, packet: bytes) -> bytes:
     refs = [(kind, source, targets) for kind, source, targets in meta.refs if source not in old]
     refs.append((b"cdsc", new_id, [meta.primary]))
     id_size = 2 if meta.iref_version == 0 else 4
-    iref = _full(b"iref", meta.iref_version, b"".join(isobmff.box(k, s.to_bytes(id_size, "big") + len(t).to_bytes(2, "big") + b"".join(x.to_bytes(id_size, "big") for x in t)) for k, s, t in refs))
+    iref = _full(
+        b"iref",
+        meta.iref_version,
+        b"".join(
+            isobmff.box(k, s.to_bytes(id_size, "big") + len(t).to_bytes(2, "big") + b"".join(x.to_bytes(id_size, "big") for x in t))
+            for k, s, t in refs
+        ),
+    )
     idat_data = bytearray(meta.idat)
     for item in old:
         loc = next((x for x in meta.locations if x.item == item and x.method == 1), None)
@@ -275,7 +291,12 @@ def with_xmp(data: bytes, packet: bytes) -> bytes:
 
     def build(delta: int, packet_at: int) -> bytes:
         added = Location(new_id, 0, 0, 0, [(0, packet_at, len(packet))])
-        replacements = {b"iinf": iinf, b"iloc": _iloc(meta, locations, delta, meta.box.end, added), b"iref": iref, b"idat": isobmff.box(b"idat", bytes(idat_data))}
+        replacements = {
+            b"iinf": iinf,
+            b"iloc": _iloc(meta, locations, delta, meta.box.end, added),
+            b"iref": iref,
+            b"idat": isobmff.box(b"idat", bytes(idat_data)),
+        }
         parts = [replacements.get(c.type, bytes(out[c.offset : c.end])) for c in meta.children]
         if meta.child(b"iref") is None:
             parts.append(iref)

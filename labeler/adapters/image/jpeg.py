@@ -90,7 +90,9 @@ def _walk(data: bytes) -> list[Segment]:
         (length,) = struct.unpack_from(">H", data, pos + 2)
         end = pos + 2 + length
         if length < 2 or end > len(data):
-            raise InputError(f"the JPEG is truncated: segment 0x{marker:02X} at byte {pos} runs past the end of the file; re-export the file")
+            raise InputError(
+                f"the JPEG is truncated: segment 0x{marker:02X} at byte {pos} runs past the end of the file; re-export the file"
+            )
         found.append(Segment(marker, pos, end))
         if marker in _SEQUENTIAL and length >= 8:
             components = data[pos + 9]
@@ -148,7 +150,9 @@ def extended_xmp(data: bytes, segs: list[Segment]) -> dict[bytes, bytes]:
             continue
         guid, (total, offset) = body[:32], struct.unpack(">II", body[32:40])
         if total > MAX_EXTENDED:
-            raise InputError(f"ExtendedXMP claims {total:,} bytes, over the {MAX_EXTENDED:,}-byte limit; strip it (exiftool -xmp:all= FILE)")
+            raise InputError(
+                f"ExtendedXMP claims {total:,} bytes, over the {MAX_EXTENDED:,}-byte limit; strip it (exiftool -xmp:all= FILE)"
+            )
         totals[guid] = total
         parts.setdefault(guid, {})[offset] = body[40:]
     return {guid: b"".join(chunk for _, chunk in sorted(chunks.items())) for guid, chunks in parts.items()}
@@ -220,7 +224,9 @@ ADOBE_TRANSFORM_AT = 11
 
 
 def is_adobe(segment: Segment, data: bytes) -> bool:
-    return segment.marker == 0xEE and segment.end - segment.start >= 4 + ADOBE_TRANSFORM_AT + 1 and data.startswith(ADOBE, segment.start + 4)
+    return (
+        segment.marker == 0xEE and segment.end - segment.start >= 4 + ADOBE_TRANSFORM_AT + 1 and data.startswith(ADOBE, segment.start + 4)
+    )
 
 
 def scan_transform(data: bytes, segs: list[Segment]) -> int:

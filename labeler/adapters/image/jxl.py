@@ -50,8 +50,10 @@ def xmp_packet(data: bytes) -> bytes | None:
         return None
     for box in boxes(data):
         if box.type == b"brob" and data[box.body : box.body + 4] == b"xml ":
-            raise InputError("the XMP of this JPEG XL is Brotli-compressed (a brob box), which labeler does not decode: "
-                             "re-save it with uncompressed metadata (cjxl --compress_boxes=0)")
+            raise InputError(
+                "the XMP of this JPEG XL is Brotli-compressed (a brob box), which labeler does not decode: "
+                "re-save it with uncompressed metadata (cjxl --compress_boxes=0)"
+            )
         if box.type == b"xml ":
             return data[box.body : box.end]
     return None
@@ -151,9 +153,15 @@ def encode(image: Image.Image, placement: Placement, original: bytes, packet: by
     encoded = buffer.getvalue()
     with Image.open(io.BytesIO(encoded)) as check:
         if check.info.get("icc_profile") != source_icc:
-            raise UnsupportedError("the JPEG XL's colour profile is not one the encoder writes (sRGB or grey): a re-encode would change its "
-                                   "colours; label it with --no-explicit and put the notice on an sRGB export")
-    kept = b"" if original.startswith(CODESTREAM) else b"".join(original[b.offset : b.end] for b in boxes(original) if b.type not in CODED | {b"xml "})
+            raise UnsupportedError(
+                "the JPEG XL's colour profile is not one the encoder writes (sRGB or grey): a re-encode would change its "
+                "colours; label it with --no-explicit and put the notice on an sRGB export"
+            )
+    kept = (
+        b""
+        if original.startswith(CODESTREAM)
+        else b"".join(original[b.offset : b.end] for b in boxes(original) if b.type not in CODED | {b"xml "})
+    )
     new = boxes(encoded)
     split = max(b.end for b in new if b.type in (b"JXL ", b"ftyp", b"jxll"))
     return encoded[:split] + kept + encoded[split:]
@@ -172,5 +180,10 @@ class JxlAdapter(ImageAdapter):
     container = Container(labels, xmp_packet, with_xmp, encode, prepare=_register)
 
     def backends(self) -> list[Backend]:
-        plugin = Backend("pillow-jxl-plugin", jxl_available(), "decodes/encodes JPEG XL for the visible notice (labels are read and written without it)", HINT)
+        plugin = Backend(
+            "pillow-jxl-plugin",
+            jxl_available(),
+            "decodes/encodes JPEG XL for the visible notice (labels are read and written without it)",
+            HINT,
+        )
         return [plugin, *super().backends()]

@@ -19,7 +19,9 @@ from ...xmp import AI_SOURCE_TYPES, NS_RDF, NS_TC260, PACKET_ID, merge_xmp, pars
 NS_NOTICE = "urn:labeler:notice:1.0/"
 NOTICE_PREFIX = "lbln"
 RECEIPT_PROPERTY = "NoticeReceipt"
-_EMPTY_DESCRIPTION = re.compile(r"<([\w.-]+):Description((?:\s+(?:xmlns:[\w.-]+|[\w.-]+:about)\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(?:/>|>\s*</\1:Description\s*>)")
+_EMPTY_DESCRIPTION = re.compile(
+    r"<([\w.-]+):Description((?:\s+(?:xmlns:[\w.-]+|[\w.-]+:about)\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(?:/>|>\s*</\1:Description\s*>)"
+)
 
 
 def labels_in_xmp(packet: bytes, carrier: str = "xmp:TC260:AIGC") -> list[Found]:
@@ -72,7 +74,9 @@ def receipt_in(packet: bytes | None) -> str | None:
     except UnicodeDecodeError:
         return None
     for prefix in _prefixes(text, NS_NOTICE):
-        match = re.search(rf"<{re.escape(prefix)}:{RECEIPT_PROPERTY}\b[^>]*>(.*?)</{re.escape(prefix)}:{RECEIPT_PROPERTY}\s*>", text, re.DOTALL)
+        match = re.search(
+            rf"<{re.escape(prefix)}:{RECEIPT_PROPERTY}\b[^>]*>(.*?)</{re.escape(prefix)}:{RECEIPT_PROPERTY}\s*>", text, re.DOTALL
+        )
         if match:
             return html.unescape(match.group(1))
     return None
@@ -92,7 +96,9 @@ def with_receipt(existing: bytes | None, receipt_json: str) -> bytes:
     else:
         info = parse_xmp(existing)
         if any(p.is_error for p in info.problems):
-            raise InputError(f"the existing XMP packet cannot be updated: {info.problems[0].message}; remove or repair it (e.g. exiftool -xmp:all= FILE)")
+            raise InputError(
+                f"the existing XMP packet cannot be updated: {info.problems[0].message}; remove or repair it (e.g. exiftool -xmp:all= FILE)"
+            )
         try:
             text = existing.decode("utf-8")
         except UnicodeDecodeError as exc:

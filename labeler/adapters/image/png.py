@@ -164,8 +164,11 @@ def without_legacy(data: bytes) -> bytes:
     out = bytearray()
     for chunk in chunks(data):
         body = chunk.data(data)
-        if chunk.type in (b"tEXt", b"zTXt", b"iTXt") and not body.startswith(XMP_KEYWORD + b"\0") and (
-                b"AIGC" in body.partition(b"\0")[0].upper() or _label_text(text_chunk(chunk.type, body)[1])):
+        if (
+            chunk.type in (b"tEXt", b"zTXt", b"iTXt")
+            and not body.startswith(XMP_KEYWORD + b"\0")
+            and (b"AIGC" in body.partition(b"\0")[0].upper() or _label_text(text_chunk(chunk.type, body)[1]))
+        ):
             continue
         if chunk.type == b"eXIf":
             exif = bytearray(body)

@@ -125,7 +125,6 @@ def exif_texts(data: bytes) -> list[tuple[str, str]]:
     return [(carrier, text) for carrier, text in found if holds_label(text)]
 
 
-
 def orientation(data: bytes) -> int:
     """EXIF orientation (1-8) from a TIFF/EXIF structure; 1 when absent or unreadable."""
     try:

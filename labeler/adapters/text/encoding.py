@@ -64,7 +64,7 @@ def _binary_reason(text: str) -> str | None:
 def looks_like_text(head: bytes) -> bool:
     """Cheap sniff on a file head (which may end mid-character)."""
     bom, encoding = _split_bom(head)
-    body = head[len(bom):]
+    body = head[len(bom) :]
     if not encoding and b"\x00" in body:
         return False  # UTF-8 and GB18030 would decode it to NUL: binary (every image, audio, video head)
     candidates = [encoding] if encoding else list(_FALLBACKS)
@@ -83,7 +83,7 @@ def decode(data: bytes, path: Path | None = None) -> Decoded:
     """Decode a whole file; raise ``InputError`` with a fix-it hint when that is not possible."""
     bom, encoding = _split_bom(data)
     candidates = [encoding] if encoding else list(_FALLBACKS)
-    body = data[len(bom):]
+    body = data[len(bom) :]
     for candidate in candidates:
         try:
             text = body.decode(candidate)
@@ -101,5 +101,7 @@ def decode(data: bytes, path: Path | None = None) -> Decoded:
 def read_text(path: Path) -> Decoded:
     size = path.stat().st_size
     if size > MAX_TEXT_BYTES:
-        raise InputError(f"text file is {size:,} bytes, over the {MAX_TEXT_BYTES:,}-byte limit for text files; split it into smaller files", path)
+        raise InputError(
+            f"text file is {size:,} bytes, over the {MAX_TEXT_BYTES:,}-byte limit for text files; split it into smaller files", path
+        )
     return decode(path.read_bytes(), path)

@@ -126,7 +126,7 @@ class HtmlAdapter(Adapter):
     media = "text"
     formats = (Format("HTML", ("html", "htm", "xhtml"), "text/html", reader="text"),)
     carrier = CARRIER
-    description = "HTML; <meta name=\"AIGC\"> in <head>, notice element at the top of <body>"
+    description = 'HTML; <meta name="AIGC"> in <head>, notice element at the top of <body>'
 
     def score(self, name: str, head: bytes) -> int:
         if not looks_like_text(head):

@@ -75,7 +75,10 @@ EXTENSIONS: dict[str, str] = {
     **dict.fromkeys(("csv", "tsv"), "delimited table"),
     **dict.fromkeys(("xml", "xsl", "xslt", "xsd", "rss", "atom", "svg", "gml", "dae", "plist", "kml", "gpx", "xmp"), "XML document"),
     **dict.fromkeys(("yaml", "yml", "toml", "ini", "cfg", "conf", "properties", "env"), "configuration file"),
-    **dict.fromkeys(("js", "mjs", "ts", "css", "py", "sh", "bash", "rb", "pl", "php", "c", "h", "cpp", "java", "go", "rs", "sql", "bat", "ps1"), "source code"),
+    **dict.fromkeys(
+        ("js", "mjs", "ts", "css", "py", "sh", "bash", "rb", "pl", "php", "c", "h", "cpp", "java", "go", "rs", "sql", "bat", "ps1"),
+        "source code",
+    ),
     **dict.fromkeys(("rtf",), "RTF document"),
     **dict.fromkeys(("ps", "eps", "epsf", "ai"), "PostScript/EPS"),
     **dict.fromkeys(("fits", "fit", "fts"), "FITS image/table"),

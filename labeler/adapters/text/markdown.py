@@ -51,8 +51,10 @@ class _NoAliasLoader(yaml.SafeLoader):
             raise yaml.composer.ComposerError(None, None, "YAML aliases are not allowed in front matter", event.start_mark)
         if self.depth >= MAX_CARRIER_DEPTH:
             line = self.peek_event().start_mark.line + 2  # type: ignore[no-untyped-call]  # as above
-            raise _TooDeep(f"front matter nests more than {MAX_CARRIER_DEPTH} levels deep (at line {line}); "
-                           "it is refused unparsed as possibly hostile: flatten it or remove the --- block")
+            raise _TooDeep(
+                f"front matter nests more than {MAX_CARRIER_DEPTH} levels deep (at line {line}); "
+                "it is refused unparsed as possibly hostile: flatten it or remove the --- block"
+            )
         self.depth += 1
         try:
             return super().compose_node(parent, index)
@@ -80,7 +82,7 @@ class Document:
                 break
             if len(lines) > 1 and stripped in _CLOSERS:
                 head = "".join(lines)
-                return cls(decoded, lines[1:-1], head, text[len(head):])
+                return cls(decoded, lines[1:-1], head, text[len(head) :])
         return cls(decoded, None, "", text)
 
     def mapping(self, path: Path | None) -> dict[str, object]:
@@ -93,7 +95,7 @@ def _lines(text: str) -> Iterator[str]:
     """``text.splitlines(keepends=True)``, lazily (the same line boundaries)."""
     start = 0
     for match in _LINE_END.finditer(text):
-        yield text[start:match.end()]
+        yield text[start : match.end()]
         start = match.end()
     if start < len(text):
         yield text[start:]

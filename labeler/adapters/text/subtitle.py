@@ -93,7 +93,11 @@ class SrtAdapter(Adapter):
             cues.append(lines[1:] if lines and lines[0].strip().isdigit() else lines)
         first, last = _cue_spans(decoded.text, text_position(notice))
         text = notice.text_for(self.media)
-        cues = [[f"{_stamp(a, ',')} --> {_stamp(b, ',')}", text] for a, b in first] + cues + [[f"{_stamp(a, ',')} --> {_stamp(b, ',')}", text] for a, b in last]
+        cues = (
+            [[f"{_stamp(a, ',')} --> {_stamp(b, ',')}", text] for a, b in first]
+            + cues
+            + [[f"{_stamp(a, ',')} --> {_stamp(b, ',')}", text] for a, b in last]
+        )
         dst.write_bytes(decoded.encode((nl + nl).join(nl.join([str(n)] + lines) for n, lines in enumerate(cues, 1)) + nl))
 
     def detect_explicit(self, path: Path) -> Evidence:
@@ -127,7 +131,14 @@ class VttAdapter(SrtAdapter):
         def cue(a: float, b: float) -> str:
             return f"{_stamp(a, '.')} --> {_stamp(b, '.')}{nl}{notice}"
 
-        ordered = [header] + ([note] if note else []) + rest[:first_cue] + [cue(a, b) for a, b in first] + rest[first_cue:] + [cue(a, b) for a, b in last]
+        ordered = (
+            [header]
+            + ([note] if note else [])
+            + rest[:first_cue]
+            + [cue(a, b) for a, b in first]
+            + rest[first_cue:]
+            + [cue(a, b) for a, b in last]
+        )
         dst.write_bytes(decoded.encode((nl + nl).join(ordered) + nl))
 
     def write_implicit(self, src: Path, dst: Path, label: Label, options: WriteOptions = WriteOptions()) -> None:

@@ -98,5 +98,3 @@ class VideoAdapter(Adapter):
             Backend("probe", backend_name() != "missing", f"stream info via {backend_name()}", ffmpeg.INSTALL_HINT),
             ocr.backend(),
         ]
-
-

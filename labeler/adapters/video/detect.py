@@ -63,7 +63,12 @@ class VideoReceipt:
         if not isinstance(data, dict) or data.get("kind") != RECEIPT_KIND:
             raise ValueError("not a labeler video notice receipt")
         end = data.get("end")
-        return cls(Receipt.from_json(json.dumps(data.get("banner"))), float(data["start"]), None if end is None else float(end), bool(data.get("clamped")))
+        return cls(
+            Receipt.from_json(json.dumps(data.get("banner"))),
+            float(data["start"]),
+            None if end is None else float(end),
+            bool(data.get("clamped")),
+        )
 
 
 def _filters(stream: Stream, display: tuple[int, int], box: tuple[int, int, int, int] | None, after: float, step: float = STEP) -> str:
@@ -79,7 +84,9 @@ def _filters(stream: Stream, display: tuple[int, int], box: tuple[int, int, int,
     return ",".join(chain)
 
 
-def frames(path: Path, stream: Stream, start: float, length: float, box: tuple[int, int, int, int] | None = None, step: float = STEP) -> list[tuple[float, Image.Image]]:
+def frames(
+    path: Path, stream: Stream, start: float, length: float, box: tuple[int, int, int, int] | None = None, step: float = STEP
+) -> list[tuple[float, Image.Image]]:
     """(time, RGB image) every ``step`` seconds (0: every frame) from ``start`` for ``length`` seconds, cropped to ``box``.
 
     Near the start the file is decoded from its beginning (input seeking is unreliable in files
@@ -119,9 +126,18 @@ def _duration_problems(seen: float, clip: float, slack: float = STEP) -> tuple[P
     """``slack``: the measuring precision (the sampling step, or one frame once the end is refined)."""
     need = min(MIN_SECONDS, clip) if clip else MIN_SECONDS
     if seen + 1e-6 < need - slack:
-        return (error("notice.too-short", f"the notice is visible for {seen:.2f} s from the start; GB 45438 requires at least {MIN_SECONDS:g} s"),)
+        return (
+            error(
+                "notice.too-short", f"the notice is visible for {seen:.2f} s from the start; GB 45438 requires at least {MIN_SECONDS:g} s"
+            ),
+        )
     if clip and clip < MIN_SECONDS:
-        return (warning("notice.clip-too-short", f"the clip lasts {clip:.2f} s, shorter than the {MIN_SECONDS:g} s a video notice should show; the notice covers all of it"),)
+        return (
+            warning(
+                "notice.clip-too-short",
+                f"the clip lasts {clip:.2f} s, shorter than the {MIN_SECONDS:g} s a video notice should show; the notice covers all of it",
+            ),
+        )
     return ()
 
 
@@ -136,7 +152,12 @@ def check_receipt(path: Path, probe: Probe, raw: str) -> tuple[Evidence | None, 
     stream = probe.video
     banner = receipt.banner
     if stream is None or stream.display_size != banner.frame:
-        return None, (warning("notice.receipt-mismatch", f"the video is {stream.display_size if stream else 'gone'}, the notice was drawn on {banner.frame}: scaled or cropped"),)
+        return None, (
+            warning(
+                "notice.receipt-mismatch",
+                f"the video is {stream.display_size if stream else 'gone'}, the notice was drawn on {banner.frame}: scaled or cropped",
+            ),
+        )
     clip = video_duration(probe, stream)
     end = receipt.end if receipt.end is not None else receipt.start + (clip or WINDOW)
     length = min(end - receipt.start, WINDOW)
@@ -146,8 +167,16 @@ def check_receipt(path: Path, probe: Probe, raw: str) -> tuple[Evidence | None, 
     seen = _run_length(matches, receipt.start + length)
     if seen + 1e-6 < min(length, MIN_SECONDS) - STEP:
         why = next((f"at {t:.2f} s: {reason}" for t, (ok, reason) in checks if not ok), "no frames decoded")
-        return None, (warning("notice.receipt-mismatch", f"the notice labeler drew is no longer in the frames ({why}): cropped, scaled or painted over"),)
-    persist = _persists(path, stream, clip, banner.box, lambda image: patch_matches(image, banner)[0], seen >= length - STEP) if receipt.end is None else False
+        return None, (
+            warning(
+                "notice.receipt-mismatch", f"the notice labeler drew is no longer in the frames ({why}): cropped, scaled or painted over"
+            ),
+        )
+    persist = (
+        _persists(path, stream, clip, banner.box, lambda image: patch_matches(image, banner)[0], seen >= length - STEP)
+        if receipt.end is None
+        else False
+    )
     hit = TextHit(banner.text, banner.box, banner.glyph_height)
     evidence = hit_evidence(hit, banner.frame, "receipt", extra=_duration_problems(length if receipt.end is not None else seen, clip))
     return _with_times(evidence, receipt.start, end if receipt.end is not None else None, persist, clip), ()
@@ -165,9 +194,21 @@ def _persists(path: Path, stream: Stream, clip: float, box: tuple[int, int, int,
 
 
 def _with_times(evidence: Evidence, start: float, end: float | None, persist: bool | None, clip: float) -> Evidence:
-    detail = {**evidence.detail, "start_s": round(start, 3), "end_s": round(end if end is not None else clip, 3), "persist": bool(persist) if end is None else False}
+    detail = {
+        **evidence.detail,
+        "start_s": round(start, 3),
+        "end_s": round(end if end is not None else clip, 3),
+        "persist": bool(persist) if end is None else False,
+    }
     where = f"{evidence.where}, {detail['start_s']:g}-{detail['end_s']:g} s" + (" (whole video)" if detail["persist"] else "")
-    return Evidence(evidence.state, f"{evidence.summary}, shown {detail['start_s']:g}-{detail['end_s']:g} s", evidence.text, where, evidence.problems, detail)
+    return Evidence(
+        evidence.state,
+        f"{evidence.summary}, shown {detail['start_s']:g}-{detail['end_s']:g} s",
+        evidence.text,
+        where,
+        evidence.problems,
+        detail,
+    )
 
 
 def check_ocr(path: Path, probe: Probe, extra: tuple[Problem, ...]) -> Evidence:
@@ -184,11 +225,20 @@ def check_ocr(path: Path, probe: Probe, extra: tuple[Problem, ...]) -> Evidence:
         return Evidence.unknown("no frame could be decoded from the video")
     index, found = track.search(samples, extra)
     if index < 0:
-        return Evidence(found.state, f"{found.summary} in the first frame, nor in a still overlay at the top or bottom at 0.5 s or 2 s", found.text, found.where, found.problems, found.detail)
+        return Evidence(
+            found.state,
+            f"{found.summary} in the first frame, nor in a still overlay at the top or bottom at 0.5 s or 2 s",
+            found.text,
+            found.where,
+            found.problems,
+            found.detail,
+        )
     return _measure(path, stream, samples, index, found, clip, start)
 
 
-def _measure(path: Path, stream: Stream, samples: list[tuple[float, Image.Image]], index: int, found: Evidence, clip: float, start: float) -> Evidence:
+def _measure(
+    path: Path, stream: Stream, samples: list[tuple[float, Image.Image]], index: int, found: Evidence, clip: float, start: float
+) -> Evidence:
     from ...detect import ocr
     from ...noticerule import read_unit
 
@@ -200,9 +250,17 @@ def _measure(path: Path, stream: Stream, samples: list[tuple[float, Image.Image]
     kind = read_unit(found.text or "").kind
     checks = extensions = 0
     while True:
-        if last == len(samples) - 1 and clip and samples[last][0] + STEP < clip and samples[last][0] + STEP - samples[first][0] < MIN_SECONDS + STEP and extensions < 2:
+        if (
+            last == len(samples) - 1
+            and clip
+            and samples[last][0] + STEP < clip
+            and samples[last][0] + STEP - samples[first][0] < MIN_SECONDS + STEP
+            and extensions < 2
+        ):
             extensions += 1
-            more = [f for f in frames(path, stream, samples[-1][0] + STEP, WINDOW, box) if f[0] > samples[-1][0]]  # a late notice runs past the window: follow it (box only)
+            more = [
+                f for f in frames(path, stream, samples[-1][0] + STEP, WINDOW, box) if f[0] > samples[-1][0]
+            ]  # a late notice runs past the window: follow it (box only)
             if more:
                 samples = samples + more
                 flags = flags + [tracker.holds(im) for _, im in more]
@@ -243,7 +301,9 @@ def _around(image: Image.Image, box: tuple[int, ...]) -> Image.Image:
     return image.crop((max(0, box[0] - m), max(0, box[1] - m), min(image.width, box[2] + m), min(image.height, box[3] + m)))
 
 
-def _refine(path: Path, stream: Stream, samples: list[tuple[float, Image.Image]], at: int, box: tuple[int, int, int, int], holds: Any, rising: bool) -> float:
+def _refine(
+    path: Path, stream: Stream, samples: list[tuple[float, Image.Image]], at: int, box: tuple[int, int, int, int], holds: Any, rising: bool
+) -> float:
     """The exact frame where the notice appears (``rising``: between samples ``at`` and ``at+1``)
     or disappears (after sample ``at``): every frame of the box in between is decoded."""
     t0, t1 = samples[at][0], samples[at + 1][0]

@@ -227,7 +227,9 @@ def video_duration(probe: Probe, stream: Stream) -> float:
 def window_for(notice: Notice, probe: Probe, stream: Stream) -> Window:
     requested = DEFAULT_SECONDS if notice.duration is None else float(notice.duration)
     if not math.isfinite(requested) or requested < MIN_SECONDS:
-        raise LabelFormatError(f"notice duration {requested:g} s is refused: GB 45438 requires the video notice to be visible for at least {MIN_SECONDS:g} s")
+        raise LabelFormatError(
+            f"notice duration {requested:g} s is refused: GB 45438 requires the video notice to be visible for at least {MIN_SECONDS:g} s"
+        )
     start = max(0.0, stream.start_time - probe.start_time)
     length = video_duration(probe, stream)
     if notice.persist:

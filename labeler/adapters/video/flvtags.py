@@ -118,7 +118,13 @@ def _body_of(pairs: list[Entry]) -> bytes:
 
 
 def _tag_bytes(kind: int, timestamp: int, body: bytes) -> bytes:
-    head = bytes([kind]) + len(body).to_bytes(3, "big") + (timestamp & 0xFFFFFF).to_bytes(3, "big") + bytes([timestamp >> 24 & 0xFF]) + b"\x00\x00\x00"
+    head = (
+        bytes([kind])
+        + len(body).to_bytes(3, "big")
+        + (timestamp & 0xFFFFFF).to_bytes(3, "big")
+        + bytes([timestamp >> 24 & 0xFF])
+        + b"\x00\x00\x00"
+    )
     return head + body + struct.pack(">I", TAG_HEADER + len(body))
 
 
@@ -155,7 +161,11 @@ def _moved_positions(value: bytes, moved: dict[int, int]) -> bytes:
             numbers = [struct.unpack(">d", raw[6 + 9 * i : 14 + 9 * i])[0] if raw[5 + 9 * i] == 0 else None for i in range(count)]
             known = [n for n in numbers if n is not None]
             if len(known) == len(numbers):
-                raw = b"\x0a" + struct.pack(">I", count) + b"".join(b"\x00" + struct.pack(">d", float(moved.get(int(n), int(n)))) for n in known)
+                raw = (
+                    b"\x0a"
+                    + struct.pack(">I", count)
+                    + b"".join(b"\x00" + struct.pack(">d", float(moved.get(int(n), int(n)))) for n in known)
+                )
         out += struct.pack(">H", len(key)) + key + raw
 
 
@@ -213,7 +223,11 @@ def merge(source: Path, encoded: Path, dst: Path) -> None:
         written = entries(_body(handle, new_meta, encoded), encoded) if new_meta else []
         have = {k.upper() for k, _ in written}
         # the source's keyframe index points into the old file: only ffmpeg's own index is true
-        kept = [(k, v) for k, v in (entries(_body(donor, old_meta, source), source) if old_meta else []) if k.upper() not in have and k != "keyframes"]
+        kept = [
+            (k, v)
+            for k, v in (entries(_body(donor, old_meta, source), source) if old_meta else [])
+            if k.upper() not in have and k != "keyframes"
+        ]
         scripts = [t for t in old if t.kind == SCRIPT_TAG and t is not old_meta]
         pieces: list[_Piece] = []
         for tag in new[1:] if new_meta else new:

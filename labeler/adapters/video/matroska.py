@@ -32,7 +32,24 @@ def metadata_args(entries: dict[str, str]) -> list[str]:
 
 def remux(src: Path, dst: Path, muxer: str, entries: dict[str, str], extra: Sequence[str] = ()) -> None:
     """Stream-copy ``src`` into ``dst`` with global metadata ``entries`` set (no shell, no re-encode)."""
-    args = ["-y", "-i", str(src), "-map", "0", "-c", "copy", "-map_metadata", "0", "-map_chapters", "0", *metadata_args(entries), *extra, "-f", muxer, str(dst)]
+    args = [
+        "-y",
+        "-i",
+        str(src),
+        "-map",
+        "0",
+        "-c",
+        "copy",
+        "-map_metadata",
+        "0",
+        "-map_chapters",
+        "0",
+        *metadata_args(entries),
+        *extra,
+        "-f",
+        muxer,
+        str(dst),
+    ]
     try:
         ffmpeg.run(args, path=src)
     except Exception:
@@ -43,10 +60,17 @@ def remux(src: Path, dst: Path, muxer: str, entries: dict[str, str], extra: Sequ
 class MatroskaAdapter(VideoAdapter):
     name = "matroska"
     # the EBML header's DocType decides (matroska or webm); the magic alone is any EBML file
-    formats = (Format("Matroska/WebM", ("mkv", "webm", "mk3d"), "video/x-matroska", (Signature(0, b"\x1aE\xdf\xa3"),), C2pa.NONE, "ffprobe"),)
+    formats = (
+        Format("Matroska/WebM", ("mkv", "webm", "mk3d"), "video/x-matroska", (Signature(0, b"\x1aE\xdf\xa3"),), C2pa.NONE, "ffprobe"),
+    )
     carrier = CARRIER
     # ExifTool stops at the first Cluster unless -ee; labeler's Tags sit where ffmpeg puts them, after the clusters
-    seen_by = {"exiftool": "[Matroska] Aigc with -ee", "exiftool+config": "[Matroska] Aigc with -ee", "ffprobe": "tag AIGC", "mutagen": None}
+    seen_by = {
+        "exiftool": "[Matroska] Aigc with -ee",
+        "exiftool+config": "[Matroska] Aigc with -ee",
+        "ffprobe": "tag AIGC",
+        "mutagen": None,
+    }
     description = "Matroska / WebM video; label in a global SimpleTag AIGC (stream-copy remux); notice overlaid, video re-encoded"
     muxers = {"mkv": "matroska", "webm": "webm", "mk3d": "matroska"}
 
@@ -60,7 +84,11 @@ class MatroskaAdapter(VideoAdapter):
         return "webm" if ebml.doc_type(head) == "webm" else "mkv"
 
     def found(self, path: Path) -> list[Found]:
-        return [Found.of(CARRIER if not tag.track else "mkv:SimpleTag(track):AIGC", tag.value) for tag in ebml.read_tags(path) if tag.name.upper() == LABEL_KEY]
+        return [
+            Found.of(CARRIER if not tag.track else "mkv:SimpleTag(track):AIGC", tag.value)
+            for tag in ebml.read_tags(path)
+            if tag.name.upper() == LABEL_KEY
+        ]
 
     def receipt(self, path: Path) -> str | None:
         return next((tag.value for tag in ebml.read_tags(path) if tag.name.upper() == NOTICE_KEY and not tag.track), None)

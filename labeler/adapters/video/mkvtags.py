@@ -128,7 +128,10 @@ def new_tags(old_payloads: list[bytes], entries: dict[str, str]) -> bytes:
                 if not any(c == SIMPLE_TAG for c, _ in parts):
                     continue
             out += element(TAG, b"".join(element(c, d) for c, d in parts))
-    simple = b"".join(element(SIMPLE_TAG, element(TAG_NAME, name.encode()) + element(TAG_STRING, value.encode("utf-8"))) for name, value in entries.items())
+    simple = b"".join(
+        element(SIMPLE_TAG, element(TAG_NAME, name.encode()) + element(TAG_STRING, value.encode("utf-8")))
+        for name, value in entries.items()
+    )
     return out + element(TAG, element(TARGETS, b"") + simple)
 
 

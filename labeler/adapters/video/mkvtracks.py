@@ -72,7 +72,11 @@ def _tag_targets(path: Path) -> list[Field]:
     for base, payload in _top(path, TAGS):
         for element, at, tag in _located(payload, base):
             for part, where, targets in _located(tag, at) if element == TAG else []:
-                found += [Field(a, len(d), ebml._uint(d)) for e, a, d in (_located(targets, where) if part == TARGETS else []) if e == TAG_TRACK_UID]
+                found += [
+                    Field(a, len(d), ebml._uint(d))
+                    for e, a, d in (_located(targets, where) if part == TARGETS else [])
+                    if e == TAG_TRACK_UID
+                ]
     return found
 
 

@@ -39,11 +39,25 @@ class Mp4VideoAdapter(VideoAdapter):
         Format("MOV", ("mov", "qt"), "video/quicktime", (Signature(4, b"ftyp", ((8, b"qt  "),)),), C2pa.EMBEDDED, "ffprobe"),
         Format("M4V", ("m4v",), "video/x-m4v", (), C2pa.EMBEDDED, "ffprobe"),  # an MP4 by content: the MP4 signature claims it
         # old QuickTime starts with a box other than ftyp; c2pa cannot embed in it
-        Format("QuickTime (no ftyp)", ("mov", "qt"), "video/quicktime", tuple(Signature(4, box) for box in QUICKTIME_FIRST_BOXES), C2pa.NONE, "ffprobe"),
+        Format(
+            "QuickTime (no ftyp)",
+            ("mov", "qt"),
+            "video/quicktime",
+            tuple(Signature(4, box) for box in QUICKTIME_FIRST_BOXES),
+            C2pa.NONE,
+            "ffprobe",
+        ),
     )
     carrier = "mp4:mdta:AIGC"
-    seen_by = {"exiftool": "[Keys] AIGC", "exiftool+config": "[Keys] AIGC", "ffprobe": "tag AIGC", "mutagen": None}  # mutagen cannot name mdta keys
-    description = "MP4 / MOV / M4V video; label in moov/udta/meta mdta key AIGC (moov rewritten, mdat copied); notice overlaid, video re-encoded"
+    seen_by = {
+        "exiftool": "[Keys] AIGC",
+        "exiftool+config": "[Keys] AIGC",
+        "ffprobe": "tag AIGC",
+        "mutagen": None,
+    }  # mutagen cannot name mdta keys
+    description = (
+        "MP4 / MOV / M4V video; label in moov/udta/meta mdta key AIGC (moov rewritten, mdat copied); notice overlaid, video re-encoded"
+    )
     muxers = {"mp4": "mp4", "m4v": "ipod", "mov": "mov", "qt": "mov"}
     _audio = M4aAdapter()
 
@@ -81,7 +95,13 @@ class Mp4VideoAdapter(VideoAdapter):
             if not any(b.type == b"moof" for b in mp4.load(src).boxes):
                 raise
             # a fragmented MP4 whose moov cannot grow: ffmpeg re-muxes it (packets copied, one moov)
-            remux(src, dst, self.muxer_for(src), {MP4_KEYS[key]: text for key, text in entries.items()}, ["-movflags", "+use_metadata_tags", "-fflags", "+bitexact"])
+            remux(
+                src,
+                dst,
+                self.muxer_for(src),
+                {MP4_KEYS[key]: text for key, text in entries.items()},
+                ["-movflags", "+use_metadata_tags", "-fflags", "+bitexact"],
+            )
 
     def reencode(self, src: Path, dst: Path, info: Probe, job: Plan, muxer: str) -> None:
         source = mp4.load(src)
@@ -110,4 +130,3 @@ class Mp4VideoAdapter(VideoAdapter):
         if self._audio_only(path):
             return self._audio.detect_explicit(path)
         return super().detect_explicit(path)
-

@@ -28,11 +28,27 @@ from ...errors import InputError
 from ...source import memo
 
 #: Colour properties copied to the encoder (ffprobe key -> ffmpeg output option).
-COLOUR_OPTIONS = {"color_primaries": "-color_primaries", "color_transfer": "-color_trc", "color_space": "-colorspace", "color_range": "-color_range"}
+COLOUR_OPTIONS = {
+    "color_primaries": "-color_primaries",
+    "color_transfer": "-color_trc",
+    "color_space": "-colorspace",
+    "color_range": "-color_range",
+}
 _UNSET = {"", "unknown", "unspecified", "reserved"}
 MAX_PROBE_OUTPUT = 16 * 1024 * 1024
 #: ffprobe's mastering display keys in SEI order (green, blue, red, white point; then luminance).
-MASTERING_KEYS = ("green_x", "green_y", "blue_x", "blue_y", "red_x", "red_y", "white_point_x", "white_point_y", "max_luminance", "min_luminance")
+MASTERING_KEYS = (
+    "green_x",
+    "green_y",
+    "blue_x",
+    "blue_y",
+    "red_x",
+    "red_y",
+    "white_point_x",
+    "white_point_y",
+    "max_luminance",
+    "min_luminance",
+)
 _HDR_TRANSFERS = {"smpte2084", "arib-std-b67"}  # PQ (HDR10) and HLG
 #: Codecs that carry HDR10 metadata inside the bitstream, where only a decoded frame shows it.
 _IN_BAND_HDR = {"hevc", "h264", "av1"}
@@ -199,7 +215,19 @@ def with_frame_hdr(path: Path, stream: Stream) -> Stream:
         return stream
     if stream.colour.get("color_transfer") not in _HDR_TRANSFERS and not _high_bit_depth(stream.pix_fmt):
         return stream
-    args = ["-v", "error", "-print_format", "json", "-select_streams", str(stream.index), "-read_intervals", "%+#1", "-show_frames", "--", str(path)]
+    args = [
+        "-v",
+        "error",
+        "-print_format",
+        "json",
+        "-select_streams",
+        str(stream.index),
+        "-read_intervals",
+        "%+#1",
+        "-show_frames",
+        "--",
+        str(path),
+    ]
     try:
         data = json.loads(ffmpeg.run(args, path=path, name="ffprobe")[:MAX_PROBE_OUTPUT].decode("utf-8", errors="replace"))
     except (InputError, ValueError):
@@ -242,7 +270,15 @@ def _from_ffprobe(path: Path) -> Probe:
     if not streams:
         raise InputError("ffprobe finds no streams in the file (corrupt or not a video)", path)
     tags = {str(k): str(v) for k, v in (fmt.get("tags") or {}).items()}
-    return Probe(str(fmt.get("format_name", "")), _float(fmt.get("duration")), _float(fmt.get("start_time")), _int(fmt.get("bit_rate")), streams, tags, "ffprobe")
+    return Probe(
+        str(fmt.get("format_name", "")),
+        _float(fmt.get("duration")),
+        _float(fmt.get("start_time")),
+        _int(fmt.get("bit_rate")),
+        streams,
+        tags,
+        "ffprobe",
+    )
 
 
 # --- ffmpeg -i log (no ffprobe) --------------------------------------------------------------------
@@ -296,7 +332,10 @@ def _log_colour(text: str | None) -> dict[str, str]:
             colour["color_range"] = part
         elif "/" in part and len(part.split("/")) == 3:
             colour.update(zip(("color_space", "color_primaries", "color_transfer"), part.split("/"), strict=True))
-        elif part and part not in ("progressive", "top first", "bottom first", "top coded first (swapped)", "bottom coded first (swapped)") and not colour.get("color_space"):
+        elif (
+            part
+            and part not in ("progressive", "top first", "bottom first", "top coded first (swapped)", "bottom coded first (swapped)")
+            and not colour.get("color_space")
+        ):
             colour.update(dict.fromkeys(("color_space", "color_primaries", "color_transfer"), part))
     return {k: v for k, v in colour.items() if v not in _UNSET}
-

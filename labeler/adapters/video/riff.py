@@ -50,7 +50,9 @@ def load(path: Path) -> Layout:
             raise InputError("not an AVI file (no RIFF AVI header)", path)
         _, declared, _ = riff.header(head)
         if 8 + declared > size:
-            raise InputError(f"the AVI is truncated: its RIFF header declares {8 + declared} bytes but the file has {size}; {REMUX_HINT}", path)
+            raise InputError(
+                f"the AVI is truncated: its RIFF header declares {8 + declared} bytes but the file has {size}; {REMUX_HINT}", path
+            )
         riffs = _walk(handle, 0, size, path)
         body = _walk(handle, 12, riffs[0].data_end, path)
         if not any(c.form == b"movi" for c in body):
@@ -125,7 +127,10 @@ def write_info(src: Path, dst: Path, changes: dict[bytes, bytes]) -> None:
                 copy_range(handle, out, riff.end, layout.riffs[-1].end - riff.end)
                 return
         if len(layout.riffs) > 1:
-            raise UnsupportedError("this OpenDML AVI (several RIFF chunks) has no free JUNK space before its media for the label; re-mux it with ffmpeg first", src)
+            raise UnsupportedError(
+                "this OpenDML AVI (several RIFF chunks) has no free JUNK space before its media for the label; re-mux it with ffmpeg first",
+                src,
+            )
         # at the end of RIFF AVI: nothing before it moves (an old INFO list becomes padding)
         size = 4 + sum(c.end - c.offset for c in body) + len(new)
         out.write(struct.pack("<4sI4s", b"RIFF", size, b"AVI "))

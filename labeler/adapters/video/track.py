@@ -174,7 +174,10 @@ def search(samples: Frames, extra: tuple[Any, ...]) -> tuple[int, Evidence]:
     first = judge_hits(ocr.read_lines(samples[0][1]), frame, "ocr", extra)
     if first.state is Presence.PRESENT:
         return 0, first
-    found = [(index, judge_hits(hits, frame, "ocr (still overlay)", extra)) for index, hits in sorted(_candidate_hits(samples, ocr.read_line).items())]
+    found = [
+        (index, judge_hits(hits, frame, "ocr (still overlay)", extra))
+        for index, hits in sorted(_candidate_hits(samples, ocr.read_line).items())
+    ]
     present = [(sum(p.is_error for p in e.problems), index, e) for index, e in found if e.state is Presence.PRESENT]
     if present:
         _, index, evidence = min(present, key=lambda x: x[:2])
