@@ -23,6 +23,11 @@ def test_ruff_finds_nothing() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_ruff_format_changes_nothing() -> None:
+    result = _run("ruff", "format", "--check", "--no-cache", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 @pytest.mark.slow  # ~20-40 s from a cold cache on 2 cores
 def test_mypy_strict_finds_nothing() -> None:
     result = _run("mypy", "labeler")
