@@ -28,6 +28,7 @@ from ..report import RunInfo, repository_root, write_reports
 from ..report import render as render_report
 from ..report.evidence import write_evidence
 from ..roles import LabelOptions
+from ..serve import command as serve_command
 from ..status import REPORTED_ONLY, UNCHECKABLE
 from ..verify import Verdict, gate_failures, summary_counts, verify_file
 from .c2pa import sign_settings, signal_lines, signal_options
@@ -330,4 +331,4 @@ def cmd_config(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"label": cmd_label, "verify": cmd_verify, "inspect": cmd_inspect, "formats": cmd_formats, "config": cmd_config}
+COMMANDS = {"label": cmd_label, "verify": cmd_verify, "inspect": cmd_inspect, "formats": cmd_formats, "config": cmd_config, "serve": serve_command.run}

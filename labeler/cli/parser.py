@@ -10,6 +10,7 @@ from .._version import __version__
 from ..batch import default_jobs
 from ..remote.cli import add_engine_arguments
 from ..remote.storage import path_or_url
+from ..serve import command as serve_command
 from .c2pa import add_sign_arguments, add_verify_arguments
 from .config import add_config_arguments, subparsers
 from .gate import add_gate_arguments
@@ -24,6 +25,7 @@ examples:
   labeler verify labelled/ --format json --output report.json
   labeler inspect labelled/poster.md             # every label in every carrier
   labeler formats                                # formats, carriers, optional backends
+  labeler serve --open                           # a local web page: drop, check, label, download
 
 GB 45438-2025 requires both an explicit notice (text a person sees, e.g. "AI生成") and an
 implicit label (the seven-field AIGC JSON in the file's metadata) on AI-generated content.
@@ -197,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("config", help="show the effective configuration (labeler.toml / [tool.labeler]) and where each value came from")
     c.add_argument("--show", action="store_true", required=True, help="print every setting of label and verify with its source")
     add_config_arguments(c)
+    serve_command.add_parser(sub)
     return parser
 
 
