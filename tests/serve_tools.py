@@ -18,8 +18,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 EXIFTOOL_CONFIG = ROOT / "labeler" / "data" / "exiftool-tc260.config"
 PRODUCER = "001191110102MACQD9K64010000"
-LABEL = {"Label": "1", "ContentProducer": PRODUCER, "ProduceID": "made-by-exiftool", "ReservedCode1": "",
-         "ContentPropagator": "", "PropagateID": "", "ReservedCode2": ""}
+LABEL = {
+    "Label": "1",
+    "ContentProducer": PRODUCER,
+    "ProduceID": "made-by-exiftool",
+    "ReservedCode1": "",
+    "ContentPropagator": "",
+    "PropagateID": "",
+    "ReservedCode2": "",
+}
 needs_exiftool = pytest.mark.skipif(shutil.which("exiftool") is None, reason="exiftool not installed")
 
 
@@ -42,15 +49,26 @@ def noticed_png(path: Path, colour: tuple[int, int, int]) -> Path:
 def labelled_png(path: Path) -> Path:
     """``noticed_png`` plus the seven-field AIGC label in XMP, written by exiftool."""
     noticed_png(path, (40, 90, 160))
-    subprocess.run(["exiftool", "-config", str(EXIFTOOL_CONFIG), "-q", "-overwrite_original",
-                    f"-XMP-TC260:AIGC={json.dumps(LABEL, separators=(',', ':'))}", str(path)], check=True)
+    subprocess.run(
+        [
+            "exiftool",
+            "-config",
+            str(EXIFTOOL_CONFIG),
+            "-q",
+            "-overwrite_original",
+            f"-XMP-TC260:AIGC={json.dumps(LABEL, separators=(',', ':'))}",
+            str(path),
+        ],
+        check=True,
+    )
     return path
 
 
 def exiftool_label(path: Path) -> dict[str, str] | None:
     """The AIGC label exiftool reads from ``path`` (None when there is none)."""
-    out = subprocess.run(["exiftool", "-config", str(EXIFTOOL_CONFIG), "-j", "-XMP-TC260:AIGC", str(path)],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["exiftool", "-config", str(EXIFTOOL_CONFIG), "-j", "-XMP-TC260:AIGC", str(path)], check=True, capture_output=True, text=True
+    ).stdout
     value = json.loads(out)[0].get("AIGC")
     return json.loads(value) if isinstance(value, str) else None
 
@@ -64,8 +82,13 @@ def free_port() -> int:
 def start(folder: Path, *flags: str) -> tuple[subprocess.Popen[str], int]:
     """``labeler serve`` as a user starts it, on a free port; waits until it accepts connections."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "labeler", "serve", "--port", str(port), "--no-config", *flags],
-                               cwd=folder, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "labeler", "serve", "--port", str(port), "--no-config", *flags],
+        cwd=folder,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdout is not None
     line = process.stdout.readline()
     assert f"http://127.0.0.1:{port}/" in line, line

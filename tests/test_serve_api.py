@@ -123,7 +123,7 @@ def test_oversize_upload_refused() -> None:
         assert big.status_code == 413 and "--max-upload" in big.json()["error"]
 
         def chunks() -> Iterator[bytes]:  # no Content-Length: cut off while streaming
-            yield b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\n"
+            yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\n'
             for _ in range(10):
                 yield b"\0" * 1000
             yield b"\r\n--b--\r\n"
@@ -149,7 +149,11 @@ def test_uploaded_names_are_never_paths(images: dict[str, Path], tmp_path: Path)
         names = [f.name for f in (root / "out").iterdir()]
         assert all(re.fullmatch(r"[0-9a-f]{32}(\.png)?", n) for n in names) and len(names) == 4
         assert sorted(zipfile.ZipFile(io.BytesIO(c.get("/download.zip").content)).namelist()) == [
-            "labelled/a/escape3.png", "labelled/escape.png", "labelled/escape2.png", "labelled/etc/passwd"]
+            "labelled/a/escape3.png",
+            "labelled/escape.png",
+            "labelled/escape2.png",
+            "labelled/etc/passwd",
+        ]
     for leaked in (tmp_path.parent / "escape.png", tmp_path.parent.parent / "escape.png", tmp_path / "escape.png"):
         assert not leaked.exists()
 
@@ -165,7 +169,10 @@ def test_script_named_file_is_text(images: dict[str, Path]) -> None:
         assert "&lt;script&gt;alert(1)&lt;/script&gt;.png" in report.text and "<script>alert(1)" not in report.text
         assert "script-src 'sha256-" in report.headers["content-security-policy"]
         page = c.get("/")
-        assert "script-src 'self'" in page.headers["content-security-policy"] and "unsafe-inline" not in page.headers["content-security-policy"]
+        assert (
+            "script-src 'self'" in page.headers["content-security-policy"]
+            and "unsafe-inline" not in page.headers["content-security-policy"]
+        )
         assert "<script>" not in page.text  # the one script is a file: no inline script at all
         settings = c.post("/settings", data={"csrf": token, "action": "apply", "producer": PRODUCER, "notice_text": SCRIPT_NAME})
         assert "<script>alert" not in settings.text
@@ -176,8 +183,17 @@ def test_settings_page_mirrors_and_saves_labeler_toml(tmp_path: Path) -> None:
     with client(config_dir=tmp_path) as c:
         token = csrf_of(c.get("/settings").text)
         assert c.post("/settings", data={"action": "save", "producer": PRODUCER}).status_code == 403
-        saved = c.post("/settings", data={"csrf": token, "action": "save", "producer": PRODUCER, "notice_text": "AI生成",
-                                          "notice_position": "top-left", "which": "implicit"})
+        saved = c.post(
+            "/settings",
+            data={
+                "csrf": token,
+                "action": "save",
+                "producer": PRODUCER,
+                "notice_text": "AI生成",
+                "notice_position": "top-left",
+                "which": "implicit",
+            },
+        )
         assert saved.status_code == 200 and "Saved" in saved.text
         assert c.get("/ui/settings").json()["settings"]["notice_position"] == "top-left"
         again = c.post("/settings", data={"csrf": token, "action": "save", "producer": "OTHER"})
@@ -190,8 +206,13 @@ def test_settings_page_mirrors_and_saves_labeler_toml(tmp_path: Path) -> None:
     loaded = LabelSettings.from_config(load_config(tmp_path / "labeler.toml"))
     assert (loaded.producer, loaded.notice_text, loaded.notice_position, loaded.which) == (PRODUCER, "AI生成", "top-left", "implicit")
     # the CLI reads the same file
-    shown = subprocess.run([sys.executable, "-m", "labeler", "config", "--show", "--config", str(tmp_path / "labeler.toml")],
-                           capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout
+    shown = subprocess.run(
+        [sys.executable, "-m", "labeler", "config", "--show", "--config", str(tmp_path / "labeler.toml")],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    ).stdout
     assert re.search(r"notice_position\s+= 'top-left'\s+# labeler.toml", shown) and re.search(r"no_explicit\s+= True", shown)
 
 
@@ -222,13 +243,22 @@ def test_readme_curl_examples_run_as_written(tmp_path: Path) -> None:
     """The README's ``labeler serve`` API examples, against a real server (its port substituted)."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## A web page for people who do not use a terminal", 1)[1].split("\n## ", 1)[0]
-    commands = [line for block in re.findall(r"```sh\n(.*?)```", section, flags=re.DOTALL) for line in block.splitlines() if line.startswith("curl ")]
+    commands = [
+        line
+        for block in re.findall(r"```sh\n(.*?)```", section, flags=re.DOTALL)
+        for line in block.splitlines()
+        if line.startswith("curl ")
+    ]
     assert len(commands) == 3
     noticed_png(tmp_path / "poster.png", (30, 140, 90))
     process, port = start(tmp_path)
     try:
-        outputs = [subprocess.run(["bash", "-c", c.replace(":8765/", f":{port}/")], cwd=tmp_path, capture_output=True, text=True, check=True, timeout=300).stdout
-                   for c in commands]
+        outputs = [
+            subprocess.run(
+                ["bash", "-c", c.replace(":8765/", f":{port}/")], cwd=tmp_path, capture_output=True, text=True, check=True, timeout=300
+            ).stdout
+            for c in commands
+        ]
     finally:
         process.terminate()
         process.wait(30)

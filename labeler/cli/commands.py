@@ -331,4 +331,11 @@ def cmd_config(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"label": cmd_label, "verify": cmd_verify, "inspect": cmd_inspect, "formats": cmd_formats, "config": cmd_config, "serve": serve_command.run}
+COMMANDS = {
+    "label": cmd_label,
+    "verify": cmd_verify,
+    "inspect": cmd_inspect,
+    "formats": cmd_formats,
+    "config": cmd_config,
+    "serve": serve_command.run,
+}

@@ -112,6 +112,7 @@ async def _label(request: Request) -> tuple[str, Checked, Path | None] | JSONRes
 
 def _renamed(checked: Checked, temp: Path, name: str) -> Checked:
     """Messages name the private copy (a random name): show the uploaded name instead."""
+
     def fix(text: str) -> str:
         return text.replace(temp.name, name)
 
@@ -151,13 +152,25 @@ async def api_label(request: Request) -> Response:
     if output is None:
         reason = checked.result.error if checked.result else checked.verdict.error
         return JSONResponse({"error": reason or "labelling failed", "report": _document(state, [entry])}, status_code=422)
-    return FileResponse(output, headers={"content-disposition": _attachment(name), "x-labeler-status": str(checked.verdict.status),
-                                         "x-labeler-id": entry.id}, media_type="application/octet-stream")
+    return FileResponse(
+        output,
+        headers={"content-disposition": _attachment(name), "x-labeler-status": str(checked.verdict.status), "x-labeler-id": entry.id},
+        media_type="application/octet-stream",
+    )
 
 
 async def api_formats(request: Request) -> Response:
-    formats = [{"format": fmt.label, "media": adapter.media, "extensions": list(fmt.extensions), "adapter": adapter.name,
-                "carrier": adapter.carrier, "extra": fmt.extra} for adapter, fmt in rows()]
+    formats = [
+        {
+            "format": fmt.label,
+            "media": adapter.media,
+            "extensions": list(fmt.extensions),
+            "adapter": adapter.name,
+            "carrier": adapter.carrier,
+            "extra": fmt.extra,
+        }
+        for adapter, fmt in rows()
+    ]
     return JSONResponse({"formats": formats})
 
 
@@ -177,7 +190,9 @@ async def ui_label(request: Request) -> Response:
     name, checked, output = got
     entry = request.app.state.labeler.session.add(f"labelled/{name}", checked.verdict, output)
     error = None if output else (checked.result.error if checked.result else checked.verdict.error) or "labelling failed"
-    return JSONResponse({**checked.card, "name": entry.name, "id": entry.id, "download": f"/download/{entry.id}" if output else None, "error": error})
+    return JSONResponse(
+        {**checked.card, "name": entry.name, "id": entry.id, "download": f"/download/{entry.id}" if output else None, "error": error}
+    )
 
 
 def _attachment(name: str) -> str:
@@ -199,8 +214,12 @@ async def download_zip(request: Request) -> Response:
     state: State = request.app.state.labeler
     with tempfile.NamedTemporaryFile(dir=state.session.root, suffix=".zip", delete=False) as handle:
         await anyio.to_thread.run_sync(state.session.zip_to, handle)
-    return FileResponse(handle.name, headers={"content-disposition": 'attachment; filename="labelled.zip"'},
-                        media_type="application/zip", background=BackgroundTask(Path(handle.name).unlink, missing_ok=True))  # deleted once sent
+    return FileResponse(
+        handle.name,
+        headers={"content-disposition": 'attachment; filename="labelled.zip"'},
+        media_type="application/zip",
+        background=BackgroundTask(Path(handle.name).unlink, missing_ok=True),
+    )  # deleted once sent
 
 
 async def report(request: Request) -> Response:
@@ -211,7 +230,9 @@ async def report(request: Request) -> Response:
     text = render_report(fmt, state.session.verdicts(), RunInfo(root=state.session.names))
     if fmt == "csv":
         text = text.replace(f'"{state.session.names}/', '"')  # the CSV names files by full path: show the uploaded name
-        return Response(text, media_type="text/csv; charset=utf-8", headers={"content-disposition": 'attachment; filename="labeler-report.csv"'})
+        return Response(
+            text, media_type="text/csv; charset=utf-8", headers={"content-disposition": 'attachment; filename="labeler-report.csv"'}
+        )
     response = HTMLResponse(text)
     response.headers["content-security-policy"] = REPORT_CSP  # the report's own (its filter script's hash)
     return response
@@ -271,14 +292,25 @@ def create_app(settings: ServeSettings | None = None) -> Guard:
             state.session.close()  # every upload and labelled file goes with the server
 
     routes: list[tuple[str, Callable[[Request], Any], list[str]]] = [
-        ("/", index, ["GET"]), ("/settings", settings_page, ["GET", "POST"]), ("/static/{name}", static, ["GET"]),
-        ("/api/verify", api_verify, ["POST"]), ("/api/label", api_label, ["POST"]), ("/api/formats", api_formats, ["GET"]),
-        ("/ui/verify", ui_verify, ["POST"]), ("/ui/label", ui_label, ["POST"]), ("/ui/settings", settings_json, ["GET"]),
-        ("/download/{id}", download, ["GET"]), ("/download.zip", download_zip, ["GET"]), ("/report.{fmt:str}", report, ["GET"]),
+        ("/", index, ["GET"]),
+        ("/settings", settings_page, ["GET", "POST"]),
+        ("/static/{name}", static, ["GET"]),
+        ("/api/verify", api_verify, ["POST"]),
+        ("/api/label", api_label, ["POST"]),
+        ("/api/formats", api_formats, ["GET"]),
+        ("/ui/verify", ui_verify, ["POST"]),
+        ("/ui/label", ui_label, ["POST"]),
+        ("/ui/settings", settings_json, ["GET"]),
+        ("/download/{id}", download, ["GET"]),
+        ("/download.zip", download_zip, ["GET"]),
+        ("/report.{fmt:str}", report, ["GET"]),
     ]
+
     async def too_large(request: Request, exc: Exception) -> Response:
         return _error(413, too_large_message(settings.max_upload))
 
-    app = Starlette(routes=[Route(p, f, methods=m) for p, f, m in routes], lifespan=lifespan, exception_handlers={UploadTooLarge: too_large})
+    app = Starlette(
+        routes=[Route(p, f, methods=m) for p, f, m in routes], lifespan=lifespan, exception_handlers={UploadTooLarge: too_large}
+    )
     app.state.labeler = state
     return Guard(app, host=settings.host, token=settings.token, csrf=state.csrf, max_upload=settings.max_upload)

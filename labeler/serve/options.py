@@ -95,10 +95,15 @@ class LabelSettings:
         """The ``LabelOptions`` the CLI would build from the same flags (raises ``LabelFormatError``)."""
         explicit, implicit = WHICH.get(self.which, WHICH["both"])
         return LabelOptions(
-            role=self.role, label=self.label or None, producer=self.producer or None, produce_id=self.produce_id or None,
-            propagator=self.propagator or None, propagate_id=self.propagate_id or None,
+            role=self.role,
+            label=self.label or None,
+            producer=self.producer or None,
+            produce_id=self.produce_id or None,
+            propagator=self.propagator or None,
+            propagate_id=self.propagate_id or None,
             notice=Notice(text=self.notice_text or None, position=self.notice_position or None),
-            explicit=explicit, implicit=implicit,
+            explicit=explicit,
+            implicit=implicit,
         ).validated()
 
     def as_dict(self) -> dict[str, str]:

@@ -11,7 +11,11 @@ from ..config import CONFIG_FILE
 from .options import WHICH, LabelSettings
 
 POSITIONS = ["", "top-left", "top", "top-right", "left", "right", "bottom-left", "bottom", "bottom-right", "start", "end", "both"]
-WHICH_WORDS = {"both": "visible notice and hidden label", "implicit": "hidden label only (the notice is already there)", "explicit": "visible notice only"}
+WHICH_WORDS = {
+    "both": "visible notice and hidden label",
+    "implicit": "hidden label only (the notice is already there)",
+    "explicit": "visible notice only",
+}
 
 
 def e(value: object) -> str:
@@ -19,13 +23,24 @@ def e(value: object) -> str:
 
 
 def _head(title: str, csrf: str) -> str:
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
-            f'<meta name="csrf" content="{e(csrf)}"><title>{e(title)}</title><link rel="stylesheet" href="/static/app.css"></head>')
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<meta name="csrf" content="{e(csrf)}"><title>{e(title)}</title><link rel="stylesheet" href="/static/app.css"></head>'
+    )
 
 
 def _nav(current: str) -> str:
-    links = [("/", "Check and label"), ("/settings", "Settings"), ("/report.html", "Session report (HTML)"), ("/report.csv", "Session report (CSV)")]
-    return "<nav>" + " ".join(f'<a href="{href}"{" aria-current=page" if href == current else ""}>{text}</a>' for href, text in links) + "</nav>"
+    links = [
+        ("/", "Check and label"),
+        ("/settings", "Settings"),
+        ("/report.html", "Session report (HTML)"),
+        ("/report.csv", "Session report (CSV)"),
+    ]
+    return (
+        "<nav>"
+        + " ".join(f'<a href="{href}"{" aria-current=page" if href == current else ""}>{text}</a>' for href, text in links)
+        + "</nav>"
+    )
 
 
 def index(csrf: str) -> str:
@@ -56,21 +71,29 @@ def index(csrf: str) -> str:
 
 def settings(csrf: str, chosen: LabelSettings, folder: Path, message: str) -> str:
     """The page form of ``labeler.toml``'s ``[label]`` settings, the TOML text and a save button."""
+
     def text(name: str, label: str) -> str:
         return f'<label>{label} <input name="{name}" value="{e(getattr(chosen, name))}"></label>'
 
     def choose(name: str, label: str, options: dict[str, str]) -> str:
-        items = "".join(f'<option value="{e(k)}"{" selected" if getattr(chosen, name) == k else ""}>{e(v)}</option>' for k, v in options.items())
+        items = "".join(
+            f'<option value="{e(k)}"{" selected" if getattr(chosen, name) == k else ""}>{e(v)}</option>' for k, v in options.items()
+        )
         return f'<label>{label} <select name="{name}">{items}</select></label>'
 
-    body = "".join([
-        choose("role", "Role", {"producer": "producer", "propagator": "propagator"}),
-        choose("label", "Label", {"": "role default", "1": "1 AI-generated", "2": "2 possibly AI-generated", "3": "3 suspected"}),
-        text("producer", "Producer code (ContentProducer)"), text("produce_id", "ProduceID or template"),
-        text("propagator", "Propagator code (ContentPropagator)"), text("propagate_id", "PropagateID or template"),
-        text("notice_text", "Notice text"), choose("notice_position", "Notice position", {p: p or "default for the media" for p in POSITIONS}),
-        choose("which", "Labels to add", {k: v for k, v in WHICH_WORDS.items() if k in WHICH}),
-    ])
+    body = "".join(
+        [
+            choose("role", "Role", {"producer": "producer", "propagator": "propagator"}),
+            choose("label", "Label", {"": "role default", "1": "1 AI-generated", "2": "2 possibly AI-generated", "3": "3 suspected"}),
+            text("producer", "Producer code (ContentProducer)"),
+            text("produce_id", "ProduceID or template"),
+            text("propagator", "Propagator code (ContentPropagator)"),
+            text("propagate_id", "PropagateID or template"),
+            text("notice_text", "Notice text"),
+            choose("notice_position", "Notice position", {p: p or "default for the media" for p in POSITIONS}),
+            choose("which", "Labels to add", {k: v for k, v in WHICH_WORDS.items() if k in WHICH}),
+        ]
+    )
     return f"""{_head("labeler: settings", csrf)}<body>
 <header><h1>Settings</h1>{_nav("/settings")}</header>
 <p class="sub">These are the <code>[label]</code> settings of <code>{CONFIG_FILE}</code>, used by <code>labeler label</code> and by this page.</p>

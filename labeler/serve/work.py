@@ -46,15 +46,23 @@ def card(verdict: Verdict, path: Path | None) -> dict[str, Any]:
     problems = unique(f for o in outcomes for f in o.findings)
     evidence = verdict.explicit.evidence if verdict.explicit else None
     detail = evidence.detail if evidence else {}
-    lines = [{"text": text, "kind": kind} for text, kind in
-             dict.fromkeys((sentence(f, detail), "fail" if f.is_error else "warn") for f in problems)]
+    lines = [
+        {"text": text, "kind": kind}
+        for text, kind in dict.fromkeys((sentence(f, detail), "fail" if f.is_error else "warn") for f in problems)
+    ]
     adapter = adapter_of(verdict)
     preview = adapter.preview(path, detail) if adapter is not None and path is not None and path.is_file() else None
     label = verdict.implicit.label
     return {
-        "status": str(verdict.status), "passed": verdict.passed, "headline": headline(verdict), "lines": lines,
-        "media": verdict.media, "format": verdict.format, "fields": label.as_dict() if label else None,
-        "notice": evidence.summary if evidence else None, "preview": preview,
+        "status": str(verdict.status),
+        "passed": verdict.passed,
+        "headline": headline(verdict),
+        "lines": lines,
+        "media": verdict.media,
+        "format": verdict.format,
+        "fields": label.as_dict() if label else None,
+        "notice": evidence.summary if evidence else None,
+        "preview": preview,
         "preview_kind": "waveform, detected cue shaded" if verdict.media == "audio" else "detected notice outlined",
     }
 
