@@ -34,7 +34,10 @@ RUN_TEMP = re.compile(r"/\.labeler-tmp/[0-9a-f]{32}/")
 
 
 class UploadGate:
-    """WSGI middleware: when armed, the first upload of a task to a temporary key waits until released."""
+    """WSGI middleware: when armed, every upload to a run's temporary keys waits until released.
+
+    Holding all of them, not only the first, keeps a retry on another worker from publishing while a test
+    looks at the bucket (the first upload's worker may be killed and its task rescheduled at once)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -44,7 +47,6 @@ class UploadGate:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         if self.armed and environ["REQUEST_METHOD"] == "PUT" and RUN_TEMP.search(environ.get("PATH_INFO", "")):
-            self.armed = False
             self.arrived.set()
             self.release.wait(120)
         return self.app(environ, start_response)

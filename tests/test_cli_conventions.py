@@ -29,8 +29,8 @@ def _video(path: Path) -> Path:
         (["--producer", "Acme Marketing"], "--producer: ContentProducer contains the forbidden character ' '"),
         (["--producer", "豆包"], "not a Chinese name"),
         (["--producer", PRODUCER, "--propagator", "x\\y", "--role", "propagator"], "--propagator"),
-        (["--producer", PRODUCER, "--notice-duration", "1"], "--notice-duration 1 is refused"),
-        (["--producer", PRODUCER, "--notice-duration", "nan"], "--notice-duration nan is refused"),
+        (["--producer", PRODUCER, "--notice-duration", "1"], "--notice-duration: the notice duration 1 s is refused"),
+        (["--producer", PRODUCER, "--notice-duration", "nan"], "--notice-duration: the notice duration nan s is refused"),
     ],
 )
 def test_run_wide_errors_are_one_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str], flags: list[str], said: str) -> None:

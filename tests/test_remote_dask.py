@@ -128,6 +128,7 @@ def test_worker_killed_mid_upload_publishes_nothing_partial_and_the_file_is_retr
         time.sleep(1)
         assert "out/photo.jpg" not in s3.keys(bucket, "out/")  # nothing at the final key (the upload to a temporary key is held)
     finally:
+        s3.gate.armed = False
         s3.gate.release.set()
     stdout, stderr = labelling.communicate(timeout=1200)
     assert labelling.returncode == 0, stderr
