@@ -112,20 +112,7 @@ def test_missing_backend_refuses_the_notice_and_keeps_the_label(
     assert not (tmp_path / "full" / sample.name).exists()
 
 
-#: Known bugs this test found, each failing strictly until fixed: c2pa-rs 0.91 cannot read a HEIC
-#: after labeler added its XMP item ("Io: failed to fill whole buffer"; the unlabelled sample signs).
-KNOWN_C2PA_FAILURES = {"HEIC": "c2pa cannot parse the HEIC once labeler's XMP item is added (isobmff item tables)"}
-SIGNABLE = [
-    pytest.param(
-        a,
-        f,
-        id=f"{a.name}-{f.label}",
-        marks=[pytest.mark.xfail(strict=True, reason=KNOWN_C2PA_FAILURES[f.label])] if f.label in KNOWN_C2PA_FAILURES else [],
-    )
-    for a in ADAPTERS
-    for f in a.formats
-    if f.c2pa is not C2pa.NONE
-]
+SIGNABLE = [pytest.param(a, f, id=f"{a.name}-{f.label}") for a in ADAPTERS for f in a.formats if f.c2pa is not C2pa.NONE]
 
 
 @pytest.fixture(scope="module")

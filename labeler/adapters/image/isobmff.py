@@ -226,7 +226,7 @@ def _full(kind: bytes, version: int, body: bytes) -> bytes:
 def _iloc(meta: Meta, locations: list[Location], delta: int, meta_end: int, added: Location) -> bytes:
     offset_size, length_size, base_size, index_size = meta.sizes
     offset_size, length_size = max(offset_size, 4), max(length_size, 4)
-    version = max(1, meta.iloc_version)
+    version = meta.iloc_version  # v0 has no construction method: every item (and ours) sits in the file (method 0)
     count_size = 2 if version < 2 else 4
     body = bytes([offset_size << 4 | length_size, base_size << 4 | index_size]) + (len(locations) + 1).to_bytes(count_size, "big")
     for loc in [*locations, added]:
@@ -236,7 +236,7 @@ def _iloc(meta: Meta, locations: list[Location], delta: int, meta_end: int, adde
                 base += delta
             else:
                 extents = [(i, o + delta if base + o >= meta_end else o, n) for i, o, n in extents]
-        body += loc.item.to_bytes(count_size, "big") + loc.method.to_bytes(2, "big") + loc.dref.to_bytes(2, "big")
+        body += loc.item.to_bytes(count_size, "big") + (loc.method.to_bytes(2, "big") if version else b"") + loc.dref.to_bytes(2, "big")
         body += base.to_bytes(base_size, "big") if base_size else b""
         body += len(extents).to_bytes(2, "big")
         for index, offset, length in extents:
@@ -290,7 +290,12 @@ def with_xmp(data: bytes, packet: bytes) -> bytes:
     locations = [x for x in meta.locations if x.item not in old]
 
     def build(delta: int, packet_at: int) -> bytes:
-        added = Location(new_id, 0, 0, 0, [(0, packet_at, len(packet))])
+        # With a base-offset field, the packet's position goes there (extent offset 0), as encoders
+        # lay items out: c2pa-rs shifts a non-zero extent offset of a based item twice when it signs.
+        if meta.sizes[2] and packet_at < 1 << 8 * meta.sizes[2]:
+            added = Location(new_id, 0, 0, packet_at, [(0, 0, len(packet))])
+        else:
+            added = Location(new_id, 0, 0, 0, [(0, packet_at, len(packet))])
         replacements = {
             b"iinf": iinf,
             b"iloc": _iloc(meta, locations, delta, meta.box.end, added),
