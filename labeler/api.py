@@ -30,7 +30,7 @@ from .output_paths import check_tree
 from .policy import Policy, get_policy
 from .pool import Limits
 from .roles import LabelOptions
-from .status import Status
+from .status import Outcome, Status
 from .verify import Verdict, verify_file
 
 PathLike = str | os.PathLike[str]
@@ -87,7 +87,7 @@ class _LabelJob:
                 try:
                     check_tree(self.out, self.target(item))
                 except OutputError as exc:
-                    return LabelResult(item.path, self.target(item), "failed", error=exc.message)
+                    return LabelResult(item.path, self.target(item), Outcome.FAILED, error=exc.message)
             return label_file(item.path, None if self.out is None else self.target(item), self.options)
 
 
@@ -157,7 +157,7 @@ def label_paths(
                     on_result(result)
 
             def failed(item: Item, reason: str) -> LabelResult:
-                return LabelResult(item.path, job.target(item), "failed", error=reason)
+                return LabelResult(item.path, job.target(item), Outcome.FAILED, error=reason)
 
             jobs = jobs or default_jobs()
             results = runner(todo, job, jobs=jobs, limits=limits, failed=failed, on_result=record)

@@ -37,9 +37,10 @@ from typing import Any
 from .atomic import RUN_ID, temp_prefix
 from .batch import JOURNAL_NAME, LOCK_NAME
 from .errors import OutputError
+from .status import PUBLISHED
 
 __all__ = ["DONE", "JOURNAL_NAME", "LOCK_NAME", "Journal", "Run", "output_lock", "sweep_run", "unswept_runs"]
-DONE = frozenset({"labelled", "unchanged"})
+DONE = PUBLISHED
 
 
 def _open_no_follow(path: Path, flags: int) -> int:

@@ -28,7 +28,7 @@ from .registry import read_head, sniff, unsniffable_reason
 from .roles import LabelOptions, build_label, replacements
 from .sidecar import read_sidecar, sidecar_bytes, sidecar_path
 from .source import Source
-from .status import Status
+from .status import Outcome, Status
 from .verify import Verdict, judge_implicit, verify_file
 from .xmp import DST_BASE, source_type_uri
 
@@ -50,7 +50,7 @@ _EXPECTED: dict[tuple[bool, bool], frozenset[Status]] = {
 class LabelResult:
     source: Path
     output: Path | None
-    status: str  # labelled | unchanged | dry-run | failed
+    status: Outcome
     actions: tuple[Action, ...] = ()
     label: Label | None = None
     verdict: Verdict | None = None
@@ -58,7 +58,7 @@ class LabelResult:
 
     @property
     def ok(self) -> bool:
-        return self.status != "failed"
+        return self.status is not Outcome.FAILED
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -205,7 +205,7 @@ def label_file(src: str | os.PathLike[str], dst: str | os.PathLike[str] | None, 
         source = Source(src)  # read and parsed once: plan, write and (unchanged) verify share it
         plan = _plan(source, options)
         if options.dry_run:
-            return LabelResult(src, target, "dry-run", tuple(plan.actions), plan.label)
+            return LabelResult(src, target, Outcome.DRY_RUN, tuple(plan.actions), plan.label)
         changed = plan.add_notice or any(a.writes for a in plan.actions)
         signals = SignalOptions(require_c2pa=plan.sign is not None and plan.sign.expected)
 
@@ -219,14 +219,14 @@ def label_file(src: str | os.PathLike[str], dst: str | os.PathLike[str] | None, 
             verdict = check(source)  # the output is the unchanged input: verified from what was read
             if verdict.status not in _EXPECTED[(options.explicit, options.implicit)]:
                 raise _Rejected(verdict)
-        return LabelResult(src, target, "labelled" if changed else "unchanged", tuple(plan.actions), plan.label, verdict)
+        return LabelResult(src, target, Outcome.LABELLED if changed else Outcome.UNCHANGED, tuple(plan.actions), plan.label, verdict)
     except _Rejected as rejected:
         verdict = rejected.verdict
         reasons = "; ".join(str(p) for p in verdict.problems() if p.is_error) or verdict.error or verdict.status
         return LabelResult(
             src,
             target,
-            "failed",
+            Outcome.FAILED,
             tuple(plan.actions),
             plan.label,
             replace(verdict, path=target),
@@ -234,14 +234,14 @@ def label_file(src: str | os.PathLike[str], dst: str | os.PathLike[str] | None, 
             "the findings name in the source, or leave that part out (--no-explicit / --no-implicit)",
         )
     except LabelerError as exc:
-        return LabelResult(src, target, "failed", error=exc.for_file(src))
+        return LabelResult(src, target, Outcome.FAILED, error=exc.for_file(src))
     except PermissionError as exc:
-        return LabelResult(src, target, "failed", error=f"permission denied: {exc.filename or src}")
+        return LabelResult(src, target, Outcome.FAILED, error=f"permission denied: {exc.filename or src}")
     except OSError as exc:
-        return LabelResult(src, target, "failed", error=f"{exc.strerror or exc} ({exc.filename or src})")
+        return LabelResult(src, target, Outcome.FAILED, error=f"{exc.strerror or exc} ({exc.filename or src})")
     except MemoryError:
         return LabelResult(
-            src, target, "failed", error="ran out of memory (raise --max-memory, or check whether the file is a decompression bomb)"
+            src, target, Outcome.FAILED, error="ran out of memory (raise --max-memory, or check whether the file is a decompression bomb)"
         )
     except Exception as exc:  # noqa: BLE001 - one bad file must never stop a batch
-        return LabelResult(src, target, "failed", error=f"internal error: {type(exc).__name__}: {exc} (please report this)")
+        return LabelResult(src, target, Outcome.FAILED, error=f"internal error: {type(exc).__name__}: {exc} (please report this)")

@@ -29,6 +29,24 @@ class Status(str, Enum):
         return format(self.value, spec)
 
 
+class Outcome(str, Enum):
+    """What ``label`` did with one file (``LabelResult.status``); a ``str`` enum like ``Status``."""
+
+    LABELLED = "labelled"  # an output was written and verified
+    UNCHANGED = "unchanged"  # the file already carried what was asked; the output is a copy
+    DRY_RUN = "dry-run"  # planned only (--dry-run)
+    FAILED = "failed"  # nothing was written; ``error`` says why
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
+#: Outcomes whose output exists and is complete (the journal's "done", a published object).
+PUBLISHED: frozenset[Outcome] = frozenset({Outcome.LABELLED, Outcome.UNCHANGED})
+
 #: Every status, in report order (summary counts, filters, ``--fail-on`` choices).
 STATUSES: tuple[Status, ...] = tuple(Status)
 PASSING: frozenset[Status] = frozenset({Status.COMPLIANT})

@@ -11,7 +11,10 @@ is). Overhead per file = (Dask time - local time at the same parallelism) / file
 (time with 1 worker / time with 2) / 2 (1.0 = linear). The extrapolation fits Amdahl's law
 T(N) = S + P/N to the 1- and 2-worker times and caps it by the dispatch rate measured with no-op
 tasks through the same engine (``DaskEngine.run`` with a trivial function: scheduler, client
-window and the worker's child-process round trip, no labelling).
+window and the worker's child-process round trip, no labelling). For the Dask runs it also records
+the CPU seconds of the client (the CLI), the scheduler and the workers (with their child
+processes): on a machine with as many cores as workers, the client's and scheduler's share is
+what keeps two workers from scaling linearly.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import argparse
 import json
 import os
 import posixpath
+import resource
 import shutil
 import subprocess
 import sys
@@ -85,13 +89,31 @@ class Cluster:
             process.wait(60)
 
 
-def timed(command: list[str]) -> float:
+def timed(command: list[str]) -> tuple[float, float]:
+    """Wall seconds, and CPU seconds of the CLI process with its pool (children it waited for)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 1):
         raise RuntimeError(f"{command[3:6]} exited {done.returncode}: {done.stderr[-2000:]}")
-    return seconds
+    return seconds, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds of a live process and its live children (a dask worker runs files in a child)."""
+    import psutil
+
+    total = 0.0
+    process = psutil.Process(pid)
+    for each in [process, *process.children(recursive=True)]:
+        try:
+            times = each.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system + getattr(times, "children_user", 0.0) + getattr(times, "children_system", 0.0)
+    return total
 
 
 def dispatch_rate(address: str, count: int) -> float:
@@ -118,10 +140,12 @@ def main() -> None:
         for mode, count in counts.items():
             populate(work / f"in-{mode}", count)
         times: dict[str, dict[str, float]] = {mode: {} for mode in MODES}
+        cpu: dict[str, dict[str, dict[str, float]]] = {mode: {} for mode in MODES}
 
-        def label(mode: str, name: str, *extra: str) -> None:
+        def label(mode: str, name: str, *extra: str, cluster: Cluster | None = None) -> None:
             out = work / f"out-{mode}-{name}"
-            times[mode][name] = timed(
+            engine = [cpu_seconds(p.pid) for p in cluster.processes] if cluster else []
+            times[mode][name], client = timed(
                 [
                     sys.executable,
                     "-m",
@@ -137,8 +161,11 @@ def main() -> None:
                     *extra,
                 ]
             )
+            if cluster:  # processes[0] is the scheduler, the rest are workers (a local pool's are not measured)
+                spent = [cpu_seconds(p.pid) - b for p, b in zip(cluster.processes, engine, strict=True)]
+                cpu[mode][name] = {"client": round(client, 2), "scheduler": round(spent[0], 2), "workers": round(sum(spent[1:]), 2)}
             shutil.rmtree(out)
-            print(f"{mode:<14} {name:<8} {times[mode][name]:8.1f} s", flush=True)
+            print(f"{mode:<14} {name:<8} {times[mode][name]:8.1f} s  cpu {cpu[mode].get(name, '-')}", flush=True)
 
         for mode in MODES:
             label(mode, "local-1", "--jobs", "1")
@@ -147,7 +174,7 @@ def main() -> None:
             cluster = Cluster(work, workers)
             try:
                 for mode in MODES:
-                    label(mode, f"dask-{workers}", "--engine", "dask", "--scheduler", cluster.address)
+                    label(mode, f"dask-{workers}", "--engine", "dask", "--scheduler", cluster.address, cluster=cluster)
                 if workers == 1:
                     results["dispatch_files_per_s"] = dispatch_rate(cluster.address, min(args.count, 2000))
             finally:
@@ -169,6 +196,7 @@ def main() -> None:
                 n: round(min(count / max(serial + parallel / n, 1e-9), results["dispatch_files_per_s"]), 1) for n in (4, 16, 64)
             },
         }
+        row["cpu_seconds"] = cpu[mode]
         rows.append(row)
     results["rows"] = rows
     print(json.dumps(results, indent=2))
@@ -183,6 +211,13 @@ def main() -> None:
                 f"| {r['mode']} | {r['files']:,} | {r['local-1']} | {r['local-2']} | {r['dask-1']} | {r['dask-2']} | "
                 f"{r['overhead_ms_1']} / {r['overhead_ms_2']} | {r['scaling']} | {est[4]} / {est[16]} / {est[64]} |"
             )
+        lines += ["", "| mode | run | wall s | CPU s: client / scheduler / workers | CPU ÷ wall |", "|---|---|---:|---:|---:|"]
+        for r in rows:
+            for name, c in r["cpu_seconds"].items():
+                total = c["client"] + c["scheduler"] + c["workers"]
+                lines.append(
+                    f"| {r['mode']} | {name} | {r[name]} | {c['client']} / {c['scheduler']} / {c['workers']} | {total / r[name]:.2f} |"
+                )
         lines.append(
             f"\nDispatch rate with no-op files: {results['dispatch_files_per_s']:.0f} files/s. "
             f"Load average before {results['load_before'][0]:.1f}, after {results['load_after'][0]:.1f}."

@@ -21,12 +21,11 @@ from ..labelling import LabelResult, label_file
 from ..lifeline import parent_gone
 from ..policy import Policy
 from ..roles import LabelOptions
-from ..status import Status
+from ..status import PUBLISHED, Outcome, Status
 from ..verify import Verdict, verify_file
 from .storage import Location, describe, fetch, publish, reported
 
 #: Results worth a journal line: the output is published and verified.
-PUBLISHED = frozenset({"labelled", "unchanged"})
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,7 @@ class LabelTask:
 
     def failed(self, item: RemoteItem, reason: str) -> LabelResult:
         return LabelResult(
-            reported(self.roots[item.root].url(item.path)), reported(self.out.url(self.target(item))), "failed", error=reason
+            reported(self.roots[item.root].url(item.path)), reported(self.out.url(self.target(item))), Outcome.FAILED, error=reason
         )
 
     def __call__(self, item: RemoteItem) -> LabelResult:
@@ -104,7 +103,7 @@ class LabelTask:
             except Exception as exc:  # noqa: BLE001 - see above
                 return replace(
                     result,
-                    status="failed",
+                    status=Outcome.FAILED,
                     error=f"the output verified but could not be published: {describe(exc)}; nothing is at {os.fspath(target)}",
                 )
             return result

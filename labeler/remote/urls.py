@@ -27,9 +27,10 @@ from ..c2pa import SignalOptions
 from ..labelling import LabelResult
 from ..policy import Policy
 from ..roles import LabelOptions
+from ..status import PUBLISHED
 from .journal import RemoteJournal
 from .storage import Location, StorageError, check_writable, companions, is_companion, list_objects, open_location, reported
-from .tasks import PUBLISHED, LabelTask, RemoteItem, VerifyTask
+from .tasks import LabelTask, RemoteItem, VerifyTask
 
 Target = str | os.PathLike[str]
 Runner = Callable[..., list[Any]]  # labeler.batch.run's signature

@@ -18,7 +18,7 @@ from ..report import checks_of
 from ..report.html import _adapter as adapter_of  # the report's own choice of preview maker, shared
 from ..report.plain import sentence, unique
 from ..roles import LabelOptions
-from ..status import Status
+from ..status import Outcome, Status
 from ..verify import Verdict, verify_file
 
 #: A verdict in the words a person uses (the page's headline for each file).
@@ -104,7 +104,7 @@ def _verify_failed(path: Path, reason: str) -> Checked:
 
 def _label_failed(job: LabelJob, reason: str) -> Checked:
     verdict = Verdict(job.source, Status.ERROR, error=reason)
-    return Checked(verdict, card(verdict, None), LabelResult(job.source, job.target, "failed", error=reason))
+    return Checked(verdict, card(verdict, None), LabelResult(job.source, job.target, Outcome.FAILED, error=reason))
 
 
 def verify_limited(path: Path, limits: Limits) -> Checked:
