@@ -94,6 +94,18 @@ def test_formats() -> None:
     assert png["media"] == "image" and "png" in png["extensions"] and png["carrier"] == "xmp:TC260:AIGC"
 
 
+def test_page_serves_its_cjk_font_itself() -> None:
+    """Chinese verdicts and label values read on a machine without a CJK system font: the page's
+    stylesheet falls back to the notice font, served by the app (the CSP allows fonts from it only)."""
+    with client() as http:
+        css = http.get("/static/app.css")
+        font = http.get("/static/cjk.ttf")
+    assert "url(/static/cjk.ttf)" in css.text
+    assert font.status_code == 200 and font.headers["content-type"] == "font/ttf"
+    assert font.content[:4] in (b"\x00\x01\x00\x00", b"true")  # a TrueType font, as browsers load it
+    assert "font-src 'self'" in font.headers["content-security-policy"]
+
+
 def test_token_required_off_loopback() -> None:
     settings = ServeSettings(host="0.0.0.0").secured()
     assert settings.token and f"?token={settings.token}" in settings.url()

@@ -96,6 +96,7 @@ def _screenshot(page: object, target: Path) -> None:
     from PIL import Image
 
     raw = target.with_suffix(".raw.png")
+    page.evaluate("document.fonts.ready.then(() => true)")  # type: ignore[attr-defined]
     page.screenshot(path=str(raw))  # type: ignore[attr-defined]
     with Image.open(raw) as image:
         image.convert("RGB").quantize(64).save(target, optimize=True)

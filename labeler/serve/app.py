@@ -35,12 +35,14 @@ from ..report.json import document
 from . import pages
 from .options import LabelSettings, ServeSettings, save_toml
 from .security import Guard, UploadTooLarge, same, too_large_message
+from ..render.fonts import font_bytes
 from .session import Entry, Session, shown_name
 from .work import Checked, LabelJob, label_limited, verify_limited
 
 STATIC = Path(__file__).with_name("static")
 #: The only files served from ``static/`` and their types (a request names a key, never a path).
 ASSETS = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8"}
+CJK_FONT = "cjk.ttf"
 MAX_FIELDS = 50
 
 
@@ -274,6 +276,8 @@ async def settings_page(request: Request) -> Response:
 
 async def static(request: Request) -> Response:
     name = request.path_params["name"]
+    if name == CJK_FONT:  # the notice font: Chinese reads on machines without a CJK system font, offline
+        return Response(font_bytes(), media_type="font/ttf", headers={"cache-control": "max-age=86400"})
     if name not in ASSETS:
         return _error(404, "not found")
     return FileResponse(STATIC / name, media_type=ASSETS[name])
