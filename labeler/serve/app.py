@@ -28,6 +28,7 @@ from starlette.routing import Route
 from ..errors import LabelerError
 from ..formattables import rows
 from ..pool import Limits
+from ..render.fonts import font_bytes
 from ..report import RunInfo
 from ..report import render as render_report
 from ..report.html import CSP as REPORT_CSP
@@ -35,7 +36,6 @@ from ..report.json import document
 from . import pages
 from .options import LabelSettings, ServeSettings, save_toml
 from .security import Guard, UploadTooLarge, same, too_large_message
-from ..render.fonts import font_bytes
 from .session import Entry, Session, shown_name
 from .work import Checked, LabelJob, label_limited, verify_limited
 
