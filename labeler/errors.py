@@ -10,6 +10,7 @@ LabelerError                    base; ``.path`` names the file when there is one
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 #: What an exception raised without a message means, by type (checked in order; the first match wins).
@@ -18,6 +19,11 @@ _SILENT_MEANING: tuple[tuple[type[BaseException], str], ...] = (
     (OSError, "a read went past the end of the data (truncated, or a size field is wrong)"),
     (ValueError, "a field holds a value the format does not allow"),
 )
+
+
+#: What a library tells its own developers after the reason ("Please build `libjxl` from source …
+#: Check `stderr` …"): not something a user of labeler can act on, so it is cut.
+_DEVELOPER_ADVICE = re.compile(r"\.\s+(?:Please build|Please rebuild|Check `?stderr)\b.*", re.DOTALL)
 
 
 def reason(exc: BaseException) -> str:
@@ -33,7 +39,7 @@ def reason(exc: BaseException) -> str:
         seen.add(id(current))
         innermost = current
         wrapped = next((a for a in current.args if isinstance(a, BaseException)), None)
-        text = str(current).strip()
+        text = _DEVELOPER_ADVICE.sub(".", str(current).strip())
         if text and wrapped is None:
             return text
         current = wrapped or current.__cause__ or current.__context__

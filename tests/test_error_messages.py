@@ -90,3 +90,15 @@ def test_every_bad_input_error_is_actionable(case: Path, tmp_path: Path) -> None
     shutil.copyfile(case, path)
     for message in errors_for(path):
         assert_actionable(path, message)
+
+
+def test_a_damaged_jpeg_xl_names_the_problem_without_the_decoders_build_advice(tmp_path: Path) -> None:
+    """libjxl's error text goes on to tell its developers to rebuild it in debug mode and read
+    stderr; a labeler user gets the reason and what to do (fuzzing found the raw text)."""
+    pytest.importorskip("pillow_jxl")
+    damaged = tmp_path / "cut.jxl"
+    damaged.write_bytes((FIXTURES / "samples/image/jxl-still.jxl").read_bytes()[:2000])
+    result = label_file(damaged, tmp_path / "out" / damaged.name, LabelOptions(producer=PRODUCER))
+    assert not result.ok and result.error is not None
+    assert "cut.jxl: the image cannot be decoded" in result.error and "re-export the file" in result.error
+    assert "Please build" not in result.error and "stderr" not in result.error

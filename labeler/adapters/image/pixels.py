@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from PIL import Image
 
-from ...errors import InputError, LabelerError, UnsupportedError
+from ...errors import InputError, LabelerError, UnsupportedError, reason
 from ...lazy import lazy_module
 from ...render.banner import Receipt, draw_patch, plan_banner
 
@@ -67,7 +67,7 @@ def opened(data: bytes, max_pixels: int | None = None) -> Iterator[Image.Image]:
                 warnings.simplefilter("ignore", Image.DecompressionBombWarning)
                 image = Image.open(io.BytesIO(data))
         except DECODE_ERRORS as exc:
-            raise InputError(f"the image cannot be decoded ({exc}); re-export the file") from exc
+            raise InputError(f"the image cannot be decoded ({reason(exc)}); re-export the file") from exc
         finally:
             Image.MAX_IMAGE_PIXELS = saved
     width, height = image.size
