@@ -1,4 +1,4 @@
-"""Progress on stderr: a live bar with counts and rate on a terminal, plain lines in CI/logs."""
+"""Progress on stderr: a live bar with counts, rate and ETA on a terminal; plain lines with the same in CI/logs."""
 
 from __future__ import annotations
 
@@ -40,7 +40,9 @@ class Progress:
         if self._bar is not None:
             self._bar.update(self._task, advance=1, rate=f"{rate:.1f} files/s")
         else:
-            print(f"[{self.done}/{self.total}] {display(message)}", file=sys.stderr, flush=True)
+            left = (self.total - self.done) / rate
+            eta = f"{int(left // 3600)}:{int(left % 3600 // 60):02d}:{int(left % 60):02d}"
+            print(f"[{self.done}/{self.total}] {display(message)} ({rate:.1f} files/s, ETA {eta})", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         if self._bar is not None:
