@@ -30,6 +30,7 @@ from ..report.evidence import write_evidence
 from ..roles import LabelOptions
 from ..serve import command as serve_command
 from ..status import REPORTED_ONLY, UNCHECKABLE
+from ..survive import command as survive_command
 from ..verify import Verdict, gate_failures, summary_counts, verify_file
 from .c2pa import sign_settings, signal_lines, signal_options
 from .config import ignore_rules, media_notice_options
@@ -338,4 +339,5 @@ COMMANDS = {
     "formats": cmd_formats,
     "config": cmd_config,
     "serve": serve_command.run,
+    "survive": survive_command.run,
 }

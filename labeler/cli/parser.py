@@ -11,6 +11,7 @@ from ..batch import default_jobs
 from ..remote.cli import add_engine_arguments
 from ..remote.storage import path_or_url
 from ..serve import command as serve_command
+from ..survive import command as survive_command
 from .c2pa import add_sign_arguments, add_verify_arguments
 from .config import add_config_arguments, subparsers
 from .gate import add_gate_arguments
@@ -200,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--show", action="store_true", required=True, help="print every setting of label and verify with its source")
     add_config_arguments(c)
     serve_command.add_parser(sub)
+    survive_command.add_parser(sub)
     return parser
 
 
