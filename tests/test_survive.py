@@ -6,8 +6,11 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -199,3 +202,46 @@ def test_keep_never_overwrites(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert _cli(capsys, str(labelled), "-t", "wechat", "--keep", str(kept))[0] == 0
     assert (kept / "p.png" / "wechat.jpg").read_bytes() == b"mine"
     assert sorted(os.listdir(kept / "p.png-2")) == ["wechat.jpg"]
+
+
+def test_sixteen_bit_grey_is_scaled_not_clipped_by_the_pillow_transforms(tmp_path: Path) -> None:
+    source = tmp_path / "scan.png"
+    subprocess.run(["convert", "-size", "480x360", "gradient:black-gray70", "-colorspace", "Gray", "-depth", "16", str(source)], check=True)
+    with Image.open(source) as im:
+        assert im.mode.startswith("I"), im.mode  # Pillow reads it as 16-bit grey
+    labelled = _label(tmp_path, source) / "scan.png"
+    kept = tmp_path / "kept"
+    result = survive_file(labelled, select(["wechat"]), kept)
+    with Image.open(kept / "scan.png" / "wechat.jpg") as im:
+        low, high = im.convert("L").getextrema()
+    assert low < 40 and high > 150, "the gradient is kept, not clipped to white"
+    assert result.rows[1].cells["notice"].state == "survived"
+
+
+_GRID = re.compile(
+    r"^  (\S+)\s+(present|absent|survived|lost|undecided)\S*\s+(\S+)\s+(\S+)\s+(present|absent|survived|lost|undecided)\S*\s+\S+$"
+)
+
+
+def _grid_rows(text: str) -> list[tuple[str, str, str]]:
+    """(transform, metadata, c2pa) of every table row: the columns that do not depend on OCR."""
+    return [(m[1], m[2], m[5]) for line in text.splitlines() if (m := _GRID.match(line))]
+
+
+@pytest.mark.slow  # ~30 s (85 s at load 19): labels four samples and runs every transform on them, as the README shows
+def test_readme_example_runs_as_written_and_shows_its_output(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Will my labels survive upload?") :]
+    block = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
+    shown = re.search(r"```text\n(.*?)```", section, re.DOTALL)
+    assert block and shown
+    (tmp_path / "fixtures").symlink_to(ROOT / "fixtures")
+    script = f'labeler() {{ {shlex.quote(sys.executable)} -m labeler "$@"; }}\nset -e\n' + block[1]
+    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    got = _grid_rows(done.stdout)
+    assert len(got) == 31 and got == _grid_rows(shown[1]), "README output is stale: rerun the block and paste the table"
+    pages = list(tmp_path.glob("*.html"))
+    assert len(pages) == 1 and "Which AI-content labels survive upload?" in pages[0].read_text(encoding="utf-8")

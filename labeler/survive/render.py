@@ -119,7 +119,7 @@ def _summary_lines(results: Sequence[FileResult]) -> list[str]:
             had, unsure = counts["had"], counts["had"] - counts["survived"] - counts["lost"]
             cells.append(f"{counts['survived']}/{had}" + (f" ({unsure} undecided)" if unsure else "") if had else "-")
         grid.append([name, *cells])
-    return ["", "survived / files whose original carried the layer:", *_grid(grid)]
+    return ["survived / files whose original carried the layer:", *_grid(grid), ""]
 
 
 def render_text(results: Sequence[FileResult], skipped: Sequence[tuple[str, str]] = ()) -> str:

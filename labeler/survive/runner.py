@@ -115,8 +115,9 @@ def _one(transform: Transform, source: Path, work: Path, fmt: str, before: dict[
             target = kept / f"{transform.name}{out.suffix}"
             shutil.copyfile(out, target)
             output = os.fspath(target)
-    except (LabelerError, OSError) as exc:
-        return Row(transform.name, seconds=time.monotonic() - started, error=_message(exc))
+    except (LabelerError, OSError) as exc:  # the temp folder means nothing to the user: name its files only
+        error = _message(exc).replace(f"{work}{os.sep}", "")
+        return Row(transform.name, seconds=time.monotonic() - started, error=error)
     finally:
         if source.exists():
             source.chmod(stat.S_IRUSR)  # a tool must not have made it writable

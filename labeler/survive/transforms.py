@@ -18,6 +18,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from PIL import Image
+
 from .. import ffmpeg
 from ..errors import LabelerError
 
@@ -107,7 +109,7 @@ def _ff_audio(codec: Sequence[str]) -> Callable[[str, str], list[str]]:
 
 
 #: Fixed filter graphs (no user text): even sizes for H.264, never upscaled.
-_SCALE_720 = "scale=w=-2:h='trunc(min(720,ih)/2)*2'"
+_SCALE_720 = r"scale=w=-2:h=trunc(min(720\,ih)/2)*2"
 _H264 = ["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p"]
 _AAC = ["-c:a", "aac", "-b:a", "128k"]
 
@@ -159,13 +161,13 @@ def _pillow(long_side: int | None, scale: float | None, save_as: str, quality: i
     metadata (Pillow writes none unless asked): what an upload pipeline built on Pillow does."""
 
     def make(source: Path, folder: Path, fmt: str) -> Path:
-        from PIL import Image, UnidentifiedImageError
+        from PIL import UnidentifiedImageError
 
         _heif_opener()
         try:
             with Image.open(source) as opened:
                 opened.seek(0)
-                frame = opened.convert("RGBA")
+                frame = _eight_bit(opened).convert("RGBA")
         except (UnidentifiedImageError, OSError, ValueError) as exc:
             raise TransformFailed(f"Pillow cannot decode this image ({exc})") from None
         if save_as == "JPEG":
@@ -181,6 +183,15 @@ def _pillow(long_side: int | None, scale: float | None, save_as: str, quality: i
         return out
 
     return make
+
+
+def _eight_bit(image: Image.Image) -> Image.Image:
+    """16-bit grey scaled to 8 bits (Pillow's own conversion clips every value above 255 to white)."""
+    if image.mode not in ("I", "I;16", "I;16L", "I;16B"):
+        return image
+    import numpy as np
+
+    return Image.fromarray((np.asarray(image, dtype=np.float64) / 257.0).round().clip(0, 255).astype(np.uint8), "L")
 
 
 def _heif_opener() -> None:
