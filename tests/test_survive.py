@@ -130,6 +130,18 @@ def test_compare_states() -> None:
     assert compare(unknown, unknown) == Cell("undecided", "OCR not installed")
 
 
+def test_a_notice_that_cannot_be_read_is_undecided_never_survived(tmp_path: Path) -> None:
+    from labeler.detect import ocr
+
+    labelled = _label(tmp_path, _picture(tmp_path / "p.png", "480x360")) / "p.png"
+    with ocr.suppressed():  # as on a machine without the OCR extra
+        result = survive_file(labelled, select(["resize-0.5", "strip"]))
+    rows = {r.transform: r.cells["notice"] for r in result.rows}
+    assert rows["original"].state == "present", "labeler's receipt proves its own notice without OCR"
+    assert rows["strip"].state == "survived" and "template" in rows["strip"].reason, "same pixels: the banner template still matches"
+    assert rows["resize-0.5"].state == "undecided" and "OCR" in rows["resize-0.5"].reason
+
+
 def test_missing_tool_is_a_row_error_and_the_run_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     labelled = _label(tmp_path, _picture(tmp_path / "p.png", "320x240")) / "p.png"
     bin_dir = tmp_path / "bin"  # a PATH with ImageMagick but no exiftool
@@ -171,12 +183,14 @@ def test_cli_json_matches_schema_and_text_and_html_escape_names(tmp_path: Path, 
     image = by_name["a<b>\x1b[31mred.png"]
     assert [r["transform"] for r in image["rows"]] == ["original", "jpeg-q50"]
     assert report["summary"]["transforms"]["jpeg-q50"]["metadata"]["had"] == 1
+    assert [t["name"] for t in report["transforms"]] == ["jpeg-q50"]
     code, out, _ = _cli(capsys, str(labelled), "-t", "jpeg-q50")
     assert code == 0 and "\x1b" not in out and "a<b>\\x1b[31mred.png" in out and "jpeg-q50" in out
     report_html = tmp_path / "r" / "survive.html"
-    code, _, _ = _cli(capsys, str(labelled), "-t", "jpeg-q50", "--format", "html", "--output", str(report_html))
+    code, _, _ = _cli(capsys, str(labelled), "-t", "jpeg-q50", "-t", "strip", "--format", "html", "--output", str(report_html))
     page = report_html.read_text(encoding="utf-8")
     assert code == 0 and "a&lt;b&gt;" in page and "<b>jpeg-q50</b>" in page
+    assert "EXIF, XMP, IPTC" in page and "chapters" not in page, "an image's strip row is ExifTool's, not ffmpeg's"
     assert "<script" not in page and "a<b>" not in page
     assert f'http-equiv="Content-Security-Policy" content="{html.escape(CSP, quote=True)}"' in page and "script-src" not in CSP
 

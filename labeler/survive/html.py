@@ -30,7 +30,7 @@ def _cell(state: str, reason: str) -> str:
     return f'<td class="c-{_CLASS.get(state, "none")}"><span class="state">{e(state)}</span><div class="detail">{e(reason)}</div></td>'
 
 
-def _file(result: FileResult, descriptions: dict[str, str]) -> str:
+def _file(result: FileResult, descriptions: dict[tuple[str, str], str]) -> str:
     kind = f"{result.media}/{result.format}" if result.format else result.media
     head = f'<h2 class="file">{e(result.path)}</h2><p class="sub">{e(kind)}</p>'
     if result.error:
@@ -38,7 +38,7 @@ def _file(result: FileResult, descriptions: dict[str, str]) -> str:
     header = "".join(f"<th>{e(layer)}</th>" for layer in LAYERS)
     rows = []
     for row in result.rows:
-        what = f'<td><b>{e(row.transform)}</b><div class="detail">{e(descriptions.get(row.transform, "the file as it is"))}</div></td>'
+        what = f'<td><b>{e(row.transform)}</b><div class="detail">{e(descriptions.get((row.transform, result.media), "the file as it is"))}</div></td>'
         if row.error:
             rows.append(f'<tr>{what}<td colspan="{len(LAYERS) + 1}" class="c-bad">error: {e(row.error)}</td></tr>')
             continue
@@ -73,11 +73,11 @@ def _overview(results: Sequence[FileResult]) -> str:
 
 
 def render_html(results: Sequence[FileResult], transforms: Sequence[Transform], skipped: Sequence[tuple[str, str]] = ()) -> str:
-    descriptions = {t.name: t.description for t in transforms}
+    descriptions = {(t.name, media): t.description for t in transforms for media in t.media}  # strip: one row per media
     tools = "".join(
         f"<tr><td><b>{e(t.name)}</b></td><td>{e(', '.join(t.media))}</td><td>{e(t.description)}</td><td><code>{e(t.invocation)}</code></td></tr>"
         for t in transforms
-        if any(row.transform == t.name for r in results for row in r.rows)
+        if any(row.transform == t.name and r.media in t.media for r in results for row in r.rows)
     )
     skipped_items = "".join(f'<li><span class="path">{e(p)}</span>: {e(r)}</li>' for p, r in skipped)
     legend = "".join(f'<span class="c-{c}">{e(s)}</span>' for s, c in _CLASS.items())

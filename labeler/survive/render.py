@@ -52,13 +52,13 @@ def summary(results: Sequence[FileResult]) -> dict[str, Any]:
 
 
 def document(results: Sequence[FileResult], transforms: Sequence[Transform], skipped: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
-    used = {row.transform for r in results for row in r.rows}
+    used = {(row.transform, r.media) for r in results for row in r.rows}
     safe: dict[str, Any] = json_safe(
         {
             "schema": SCHEMA,
             "tool": {"name": "labeler", "version": __version__},
             "layers": list(LAYERS),
-            "transforms": [t.as_dict() for t in transforms if t.name in used],
+            "transforms": [t.as_dict() for t in transforms if any((t.name, media) in used for media in t.media)],
             "files": [r.as_dict() for r in results],
             "skipped": [with_exact_bytes({"path": path, "reason": reason}, "path") for path, reason in skipped],
             "summary": summary(results),
