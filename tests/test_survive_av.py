@@ -121,3 +121,41 @@ def test_c2pa_manifest_breaks_on_reencode_and_goes_on_strip(tmp_path: Path) -> N
     except c2pa.C2paError:
         still_there, validation = False, None
     assert ("still embedded" in q90.reason) == still_there and validation != "Valid"
+
+
+def test_a_file_over_its_time_limit_is_an_error_and_leaves_no_temp_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import tempfile
+
+    from labeler.survive.runner import PREFIX, _alive
+
+    source = tmp_path / "long.mp4"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=640x480:rate=25:duration=8", "-c:v", "libx264", "-pix_fmt", "yuv420p"]
+        + [str(source)],
+        check=True,
+    )
+    labelled = _label(tmp_path, source, "--no-explicit")
+    capsys.readouterr()
+    code = main(["survive", str(labelled), "--timeout", "3", "--jobs", "1", "--no-progress"])
+    out, err = capsys.readouterr()
+    assert code == 1 and "error:" in out and "Traceback" not in out + err, out + err
+    leftovers = [f for f in Path(tempfile.gettempdir()).glob(f"{PREFIX}*-*") if not _alive(int(f.name[len(PREFIX) :].split("-", 1)[0]))]
+    assert leftovers == [], "the killed worker's copy and outputs were swept"
+
+
+def test_sweep_removes_only_folders_of_processes_that_are_gone(tmp_path: Path) -> None:
+    import os
+
+    from labeler.survive.runner import PREFIX, sweep_dead
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    dead = tmp_path / f"{PREFIX}{gone.pid}-abc"
+    (dead / "jpeg-q50").mkdir(parents=True)
+    (dead / "source.png").write_bytes(b"copy")
+    mine = tmp_path / f"{PREFIX}{os.getpid()}-xyz"
+    mine.mkdir()
+    other = tmp_path / "labeler-survive-notes"
+    other.mkdir()
+    assert sweep_dead(tmp_path) == [dead]
+    assert not dead.exists() and mine.exists() and other.exists()

@@ -81,8 +81,7 @@ def _grid(rows: list[list[str]]) -> list[str]:
 
 
 def _file_lines(result: FileResult) -> list[str]:
-    kind = f"{result.media}/{result.format}" if result.format else result.media
-    lines = [f"{result.path}  ({kind})"]
+    lines = [f"{result.path}" + (f"  ({result.media}/{result.format})" if result.format else "")]
     if result.error:
         return [*lines, f"  error: {result.error}"]
     notes: dict[tuple[str, str], int] = {}

@@ -32,6 +32,9 @@ from .layers import LAYERS, Cell, observe, original_cells, transformed_cells
 from .transforms import NAMES, Transform, select
 
 ORIGINAL = "original"
+#: Temp folders are named PREFIX + the worker's pid: a worker killed at its time limit cannot clean
+#: up, so each run removes the folders of processes that no longer exist.
+PREFIX = "labeler-survive-"
 
 
 @dataclass(frozen=True)
@@ -146,7 +149,7 @@ def survive_file(
         return FileResult(path, original.media, original.format, tuple(rows), note=note)
     try:
         kept = _keep_folder(keep, path) if keep is not None else None
-        with tempfile.TemporaryDirectory(prefix="labeler-survive-") as temp:
+        with tempfile.TemporaryDirectory(prefix=f"{PREFIX}{os.getpid()}-") as temp:
             work = Path(temp)
             source = work / f"source.{fmt}"
             shutil.copyfile(path, source)
@@ -180,6 +183,28 @@ def _by_names(path: Path, names: tuple[str, ...] | None, keep: Path | None) -> F
     return survive_file(path, select(names), keep)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def sweep_dead(root: Path | None = None) -> list[Path]:
+    """Remove the temp folders (under ``root``, default the system temp folder) of survive workers
+    that no longer run; return what was removed."""
+    removed = []
+    for folder in Path(root or tempfile.gettempdir()).glob(f"{PREFIX}*-*"):
+        pid = folder.name[len(PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and folder.is_dir() and not folder.is_symlink() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
 def _failed(path: Path, reason: str) -> FileResult:
     return FileResult(path, error=reason)
 
@@ -201,8 +226,11 @@ def survive_paths(
     if on_plan is not None:
         on_plan(len(items))
     work = functools.partial(_by_names, names=tuple(names) if names else None, keep=keep)
-    results = run([i.path for i in items], work, jobs=jobs or default_jobs(), limits=limits, failed=_failed, on_result=on_result)
+    try:
+        results = run([i.path for i in items], work, jobs=jobs or default_jobs(), limits=limits, failed=_failed, on_result=on_result)
+    finally:
+        sweep_dead()  # a worker killed at --timeout left its copy and outputs behind
     return results, [(os.fspath(s.path), s.reason) for s in skipped]
 
 
-__all__ = ["LAYERS", "ORIGINAL", "FileResult", "Row", "survive_file", "survive_paths"]
+__all__ = ["LAYERS", "ORIGINAL", "PREFIX", "FileResult", "Row", "survive_file", "survive_paths", "sweep_dead"]
