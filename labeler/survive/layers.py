@@ -78,8 +78,8 @@ def _watermark(verdict: Verdict) -> Seen:
     if "watermark" not in signals:
         return Seen(None, NO_WATERMARK_LAYER)
     mark = signals["watermark"]
-    if not isinstance(mark, dict):
-        return Seen(None, "watermark not checked")
+    if not isinstance(mark, dict):  # verify reads none for this medium, its backend is missing, or the check is off
+        return Seen(None, f"not checked (no watermark reader for {verdict.media} files, or the check is off)")
     if not mark.get("present"):
         return Seen(False, f"no watermark detected (confidence {_number(mark.get('confidence'))})")
     matches = mark.get("matches_label")

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..batch import default_jobs, discover, run
+from ..c2pa import SignalOptions
 from ..errors import LabelerError
 from ..names import with_exact_bytes
 from ..pool import Limits
@@ -106,13 +107,15 @@ def _keep_folder(keep: Path, path: Path) -> Path:
     raise FileExistsError(f"no free folder name for {path.name} under {keep}")
 
 
-def _one(transform: Transform, source: Path, work: Path, fmt: str, before: dict[str, Any], kept: Path | None) -> Row:
+def _one(
+    transform: Transform, source: Path, work: Path, fmt: str, before: dict[str, Any], kept: Path | None, signals: SignalOptions
+) -> Row:
     started = time.monotonic()
     folder = work / transform.name
     folder.mkdir()
     try:
         out = transform.make(source, folder, fmt)
-        verdict = verify_file(out)
+        verdict = verify_file(out, signals=signals)
         output = None
         if kept is not None:
             target = kept / f"{transform.name}{out.suffix}"
@@ -130,12 +133,12 @@ def _one(transform: Transform, source: Path, work: Path, fmt: str, before: dict[
     return row
 
 
-def survive_file(
-    path: Path, transforms: Sequence[Transform], keep: Path | None = None, on_row: Callable[[str], None] | None = None
-) -> FileResult:
-    """Verify ``path``, apply each applicable transform to a private copy, verify each result."""
+def survive_file(path: Path, transforms: Sequence[Transform], keep: Path | None = None, signals: SignalOptions | None = None) -> FileResult:
+    """Verify ``path``, apply each applicable transform to a private copy, verify each result
+    (``signals``: verify's C2PA and watermark options, e.g. the watermark key)."""
     started = time.monotonic()
-    original = verify_file(path)
+    signals = signals or SignalOptions()
+    original = verify_file(path, signals=signals)
     if original.status == Status.UNSUPPORTED:
         return FileResult(path, note=f"not a file labeler handles ({original.error})")
     if original.status == Status.ERROR:
@@ -155,9 +158,7 @@ def survive_file(
             shutil.copyfile(path, source)
             source.chmod(stat.S_IRUSR)
             for transform in chosen:
-                rows.append(_one(transform, source, work, fmt, seen, kept))
-                if on_row is not None:
-                    on_row(transform.name)
+                rows.append(_one(transform, source, work, fmt, seen, kept, signals))
     except OSError as exc:  # the copy or the temp folder itself (disk full, permission)
         return FileResult(path, original.media, original.format, tuple(rows), error=f"cannot prepare the transforms: {_message(exc)}")
     return FileResult(path, original.media, original.format, tuple(rows), note=note)
@@ -178,9 +179,9 @@ def _not_applied(transforms: Sequence[Transform], chosen: Sequence[Transform], m
     return f"none of the chosen transforms ({', '.join(dict.fromkeys(t.name for t in transforms))}) applies to {media} files"
 
 
-def _by_names(path: Path, names: tuple[str, ...] | None, keep: Path | None) -> FileResult:
+def _by_names(path: Path, names: tuple[str, ...] | None, keep: Path | None, signals: SignalOptions | None) -> FileResult:
     """``survive_file`` with the transforms named (rows hold functions: workers get names, not rows)."""
-    return survive_file(path, select(names), keep)
+    return survive_file(path, select(names), keep, signals)
 
 
 def _alive(pid: int) -> bool:
@@ -219,13 +220,14 @@ def survive_paths(
     limits: Limits | None = None,
     on_plan: Callable[[int], None] | None = None,
     on_result: Callable[[FileResult], None] | None = None,
+    signals: SignalOptions | None = None,
 ) -> tuple[list[FileResult], list[tuple[str, str]]]:
     """Every file under ``paths`` through the ``names`` transforms (default: all); with the skipped
     entries (path, reason). Files run in worker processes with ``limits`` like ``verify``."""
     items, skipped = discover([Path(p) for p in paths], include_hidden=include_hidden)
     if on_plan is not None:
         on_plan(len(items))
-    work = functools.partial(_by_names, names=tuple(names) if names else None, keep=keep)
+    work = functools.partial(_by_names, names=tuple(names) if names else None, keep=keep, signals=signals)
     try:
         results = run([i.path for i in items], work, jobs=jobs or default_jobs(), limits=limits, failed=_failed, on_result=on_result)
     finally:
