@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..c2pa.read import UNTRUSTED
 from ..status import UNCHECKABLE
 from ..verify import Verdict
 
@@ -102,7 +103,8 @@ def _c2pa(verdict: Verdict) -> Seen:
         return Seen(
             True, f"manifest {c2pa.state}" + (" (sidecar NAME.c2pa: an upload carries the file alone)" if not c2pa.embedded else "")
         )
-    return Seen(False, f"manifest still embedded but {c2pa.state}: {', '.join(c2pa.failures) or 'does not validate'}")
+    failures = [code for code in c2pa.failures if code != UNTRUSTED]  # no trust list given: not a failure here
+    return Seen(False, f"manifest still embedded but {c2pa.state}: {', '.join(failures) or 'does not validate'}")
 
 
 _READERS = {"metadata": _metadata, "notice": _notice, "watermark": _watermark, "c2pa": _c2pa}
