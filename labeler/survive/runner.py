@@ -29,7 +29,7 @@ from ..names import with_exact_bytes
 from ..pool import Limits
 from ..status import Status
 from ..verify import verify_file
-from .layers import LAYERS, Cell, observe, original_cells, transformed_cells
+from .layers import LAYERS, Cell, Seen, observe, original_cells, transformed_cells
 from .transforms import NAMES, Transform, select
 
 ORIGINAL = "original"
@@ -108,7 +108,7 @@ def _keep_folder(keep: Path, path: Path) -> Path:
 
 
 def _one(
-    transform: Transform, source: Path, work: Path, fmt: str, before: dict[str, Any], kept: Path | None, signals: SignalOptions
+    transform: Transform, source: Path, work: Path, fmt: str, before: dict[str, Seen], kept: Path | None, signals: SignalOptions
 ) -> Row:
     started = time.monotonic()
     folder = work / transform.name
@@ -121,7 +121,8 @@ def _one(
             target = kept / f"{transform.name}{out.suffix}"
             shutil.copyfile(out, target)
             output = os.fspath(target)
-    except (LabelerError, OSError) as exc:  # the temp folder means nothing to the user: name its files only
+    except Exception as exc:  # noqa: BLE001 - one transform must never stop the others (a decompression bomb, a tool bug)
+        # the temp folder means nothing to the user: name its files only
         error = _message(exc).replace(f"{work}{os.sep}", "")
         return Row(transform.name, seconds=time.monotonic() - started, error=error)
     finally:
