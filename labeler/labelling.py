@@ -114,8 +114,13 @@ def _plan(src: Source, options: LabelOptions) -> _Plan:
             plan.actions.append(Action(Step.KEEP_NOTICE, f"explicit notice already present ({evidence.summary})"))
         else:
             plan.add_notice = True
+            method = adapter.notice_method(src)
             plan.actions.append(
-                Action(Step.ADD_NOTICE, f"add explicit notice {options.notice_for(adapter.media).text_for(adapter.media)!r}")
+                Action(
+                    Step.ADD_NOTICE,
+                    f"add explicit notice {options.notice_for(adapter.media).text_for(adapter.media)!r}"
+                    + (f" ({method})" if method else ""),
+                )
             )
     content_changes = plan.add_notice or any(a.writes for a in plan.actions)
     if options.c2pa is not None:

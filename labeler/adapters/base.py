@@ -71,6 +71,11 @@ class Adapter(ABC):
     @abstractmethod
     def write_explicit(self, src: Path, dst: Path, notice: Notice, options: WriteOptions = WriteOptions()) -> None: ...
 
+    def notice_method(self, path: Path) -> str | None:
+        """How ``write_explicit`` will change this file's content, when that is worth telling (the
+        labelling plan shows it next to the notice step), or None."""
+        return None
+
     @abstractmethod
     def detect_explicit(self, path: Path) -> Evidence: ...
 

@@ -56,6 +56,8 @@ class Container:
     #: A content check that replaces the adapter's signatures where fixed bytes are not enough
     #: (ISO-BMFF compatible brands, the BMP header size); None: the signatures decide.
     magic: Callable[[bytes], bool] | None = None
+    #: How the notice goes into these bytes (``Adapter.notice_method``), when the container has a choice.
+    notice_method: Callable[[bytes], str] | None = None
 
 
 def read_bytes(path: Path) -> bytes:
@@ -155,6 +157,10 @@ class ImageAdapter(Adapter):
             return encoded
 
         dst.write_bytes(with_path(src, run))
+
+    def notice_method(self, path: Path) -> str | None:
+        method = self.container.notice_method
+        return with_path(path, lambda: method(read_bytes(path))) if method is not None else None
 
     # -- detection -------------------------------------------------------------------------
     def detect_explicit(self, path: Path) -> Evidence:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...errors import BackendMissingError
 from ...facts import C2pa, Format, Signature
 from ...model import Backend, Found
-from . import encoders, gif, isobmff, jpeg, mpf, png, raw, tiffdir, webp
+from . import encoders, gif, isobmff, jpeg, jpegpatch, mpf, png, raw, tiffdir, webp
 from .adapter import Container, ImageAdapter
 from .packets import labels_in_xmp
 
@@ -40,10 +40,23 @@ class JpegAdapter(ImageAdapter):
         Format("MPO", ("mpo",), "image/mpo", (), C2pa.EMBEDDED, "Pillow"),  # starts as a JPEG: the JPEG signature claims it
     )
     carrier = "xmp:TC260:AIGC"
-    description = "JPEG and MPO; XMP APP1 segment spliced as bytes; notice re-encoded with the source's quantisation tables (MPO: on the primary image, the MP index relinked)"
+    description = (
+        "JPEG and MPO; XMP APP1 segment spliced as bytes; notice: only the 8x8 blocks under it re-encoded with the source's "
+        "quantisation tables, every other block copied (MPO: on the primary image, the MP index relinked)"
+    )
     container = Container(
-        jpeg.labels, jpeg.xmp_packet, _jpeg_with_xmp, encoders.encode_jpeg, encoder_keeps_metadata=True, without_legacy=jpeg.without_legacy,
+        jpeg.labels, jpeg.xmp_packet, _jpeg_with_xmp, jpegpatch.encode_jpeg, encoder_keeps_metadata=True,
+        without_legacy=jpeg.without_legacy, notice_method=jpegpatch.explain,
     )  # fmt: skip
+
+    def backends(self) -> list[Backend]:
+        tools = Backend(
+            "jpegtran/djpeg",
+            jpegpatch.tools_available(),
+            "a JPEG notice re-encodes only the 8x8 blocks under it; without them the whole image is re-encoded",
+            jpegpatch.INSTALL_HINT,
+        )
+        return [tools, *super().backends()]
 
 
 class PngAdapter(ImageAdapter):
