@@ -17,7 +17,7 @@ class Progress:
         self.enabled = enabled and total > 0
         interactive = sys.stderr.isatty() and not os.environ.get("CI")
         self._bar: Any = None
-        if self.enabled and interactive:
+        if self.enabled and interactive and total > 1:  # one file: no bar (its refresh thread would also keep the pool from forking)
             from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
             from rich.progress import Progress as RichProgress
 

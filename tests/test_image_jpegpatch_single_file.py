@@ -1,0 +1,85 @@
+"""``labeler label one.jpg`` pays for no worker pool it does not need: one file from a single-threaded
+process runs in a worker forked from it (labeler already imported), with the same limits; several
+files, or a caller with threads, still get fork-server workers."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import threading
+import time
+
+import pytest
+
+from labeler.pool import Limits, run_limited
+from labeler.progress import Progress
+
+
+def _parent(item: float) -> tuple[int, int]:
+    time.sleep(item)
+    return os.getppid(), os.getpid()
+
+
+def _failed(item: float, reason: str) -> tuple[int, str]:
+    return -1, reason
+
+
+def _allocate(megabytes: int) -> tuple[int, int]:
+    block = bytearray(megabytes << 20)
+    return len(block), os.getpid()
+
+
+def test_one_file_runs_in_a_worker_forked_from_this_process() -> None:
+    [(parent, worker)] = run_limited([0.0], _parent, _failed, jobs=4, limits=Limits(seconds=30))
+    assert parent == os.getpid() and worker != os.getpid()
+
+
+def test_several_files_still_use_the_fork_server() -> None:
+    results = run_limited([0.0, 0.0], _parent, _failed, jobs=2, limits=Limits(seconds=30))
+    assert all(parent != os.getpid() for parent, _ in results), results
+
+
+def test_a_caller_with_threads_keeps_the_fork_server() -> None:
+    stop = threading.Event()
+    helper = threading.Thread(target=stop.wait)
+    helper.start()
+    try:
+        [(parent, _)] = run_limited([0.0], _parent, _failed, jobs=1, limits=Limits(seconds=30))
+    finally:
+        stop.set()
+        helper.join()
+    assert parent != os.getpid()
+
+
+def test_the_forked_worker_keeps_the_time_limit() -> None:
+    started = time.monotonic()
+    [(code, reason)] = run_limited([30.0], _parent, _failed, jobs=1, limits=Limits(seconds=1.0))
+    assert code == -1 and "timed out after 1 s" in str(reason)
+    assert time.monotonic() - started < 20
+
+
+def test_the_forked_worker_keeps_the_memory_limit() -> None:
+    limit = 1 << 30
+    [(size, _)] = run_limited([64], _allocate, _failed, jobs=1, limits=Limits(seconds=60, memory_bytes=limit))
+    assert size == 64 << 20
+    [(code, reason)] = run_limited([2048], _allocate, _failed, jobs=1, limits=Limits(seconds=60, memory_bytes=limit))
+    assert code == -1 and "worker" in str(reason), reason
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_one_file_gets_no_live_bar_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bar's refresh thread would make the pool fall back to a fork server for a single file."""
+    monkeypatch.setattr(sys, "stderr", _Terminal())
+    monkeypatch.delenv("CI", raising=False)
+    for total, threads in ((1, 0), (2, 1)):
+        before = threading.active_count()
+        progress = Progress(total, "labelling", enabled=True)
+        try:
+            assert threading.active_count() - before == threads, total
+        finally:
+            progress.close()
