@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,7 @@ class VideoReceipt:
     start: float
     end: float | None
     clamped: bool
+    render: dict[str, Any] | None = None  # how the notice was rendered (smart / full and why), reported as is
 
     @classmethod
     def from_json(cls, text: str) -> VideoReceipt:
@@ -68,6 +69,7 @@ class VideoReceipt:
             float(data["start"]),
             None if end is None else float(end),
             bool(data.get("clamped")),
+            data["render"] if isinstance(data.get("render"), dict) else None,
         )
 
 
@@ -179,7 +181,10 @@ def check_receipt(path: Path, probe: Probe, raw: str) -> tuple[Evidence | None, 
     )
     hit = TextHit(banner.text, banner.box, banner.glyph_height)
     evidence = hit_evidence(hit, banner.frame, "receipt", extra=_duration_problems(length if receipt.end is not None else seen, clip))
-    return _with_times(evidence, receipt.start, end if receipt.end is not None else None, persist, clip), ()
+    timed = _with_times(evidence, receipt.start, end if receipt.end is not None else None, persist, clip)
+    if receipt.render is not None:
+        timed = replace(timed, detail={**timed.detail, "render": receipt.render})
+    return timed, ()
 
 
 def _persists(path: Path, stream: Stream, clip: float, box: tuple[int, int, int, int], holds: Any, whole_window: bool) -> bool | None:

@@ -38,6 +38,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -170,6 +171,8 @@ HDR_PARAMS = {
     "libx264": HdrParams("-x264-params", ("mastering-display", sei_mastering), "cll"),
     "libsvtav1": HdrParams("-svtav1-params", ("mastering-display", plain_mastering), "content-light"),
 }
+#: The option that takes an encoder's own ``key=value`` parameter list.
+ENCODER_PARAMS = {"libx264": "-x264-params", "libx265": "-x265-params", "libsvtav1": "-svtav1-params"}
 
 
 def hdr_pairs(encoder: str, hdr: Hdr | None) -> tuple[str, list[str]] | None:
@@ -207,6 +210,8 @@ class Plan:
     stream: Stream
     patch: Image.Image  # RGBA, filter-frame pixels
     at: tuple[int, int]  # patch position in filter-frame pixels
+    #: how the notice was rendered, for the receipt: {"mode": "smart", frame counts} or {"mode": "full", "reason": ...}
+    rendering: dict[str, Any] | None = None
 
     def to_json(self) -> str:
         data = {
@@ -216,6 +221,7 @@ class Plan:
             "end": None if self.window.end is None else round(self.window.end, 3),
             "requested": self.window.requested,
             "clamped": self.window.clamped,
+            **({"render": self.rendering} if self.rendering else {}),
         }
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
@@ -297,7 +303,7 @@ def estimated_bitrate(probe: Probe, stream: Stream, size: int) -> int:
     return max(MIN_RATE, total - others)
 
 
-def _pix_fmt(stream: Stream, encoder: str) -> str:
+def pix_fmt_for(stream: Stream, encoder: str) -> str:
     """The source's pixel format; 4:4:4 for odd sizes that x264/x265 cannot subsample."""
     fmt = stream.pix_fmt
     odd = stream.width % 2 or stream.height % 2
@@ -321,7 +327,7 @@ def graph_path(path: Path) -> str:
 METADATA_FROM = {"flv": "-1"}
 
 
-def _left_out(stream: Stream, muxer: str) -> bool:
+def left_out(stream: Stream, muxer: str) -> bool:
     """Streams ffmpeg must not copy because they come back another way: a QuickTime chapter track
     (a data stream tagged ``text``), which the MP4 muxer re-makes from ``-map_chapters`` (mapped as
     well, it added a second, bogus ``gpmd`` track); FLV script-data text (``onCuePoint``,
@@ -331,24 +337,36 @@ def _left_out(stream: Stream, muxer: str) -> bool:
     return muxer == "flv" and stream.kind == "subtitle"
 
 
-def command(src: Path, banner: Path, dst: Path, probe: Probe, job: Plan, muxer: str, container: str, extra: list[str]) -> list[str]:
-    """The ffmpeg argument list (no shell) that overlays ``banner`` and copies every other stream."""
+def video_args(
+    src: Path, banner: Path, probe: Probe, job: Plan, container: str, spec: str, params: Sequence[str] = ()
+) -> tuple[str, list[str]]:
+    """(encoder, arguments) that overlay ``banner`` on output stream ``spec`` (``:N``) and encode it as
+    the source's codec, pixel format and colours; ``params`` join the encoder's ``key=value`` list."""
     stream = job.stream
     encoder, quality = encoder_for(replace(stream, bit_rate=estimated_bitrate(probe, stream, src.stat().st_size)), container)
+    if params and encoder in ENCODER_PARAMS:
+        quality = _merged(quality, ENCODER_PARAMS[encoder], list(params))
     enable = "" if job.window.end is None else f":enable='lt(t,{job.window.end:.3f})'"
     overlay_format = OVERLAY_FORMATS.get(stream.pix_fmt, "auto")
     # png_pipe reads the file as it is: the image2 demuxer would expand a % in the path as a pattern
     graph = (f"movie=filename={graph_path(banner)}:format_name=png_pipe[banner];"
              f"[in][banner]overlay=x={job.at[0]}:y={job.at[1]}:format={overlay_format}{enable}[out]")  # fmt: skip
-    kept = [s for s in probe.streams if not _left_out(s, muxer)]
-    maps = [arg for s in kept for arg in ("-map", f"0:{s.index}")]  # every stream, in order
-    spec = f":{[s.index for s in kept].index(stream.index)}"
     video = [f"-filter{spec}", graph, f"-c{spec}", encoder, *[a + spec if a.startswith("-") else a for a in quality]]
-    fmt = _pix_fmt(stream, encoder)
+    fmt = pix_fmt_for(stream, encoder)
     video += [f"-pix_fmt{spec}", fmt] if fmt else []
     for key, option in COLOUR_OPTIONS.items():
         if key in stream.colour:
             video += [f"{option}{spec}", COLOUR_VALUES.get(stream.colour[key], stream.colour[key])]
+    return encoder, video
+
+
+def command(src: Path, banner: Path, dst: Path, probe: Probe, job: Plan, muxer: str, container: str, extra: list[str]) -> list[str]:
+    """The ffmpeg argument list (no shell) that overlays ``banner`` and copies every other stream."""
+    stream = job.stream
+    kept = [s for s in probe.streams if not left_out(s, muxer)]
+    maps = [arg for s in kept for arg in ("-map", f"0:{s.index}")]  # every stream, in order
+    spec = f":{[s.index for s in kept].index(stream.index)}"
+    encoder, video = video_args(src, banner, probe, job, container, spec)
     timing = ["-fps_mode", "passthrough"]
     if muxer in ("mp4", "mov", "ipod") and stream.time_base.startswith("1/"):
         timing += ["-video_track_timescale", stream.time_base[2:]]
@@ -360,14 +378,35 @@ def command(src: Path, banner: Path, dst: Path, probe: Probe, job: Plan, muxer: 
     ]  # fmt: skip
 
 
-def render(src: Path, dst: Path, probe: Probe, job: Plan, muxer: str, container: str, extra: Sequence[str] = ()) -> None:
-    """Write ``dst``: ``src`` with the planned notice; raises ``InputError`` with ffmpeg's reason."""
+def render(
+    src: Path,
+    dst: Path,
+    probe: Probe,
+    job: Plan,
+    muxer: str,
+    container: str,
+    extra: Sequence[str] = (),
+    receipt: Callable[[Plan], Sequence[str]] = lambda done: (),
+) -> Plan:
+    """Write ``dst``: ``src`` with the planned notice; raises ``InputError`` with ffmpeg's reason.
+
+    H.264/HEVC in MP4/MOV/Matroska is smart-rendered (``smartrender``: only the GOPs under the notice
+    re-encoded) where that is safe; otherwise, and for every other stream, the whole video stream
+    is re-encoded. Returns the plan with ``rendering`` saying which and why; ``receipt(plan)`` gives
+    the ffmpeg options that store it (Matroska tags), the caller stores it otherwise."""
+    from . import smartrender
+
     job = replace(job, stream=with_frame_hdr(src, job.stream))  # in-band HDR10 metadata, for the encoder
     with tempfile.TemporaryDirectory(prefix="labeler-banner-") as scratch:
         banner = Path(scratch) / "banner.png"
         job.patch.save(banner)
         try:
-            ffmpeg.run(command(src, banner, dst, probe, job, muxer, container, list(extra)), path=src)
+            return smartrender.render(src, dst, banner, probe, job, muxer, container, lambda done: [*extra, *receipt(done)])
+        except smartrender.Unsafe as why:
+            job = replace(job, rendering={"mode": "full", "reason": str(why)})
+        try:
+            ffmpeg.run(command(src, banner, dst, probe, job, muxer, container, [*extra, *receipt(job)]), path=src)
         except InputError:
             dst.unlink(missing_ok=True)
             raise
+    return job

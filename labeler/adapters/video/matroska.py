@@ -104,5 +104,6 @@ class MatroskaAdapter(VideoAdapter):
             raise InputError(f"the Matroska Tags element is corrupt ({exc}); {REMUX_HINT}", src) from exc
 
     def reencode(self, src: Path, dst: Path, info: Probe, job: Plan, muxer: str) -> None:
-        render(src, dst, info, job, muxer, "webm" if muxer == "webm" else "matroska", metadata_args({NOTICE_KEY: job.to_json()}))
+        container = "webm" if muxer == "webm" else "matroska"
+        render(src, dst, info, job, muxer, container, receipt=lambda done: metadata_args({NOTICE_KEY: done.to_json()}))
         mkvtracks.keep_track_identity(src, dst)  # ffmpeg drew new TrackUIDs; the source's are kept

@@ -110,11 +110,11 @@ class Mp4VideoAdapter(VideoAdapter):
         faststart = ["-movflags", "+faststart"] if mdat is None or source.moov_box.offset < mdat else []
         encoded = dst.with_name(dst.name + ".enc" + src.suffix)
         try:
-            render(src, encoded, info, job, muxer, "mp4", faststart)
+            done = render(src, encoded, info, job, muxer, "mp4", faststart)
 
             def edit(movie: mp4.Movie) -> None:
                 movie.moov.children = [n for n in movie.moov.children or [] if n.type not in (b"udta", b"meta")] + kept
-                mp4.set_label(movie.moov, job.to_json(), MP4_KEYS[NOTICE_KEY])
+                mp4.set_label(movie.moov, done.to_json(), MP4_KEYS[NOTICE_KEY])
 
             mp4.rewrite(encoded, dst, edit, mp4.carried_boxes(src))
         finally:
