@@ -13,6 +13,8 @@ skips them after a crash), and run each file under a time and memory limit.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import functools
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -20,8 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .atomic import new_run_id, temp_mark
+from .atomic import Staged, deferred, discard, new_run_id, temp_mark
 from .batch import Item, Skipped, default_jobs, discover, run
+from .commit import GroupCommit
 from .errors import OutputError
 from .ignore import IgnoreRules, filter_ignored
 from .journal import Journal, Run, output_lock, sweep_run, unswept_runs
@@ -73,22 +76,33 @@ def verify_paths(
 
 
 class _LabelJob:
-    """Picklable per-file work for the worker processes; its temp files carry the run's mark."""
+    """Picklable per-file work for the worker processes; its temp files carry the run's mark. With
+    ``defer``, finished outputs are staged for the main process's group commit (``labeler.commit``)."""
 
-    def __init__(self, options: LabelOptions, out: Path | None, run: str) -> None:
-        self.options, self.out, self.run = options, out, run
+    def __init__(self, options: LabelOptions, out: Path | None, run: str, defer: bool = False) -> None:
+        self.options, self.out, self.run, self.defer = options, out, run, defer
 
     def target(self, item: Item) -> Path:
         return item.path if self.out is None else self.out / item.relative
 
     def __call__(self, item: Item) -> LabelResult:
-        with temp_mark(self.run):
-            if self.out is not None:
-                try:
-                    check_tree(self.out, self.target(item))
-                except OutputError as exc:
-                    return LabelResult(item.path, self.target(item), Outcome.FAILED, error=exc.message)
-            return label_file(item.path, None if self.out is None else self.target(item), self.options)
+        staging: contextlib.AbstractContextManager[list[Staged] | None] = deferred() if self.defer else contextlib.nullcontext()
+        with temp_mark(self.run), staging as staged:
+            result = self._label(item)
+            if not staged:
+                return result
+            if not result.ok:
+                discard(staged)
+                return result
+            return dataclasses.replace(result, staged=tuple(staged))
+
+    def _label(self, item: Item) -> LabelResult:
+        if self.out is not None:
+            try:
+                check_tree(self.out, self.target(item))
+            except OutputError as exc:
+                return LabelResult(item.path, self.target(item), Outcome.FAILED, error=exc.message)
+        return label_file(item.path, None if self.out is None else self.target(item), self.options)
 
 
 @dataclass
@@ -127,7 +141,8 @@ def label_paths(
     items, skipped = discover(roots, include_hidden=include_hidden, exclude=out_dir)
     items, ignored = filter_ignored(items, ignore)
     skipped += ignored
-    job = _LabelJob(options, out_dir, new_run_id())
+    # Local workers stage their outputs for one durable group commit here (a Dask worker's files publish themselves).
+    job = _LabelJob(options, out_dir, new_run_id(), defer=runner is run and not options.dry_run)
     state_dir = out_dir or (roots[0] if roots[0].is_dir() else roots[0].parent)
     if options.dry_run:
         if on_plan:
@@ -141,6 +156,7 @@ def label_paths(
         for earlier in killed:
             journal.swept(earlier)
         this_run = Run(job.run, ())
+        group: GroupCommit | None = None
         try:
             resumed = [i.path for i in items if journal.finished(i.path, job.target(i))]
             finished = set(resumed)
@@ -160,8 +176,14 @@ def label_paths(
                 return LabelResult(item.path, job.target(item), Outcome.FAILED, error=reason)
 
             jobs = jobs or default_jobs()
-            results = runner(todo, job, jobs=jobs, limits=limits, failed=failed, on_result=record)
+            group = GroupCommit(record) if job.defer else None
+            results = runner(todo, job, jobs=jobs, limits=limits, failed=failed, on_result=group.add if group else record)
+            if group is not None:
+                group.flush()
+                results = group.final(results)
         finally:
+            if group is not None:
+                group.flush()  # stopped: the files already finished are kept (a no-op after a normal end)
             # The workers are gone: temps of one killed by a limit or an interruption are ours to sweep.
             sweep_run(this_run)
             journal.swept(this_run)

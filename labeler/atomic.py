@@ -4,6 +4,9 @@
   over the target, on failure removed. Readers never see a half-written file.
 - ``scratch_file`` is a temp beside a target that is always removed; ``publish`` renames a
   finished temp over its target while the batch's main process lives.
+- ``deferred``: inside a batch worker, finished temps are not fsynced and renamed one by one but
+  staged (``Staged``) and handed to the batch's main process, which makes a whole group durable
+  at once and only then renames them (``labeler.commit``).
 - Temp names carry the run's mark, ``.labeler-<run id>-…``: a random 128-bit id per batch that
   the journal records with the folders the batch writes to, so the sweep after a killed run
   (``labeler.journal``) deletes only files it can prove labeler made, and only in those folders.
@@ -20,6 +23,7 @@ import secrets
 import stat
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import OutputError
@@ -33,6 +37,19 @@ _TEMP_NAME = re.compile(re.escape(TEMP_PREFIX) + RUN_ID.pattern + "-")
 #: The mark of temp files this process makes now; a batch sets its own (``temp_mark``). Outside a
 #: batch (``label_file`` from the API, report files) the process's own mark is never swept.
 _mark = secrets.token_hex(16)
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A finished, verified temp file whose rename over ``target`` is left to the group commit.
+    Its bytes are not yet known to be on disk; nothing may make it visible before they are."""
+
+    temp: str
+    target: str
+
+
+#: Renames staged instead of done, while a ``deferred`` block runs (None: publish at once).
+_staged: list[Staged] | None = None
 
 
 def new_run_id() -> str:
@@ -59,6 +76,32 @@ def temp_mark(run: str) -> Iterator[None]:
         yield
     finally:
         _mark = saved
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[list[Staged]]:
+    """Within the block, ``atomic_output`` and ``publish`` stage their renames (in order: companions
+    before the file) in the yielded list instead of fsyncing and renaming. The caller owns the
+    staged temps: it commits them (``labeler.commit``) or removes them (``discard``)."""
+    global _staged
+    saved, _staged = _staged, []
+    try:
+        yield _staged
+    finally:
+        _staged = saved
+
+
+def discard(staged: list[Staged]) -> None:
+    for item in staged:
+        with contextlib.suppress(OSError):
+            os.unlink(item.temp)
+    staged.clear()
+
+
+def sync_file(fd: int) -> None:
+    """fsync a finished temp, unless a group commit will make it durable with its group."""
+    if _staged is None:
+        os.fsync(fd)
 
 
 def fsync_dir(folder: Path) -> None:
@@ -122,9 +165,15 @@ def atomic_output(target: Path, *, like: Path | None = None) -> Iterator[Path]:
         ) from exc
     os.close(fd)
     temp = Path(name)
+    staged = False
     try:
         yield temp
         _take_metadata(temp, target, like)
+        if _staged is not None:
+            refuse_symlink(target)
+            _staged.append(Staged(os.fspath(temp), os.fspath(target)))
+            staged = True
+            return
         with open(temp, "rb+") as handle:
             os.fsync(handle.fileno())
         publish(temp, target)
@@ -132,13 +181,19 @@ def atomic_output(target: Path, *, like: Path | None = None) -> Iterator[Path]:
     except OSError as exc:
         raise OutputError(f"cannot write the output ({exc.strerror or exc})", target) from exc
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
+        if not staged:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
 
 
 def publish(temp: Path, target: Path) -> None:
     """Rename a finished temp file over its target, only while the batch's main process (and so its
-    lock on the output folder) lives: a worker orphaned by ``kill -9`` of the main publishes nothing."""
+    lock on the output folder) lives: a worker orphaned by ``kill -9`` of the main publishes nothing.
+    Inside a ``deferred`` block the rename is staged for the group commit instead."""
+    if _staged is not None:
+        refuse_symlink(target)
+        _staged.append(Staged(os.fspath(temp), os.fspath(target)))
+        return
     require_parent(target)
     refuse_symlink(target)
     os.replace(temp, target)

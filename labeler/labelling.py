@@ -15,8 +15,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from . import clone
 from .adapters.base import Adapter
-from .atomic import atomic_output, publish, scratch_file
+from .atomic import Staged, atomic_output, publish, scratch_file, sync_file
 from .c2pa import SignalOptions, read_signals, sidecar_manifest_path
 from .c2pa.pipeline import SignPlan, plan_signing, sign_output, stale_manifest_note
 from .detect import ocr
@@ -55,13 +56,17 @@ class LabelResult:
     label: Label | None = None
     verdict: Verdict | None = None
     error: str | None = None
+    #: How the output's bytes were laid down (``labeler.clone``: cloned from the source or copied).
+    write: dict[str, Any] | None = None
+    #: Renames left to the batch's group commit (``labeler.commit``); empty once published.
+    staged: tuple[Staged, ...] = ()
 
     @property
     def ok(self) -> bool:
         return self.status is not Outcome.FAILED
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        document = {
             "source": os.fspath(self.source),
             "output": os.fspath(self.output) if self.output else None,
             "status": self.status,
@@ -70,6 +75,9 @@ class LabelResult:
             "verify": self.verdict.to_dict() if self.verdict else None,
             "error": self.error,
         }
+        if self.write is not None:
+            document["write"] = dict(self.write)
+        return document
 
 
 @dataclass
@@ -144,11 +152,13 @@ def _stage_companion(temp: Path, target: Path, data: bytes) -> tuple[Path, Path]
     with open(temp, "wb") as handle:
         handle.write(data)
         handle.flush()
-        os.fsync(handle.fileno())
+        sync_file(handle.fileno())
     return temp, target
 
 
-def _write(src: Source, dst: Path, plan: _Plan, options: LabelOptions, check: Callable[[Path], Verdict]) -> Verdict:
+def _write(
+    src: Source, dst: Path, plan: _Plan, options: LabelOptions, check: Callable[[Path], Verdict]
+) -> tuple[Verdict, clone.Layout | None]:
     """Write every stage into temp files beside ``dst``, verify the result, and only then make it
     visible: companions first, the file itself last. A rejected result leaves nothing behind."""
     adapter = plan.adapter
@@ -163,6 +173,8 @@ def _write(src: Source, dst: Path, plan: _Plan, options: LabelOptions, check: Ca
         *([sidecar_path(dst)] if label is not None and adapter.carrier is None else []),
         *([sidecar_manifest_path(dst)] if c2pa is not None and sign is not None and sign.mode == "sidecar" else []),
     )
+    published = False
+    layout = None
     try:
         with atomic_output(dst, like=src) as final:
             stage = src
@@ -175,6 +187,7 @@ def _write(src: Source, dst: Path, plan: _Plan, options: LabelOptions, check: Ca
                     stage = Source(noticed)  # write_implicit and its checks read the notice stage once
                 if label is not None and adapter.carrier is not None:
                     adapter.write_implicit(stage, out, label, write_options)
+                    layout = clone.taken(out) if out == final else None  # how its bytes were laid down
                 else:
                     shutil.copyfile(stage, out)
                 if label is not None and adapter.carrier is None:
@@ -188,10 +201,11 @@ def _write(src: Source, dst: Path, plan: _Plan, options: LabelOptions, check: Ca
                 raise _Rejected(verdict)
             for temp, target in companions:  # before the file, so no visible output lacks its label
                 publish(temp, target)
+        published = True
     finally:
-        for temp, _ in companions:
+        for temp, _ in companions if not published else ():
             temp.unlink(missing_ok=True)
-    return replace(verdict, path=dst)
+    return replace(verdict, path=dst), layout
 
 
 def label_file(src: str | os.PathLike[str], dst: str | os.PathLike[str] | None, options: LabelOptions) -> LabelResult:
@@ -218,13 +232,15 @@ def label_file(src: str | os.PathLike[str], dst: str | os.PathLike[str] | None, 
             # implicit-only labelling does not pay for an explicit (OCR) check it did not ask for
             return verify_file(path, signals=signals, check_explicit=options.explicit)
 
+        layout = None
         if changed or target != src:
-            verdict = _write(source, target, plan, options, check)
+            verdict, layout = _write(source, target, plan, options, check)
         else:
             verdict = check(source)  # the output is the unchanged input: verified from what was read
             if verdict.status not in _EXPECTED[(options.explicit, options.implicit)]:
                 raise _Rejected(verdict)
-        return LabelResult(src, target, Outcome.LABELLED if changed else Outcome.UNCHANGED, tuple(plan.actions), plan.label, verdict)
+        write = layout.as_dict() if layout is not None else None
+        return LabelResult(src, target, Outcome.LABELLED if changed else Outcome.UNCHANGED, tuple(plan.actions), plan.label, verdict, write=write)
     except _Rejected as rejected:
         verdict = rejected.verdict
         reasons = "; ".join(str(p) for p in verdict.problems() if p.is_error) or verdict.error or verdict.status

@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from .. import clone
 from ..deviations import holds_label
 from ..errors import InputError, UnsupportedError
 from ..model import Found
 from ..source import memo
 from ..xmp import parse_xmp
 from . import isobmff
-from .copying import copy_range
 from .isobmff import Box
 
 XMP_UUID = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")
@@ -323,11 +323,22 @@ def _free_box(size: int) -> bytes:
     return isobmff.box(b"free", b"\x00" * (size - 8))
 
 
+def _alignment(delta: int, block: int | None) -> int:
+    """Bytes of ``free`` box that keep the media after a grown ``moov`` at its offset modulo
+    ``block`` (so its blocks can be cloned, ``labeler.clone``); 0 when nothing will be cloned."""
+    if block is None or delta % block == 0:
+        return 0
+    pad = -delta % block
+    return pad + block if pad < 8 else pad  # a free box is at least its 8-byte header
+
+
 def rewrite(src: Path, dst: Path, edit: Callable[[Movie], None], append: bytes = b"") -> None:
     """Copy ``src`` to ``dst`` with ``edit`` applied to its parsed ``moov``; media bytes unchanged;
-    ``append`` (whole top-level boxes) goes at the end, where it moves no chunk offset."""
+    ``append`` (whole top-level boxes) goes at the end, where it moves no chunk offset. Where the
+    file system clones, the media keeps its offset modulo the block size and is shared, not copied."""
     movie = load(src)
     edit(movie)
+    block = clone.block_size(src, dst)
     old = movie.moov_box
     before = [b for b in movie.boxes if b.offset < old.offset]
     after = [b for b in movie.boxes if b.offset > old.offset]
@@ -336,6 +347,7 @@ def rewrite(src: Path, dst: Path, edit: Callable[[Movie], None], append: bytes =
     in_place, at_end = [new], b""
     if delta and any(b.type in (b"mdat", b"moof") for b in after):
         free = after[0] if after[0].type in (b"free", b"skip") else None
+        pad = _alignment(delta, block)
         if free is not None and (free.size - delta >= 8 or free.size == delta):
             in_place += [_free_box(free.size - delta)] if free.size != delta else []
             after = after[1:]
@@ -343,21 +355,15 @@ def rewrite(src: Path, dst: Path, edit: Callable[[Movie], None], append: bytes =
             raise UnsupportedError(
                 "the metadata of a fragmented MP4 cannot grow in place; defragment it first with `ffmpeg -i IN -c copy OUT.mp4`", src
             )
-        elif _shift_chunk_offsets(movie.moov, old.end, delta):
-            in_place = [movie.moov.to_bytes()]
+        elif _shift_chunk_offsets(movie.moov, old.end, delta + pad):
+            in_place = [movie.moov.to_bytes(), *([_free_box(pad)] if pad else [])]
         else:  # a 32-bit stco would overflow: move moov to the end, the old one becomes free space
             in_place, at_end = [_free_box(old.size)], new
-    with open(src, "rb") as handle, open(dst, "wb") as out:
-        for box in before:
-            copy_range(handle, out, box.offset, box.size)
-        out.write(b"".join(in_place))
-        for box in after:
-            if box.offset in movie.replaced:
-                out.write(movie.replaced[box.offset])
-            else:
-                copy_range(handle, out, box.offset, box.size)
-        out.write(at_end)
-        out.write(append)
+    pieces: list[clone.Piece] = [clone.Range(box.offset, box.size) for box in before]
+    pieces.append(b"".join(in_place))
+    pieces += [movie.replaced.get(box.offset) or clone.Range(box.offset, box.size) for box in after]
+    pieces += [at_end + append]
+    clone.write_pieces(src, dst, pieces, block=block)
 
 
 def _merged_xmp(payload: bytes, text: str) -> bytes | None:

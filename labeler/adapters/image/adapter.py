@@ -15,6 +15,7 @@ from pathlib import Path
 
 from PIL import Image, ImageSequence
 
+from ... import clone
 from ...errors import BackendMissingError, InputError, UnsupportedError
 from ...facts import MAGIC, WEAK
 from ...label import Label
@@ -65,6 +66,22 @@ def read_bytes(path: Path) -> bytes:
     if not data:
         raise InputError("the file is empty (0 bytes); re-export or re-download it", path)
     return data
+
+
+def _aligned(out: bytes, original: bytes, block: int, padded: Callable[[int], bytes]) -> bytes:
+    """``out`` with XMP padding that puts everything after the packet at its source offset modulo
+    ``block`` (so it can be cloned), when that shares more blocks; else ``out`` unchanged. A
+    container may round a chunk up (RIFF pads to even sizes): the nearest sizes are tried too."""
+    need = (len(original) - len(out)) % block
+    for extra in (need, need - 1, need + block - 1):
+        try:
+            candidate = padded(extra) if extra > 0 else out
+        except InputError:  # no room for the padding (a JPEG APP1 segment holds 64 KB)
+            return out
+        if (len(candidate) - len(original)) % block == 0:
+            better = clone.shared(clone.plan(candidate, original, block)) > clone.shared(clone.plan(out, original, block))
+            return candidate if better else out
+    return out
 
 
 def orientation_of(image: Image.Image) -> int:
@@ -124,14 +141,19 @@ class ImageAdapter(Adapter):
             super().write_implicit(src, dst, label, options)
             return
 
-        def run() -> bytes:
-            data = read_bytes(src)
+        def run() -> None:
+            seen = clone.identity(src)  # the file the bytes below come from: cloning checks it is still that file
+            data = original = read_bytes(src)
             if container.without_legacy is not None and any(not f.carrier.startswith("xmp") for f in container.labels(data)):
                 data = container.without_legacy(data)  # the label moves to XMP: GB 45438 6.1 c) one label per file
             packet = implicit_packet(xmp(data), label, options.source_type)
-            return data if packet is None else with_xmp(data, packet)
+            out = data if packet is None else with_xmp(data, packet)
+            block = clone.block_size(src, dst)
+            if block is not None and packet is not None and (len(out) - len(original)) % block:
+                out = _aligned(out, original, block, lambda extra: with_xmp(data, clone.pad_xmp(packet, extra)))
+            clone.write_like(src, dst, out, original, block=block, expect=seen)
 
-        dst.write_bytes(with_path(src, run))
+        with_path(src, run)
 
     # -- explicit --------------------------------------------------------------------------
     def write_explicit(self, src: Path, dst: Path, notice: Notice, options: WriteOptions = WriteOptions()) -> None:

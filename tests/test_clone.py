@@ -1,0 +1,242 @@
+"""Outputs sharing the source's unchanged blocks (issue 18b) on a real XFS file system.
+
+An XFS file system with reflinks is made in a file and loop-mounted (as root; skipped with the
+reason where that is impossible). Labelled outputs must own only their new head (the file
+system's used blocks are measured), read the same in independent readers (exiftool, Pillow,
+ffprobe, mutagen), and be exactly what the copy path writes on a file system that cannot clone,
+apart from the alignment padding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from labeler import LabelOptions, clone, label_file, verify_file
+from labeler.api import label_paths
+
+from .conftest import PRODUCER
+
+EXIFTOOL = shutil.which("exiftool")
+FFMPEG = shutil.which("ffmpeg")
+CONFIG = Path(__file__).resolve().parent.parent / "labeler" / "data" / "exiftool-tc260.config"
+OPTIONS = LabelOptions(producer=PRODUCER, produce_id="clone-1", explicit=False)
+
+
+def _xfs_unavailable() -> str | None:
+    if os.geteuid() != 0:
+        return "mounting a loop device needs root"
+    if shutil.which("mkfs.xfs") is None:
+        return "mkfs.xfs is not installed (apt-get install xfsprogs)"
+    if not Path("/dev/loop-control").exists():
+        return "no loop device (/dev/loop-control missing)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def xfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """An empty XFS file system with reflinks, loop-mounted for this module."""
+    why = _xfs_unavailable()
+    if why:
+        pytest.skip(why)
+    base = tmp_path_factory.mktemp("xfs")
+    image, mount = base / "fs.img", base / "mnt"
+    mount.mkdir()
+    with open(image, "wb") as handle:
+        handle.truncate(600 << 20)
+    subprocess.run(["mkfs.xfs", "-q", "-m", "reflink=1", str(image)], check=True, capture_output=True)
+    mounted = subprocess.run(["mount", "-o", "loop", str(image), str(mount)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a loop device here: {mounted.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=False, capture_output=True)
+
+
+def used_bytes(folder: Path) -> int:
+    os.sync()
+    st = os.statvfs(folder)
+    return (st.f_blocks - st.f_bfree) * st.f_frsize
+
+
+def photo_jpeg(path: Path, seed: int, size: tuple[int, int] = (1024, 768)) -> None:
+    rng = np.random.default_rng(seed)
+    pixels = rng.integers(0, 255, (size[1] // 8, size[0] // 8, 3), dtype=np.uint8)
+    image = Image.fromarray(pixels).resize(size, Image.Resampling.BICUBIC)
+    noisy = np.clip(np.asarray(image, np.int16) + rng.integers(-12, 12, (size[1], size[0], 3)), 0, 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(noisy).save(buffer, "JPEG", quality=90, exif=Image.Exif())
+    path.write_bytes(buffer.getvalue())
+
+
+def exif_label(path: Path) -> dict[str, str]:
+    assert EXIFTOOL
+    out = subprocess.run([EXIFTOOL, "-config", str(CONFIG), "-j", "-XMP-TC260:AIGC", str(path)], capture_output=True, text=True, check=True)
+    value = json.loads(out.stdout)[0]["AIGC"]
+    return value if isinstance(value, dict) else json.loads(value)
+
+
+def pixels(path: Path) -> bytes:
+    with Image.open(path) as image:
+        return image.tobytes()
+
+
+def test_plan_finds_shared_blocks_at_both_offsets() -> None:
+    block = 16
+    data = bytes(range(256)) * 4  # 1024 bytes
+    out = b"H" * 40 + data[24:]  # a head grown by 16: the tail moved by one block
+    pieces = clone.plan(out, data, block)
+    assert b"".join(bytes(p) if not isinstance(p, clone.Range) else data[p.offset : p.offset + p.length] for p in pieces) == out
+    ranges = [p for p in pieces if isinstance(p, clone.Range)]
+    assert ranges == [clone.Range(32, 992)]  # from the first whole block after the head to the end
+    assert clone.plan(b"x" + data[1:], data, block)[1:] == [clone.Range(16, 1008)]  # same offsets, first block changed
+
+
+def test_jpegs_share_all_but_their_head(xfs: Path) -> None:
+    src, out = xfs / "jpeg-in", xfs / "jpeg-out"
+    src.mkdir()
+    for n in range(6):
+        photo_jpeg(src / f"p{n}.jpg", n)
+    before = used_bytes(xfs)
+    outcome = label_paths([src], out=out, options=OPTIONS, jobs=2)
+    grown = used_bytes(xfs) - before
+    assert [r.status for r in outcome.results] == ["labelled"] * 6
+    for result in outcome.results:
+        assert result.write is not None and result.write["layout"] == "clone", result.write
+        assert result.write["written_bytes"] <= 64 << 10
+        assert result.output is not None and result.source.stat().st_size - result.write["cloned_bytes"] < 8192
+    # journal and lock included: far below the 6 x ~200 KB a copy would take
+    assert grown <= 6 * (64 << 10), grown
+    for n in range(6):
+        labelled = out / f"p{n}.jpg"
+        assert verify_file(labelled).status == "missing-explicit"
+        assert pixels(labelled) == pixels(src / f"p{n}.jpg")
+        assert (src / f"p{n}.jpg").read_bytes()[-100_000:] == labelled.read_bytes()[-100_000:]
+        if EXIFTOOL:
+            assert exif_label(labelled)["ProduceID"] == "clone-1"
+
+
+def test_copy_path_elsewhere_is_unchanged_and_said(xfs: Path, tmp_path: Path) -> None:
+    """The same file labelled onto a file system that cannot clone (the test's own tmp folder, or
+    XFS once it refused): exactly the bytes the copy path writes, and the report says why."""
+    source = xfs / "one.jpg"
+    photo_jpeg(source, 42)
+    elsewhere = label_file(source, tmp_path / "one.jpg", OPTIONS)
+    assert elsewhere.write is not None and elsewhere.write["layout"] == "copy" and "another file system" in elsewhere.write["why"]
+    cloned = label_file(source, xfs / "cloned.jpg", OPTIONS)
+    assert cloned.write is not None and cloned.write["layout"] == "clone"
+    plain, shared = (tmp_path / "one.jpg").read_bytes(), (xfs / "cloned.jpg").read_bytes()
+    assert len(shared) > len(plain) and (len(shared) - len(source.read_bytes())) % 4096 == 0
+    assert pixels(tmp_path / "one.jpg") == pixels(xfs / "cloned.jpg")
+    device = os.stat(xfs).st_dev
+    clone._refused.add(device)
+    try:
+        refused = label_file(source, xfs / "refused.jpg", OPTIONS)
+    finally:
+        clone._refused.discard(device)
+    assert refused.write is not None and refused.write["layout"] == "copy" and "refused" in refused.write["why"]
+    assert (xfs / "refused.jpg").read_bytes() == plain
+
+
+def test_source_changed_since_read_is_copied_from_what_was_read(xfs: Path) -> None:
+    source = xfs / "moving.jpg"
+    photo_jpeg(source, 7)
+    data = source.read_bytes()
+    seen = clone.identity(source)
+    os.utime(source, ns=(1, 1))  # the file is no longer the one read
+    layout = clone.write_like(source, xfs / "moved.jpg", data[:100] + data[100:], data, block=4096, expect=seen)
+    assert layout.path == "copy" and (xfs / "moved.jpg").read_bytes() == data
+
+
+def _mp4(path: Path, *extra: str) -> None:
+    assert FFMPEG
+    subprocess.run(
+        [FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=640x360:r=25:d=6", "-f", "lavfi", "-i", "sine=d=6",
+         "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-c:a", "aac", *extra, str(path)],
+        check=True,
+    )  # fmt: skip
+
+
+def _decoded_md5(path: Path) -> str:
+    assert FFMPEG
+    out = subprocess.run(
+        [FFMPEG, "-v", "error", "-i", str(path), "-map", "0", "-f", "md5", "-"], capture_output=True, text=True, check=True
+    )
+    return out.stdout.strip()
+
+
+@pytest.mark.skipif(FFMPEG is None, reason="ffmpeg is not installed")
+@pytest.mark.parametrize("layout", ["faststart", "moov-at-end"])
+def test_mp4_shares_its_media(xfs: Path, layout: str) -> None:
+    source = xfs / f"{layout}.mp4"
+    _mp4(source, *(["-movflags", "+faststart"] if layout == "faststart" else []))
+    original = hashlib.sha256(source.read_bytes()).hexdigest()
+    before = used_bytes(xfs)
+    result = label_file(source, xfs / f"{layout}-out.mp4", OPTIONS)
+    grown = used_bytes(xfs) - before
+    assert result.status == "labelled", result.error
+    assert result.write is not None and result.write["layout"] == "clone", result.write
+    size = source.stat().st_size
+    assert result.write["cloned_bytes"] >= size - 3 * 65536 and grown <= 128 << 10, (result.write, grown)
+    output = xfs / f"{layout}-out.mp4"
+    assert hashlib.sha256(source.read_bytes()).hexdigest() == original
+    assert _decoded_md5(output) == _decoded_md5(source)
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format_tags=AIGC", "-of", "json", str(output)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(json.loads(probe.stdout)["format"]["tags"]["AIGC"])["ProduceID"] == "clone-1"
+
+
+@pytest.mark.parametrize("kind", ["png", "webp", "tiff"])
+def test_other_image_containers(xfs: Path, kind: str) -> None:
+    rng = np.random.default_rng(3)
+    source = xfs / f"noise.{kind}"
+    # an extended WebP (VP8X header, as any with EXIF or ICC): its image data keeps its offset
+    extra = {"lossless": True, "exif": Image.Exif().tobytes()} if kind == "webp" else {}
+    Image.fromarray(rng.integers(0, 255, (400, 500, 3), dtype=np.uint8)).save(source, **extra)
+    result = label_file(source, xfs / f"noise-out.{kind}", OPTIONS)
+    assert result.status == "labelled", result.error
+    assert result.write is not None and result.write["layout"] == "clone", result.write
+    assert result.write["written_bytes"] <= 64 << 10
+    assert pixels(xfs / f"noise-out.{kind}") == pixels(source)
+    if EXIFTOOL:
+        assert exif_label(xfs / f"noise-out.{kind}")["ProduceID"] == "clone-1"
+
+
+def test_simple_webp_is_copied_and_says_why(xfs: Path) -> None:
+    """A simple WebP gets a VP8X header in front of its image data (18 bytes): nothing stays in place."""
+    source = xfs / "simple.webp"
+    Image.fromarray(np.random.default_rng(4).integers(0, 255, (300, 300, 3), dtype=np.uint8)).save(source, lossless=True)
+    result = label_file(source, xfs / "simple-out.webp", OPTIONS)
+    assert result.status == "labelled" and result.write is not None
+    assert result.write["layout"] == "copy" and result.write["why"] == "no block of the output equals one of the source"
+    assert pixels(xfs / "simple-out.webp") == pixels(source)
+
+
+def test_cli_report_names_the_layout(xfs: Path) -> None:
+    folder = xfs / "cli-in"
+    folder.mkdir()
+    photo_jpeg(folder / "a.jpg", 1)
+    run = subprocess.run(
+        [sys.executable, "-m", "labeler", "label", str(folder), "--out", str(xfs / "cli-out"), "--producer", PRODUCER,
+         "--no-explicit", "--no-progress", "--format", "json"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    write = json.loads(run.stdout)["files"][0]["write"]
+    assert write["layout"] == "clone" and write["durable"].startswith("group commit (syncfs")
