@@ -22,6 +22,7 @@ import ctypes
 import errno
 import fcntl
 import os
+import shutil
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -302,6 +303,39 @@ def write_like(src: Path, dst: Path, out: bytes | memoryview, data: bytes, *, bl
         with open(dst, "wb") as handle:  # the source changed under us: the bytes read before are the output
             handle.write(out)
         return record(dst, Layout("copy", 0, len(out), exc.strerror or "the source changed"))
+
+
+FICLONE = 0x40049409  # linux/fs.h: _IOW(0x94, 9, int)
+
+
+def clone_or_copy(src: Path, dst: Path) -> bool:
+    """``dst`` as a whole-file clone of ``src`` where the file system can (True), else a copy.
+    For writers that then edit the copy in place (mutagen): only the blocks they touch get their own."""
+    if block_size(src, dst) is not None:
+        with open(src, "rb") as source, open(dst, "wb") as out:
+            try:
+                fcntl.ioctl(out.fileno(), FICLONE, source.fileno())
+                return True
+            except OSError as exc:
+                if exc.errno not in _NO_CLONE:
+                    raise
+                _refused.add(os.fstat(out.fileno()).st_dev)
+    shutil.copyfile(src, dst)
+    return False
+
+
+def record_edit(src: Path, dst: Path, cloned: bool, *, head: int, tail: int = 0) -> Layout:
+    """The layout of a whole-file clone that a writer then edited in place (mutagen), which may
+    have touched the first ``head`` and last ``tail`` bytes. When the file's size changed, the
+    writer moved everything after its metadata: every block was rewritten."""
+    size = dst.stat().st_size
+    if not cloned:
+        return record(dst, Layout("copy", 0, size, why_not(src, dst)))
+    if size != src.stat().st_size:
+        return record(dst, Layout("copy", 0, size, "the tag outgrew its padding, so the audio after it moved: every block was rewritten"))
+    block = os.statvfs(dst.parent).f_bsize
+    written = min(size, -(-head // block) * block + (block if tail else 0))
+    return record(dst, Layout("clone", size - written, written))
 
 
 def pad_xmp(packet: bytes, extra: int) -> bytes:

@@ -240,3 +240,52 @@ def test_cli_report_names_the_layout(xfs: Path) -> None:
     assert run.returncode == 0, run.stderr
     write = json.loads(run.stdout)["files"][0]["write"]
     assert write["layout"] == "clone" and write["durable"].startswith("group commit (syncfs")
+
+
+def _audio(path: Path) -> None:
+    assert FFMPEG
+    subprocess.run(
+        [
+            FFMPEG,
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=f=440:d=20",
+            *(["-b:a", "128k"] if path.suffix == ".mp3" else []),
+            str(path),
+        ],
+        check=True,
+    )
+
+
+@pytest.mark.skipif(FFMPEG is None, reason="ffmpeg is not installed")
+@pytest.mark.parametrize(("name", "padded"), [("tone.flac", True), ("tone.mp3", True), ("bare.mp3", False)])
+def test_audio_tags_edited_in_a_clone(xfs: Path, name: str, padded: bool) -> None:
+    """FLAC (ffmpeg leaves an 8 KB PADDING block) and an MP3 whose ID3v2 tag has padding: the label
+    fits, so only the tag's blocks are new. An MP3 tag without padding must grow: mutagen moves the
+    audio, every block is rewritten, and the report says so."""
+    import mutagen
+
+    source = xfs / name
+    _audio(source)
+    if name == "tone.mp3":
+        from mutagen.id3 import ID3, TIT2
+
+        tags = ID3(source)
+        tags.add(TIT2(encoding=3, text="tone"))
+        tags.save(source, padding=lambda info: 4096)
+    result = label_file(source, xfs / f"out-{name}", OPTIONS)
+    assert result.status == "labelled", result.error
+    assert result.write is not None
+    if padded:
+        assert result.write["layout"] == "clone" and result.write["written_bytes"] <= 16384, result.write
+    else:
+        assert result.write["layout"] == "copy" and "outgrew its padding" in result.write["why"]
+    labelled = mutagen.File(xfs / f"out-{name}")
+    assert labelled is not None and labelled.tags is not None
+    text = str(labelled.tags["TXXX:AIGC"]) if name.endswith(".mp3") else labelled.tags["AIGC"][0]
+    assert json.loads(text)["ProduceID"] == "clone-1"
+    assert _decoded_md5(xfs / f"out-{name}") == _decoded_md5(source)

@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ... import ffmpeg
+from ... import clone, ffmpeg
 from ...containers import id3
 from ...deviations import holds_label
 from ...errors import InputError, reason
@@ -117,7 +117,7 @@ class Mp3Adapter(Adapter):
 
         common.mutagen_load(src, MP3, "MP3")  # refuse files without MPEG audio frames
         text = label.require_writable().to_json()
-        shutil.copyfile(src, dst)
+        cloned = clone.clone_or_copy(src, dst)  # where the file system clones, only the edited tag gets new blocks
         try:
             tags = ID3(dst, translate=False)
         except ID3NoHeaderError:
@@ -129,6 +129,10 @@ class Mp3Adapter(Adapter):
         version = id3.version(tags)
         id3.set_label(tags, text, also_remove=_label_comments(tags))  # a label in a comment moves to TXXX: one label per file
         tags.save(dst, v2_version=version, v1=1, padding=id3.keep_padding)
+        with open(dst, "rb") as handle:
+            head = id3.tag_size(handle.read(id3.HEADER))
+            v1 = handle.seek(0, 2) >= ID3V1_SIZE + head and handle.seek(-ID3V1_SIZE, 2) >= 0 and handle.read(3) == b"TAG"
+        clone.record_edit(src, dst, cloned, head=head, tail=ID3V1_SIZE if v1 else 0)
 
     def write_explicit(self, src: Path, dst: Path, notice: Notice, options: WriteOptions = WriteOptions()) -> None:
         plan = CuePlan.of(notice)

@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ... import ffmpeg
+from ... import clone, ffmpeg
+from ...containers import id3
 from ...errors import InputError
 from ...facts import C2pa, Format, Signature
 from ...label import Label
@@ -40,6 +41,20 @@ OGG_CODECS = {b"\x01vorbis": "ogg", b"OpusHead": "opus"}
 
 def _padding(info: Any) -> int:
     return info.padding if info.padding >= 0 else DEFAULT_PADDING
+
+
+def _flac_metadata_end(path: Path) -> int:
+    """Offset of a FLAC's first audio frame: after its metadata blocks (and an ID3v2 tag before them)."""
+    with open(path, "rb") as handle:
+        position = id3.tag_size(handle.read(id3.HEADER)) + 4
+        while True:
+            handle.seek(position)
+            header = handle.read(4)
+            if len(header) < 4:
+                return position
+            position += 4 + int.from_bytes(header[1:4], "big")
+            if header[0] & 0x80:  # the last metadata block
+                return position
 
 
 def _labels(tags: Any, carrier: str) -> list[Found]:
@@ -77,12 +92,19 @@ class _VorbisCommentAdapter(Adapter):
     def write_implicit(self, src: Path, dst: Path, label: Label, options: WriteOptions = WriteOptions()) -> None:
         text = label.require_writable().to_json()
         self._open(src)
-        shutil.copyfile(src, dst)
+        # Where the file system clones, a FLAC's edited metadata alone gets new blocks (Ogg pages may
+        # all be renumbered, so Ogg is copied).
+        flac = self.kind == "FLAC"
+        cloned = clone.clone_or_copy(src, dst) if flac else False
+        if not flac:
+            shutil.copyfile(src, dst)
         audio = self._open(dst)
         if audio.tags is None:
             audio.add_tags()
         _set_label(audio.tags, text)
         audio.save(padding=_padding)
+        if flac:
+            clone.record_edit(src, dst, cloned, head=_flac_metadata_end(dst))
 
     def backends(self) -> list[Backend]:
         return [common.ffmpeg_backend("decode/encode for the audible notice"), *common.spoken_backends()]
