@@ -75,15 +75,28 @@ def _identity_of(st: os.stat_result) -> Identity:
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
 
 
-def _fs_type(path: Path) -> int | None:
-    buffer = ctypes.create_string_buffer(256)  # struct statfs: f_type is its first word
+def _libc() -> ctypes.CDLL | None:
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.statfs(os.fsencode(path), buffer) != 0:
-            return None
-    except (OSError, AttributeError):
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
         return None
-    return int(struct.unpack_from("l", buffer.raw)[0] & 0xFFFFFFFF)
+
+
+_LIBC = _libc()
+#: statfs f_type by device: a labelling run asks once per output.
+_fs_types: dict[int, int | None] = {}
+
+
+def _fs_type(path: Path) -> int | None:
+    device = os.stat(path).st_dev
+    if device not in _fs_types:
+        buffer = ctypes.create_string_buffer(256)  # struct statfs: f_type is its first word
+        try:
+            known = _LIBC is not None and _LIBC.statfs(os.fsencode(path), buffer) == 0
+        except AttributeError:
+            known = False
+        _fs_types[device] = int(struct.unpack_from("l", buffer.raw)[0] & 0xFFFFFFFF) if known else None
+    return _fs_types[device]
 
 
 def block_size(src: Path, dst: Path) -> int | None:

@@ -178,7 +178,11 @@ def _write(
     try:
         with atomic_output(dst, like=src) as final:
             stage = src
-            with scratch_file(dst, dst.suffix) as noticed, scratch_file(dst, dst.suffix) as unsigned:
+            # scratch files only for the stages that run (implicit-only labelling makes none)
+            with (
+                scratch_file(dst, dst.suffix) if plan.add_notice else contextlib.nullcontext(dst) as noticed,
+                scratch_file(dst, dst.suffix) if c2pa is not None else contextlib.nullcontext(dst) as unsigned,
+            ):
                 out = (
                     unsigned if c2pa is not None and sign is not None and sign.mode == "embed" else final
                 )  # the signature is the last write
