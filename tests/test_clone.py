@@ -121,7 +121,7 @@ def test_jpegs_share_all_but_their_head(xfs: Path) -> None:
     assert grown <= 6 * (64 << 10), grown
     for n in range(6):
         labelled = out / f"p{n}.jpg"
-        assert verify_file(labelled).status == "missing-explicit"
+        assert verify_file(labelled, check_explicit=False).status == "unverified"
         assert pixels(labelled) == pixels(src / f"p{n}.jpg")
         assert (src / f"p{n}.jpg").read_bytes()[-100_000:] == labelled.read_bytes()[-100_000:]
         if EXIFTOOL:

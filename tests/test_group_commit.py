@@ -94,7 +94,7 @@ def test_kill_inside_a_group_then_resume(tmp_path: Path, point: str, count: int,
     shown = visible(out)
     assert bool(shown) == expect_visible, shown
     for output in shown:  # nothing visible is partial: each output verifies, its sidecar is there before it
-        assert verify_file(output).status in ("compliant", "missing-explicit"), output
+        assert verify_file(output, check_explicit=False).status == "unverified", output
     staged = [p for p in out.iterdir() if is_temp_name(p.name)]
     assert staged, "the kill came inside a group: finished temps were waiting for their commit"
     assert {p: sha256(p) for p in inputs} == inputs, "inputs must stay byte-identical"
@@ -110,7 +110,7 @@ def test_kill_inside_a_group_then_resume(tmp_path: Path, point: str, count: int,
     resumed = {Path(s["path"]).name for s in report["skipped"] if "earlier run" in s["reason"]}
     assert resumed == journalled
     assert len(visible(out)) == len(inputs)
-    assert all(verify_file(p).status in ("compliant", "missing-explicit") for p in visible(out))
+    assert all(verify_file(p, check_explicit=False).status == "unverified" for p in visible(out))
     assert not [p for p in out.iterdir() if p.name.startswith(".labeler") and p.name not in (LOCK_NAME, JOURNAL_NAME)], "temps are swept"
     assert {f["write"]["durable"].split(" (")[0] for f in report["files"]} == {"group commit"}
 
@@ -182,7 +182,7 @@ def test_deferred_stages_instead_of_publishing(tmp_path: Path) -> None:
     group.add(LabelResult(source, target, "labelled", staged=tuple(staged)))
     assert not emitted and not target.exists()  # waits for its group
     group.flush()
-    assert target.read_text() == "hello\n" and verify_file(target).status in ("compliant", "missing-explicit")
+    assert target.read_text() == "hello\n" and verify_file(target, check_explicit=False).status == "unverified"
     assert emitted[0].staged == ()
 
 

@@ -7,12 +7,11 @@ Everything else (probing, the overlay, detection, idempotency) lives here once.
 
 from __future__ import annotations
 
-import shutil
 from abc import abstractmethod
 from pathlib import Path
 from typing import ClassVar
 
-from ... import ffmpeg
+from ... import clone, ffmpeg
 from ...detect import ocr
 from ...label import Label
 from ...model import Backend, Evidence, Found, Presence, WriteOptions
@@ -56,7 +55,8 @@ class VideoAdapter(Adapter):
         text = label.require_writable().to_json()
         current = self.read_labels(src)
         if len(current) == 1 and current[0].carrier == self.carrier and current[0].raw == text:
-            shutil.copyfile(src, dst)  # already exactly this label: byte-stable
+            cloned = clone.clone_or_copy(src, dst)  # already exactly this label: byte-stable (shared where the file system clones)
+            clone.record_edit(src, dst, cloned, head=0)
             return
         with_path(src, lambda: self.write_entries(src, dst, {LABEL_KEY: text}))
 
