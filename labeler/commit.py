@@ -95,8 +95,12 @@ class GroupCommit:
         self.pending: list[LabelResult] = []
         self.since = 0.0
         #: Results changed by their commit (staged cleared, or failed), by the id of the original.
-        self.committed: dict[int, LabelResult] = {}
-        self.groups = 0
+        self.committed: dict[int, tuple[LabelResult, LabelResult]] = {}
+        #: Progress of the group being committed: renames done per pending result, results renamed but not
+        #: yet emitted, folders renamed into but not yet fsynced.
+        self.renamed: dict[int, int] = {}
+        self.ready: list[LabelResult] = []
+        self.folders: set[str] = set()
 
     def add(self, result: LabelResult) -> None:
         if not result.staged:
@@ -109,46 +113,56 @@ class GroupCommit:
             self.flush()
 
     def flush(self) -> None:
-        group, self.pending = self.pending, []
-        if not group:
-            return
-        self.groups += 1
-        try:
-            how = make_durable(s.temp for r in group for s in r.staged)
-        except OSError as exc:
-            for result in group:
-                self._fail(result, f"the output could not be made durable ({exc.strerror or exc}); nothing was published")
-            return
-        done: list[LabelResult] = []
-        folders: set[str] = set()
-        for result in group:
+        """Commit the pending group. Safe to call again after an interruption (Ctrl-C, SIGTERM
+        raise inside it): each step resumes where it stopped; no renamed file loses its journal line."""
+        group = self.pending
+        if group:
             try:
-                for item in result.staged:
-                    _rename(item.temp, item.target)
-                    folders.add(os.path.dirname(item.target))
+                how = make_durable(s.temp for r in group for s in self._left(r))
             except OSError as exc:
-                self._fail(result, f"cannot publish the output ({exc.strerror or exc})")
-                continue
-            write = {**(result.write or {}), "durable": f"group commit ({how}, {len(group)} files)"}
-            done.append(self._keep(result, replace(result, staged=(), write=write)))
-        for folder in sorted(folders):
-            fsync_dir(Path(folder))
-        for result in done:
-            self.emit(result)
+                self.pending = []
+                for result in group:
+                    self._fail(result, f"the output could not be made durable ({exc.strerror or exc}); nothing was published")
+                return
+            while self.pending:
+                result = self.pending[0]
+                try:
+                    for item in self._left(result):
+                        _rename(item.temp, item.target)
+                        self.folders.add(os.path.dirname(item.target))
+                        self.renamed[id(result)] += 1
+                except OSError as exc:
+                    self.pending.pop(0)
+                    self._fail(result, f"cannot publish the output ({exc.strerror or exc})")
+                    continue
+                write = {**(result.write or {}), "durable": f"group commit ({how}, {len(group)} files)"}
+                self.ready.append(self._keep(result, replace(result, staged=(), write=write)))
+                self.pending.pop(0)
+                del self.renamed[id(result)]
+        while self.folders:
+            fsync_dir(Path(min(self.folders)))
+            self.folders.discard(min(self.folders))
+        while self.ready:
+            self.emit(self.ready.pop(0))
+
+    def _left(self, result: LabelResult) -> tuple[Staged, ...]:
+        """The staged renames of ``result`` not yet done (all of them, unless a flush was interrupted)."""
+        return result.staged[self.renamed.setdefault(id(result), 0) :]
 
     def _keep(self, original: LabelResult, result: LabelResult) -> LabelResult:
-        self.committed[id(original)] = result
+        self.committed[id(original)] = (original, result)  # the original too: its id stays its own while it lives
         return result
 
     def _fail(self, result: LabelResult, reason: str) -> None:
-        for item in result.staged:
+        for item in self._left(result):
             with contextlib.suppress(OSError):
                 os.unlink(item.temp)
+        self.renamed.pop(id(result), None)
         self.emit(self._keep(result, replace(result, status=Outcome.FAILED, staged=(), error=f"{result.source.name}: {reason}")))
 
     def final(self, results: list[LabelResult]) -> list[LabelResult]:
         """``results`` as committed (the runner returns the objects it reported, before their commit)."""
-        return [self.committed.get(id(r), r) for r in results]
+        return [done[1] if (done := self.committed.get(id(r))) is not None and done[0] is r else r for r in results]
 
 
 __all__ = ["GROUP_FILES", "GROUP_SECONDS", "GroupCommit", "Staged", "make_durable"]

@@ -244,7 +244,9 @@ def label_file(src: str | os.PathLike[str], dst: str | os.PathLike[str] | None, 
             if verdict.status not in _EXPECTED[(options.explicit, options.implicit)]:
                 raise _Rejected(verdict)
         write = layout.as_dict() if layout is not None else None
-        return LabelResult(src, target, Outcome.LABELLED if changed else Outcome.UNCHANGED, tuple(plan.actions), plan.label, verdict, write=write)
+        return LabelResult(
+            src, target, Outcome.LABELLED if changed else Outcome.UNCHANGED, tuple(plan.actions), plan.label, verdict, write=write
+        )
     except _Rejected as rejected:
         verdict = rejected.verdict
         reasons = "; ".join(str(p) for p in verdict.problems() if p.is_error) or verdict.error or verdict.status

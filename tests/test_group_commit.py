@@ -196,3 +196,35 @@ def test_group_commits_when_full(tmp_path: Path) -> None:
     assert [r.output.name for r in emitted if r.output] == ["t0", "t1"] and not (tmp_path / "t2").exists()
     group.flush()
     assert (tmp_path / "t2").read_text() == "2" and len(emitted) == 3
+
+
+def test_an_interrupted_commit_resumes_where_it_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C or SIGTERM raise inside a commit; the batch's ``finally`` flushes again: every file is
+    renamed once and reported once (its journal line is not lost)."""
+    import labeler.commit as commit
+
+    emitted: list[LabelResult] = []
+    group = GroupCommit(emitted.append, files=100)
+    for n in range(4):
+        temps = []
+        for suffix in (".aigc.json", ""):
+            temp = tmp_path / f".labeler-{'0' * 32}-{n}{suffix}"
+            temp.write_text(f"{n}{suffix}")
+            temps.append(Staged(str(temp), str(tmp_path / f"t{n}{suffix}")))
+        group.add(LabelResult(tmp_path / f"s{n}", tmp_path / f"t{n}", "labelled", staged=tuple(temps)))
+    real, calls = commit._rename, [0]
+
+    def rename(temp: str, target: str) -> None:
+        calls[0] += 1
+        if calls[0] == 4:  # between a sidecar and its file
+            raise KeyboardInterrupt
+        real(temp, target)
+
+    monkeypatch.setattr(commit, "_rename", rename)
+    with pytest.raises(KeyboardInterrupt):
+        group.flush()
+    assert [r.output.name for r in emitted if r.output] == [] and (tmp_path / "t1.aigc.json").exists() and not (tmp_path / "t1").exists()
+    group.flush()
+    assert sorted(r.output.name for r in emitted if r.output) == ["t0", "t1", "t2", "t3"]
+    assert all((tmp_path / f"t{n}").read_text() == str(n) for n in range(4))
+    assert not [p for p in tmp_path.iterdir() if is_temp_name(p.name)]
