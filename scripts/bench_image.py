@@ -11,6 +11,11 @@
   OCR check of each input for an existing notice; ``--no-ocr-check``; one worker) and the library
   call in one process (its peak RSS against the decoded image), vs ImageMagick
   ``convert -annotate`` followed by exiftool, file after file and two at a time.
+- jpeg-24mp-one-file: one 24 MP JPEG as a user labels a single file, start-up included: ``labeler
+  label`` (MCU patch; with and without the OCR pre-check; and with jpegtran hidden, the whole-image
+  re-encode it replaced) vs ``convert -annotate`` (same text, corner, font) plus exiftool writing
+  the TC260 tag (the two timed one after the other and added), a plain ``convert`` decode + encode,
+  and labeler's start-up alone.
 - verify-N: checking N labelled files (notice receipt + label): ``labeler verify --jobs 2``, the
   metadata read alone, and exiftool reading the tag in batch mode.
 - ocr-1024x768: OCR verify of a third-party notice, seconds per image (engine already loaded).
@@ -449,6 +454,98 @@ def bench_notice(work: Path, count: int, size_px: tuple[int, int], repeats: int)
     return rows
 
 
+#: ``labeler label`` with jpegtran/djpeg hidden from labeler: the whole-image re-encode it did before the MCU patch.
+WHOLE_IMAGE = """
+import sys
+import labeler.adapters.image.jpegpatch as patch
+patch.TOOLS = ("jpegtran-hidden-by-the-benchmark",)
+from labeler.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def bench_one(work: Path, size_px: tuple[int, int], repeats: int, ocr: bool = True) -> list[dict[str, object]]:
+    """One JPEG, as a user labels a single file: every row includes its tool's start-up (``ocr``: also
+    the default command, which OCR-checks the input first)."""
+    sources = work / "in"
+    size = make_jpegs(sources, 1, [size_px], 1)
+    source = next(sources.glob("*.jpg"))
+    megapixels = size_px[0] * size_px[1] / 1e6
+    decoded_mb = size_px[0] * size_px[1] * 3 / 2**20
+    case = f"jpeg-{megapixels:.0f}mp-one-file"
+    rows = []
+    cli = labeler_cli(str(source), "--out")
+    for tool, argv, note in (
+        ("labeler label --no-ocr-check", [*cli[:-1], "--no-ocr-check", "--out"], "MCU patch: jpegtran -drop of the notice's blocks"),
+        *([("labeler label", cli, "default: the input is OCR-checked for someone else's notice first")] if ocr else []),
+        (
+            "labeler label --no-ocr-check, whole image re-encoded",
+            [sys.executable, "-c", WHOLE_IMAGE, *labeler_cli(str(source), "--no-ocr-check", "--out")[3:]],
+            "jpegtran hidden: the path before the MCU patch (decode, draw, encode with the same tables)",
+        ),
+    ):
+        out = work / tool.replace(" ", "_").replace(",", "")
+        seconds, peak, _ = timed(argv + [str(out)], repeats, out)
+        rows.append(_row(case, tool, 1, size, seconds, peak, f"{note}; {_labelled(out)}/1 carry the label; "
+                         f"peak RSS of the largest process {peak / decoded_mb:.2f}x the decoded image ({decoded_mb:.0f} MB)"))  # fmt: skip
+    convert = next((c for c in ("/usr/bin/convert", shutil.which("magick")) if c and Path(c).is_file()), None)
+    exiftool = shutil.which("exiftool")
+    if convert is None or exiftool is None:
+        return rows + [_row(case, "imagemagick+exiftool", 0, 0, 0.0, 0.0, "ImageMagick or exiftool not installed")]
+    font = work / "droid.ttf"
+    import pymupdf
+
+    font.write_bytes(pymupdf.Font("cjk").buffer)
+    point, margin = round(0.06 * min(size_px) * 1.15), round(0.02 * min(size_px))
+    out = work / "imagemagick"
+    target = out / source.name
+    annotate = [convert, str(source), "-font", str(font), "-pointsize", str(point), "-fill", "white", "-undercolor", "#000000B0",
+                "-gravity", "southeast", "-annotate", f"+{margin}+{margin}", "AI生成", str(target)]  # fmt: skip
+    tag = [exiftool, "-config", str(CONFIG), "-q", "-overwrite_original", f"-XMP-TC260:AIGC={LABEL}", str(target)]
+    drawn, drawn_peak, _ = timed(annotate, repeats, out)
+    tagged, tagged_peak, _ = timed(tag, repeats)  # tags the last annotated output in place
+    seconds, peak = drawn + tagged, max(drawn_peak, tagged_peak)
+    rows.append(_row(case, "imagemagick convert -annotate + exiftool", 1, size, seconds, peak,
+                     f"same text, corner and font; then exiftool writes the TC260 tag; {_labelled(out)}/1 carry the label"))  # fmt: skip
+    seconds, peak, _ = timed([convert, str(source), str(target)], repeats, out)
+    rows.append(_row(case, "imagemagick convert (decode + encode only)", 1, size, seconds, peak, "no notice, no tag: a plain re-encode"))
+    seconds, peak, _ = timed([*cli[:3], "--version"], repeats)
+    rows.append(
+        _row(case, "labeler --version (start-up only)", 0, 0, seconds, peak, "python -m labeler --version: interpreter and CLI import")
+    )
+    if shutil.which("jpegtran") and shutil.which("djpeg"):  # the MCU patch's own C work: its floor
+        from labeler.render import plan_banner
+
+        box, mcu = plan_banner("AI生成", size_px).box, 16
+        x, y = box[0] // mcu * mcu, box[1] // mcu * mcu
+        crop = f"{box[2] - x + mcu}x{box[3] - y + mcu}+{x}+{y}"
+        seconds, peak, _ = timed(["djpeg", "-crop", crop, "-outfile", "/dev/null", str(source)], repeats)
+        rows.append(
+            _row(
+                case,
+                "djpeg -crop (the notice's blocks decoded)",
+                1,
+                size,
+                seconds,
+                peak,
+                "entropy decoding up to the box, pixels only there",
+            )
+        )
+        seconds, peak, _ = timed(["jpegtran", "-copy", "none", "-outfile", "/dev/null", str(source)], repeats)
+        rows.append(
+            _row(
+                case,
+                "jpegtran (lossless transcode alone)",
+                1,
+                size,
+                seconds,
+                peak,
+                "-drop's cost without the drop: every coefficient decoded and coded again",
+            )
+        )
+    return rows
+
+
 def bench_verify(work: Path, count: int, repeats: int) -> list[dict[str, object]]:
     from labeler import LabelOptions, label_file
 
@@ -576,6 +673,7 @@ def run(quick: bool) -> list[dict[str, object]]:
         repeats = 1  # best-of-N would multiply a long run; the machine's load is reported beside the numbers
         rows = bench_implicit(work / "implicit", 10 if quick else 500, repeats)
         rows += bench_notice(work / "notice", 1 if quick else 6, (1600, 1200) if quick else (6000, 4000), repeats)
+        rows += bench_one(work / "one", (1600, 1200) if quick else (6000, 4000), 1 if quick else 3, ocr=not quick)
         rows += bench_verify(work / "verify", 20 if quick else 5000, repeats)
         if not quick:
             rows += bench_ocr(work, 10)

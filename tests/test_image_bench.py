@@ -20,7 +20,7 @@ def test_quick_bench_rows() -> None:
     rows = module.run(quick=True)
     assert rows and all(set(row) == KEYS for row in rows)
     cases = {row["case"] for row in rows}
-    assert {"jpeg-implicit-10", "jpeg-2mp-notice", "verify-20"} <= cases
+    assert {"jpeg-implicit-10", "jpeg-2mp-notice", "jpeg-2mp-one-file", "verify-20"} <= cases
     for row in rows:
         if row["files"] and "carry the label" in row["note"]:
             assert f"{row['files']}/{row['files']} carry the label" in row["note"], row

@@ -4,25 +4,28 @@ The notice covers a few percent of a photo, so only the 8x8 blocks (MCUs) under 
 drawn on and quantised again with the source's own tables; every other block's DCT coefficients are
 copied unchanged, so the rest of the image decodes identically and relabelling never degrades it.
 
-How (libjpeg-turbo's tools, ``libjpeg-turbo-progs``; measured on a 24 MP 4:2:0 JPEG, 4.4 MB):
+How (libjpeg-turbo's tools, ``libjpeg-turbo-progs``), with what it costs on a 24 MP 4:2:0 JPEG of
+4.4 MB (BENCHMARKS.md, "Images"; 2 cores at load ~20-25 while measured):
 
 1. ``djpeg -crop`` decodes the pixels of the MCU-aligned region around the box (one MCU of context
-   on each side, so chroma upsampling at its edges sees real neighbours); rows below it are never
-   decoded into pixels and nothing full-size is held (~2 MB resident).
+   on each side, so chroma upsampling at its edges sees real neighbours): the other rows are only
+   entropy-decoded, and nothing full-size is held (0.2 s, 2 MB).
 2. The notice is composited there and that region alone is encoded by Pillow with the source's
    quantisation table for each component and its chroma subsampling.
-3. ``jpegtran -drop +X+Y patch.jpg`` puts the patch's coefficients in place of the source's. The
-   patch's tables equal the source's, so jpegtran neither requantises the patch nor (without
-   ``-trim``) rescales the whole image to a common table; the output is checked for that anyway.
-   Restart intervals (``-restart NB``) and progressive mode (``-progressive``) are written again;
+3. ``jpegtran -drop +X+Y patch.jpg`` puts the patch's coefficients in place of the source's
+   (0.35-0.6 s, 72 MB: libjpeg holds every coefficient, 2 bytes per sample, as much as the decoded
+   RGB image at 4:2:0). The patch's tables equal the source's, so jpegtran neither requantises the
+   patch nor (without ``-trim``) rescales the whole image to a common table; the output is checked
+   for that anyway. Restart intervals (``-restart NB``), progressive mode (``-progressive``) and
+   optimised Huffman tables (``-optimize`` when the source's are not the standard ones) are kept;
    every APPn/COM segment is put back from the source by ``jpeg.replace_headers`` (EXIF, ICC, XMP,
    IPTC, Adobe APP14, MPF) and an MPO's other images are copied after it (``mpf.relink``).
 
-Options measured and not taken: PyPI ``jpeglib`` (read_dct/write_dct) copies every coefficient
-array into numpy and back (~3x the coefficient memory in this process, slower than jpegtran's
-single C pass); patching the entropy-coded data ourselves would keep memory to a few MCU rows,
-but finding an MCU's bit offset means Huffman-decoding everything before it, which in Python is
-seconds for 24 MP (no restart markers in most files to jump between).
+Options measured and not taken: PyPI ``jpeglib`` (read_dct/write_dct) took 0.9 s to read and 1.6 s
+to write the coefficients and peaked at 241 MB in this process, against jpegtran's 72 MB in a
+child. Patching the entropy-coded data ourselves would keep memory to a few MCU rows, but finding
+an MCU's bit offset means Huffman-decoding every symbol before it (an estimated 5 million for 24 MP at
+quality 88), seconds in Python; most files have no restart markers to jump between.
 
 What goes the old way (whole image decoded and re-encoded with the same tables), with the reason
 returned by ``route``: CMYK/YCCK and RGB-coded JPEGs (Pillow writes the patch in another colour
