@@ -31,6 +31,9 @@ from .sidecar import read_sidecar, sidecar_bytes, sidecar_path
 from .source import Source
 from .status import Outcome, Status
 from .verify import Verdict, judge_implicit, verify_file
+from .watermark.settings import WatermarkSettings
+from .watermark.stage import MarkPlan, plan_watermark, read_back_error
+from .watermark.stage import embed as embed_watermark
 from .xmp import DST_BASE, source_type_uri
 
 #: IPTC DigitalSourceType written next to the TC260 label, per Label value.
@@ -87,6 +90,7 @@ class _Plan:
     add_notice: bool
     actions: list[Action] = field(default_factory=list)
     sign: SignPlan | None = None  # the C2PA step, when --c2pa-cert/--c2pa-key were given
+    mark: MarkPlan | None = None  # the watermark step, when --watermark was given
 
 
 def _plan(src: Source, options: LabelOptions) -> _Plan:
@@ -130,6 +134,9 @@ def _plan(src: Source, options: LabelOptions) -> _Plan:
                     + (f" ({method})" if method else ""),
                 )
             )
+    if options.watermark is not None and plan.label is not None:
+        plan.mark, action = plan_watermark(src, adapter.media, plan.label, options.watermark)
+        plan.actions.append(action)
     content_changes = plan.add_notice or any(a.writes for a in plan.actions)
     if options.c2pa is not None:
         plan.sign = plan_signing(src, options.c2pa, plan.label, content_changes=content_changes)
@@ -181,6 +188,7 @@ def _write(
             # scratch files only for the stages that run (implicit-only labelling makes none)
             with (
                 scratch_file(dst, dst.suffix) if plan.add_notice else contextlib.nullcontext(dst) as noticed,
+                scratch_file(dst, dst.suffix) if plan.mark is not None else contextlib.nullcontext(dst) as marked,
                 scratch_file(dst, dst.suffix) if c2pa is not None else contextlib.nullcontext(dst) as unsigned,
             ):
                 out = (
@@ -189,6 +197,9 @@ def _write(
                 if plan.add_notice:
                     adapter.write_explicit(stage, noticed, options.notice_for(adapter.media), write_options)
                     stage = Source(noticed)  # write_implicit and its checks read the notice stage once
+                if plan.mark is not None:  # after the notice (it is watermarked too), before the metadata
+                    embed_watermark(plan.mark, stage, marked)
+                    stage = Source(marked)
                 if label is not None and adapter.carrier is not None:
                     adapter.write_implicit(stage, out, label, write_options)
                     layout = clone.taken(out) if out == final else None  # how its bytes were laid down
@@ -203,6 +214,8 @@ def _write(
             verdict = check(final)
             if verdict.status not in _EXPECTED[(options.explicit, options.implicit)]:
                 raise _Rejected(verdict)
+            if plan.mark is not None and (why := read_back_error(plan.mark, verdict.signals.watermark if verdict.signals else None)):
+                raise OutputError(why, src)
             for temp, target in companions:  # before the file, so no visible output lacks its label
                 publish(temp, target)
         published = True
@@ -230,7 +243,11 @@ def label_file(src: str | os.PathLike[str], dst: str | os.PathLike[str] | None, 
         if options.dry_run:
             return LabelResult(src, target, Outcome.DRY_RUN, tuple(plan.actions), plan.label)
         changed = plan.add_notice or any(a.writes for a in plan.actions)
-        signals = SignalOptions(require_c2pa=plan.sign is not None and plan.sign.expected)
+        signals = SignalOptions(
+            require_c2pa=plan.sign is not None and plan.sign.expected,
+            # the output's watermark is read back only when one was asked for
+            watermark=WatermarkSettings(options.watermark.key, check=True) if options.watermark else WatermarkSettings(check=False),
+        )
 
         def check(path: Path) -> Verdict:
             # implicit-only labelling does not pay for an explicit (OCR) check it did not ask for

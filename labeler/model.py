@@ -155,6 +155,8 @@ class Step(str, Enum):
     WRITE_IMPLICIT = "write-implicit"
     KEEP_NOTICE = "keep-notice"  # a valid explicit notice is already there
     ADD_NOTICE = "add-notice"
+    WATERMARK = "watermark"  # an invisible watermark is embedded (--watermark)
+    KEEP_WATERMARK = "keep-watermark"  # the same watermark is already there
     SIGN = "sign"  # a C2PA manifest will be signed
     KEEP_SIGNATURE = "keep-signature"  # the C2PA manifest is already up to date
     SKIP_SIGNATURE = "skip-signature"  # the format cannot carry a manifest
@@ -162,7 +164,7 @@ class Step(str, Enum):
 
 
 #: Steps that change the file's bytes.
-WRITING: frozenset[Step] = frozenset({Step.WRITE_IMPLICIT, Step.ADD_NOTICE, Step.SIGN})
+WRITING: frozenset[Step] = frozenset({Step.WRITE_IMPLICIT, Step.ADD_NOTICE, Step.WATERMARK, Step.SIGN})
 
 
 class Action(str):

@@ -22,6 +22,7 @@ from .errors import LabelFormatError
 from .label import DEFAULT_ID_TEMPLATE, Label, expand_id_template, value_problems
 from .model import Action, Found, Step
 from .notice import Notice
+from .watermark.settings import WatermarkSettings
 
 ROLES = ("producer", "propagator")
 #: Label fields given once for the whole run: a value Annex E forbids is refused before any file
@@ -62,6 +63,7 @@ class LabelOptions:
     media_notices: tuple[tuple[str, Notice], ...] = ()  # per-media notice (config [notice.<media>])
     c2pa: C2paSettings | None = None  # sign a C2PA manifest as the last write (None: no signing)
     force_producer: bool = False  # replace another producer's label instead of refusing the file
+    watermark: WatermarkSettings | None = None  # embed an invisible watermark under this key (None: no watermark)
 
     def notice_for(self, media: str) -> Notice:
         """The notice for one media type: its own from the config, else the general one."""
@@ -87,6 +89,12 @@ class LabelOptions:
                     raise LabelFormatError(f"--{attr.replace('_', '-')}: {problem.message}", field=attr)
         if not (self.explicit or self.implicit):
             raise LabelFormatError("nothing to do: --no-explicit and --no-implicit together leave no label to write")
+        if self.watermark is not None and not self.implicit:
+            raise LabelFormatError(
+                "a watermark carries a digest of the implicit label, and GB 45438 never lets it replace that label: "
+                "drop --no-implicit or --watermark",
+                field="watermark",
+            )
         self.notice.validated()
         if self.c2pa is not None:
             self.c2pa.validated()

@@ -37,6 +37,7 @@ from .registry import claimed_by_extension, read_head, sniff, unsniffable_reason
 from .sidecar import read_sidecar
 from .source import Source
 from .status import PASSING, REPORTED_ONLY, STATUSES, Status
+from .watermark.signal import read_watermark
 
 SCHEMA = "labeler.report/1"
 
@@ -230,7 +231,8 @@ def _verify(path: Path, source: Source, policy: Policy, signal_options: SignalOp
         extra = policy.extra_explicit(adapter.media, evidence.state is Presence.PRESENT, evidence.detail)
         explicit = ExplicitResult(replace(evidence, problems=policy.adjust(evidence.problems + tuple(extra), path)))
         signals = read_signals(source, implicit.label, signal_options)
-        signals = replace(signals, problems=policy.adjust(signals.problems, path))
+        mark, mark_problems = read_watermark(source, adapter.media, implicit.label, signal_options.watermark)
+        signals = replace(signals, watermark=mark, problems=policy.adjust(signals.problems + tuple(mark_problems), path))
         status = decide(implicit, explicit)
         if status in (Status.COMPLIANT, Status.UNVERIFIED) and any(p.is_error for p in signals.problems):
             status = Status.INVALID  # --require c2pa: a missing or broken manifest fails an otherwise good file

@@ -6,10 +6,11 @@ worker processes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import LabelFormatError
+from ..watermark.settings import WatermarkSettings
 
 #: ``--c2pa-alg`` values -> c2pa ``C2paSigningAlg`` member names.
 ALGORITHMS = {
@@ -53,6 +54,7 @@ class SignalOptions:
 
     trust_anchors: Path | None = None  # PEM bundle of roots to trust; None: no trust list (Valid at best)
     require_c2pa: bool = False  # a missing or invalid manifest fails the check (GB 45438 does not require one)
+    watermark: WatermarkSettings = field(default_factory=WatermarkSettings)  # the invisible watermark check (key, producers)
 
 
 def settings_from(

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..label import Label
 from ..problems import Problem, Severity
+from ..watermark.signal import WatermarkSignal
 from ..xmp import AI_SOURCE_TYPES, parse_xmp, source_type_uri
 from .formats import mime_type
 from .read import UNTRUSTED, C2paSignal, read_c2pa
@@ -40,6 +41,7 @@ class Signals:
     c2pa: C2paSignal | None = None
     iptc: IptcSignal | None = None
     problems: tuple[Problem, ...] = ()
+    watermark: WatermarkSignal | None = None  # None: the medium carries none, or the check is off
 
     @property
     def ai_declared_by(self) -> str | None:
@@ -61,6 +63,7 @@ class Signals:
         return {
             "c2pa": self.c2pa.to_dict() if self.c2pa else None,
             "iptc": self.iptc.to_dict() if self.iptc else None,
+            "watermark": self.watermark.to_dict() if self.watermark else None,
             "problems": [str(p) for p in self.problems if p.is_error],
             "warnings": [str(p) for p in self.problems if not p.is_error],
         }

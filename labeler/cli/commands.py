@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from .config import ignore_rules, media_notice_options
 from .config import show as show_config
 from .gate import policy_from_args
 from .parser import build_parser
+from .watermark import label_settings, verify_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -62,6 +64,7 @@ def _options(args: argparse.Namespace) -> LabelOptions:
         force_producer=args.force_producer,
         media_notices=media_notice_options(args, notice),
         c2pa=sign_settings(args),
+        watermark=label_settings(args),
     ).validated()
 
 
@@ -190,7 +193,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             args,
             jobs,
             policy=policy,
-            signals=signal_options(args),
+            signals=replace(signal_options(args), watermark=verify_settings(args)),
             limits=_limits(args, jobs, VERIFY_TIMEOUT),
             ignore=ignore_rules(args),
             on_plan=plan,

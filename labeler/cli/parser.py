@@ -16,6 +16,8 @@ from .c2pa import add_sign_arguments, add_verify_arguments
 from .config import add_config_arguments, subparsers
 from .gate import add_gate_arguments
 from .report import add_report_arguments
+from .watermark import add_label_arguments as add_watermark_arguments
+from .watermark import add_verify_arguments as add_watermark_check_arguments
 
 POSITIONS = ("start", "end", "both", "top-left", "top", "top-right", "left", "right", "bottom-left", "bottom", "bottom-right")
 
@@ -114,6 +116,7 @@ def _label_parser(sub: Any) -> None:
     p.add_argument(
         "--resume", action="store_true", help="after a crash or kill: skip files the journal in the output folder marks finished"
     )
+    add_watermark_arguments(p)
     add_sign_arguments(p)
     _common(p)
 
@@ -184,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="files or folders (walked recursively), or URLs (s3://bucket/prefix, gs://, az://, file://)",
     )
     add_verify_arguments(v)
+    add_watermark_check_arguments(v)
     _common(v)
     add_gate_arguments(v)
     add_report_arguments(v)

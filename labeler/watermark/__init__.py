@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
-import numpy as np
-import numpy.typing as npt
+from .settings import WatermarkSettings
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 #: Adapter.media -> the module that embeds into and extracts from that medium.
 MEDIA: dict[str, str] = {
@@ -31,9 +34,9 @@ MEDIA: dict[str, str] = {
 
 
 class Medium(Protocol):
-    def embed_file(self, source: Path, target: Path, code: npt.NDArray[np.uint8]) -> None: ...
+    def embed_file(self, source: Path, target: Path, code: npt.NDArray[np.uint8], /) -> None: ...
 
-    def extract_file(self, path: Path) -> npt.NDArray[np.floating] | None: ...
+    def extract_file(self, path: Path, /) -> npt.NDArray[np.floating] | None: ...
 
 
 def medium(media: str) -> Medium | None:
@@ -48,3 +51,6 @@ def medium(media: str) -> Medium | None:
             raise
         return None
     return cast(Medium, module)
+
+
+__all__ = ["MEDIA", "Medium", "WatermarkSettings", "medium"]
