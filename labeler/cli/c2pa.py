@@ -107,4 +107,8 @@ def signal_lines(signals: object) -> list[str]:
         lines.append(f"c2pa: {c2pa.state} ({signer}{where}; {source}" + ("; TC260 assertion" if c2pa.tc260 else "") + ")")
     if iptc is not None:
         lines.append(f"iptc: DigitalSourceType {iptc.digital_source_type.rsplit('/', 1)[-1]}")
+    mark = getattr(signals, "watermark", None)
+    if mark is not None and mark.present:
+        agrees = {True: "matches the label", False: "does not match the label", None: "no label to compare"}[mark.matches_label]
+        lines.append(f"watermark: payload {mark.payload} ({agrees}; confidence {mark.confidence:.2f})")
     return lines

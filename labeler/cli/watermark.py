@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..watermark.payload import key_from
 from ..watermark.settings import WatermarkSettings
 
 _KEY_HELP = "the watermark key (default: the documented public key; a mark made under one key is invisible under another)"
@@ -48,6 +47,8 @@ def add_verify_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _key(args: argparse.Namespace) -> bytes | None:
+    from ..watermark.payload import key_from  # numpy: loaded only when a key is given
+
     text, path = getattr(args, "watermark_key", None), getattr(args, "watermark_key_file", None)
     return None if text is None and path is None else key_from(text, path)
 

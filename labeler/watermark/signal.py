@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import BackendMissingError
+from ..errors import LabelerError
 from ..label import Label
 from ..problems import Problem, warning
 from . import medium
@@ -34,8 +34,8 @@ class WatermarkSignal:
 def read_watermark(
     path: Path, media: str, label: Label | None, settings: WatermarkSettings
 ) -> tuple[WatermarkSignal | None, list[Problem]]:
-    """The watermark signal of ``path`` (None when its medium cannot carry one or its backend is
-    missing) and the findings it implies next to ``label``."""
+    """The watermark signal of ``path`` (None when its medium cannot carry one, its backend is
+    missing or its content cannot be decoded) and the findings it implies next to ``label``."""
     module = medium(media) if settings.check else None
     if module is None:
         return None, []
@@ -43,7 +43,7 @@ def read_watermark(
 
     try:
         soft = module.extract_file(path)
-    except BackendMissingError:
+    except LabelerError:  # no decoder (ffmpeg), or content it cannot decode: the labels decide the status, not this
         return None, []
     decoded = decode(soft, key=settings.key) if soft is not None else None
     if decoded is None:
