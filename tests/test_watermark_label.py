@@ -140,3 +140,34 @@ def test_config_section(tmp_path: Path, photo: Path, capsys: pytest.CaptureFixtu
     main(["verify", "--no-progress", "-j", "1", "--format", "json", "out/photo.jpg"])
     [entry] = json.loads(capsys.readouterr().out)["files"]
     assert entry["signals"]["watermark"]["present"] is True and entry["signals"]["watermark"]["matches_label"] is True
+
+
+def test_watermark_label_and_verify_read_each_file_once(tmp_path: Path, photo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+    import io
+    import os
+    from collections import Counter
+
+    from labeler import LabelOptions, label_file
+    from labeler.verify import verify_file
+    from labeler.watermark import WatermarkSettings
+
+    counted: Counter[str] = Counter()
+    real = builtins.open
+
+    def counting(file: object, mode: str = "r", *args: object, **kwargs: object) -> object:
+        if isinstance(file, (str, os.PathLike)) and not any(c in mode for c in "wax+"):
+            counted[os.path.abspath(os.fspath(file))] += 1
+        return real(file, mode, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(builtins, "open", counting)
+    monkeypatch.setattr(io, "open", counting)
+    out = tmp_path / "photo.jpg"
+    options = LabelOptions(producer=PRODUCER, explicit=False, watermark=WatermarkSettings())
+    result = label_file(photo, out, options)
+    assert result.ok, result.error
+    assert counted[str(photo)] == 1  # sniff, plan (watermark already there?), watermark and label share one read
+    counted.clear()
+    verdict = verify_file(out)
+    assert verdict.signals is not None and verdict.signals.watermark is not None and verdict.signals.watermark.matches_label
+    assert counted[str(out)] == 1

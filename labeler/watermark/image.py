@@ -24,6 +24,7 @@ from ..adapters.image.pixels import DECODE_ERRORS, opened
 from ..errors import InputError, UnsupportedError
 from ..lazy import lazy_module
 from ..registry import sniff
+from ..source import read_all
 from .canvas import CANVAS, MIN_SIDE, SYNC_Z, correlate, pattern, to_canvas, upsample
 
 if TYPE_CHECKING:
@@ -43,13 +44,16 @@ def embed(image: Image.Image, code: npt.NDArray[np.uint8]) -> Image.Image:
     width, height = image.size
     if min(width, height) < MIN_SIDE:
         raise UnsupportedError(f"the image is {width}x{height}; the watermark needs at least {MIN_SIDE} pixels on each side")
-    bands = image.split()
+    # The shaping statistics need only canvas resolution: measure them on a box-reduced copy.
+    factor = max(1, min(width, height) // CANVAS)
+    small = image.reduce(factor) if factor > 1 else image
+    bands = small.split()
     colour = bands[:3] if image.mode.startswith("RGB") else bands[:1]
     top, bottom = colour[0], colour[0]
     for band in colour[1:]:
         top, bottom = ImageChops.lighter(top, band), ImageChops.darker(bottom, band)
-    luma = image.convert("L") if len(colour) == 3 else colour[0]
-    change = pattern(to_canvas(luma), to_canvas(top), to_canvas(bottom), code)
+    luma = small.convert("L") if len(colour) == 3 else colour[0]
+    change = pattern(to_canvas(luma, exact=False), to_canvas(top, exact=False), to_canvas(bottom, exact=False), code)
     delta = upsample(change, image.size)
     pixels = np.asarray(image).astype(np.int16)
     if pixels.ndim == 2:
@@ -148,7 +152,7 @@ def embed_file(source: Path, target: Path, code: npt.NDArray[np.uint8]) -> None:
             "JPEG, PNG, WebP and BMP are. Leave --watermark off for this file",
             source,
         )
-    data = source.read_bytes()
+    data = read_all(source)  # a Source shares the bytes it already read
     with opened(data) as image:
         if getattr(image, "n_frames", 1) > 1:
             raise UnsupportedError("animated and multi-page images are not watermarked; only still images are", source)
@@ -161,7 +165,7 @@ def embed_file(source: Path, target: Path, code: npt.NDArray[np.uint8]) -> None:
 
 def extract_file(path: Path) -> npt.NDArray[np.float64] | None:
     """The soft bits of the watermark in ``path`` (its first frame), or None when there is none."""
-    with opened(path.read_bytes()) as image:
+    with opened(read_all(path)) as image:
         if image.format == "JPEG":  # libjpeg scales while decoding: a fraction of the work
             image.draft("L", (2 * CANVAS, 2 * CANVAS))
         try:
