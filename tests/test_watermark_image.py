@@ -181,3 +181,13 @@ def test_exiftool_strip_alone_keeps_the_mark(tmp_path: Path, corpus: list[tuple[
     wm_image.embed_file(tmp_path / "s.png", tmp_path / "m.png", CODE)
     subprocess.run(["exiftool", "-q", "-overwrite_original", "-all=", str(tmp_path / "m.png")], check=True)
     assert read(tmp_path / "m.png") == PAYLOAD
+
+
+@pytest.mark.slow
+def test_benchmark_quick_run() -> None:
+    import bench_watermark
+
+    rows = bench_watermark.run(quick=True)
+    assert {r["case"] for r in rows} == {"watermark-2mp", "watermark-robustness"}
+    assert all(r["seconds"] > 0 and r["files"] > 0 for r in rows)
+    assert "0/12 false detections" in rows[-1]["note"]
