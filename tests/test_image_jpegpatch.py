@@ -53,6 +53,7 @@ def tag(path: Path, *extra: str) -> Path:
 
 
 def pillow_jpeg(tmp: Path, name: str, size: tuple[int, int] = (1001, 667), **options: object) -> Path:
+    size = options.pop("size", size)  # type: ignore[assignment]
     path = tmp / name
     photo(size, len(name)).save(path, "JPEG", icc_profile=ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes(), **options)
     return tag(path)
@@ -151,6 +152,8 @@ def check_patched(src: Path, out: Path) -> None:
         ("q88-420-progressive.jpg", {"quality": 88, "subsampling": 2, "progressive": True}),
         ("q85-420-restart-rows.jpg", {"quality": 85, "subsampling": 2, "restart_marker_rows": 1}),
         ("q90-422-restart-blocks-progressive.jpg", {"quality": 90, "subsampling": 1, "restart_marker_blocks": 7, "progressive": True}),
+        ("q85-420-partial-edge-mcu.jpg", {"quality": 85, "subsampling": 2, "size": (700, 505)}),  # the notice's last MCUs are partial
+        ("16-bit-tables.jpg", {"qtables": [[v * 5 for v in range(1, 65)], [300] * 64], "subsampling": 2}),
     ],
 )
 def test_pillow_jpegs_change_only_the_notice_blocks(name: str, options: dict[str, object], tmp_path: Path) -> None:
