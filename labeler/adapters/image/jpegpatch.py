@@ -237,6 +237,10 @@ def _patch(frame: Frame, primary: bytes, placement: Placement) -> tuple[bytes, t
     width, height = outer[2] - outer[0], outer[3] - outer[1]
     decoded = _run(["djpeg", "-crop", f"{width}x{height}+{outer[0]}+{outer[1]}"], primary, "djpeg (decoding the notice's blocks)")
     with Image.open(io.BytesIO(decoded)) as image:
+        if image.width < width or image.height < height:
+            raise InputError(
+                f"djpeg decoded {image.width}x{image.height} pixels of the notice's blocks, not {width}x{height}; re-export the file"
+            )
         region = image.crop((0, 0, width, height)) if image.size != (width, height) else image.copy()
     box = placement.box
     shifted = replace(placement, box=(box[0] - outer[0], box[1] - outer[1], box[2] - outer[0], box[3] - outer[1]))
