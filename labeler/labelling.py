@@ -104,7 +104,10 @@ def _plan(src: Source, options: LabelOptions) -> _Plan:
         existing = judge_implicit(found)
         # Measures Art. 6: a propagator's unlabelled input whose C2PA/IPTC metadata declares AI is "suspected".
         declared = read_signals(src, None).ai_declared_by if options.role == "propagator" and existing.label is None else None
-        label = build_label(existing.label, options, sha256=src.sha256(), source=src, traced=declared is not None)
+        template = options.produce_id if options.role == "producer" else options.propagate_id
+        # the content hash only when the ID template asks for it (a 1 GB video hashes for seconds)
+        digest = src.sha256() if template is None or "{sha256" in template else ""
+        label = build_label(existing.label, options, sha256=digest, source=src, traced=declared is not None)
         plan.label = label
         plan.actions.extend(replacements(found, label, options))  # refuses unless --force-producer
         if declared and options.label is None:
