@@ -356,13 +356,22 @@ def _timescale(stream: Stream) -> int:
     return _time_base(stream).denominator
 
 
+def disposition(info: dict[str, Any]) -> str:
+    """The source stream's disposition flags as an ffmpeg ``-disposition`` value."""
+    flags = [name for name, value in (info.get("disposition") or {}).items() if value == 1 and re.fullmatch(r"[a-z_]+", str(name))]
+    return "".join(f"+{name}" for name in flags) or "0"
+
+
 def remux_command(
-    spliced: Path, src: Path, dst: Path, stream: Stream, muxer: str, kept: Sequence[Stream], extra: Sequence[str]
+    spliced: Path, src: Path, dst: Path, stream: Stream, muxer: str, kept: Sequence[Stream], extra: Sequence[str], flags: str = "0"
 ) -> list[str]:
-    """The spliced video (input 0) in the source's place among its other streams (input 1, copied)."""
+    """The spliced video (input 0) in the source's place among its other streams (input 1, copied),
+    every stream with the source's tags (one per-stream mapping turns ffmpeg's own copy off for all)
+    and the video with its disposition ``flags``."""
     maps = [arg for s in kept for arg in ("-map", "0:0" if s.index == stream.index else f"1:{s.index}")]
     at = [s.index for s in kept].index(stream.index)
-    video = [f"-map_metadata:s:{at}", f"1:s:{stream.index}"]
+    video = [arg for i, s in enumerate(kept) for arg in (f"-map_metadata:s:{i}", f"1:s:{s.index}")]
+    video += [f"-disposition:{at}", flags]
     if muxer in ("mp4", "mov", "ipod"):
         video += ["-video_track_timescale", str(_timescale(stream))]
         video += [f"-tag:{at}", stream.codec_tag] if stream.codec_tag in MP4_TAGS else []
@@ -428,7 +437,7 @@ def render(
             outcome = splice(source, segment, cut, stream.codec, joint, stream, spliced)
             done = replace(job, rendering={"mode": "smart", "reencoded_frames": outcome.reencoded, "copied_frames": outcome.copied, "rewritten_frames": outcome.rewritten,
                                            "copied_from_s": round(outcome.until - info.start_time, 3)})  # fmt: skip
-            ffmpeg.run(remux_command(spliced, src, dst, stream, muxer, kept, extra(done)), path=src)
+            ffmpeg.run(remux_command(spliced, src, dst, stream, muxer, kept, extra(done), disposition(source.info)), path=src)
         except nal.BitstreamError as exc:
             raise Unsafe(f"the video packets do not parse as {stream.codec} ({exc})") from exc
         except (ValueError, LookupError) as exc:  # ffprobe's output not as expected
