@@ -220,6 +220,7 @@ def test_mpo_keeps_its_second_image_and_index(tmp_path: Path) -> None:
     [
         (lambda tmp: magick_jpeg(tmp, "cmyk.jpg", "-colorspace", "CMYK", "-quality", "88"), "CMYK/YCCK"),
         (lambda tmp: magick_jpeg(tmp, "411.jpg", "-sampling-factor", "4x1", "-quality", "88"), "chroma sampling 4x1 1x1 1x1"),
+        (lambda tmp: pillow_jpeg(tmp, "rgb.jpg", quality=90, keep_rgb=True), "RGB-coded"),
     ],
 )
 def test_files_the_patch_cannot_take_go_the_old_way_and_say_why(make, reason: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
