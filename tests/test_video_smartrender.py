@@ -304,3 +304,17 @@ def test_stream_order_tags_and_aspect_ratio_kept(tmp_path: Path) -> None:
 
     assert described(out) == described(src)
     assert described(src)[1][1:4] == ("fra", 0, "4:3")
+
+
+def test_variable_frame_rate_keeps_every_frame_time(tmp_path: Path) -> None:
+    src = make(tmp_path / "in.mp4", 10, [*h264(20), "-vf", r"select='not(mod(n\,3))+not(mod(n\,7))'", "-fps_mode", "vfr"], rate=30)
+    out = tmp_path / "out.mp4"
+    info = render(src, out)
+    assert_spliced(src, out, info, 0.6)
+
+    def times(path: Path) -> list[str]:
+        listing = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "frame=pts", "-of", "csv=p=0", str(path)],
+                                 capture_output=True, text=True, check=True)  # fmt: skip
+        return listing.stdout.split()
+
+    assert times(out) == times(src)
