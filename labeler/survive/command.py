@@ -15,6 +15,9 @@ from typing import Any
 
 from ..api import LABEL_TIMEOUT
 from ..batch import default_jobs
+from ..c2pa import SignalOptions
+from ..cli.watermark import add_verify_arguments as add_watermark_arguments
+from ..cli.watermark import verify_settings
 from ..errors import LabelerError
 from ..names import display
 from ..pool import Limits, default_memory_limit
@@ -33,9 +36,10 @@ def _epilog() -> str:
     return (
         "transforms (--transform NAME; default: every one that applies to the file's media):\n"
         + "\n".join(rows)
-        + "\n\nlayers: metadata (implicit AIGC label), notice (explicit: receipt, template or OCR; audio cue), watermark,\n"
-        "c2pa (a manifest that still validates). Cells: survived / lost / undecided (could not be checked, with the\n"
-        "reason; never counted as survived); the first row of each file is the original, for reference.\n\n"
+        + "\n\nlayers: metadata (implicit AIGC label), notice (explicit: receipt, template or OCR; audio cue),\n"
+        "watermark (images and video labelled with --watermark: give the same --watermark-key), c2pa (a manifest\n"
+        "that still validates). Cells: survived / lost / undecided (could not be checked, with the reason; never\n"
+        "counted as survived); absent: not in the original. The first row of each file is the original, for reference.\n\n"
         "examples:\n"
         "  labeler survive labelled/banner.png                  # every image transform, a table on the terminal\n"
         "  labeler survive labelled/ --transform wechat --transform strip --format html --output survive.html\n"
@@ -77,6 +81,7 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--include-hidden", action="store_true", help="also process hidden files and folders")
     p.add_argument("--no-progress", action="store_true", help="no progress output on stderr")
+    add_watermark_arguments(p)  # --watermark-key / --watermark-key-file: the key the files were watermarked with
     p.add_argument(
         "--timeout",
         type=float,
@@ -108,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
             limits=Limits(seconds=seconds, memory_bytes=default_memory_limit(jobs)),
             on_plan=lambda n: progress.append(Progress(n, "surviving", enabled=not args.no_progress)),
             on_result=advance,
+            signals=SignalOptions(watermark=verify_settings(args)),
         )
     finally:
         if progress:

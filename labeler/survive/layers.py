@@ -9,7 +9,8 @@ OCR included when installed). Four layers:
                the Morse cue or a spoken notice); a check that cannot run is *undecided*, never
                *survived*
     watermark  ``signals.watermark`` of the verify result ({"present", "payload", "matches_label",
-               "confidence"}); without a watermark layer in this labeler, *undecided*
+               "confidence"}) under the key given (``--watermark-key``); *undecided* where verify
+               reads none (audio, text, documents) or the check is off
     c2pa       a C2PA manifest that still validates (Valid or Trusted)
 
 A cell on the original row is ``present`` / ``absent`` / ``undecided``; on a transformed row
@@ -30,7 +31,6 @@ LAYERS = ("metadata", "notice", "watermark", "c2pa")
 ORIGINAL_STATES = ("present", "absent", "undecided")
 TRANSFORMED = ("survived", "lost", "undecided", "absent")
 STATES = tuple(dict.fromkeys(ORIGINAL_STATES + TRANSFORMED))
-NO_WATERMARK_LAYER = "not checked (watermark layer not installed)"
 
 
 @dataclass(frozen=True)
@@ -76,9 +76,7 @@ def _notice(verdict: Verdict) -> Seen:
 
 def _watermark(verdict: Verdict) -> Seen:
     signals: dict[str, Any] = verdict.to_dict().get("signals") or {}
-    if "watermark" not in signals:
-        return Seen(None, NO_WATERMARK_LAYER)
-    mark = signals["watermark"]
+    mark = signals.get("watermark")
     if not isinstance(mark, dict):  # verify reads none for this medium, its backend is missing, or the check is off
         return Seen(None, f"not checked (no watermark reader for {verdict.media} files, or the check is off)")
     if not mark.get("present"):
@@ -143,7 +141,6 @@ def transformed_cells(before: dict[str, Seen], after: dict[str, Seen]) -> dict[s
 
 __all__ = [
     "LAYERS",
-    "NO_WATERMARK_LAYER",
     "ORIGINAL_STATES",
     "STATES",
     "TRANSFORMED",
