@@ -289,3 +289,36 @@ def test_audio_tags_edited_in_a_clone(xfs: Path, name: str, padded: bool) -> Non
     text = str(labelled.tags["TXXX:AIGC"]) if name.endswith(".mp3") else labelled.tags["AIGC"][0]
     assert json.loads(text)["ProduceID"] == "clone-1"
     assert _decoded_md5(xfs / f"out-{name}") == _decoded_md5(source)
+
+
+def test_in_place_clone_keeps_mode_and_times(xfs: Path) -> None:
+    folder = xfs / "in-place"
+    folder.mkdir()
+    source = folder / "a.jpg"
+    photo_jpeg(source, 9)
+    source.chmod(0o640)
+    os.utime(source, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))
+    before = pixels(source)
+    outcome = label_paths(
+        [folder], out=None, options=LabelOptions(producer=PRODUCER, produce_id="clone-1", explicit=False, in_place=True), jobs=1
+    )
+    result = outcome.results[0]
+    assert result.status == "labelled" and result.write is not None and result.write["layout"] == "clone", result
+    st = source.stat()
+    assert oct(st.st_mode & 0o777) == oct(0o640) and st.st_mtime_ns == 1_600_000_000_000_000_000
+    assert pixels(source) == before and verify_file(source, check_explicit=False).status == "unverified"
+
+
+def test_an_explicit_produce_id_reads_no_hash(xfs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only a template with {sha256} hashes the content (a 1 GB video took seconds for nothing)."""
+    from labeler.source import Source
+
+    source = xfs / "nohash.jpg"
+    photo_jpeg(source, 10)
+
+    def refuse(self: Source) -> str:
+        raise AssertionError("hashed")
+
+    monkeypatch.setattr(Source, "sha256", refuse)
+    assert label_file(source, xfs / "nohash-out.jpg", OPTIONS).status == "labelled"
+    assert label_file(source, xfs / "hash-out.jpg", LabelOptions(producer=PRODUCER, explicit=False)).status == "failed"
