@@ -262,33 +262,41 @@ def _audio(path: Path) -> None:
 
 
 @pytest.mark.skipif(FFMPEG is None, reason="ffmpeg is not installed")
-@pytest.mark.parametrize(("name", "padded"), [("tone.flac", True), ("tone.mp3", True), ("bare.mp3", False)])
-def test_audio_tags_edited_in_a_clone(xfs: Path, name: str, padded: bool) -> None:
-    """FLAC (ffmpeg leaves an 8 KB PADDING block) and an MP3 whose ID3v2 tag has padding: the label
-    fits, so only the tag's blocks are new. An MP3 tag without padding must grow: mutagen moves the
-    audio, every block is rewritten, and the report says so."""
+@pytest.mark.parametrize(("name", "shared"), [("tone.flac", True), ("tone.mp3", True), ("bare.mp3", True), ("v1.mp3", False)])
+def test_audio_tags_share_the_audio(xfs: Path, name: str, shared: bool) -> None:
+    """FLAC (ffmpeg leaves an 8 KB PADDING block) and an MP3 whose ID3v2 tag has padding: cloned
+    whole, the tag edited in place. An MP3 whose tag has no padding (ffmpeg's): the tag is rebuilt in
+    memory with padding to a whole block and the audio cloned behind it. With an ID3v1 tag at the end
+    too (mutagen updates it) and no padding, mutagen moves the audio: a copy, and the report says so."""
     import mutagen
 
     source = xfs / name
     _audio(source)
-    if name == "tone.mp3":
+    if name in ("tone.mp3", "v1.mp3"):
         from mutagen.id3 import ID3, TIT2
 
         tags = ID3(source)
         tags.add(TIT2(encoding=3, text="tone"))
-        tags.save(source, padding=lambda info: 4096)
+        tags.save(source, padding=lambda info: 4096 if name == "tone.mp3" else 0, v1=2 if name == "v1.mp3" else 1)
+    original = source.read_bytes()
     result = label_file(source, xfs / f"out-{name}", OPTIONS)
     assert result.status == "labelled", result.error
     assert result.write is not None
-    if padded:
+    if shared:
         assert result.write["layout"] == "clone" and result.write["written_bytes"] <= 16384, result.write
     else:
         assert result.write["layout"] == "copy" and "outgrew its padding" in result.write["why"]
+    assert source.read_bytes() == original
     labelled = mutagen.File(xfs / f"out-{name}")
     assert labelled is not None and labelled.tags is not None
     text = str(labelled.tags["TXXX:AIGC"]) if name.endswith(".mp3") else labelled.tags["AIGC"][0]
     assert json.loads(text)["ProduceID"] == "clone-1"
     assert _decoded_md5(xfs / f"out-{name}") == _decoded_md5(source)
+    if name == "tone.mp3":
+        assert str(labelled.tags["TIT2"]) == "tone"
+    if EXIFTOOL and name.endswith(".mp3"):
+        out = subprocess.run([EXIFTOOL, "-j", "-UserDefinedText", str(xfs / f"out-{name}")], capture_output=True, text=True, check=True)
+        assert "clone-1" in out.stdout
 
 
 def test_in_place_clone_keeps_mode_and_times(xfs: Path) -> None:

@@ -10,6 +10,7 @@ ID3v2 and ID3v1 tags are then copied over byte for byte (cover art included).
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 from pathlib import Path
@@ -112,20 +113,16 @@ class Mp3Adapter(Adapter):
         ]
 
     def write_implicit(self, src: Path, dst: Path, label: Label, options: WriteOptions = WriteOptions()) -> None:
-        from mutagen.id3 import ID3, ID3NoHeaderError
         from mutagen.mp3 import MP3
 
         common.mutagen_load(src, MP3, "MP3")  # refuse files without MPEG audio frames
         text = label.require_writable().to_json()
+        block = clone.block_size(src, dst)
+        if block is not None and not _has_v1(src):
+            _write_tag_clone_audio(src, dst, text, block)
+            return
         cloned = clone.clone_or_copy(src, dst)  # where the file system clones, only the edited tag gets new blocks
-        try:
-            tags = ID3(dst, translate=False)
-        except ID3NoHeaderError:
-            tags = ID3()
-        except Exception as exc:
-            raise InputError(
-                f"the ID3v2 tag is corrupt ({reason(exc)}); strip it first (`ffmpeg -i IN -map_metadata -1 -c copy OUT`)", src
-            ) from exc
+        tags = _tags(dst, src)
         version = id3.version(tags)
         id3.set_label(tags, text, also_remove=_label_comments(tags))  # a label in a comment moves to TXXX: one label per file
         tags.save(dst, v2_version=version, v1=1, padding=id3.keep_padding)
@@ -155,6 +152,51 @@ class Mp3Adapter(Adapter):
 
     def backends(self) -> list[Backend]:
         return [common.ffmpeg_backend("decode/encode for the audible notice"), *common.spoken_backends()]
+
+
+def _tags(where: Path | io.BytesIO, src: Path) -> Any:
+    from mutagen.id3 import ID3, ID3NoHeaderError
+
+    try:
+        return ID3(where, translate=False)
+    except ID3NoHeaderError:
+        return ID3()
+    except Exception as exc:
+        raise InputError(
+            f"the ID3v2 tag is corrupt ({reason(exc)}); strip it first (`ffmpeg -i IN -map_metadata -1 -c copy OUT`)", src
+        ) from exc
+
+
+def _has_v1(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        size = handle.seek(0, 2)
+        if size < ID3V1_SIZE:
+            return False
+        handle.seek(size - ID3V1_SIZE)
+        return handle.read(3) == b"TAG"
+
+
+def _write_tag_clone_audio(src: Path, dst: Path, text: str, block: int) -> None:
+    """Where the file system clones (and no ID3v1 tag at the end needs updating): the ID3v2 tag is
+    edited in memory with padding that keeps the audio at its offset modulo ``block``, and the audio
+    is cloned behind it, so a tag that outgrows its padding still moves no audio byte."""
+    seen = clone.identity(src)
+    with open(src, "rb") as handle:
+        size = id3.tag_size(handle.read(id3.HEADER))
+        handle.seek(0)
+        head = handle.read(size)
+        total = handle.seek(0, 2)
+    buffer = io.BytesIO(head)
+    tags = _tags(buffer, src)
+    version = id3.version(tags)
+    id3.set_label(tags, text, also_remove=_label_comments(tags))
+
+    def aligned(info: Any) -> int:
+        padding: int = info.padding  # what is left of the old tag's size (negative: it must grow)
+        return padding if padding >= 0 else padding % block  # growth by whole blocks
+
+    tags.save(buffer, v2_version=version, v1=0, padding=aligned)
+    clone.write_pieces(src, dst, [buffer.getvalue(), clone.Range(size, total - size)], block=block, expect=seen)
 
 
 def _assemble(src: Path, encoded: Path, dst: Path) -> None:
