@@ -195,14 +195,14 @@ def write_pieces(src: Path, dst: Path, pieces: Sequence[Piece], *, block: int | 
     unaligned edges copied); without, or when the file system refuses, every range is copied in the
     kernel (``copy_file_range``). ``expect``: the identity of ``src`` when the bytes were read;
     if it changed, nothing is cloned (a clone would take the new content)."""
+    why = why_not(src, dst) if block is None else ""
     src_fd = os.open(src, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        if expect is not None and _identity_of(os.fstat(src_fd)) != expect:
-            block = None
+        if block is not None and expect is not None and _identity_of(os.fstat(src_fd)) != expect:
+            block, why = None, "the source changed since it was read"
         with open(dst, "wb") as handle:
             fd = handle.fileno()
             cloned, written, position = 0, 0, 0
-            why = ""
             for piece in pieces:
                 if not isinstance(piece, Range):
                     _write_all(fd, piece, position)
@@ -223,6 +223,8 @@ def write_pieces(src: Path, dst: Path, pieces: Sequence[Piece], *, block: int | 
             raise OSError(errno.EAGAIN, "the source changed while its blocks were being shared", os.fspath(src))
     finally:
         os.close(src_fd)
+    if not cloned and not why:
+        why = "no whole block of the source lies at a shareable offset (a small file)"
     return record(dst, Layout("clone" if cloned else "copy", cloned, written, why))
 
 
