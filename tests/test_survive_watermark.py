@@ -7,11 +7,12 @@ import json
 import subprocess
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from labeler.cli import main
 
-from .conftest import PRODUCER
+from .conftest import PRODUCER, ROOT
 
 KEY = "team-secret-19"
 
@@ -19,7 +20,9 @@ KEY = "team-secret-19"
 def _survive(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict]:
     capsys.readouterr()
     code = main(["survive", *args, "--format", "json", "--no-progress", "--jobs", "1"])
-    return code, json.loads(capsys.readouterr().out)
+    report = json.loads(capsys.readouterr().out)
+    jsonschema.validate(report, json.loads((ROOT / "docs" / "survive.schema.json").read_text(encoding="utf-8")))
+    return code, report
 
 
 def _cells(report: dict, layer: str) -> dict[str, dict[str, str]]:
