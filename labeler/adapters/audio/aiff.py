@@ -21,7 +21,8 @@ from ...model import Backend, Evidence, Found, WriteOptions
 from ...notice import Notice
 from ..base import Adapter
 from . import common
-from .explicit import CuePlan, soundfile_evidence, with_cue
+from .common import Rewrite
+from .explicit import CuePlan, soundfile_evidence
 
 if TYPE_CHECKING:
     import numpy as np
@@ -111,16 +112,19 @@ class AiffAdapter(Adapter):
         audio.save(v2_version=version, padding=id3.keep_padding)
 
     def write_explicit(self, src: Path, dst: Path, notice: Notice, options: WriteOptions = WriteOptions()) -> None:
+        self.rewrite_audio(src, dst, CuePlan.of(notice).rewrite())
+
+    def rewrite_audio(self, src: Path, dst: Path, change: Rewrite) -> None:
+        """``src`` with its decoded audio changed by ``change`` (the notice, the watermark), written back as the notice is."""
         import soundfile
 
-        plan = CuePlan.of(notice)
         source = common.mutagen_load(src, _aiff, "AIFF")
         try:
             with soundfile.SoundFile(str(src)) as reader:
                 subtype = reader.subtype if reader.subtype in ("PCM_S8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE") else "PCM_24"
                 rate, channels = reader.samplerate, reader.channels
                 with soundfile.SoundFile(str(dst), "w", rate, channels, subtype, format="AIFF") as writer:
-                    for block in with_cue(reader.blocks(BLOCK_FRAMES, dtype="float64", always_2d=True), rate, channels, plan):
+                    for block in change.apply(reader.blocks(BLOCK_FRAMES, dtype="float64", always_2d=True), rate, channels):
                         writer.write(np.clip(block, -1.0, 1.0))
         except soundfile.LibsndfileError as exc:
             raise InputError(f"cannot decode the AIFF audio ({exc}); the file is corrupt or truncated", src) from exc

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ... import ffmpeg
 from ...detect import asr
@@ -12,6 +13,9 @@ from ...errors import InputError, reason
 from ...facts import MAGIC, WEAK
 from ...model import Backend
 from ...render.cue import ESPEAK_HINT, espeak_path
+
+if TYPE_CHECKING:
+    import numpy as np
 
 T = TypeVar("T")
 Info = TypeVar("Info")
@@ -70,3 +74,18 @@ def mutagen_info(path: Path, loader: Callable[[Path], Any], info_type: type[Info
     if not isinstance(info, info_type):
         raise InputError(f"cannot read the {kind} stream parameters; the file is corrupt or not really {kind}: re-export it", path)
     return info
+
+
+def _no_shift(sample_rate: int) -> float:
+    return 0.0
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """A change to the decoded audio that every container writes back in its own codec (the audible
+    notice, the watermark): ``apply(blocks, sample_rate, channels)`` turns the float64 block stream
+    ``(frames, channels)`` into the new one; ``lead_in(sample_rate)`` is how many seconds the content
+    moves later (chapter marks move with it)."""
+
+    apply: Callable[[Iterator[np.ndarray], int, int], Iterator[np.ndarray]]
+    lead_in: Callable[[int], float] = _no_shift

@@ -28,6 +28,7 @@ from ...lazy import lazy_module
 from ...model import Evidence, Presence
 from ...notice import Notice
 from ...render.cue import GAP_S, cue_peak, morse_cue, voice_cue
+from .common import Rewrite
 
 if TYPE_CHECKING:
     import numpy as np
@@ -74,6 +75,10 @@ class CuePlan:
         if self.cue == "voice":
             return voice_cue(sample_rate, peak=peak, clip=self.clip, text=self.text)
         return morse_cue(sample_rate, peak=peak)
+
+    def rewrite(self) -> Rewrite:
+        """The cue as a ``Rewrite`` for the containers' write paths."""
+        return Rewrite(lambda blocks, sample_rate, channels: with_cue(blocks, sample_rate, channels, self), self.lead_in)
 
     def lead_in(self, sample_rate: int) -> float:
         """Seconds the content moves later in the output (a prepended start cue and its gap), so

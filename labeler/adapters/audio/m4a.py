@@ -23,7 +23,8 @@ from ...model import Backend, Evidence, Found, WriteOptions
 from ...notice import Notice
 from ..base import Adapter
 from . import codecs, common
-from .explicit import CuePlan, detect, edge_windows, with_cue
+from .common import Rewrite
+from .explicit import CuePlan, detect, edge_windows
 from .stream import decode_blocks, decoded_channels, encode_blocks, read_mono
 
 AUDIO_BRANDS = (b"M4A ", b"M4B ", b"M4P ", b"F4A ")
@@ -87,9 +88,12 @@ class M4aAdapter(Adapter):
         mp4.write_label(src, dst, label.require_writable().to_json())
 
     def write_explicit(self, src: Path, dst: Path, notice: Notice, options: WriteOptions = WriteOptions()) -> None:
+        self.rewrite_audio(src, dst, CuePlan.of(notice).rewrite())
+
+    def rewrite_audio(self, src: Path, dst: Path, change: Rewrite) -> None:
+        """``src`` with its decoded audio changed by ``change`` (the notice, the watermark), written back as the notice is."""
         from mutagen.mp4 import MP4, MP4Info
 
-        plan = CuePlan.of(notice)
         movie = mp4.load(src)
         if b"vide" in mp4.track_handlers(movie):
             raise UnsupportedError(
@@ -106,13 +110,11 @@ class M4aAdapter(Adapter):
         rate = info.sample_rate
         muxer = encoding.muxer(src)
         # the source again as a second input, for its chapters only, moved by the prepended cue
-        chapters = ["-itsoffset", f"{plan.lead_in(rate):.6f}", "-i", str(src), "-map", "0:a", "-map_chapters", "1"]
+        chapters = ["-itsoffset", f"{change.lead_in(rate):.6f}", "-i", str(src), "-map", "0:a", "-map_chapters", "1"]
         args = [*chapters, *encoding.args(source), "-map_metadata:g", "-1", "-f", muxer]
         encoded = dst.with_name(dst.name + ".enc.mp4")
         try:
-            encode_blocks(
-                with_cue(decode_blocks(src, rate, channels), rate, channels, plan), encoded, rate, channels, args, encoding.encoder
-            )
+            encode_blocks(change.apply(decode_blocks(src, rate, channels), rate, channels), encoded, rate, channels, args, encoding.encoder)
             mp4.transplant_metadata(src, encoded, dst, renewed=(b"chpl",))
         finally:
             encoded.unlink(missing_ok=True)

@@ -26,7 +26,8 @@ from ...model import Backend, Evidence, Found, WriteOptions
 from ...notice import Notice
 from ..base import Adapter
 from . import common
-from .explicit import CuePlan, detect, edge_windows, with_cue
+from .common import Rewrite
+from .explicit import CuePlan, detect, edge_windows
 from .stream import decode_blocks, encode_blocks, read_mono
 
 #: LAME -V level -> typical average bitrate (kbps) for 44.1 kHz stereo.
@@ -132,12 +133,15 @@ class Mp3Adapter(Adapter):
         clone.record_edit(src, dst, cloned, head=head, tail=ID3V1_SIZE if v1 else 0)
 
     def write_explicit(self, src: Path, dst: Path, notice: Notice, options: WriteOptions = WriteOptions()) -> None:
-        plan = CuePlan.of(notice)
+        self.rewrite_audio(src, dst, CuePlan.of(notice).rewrite())
+
+    def rewrite_audio(self, src: Path, dst: Path, change: Rewrite) -> None:
+        """``src`` with its decoded audio changed by ``change`` (the notice, the watermark), written back as the notice is."""
         ffmpeg.for_encoder("libmp3lame")  # fail before decoding when no ffmpeg can encode MP3
         rate, channels, args = _encoder_args(src)
         encoded = dst.with_name(dst.name + ".mpeg")
         try:
-            encode_blocks(with_cue(decode_blocks(src, rate, channels), rate, channels, plan), encoded, rate, channels, args, "libmp3lame")
+            encode_blocks(change.apply(decode_blocks(src, rate, channels), rate, channels), encoded, rate, channels, args, "libmp3lame")
             _assemble(src, encoded, dst)
         finally:
             encoded.unlink(missing_ok=True)

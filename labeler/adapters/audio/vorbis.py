@@ -24,7 +24,8 @@ from ...model import Backend, Evidence, Found, WriteOptions
 from ...notice import Notice
 from ..base import Adapter
 from . import codecs, common
-from .explicit import CuePlan, detect, edge_windows, soundfile_evidence, with_cue
+from .common import Rewrite
+from .explicit import CuePlan, detect, edge_windows, soundfile_evidence
 from .stream import decode_blocks, encode_blocks, read_mono
 
 if TYPE_CHECKING:
@@ -132,9 +133,12 @@ class FlacAdapter(_VorbisCommentAdapter):
         return "flac"
 
     def write_explicit(self, src: Path, dst: Path, notice: Notice, options: WriteOptions = WriteOptions()) -> None:
+        self.rewrite_audio(src, dst, CuePlan.of(notice).rewrite())
+
+    def rewrite_audio(self, src: Path, dst: Path, change: Rewrite) -> None:
+        """``src`` with its decoded audio changed by ``change`` (the notice, the watermark), written back as the notice is."""
         import soundfile
 
-        plan = CuePlan.of(notice)
         source = self._open(src)
         try:
             with soundfile.SoundFile(str(src)) as reader:
@@ -142,7 +146,7 @@ class FlacAdapter(_VorbisCommentAdapter):
                 rate, channels = reader.samplerate, reader.channels
                 blocks: Iterator[np.ndarray] = reader.blocks(BLOCK_FRAMES, dtype="float64", always_2d=True)
                 with soundfile.SoundFile(str(dst), "w", rate, channels, subtype, format="FLAC") as writer:
-                    for block in with_cue(blocks, rate, channels, plan):
+                    for block in change.apply(blocks, rate, channels):
                         writer.write(np.clip(block, -1.0, 1.0 - 2.0**-23))
         except soundfile.LibsndfileError as exc:
             raise InputError(f"cannot decode the FLAC audio ({exc}); the file is corrupt or truncated", src) from exc
@@ -193,7 +197,10 @@ class OggAdapter(_VorbisCommentAdapter):
         return _ogg_codec(head) or super().format_of(name, head)
 
     def write_explicit(self, src: Path, dst: Path, notice: Notice, options: WriteOptions = WriteOptions()) -> None:
-        plan = CuePlan.of(notice)
+        self.rewrite_audio(src, dst, CuePlan.of(notice).rewrite())
+
+    def rewrite_audio(self, src: Path, dst: Path, change: Rewrite) -> None:
+        """``src`` with its decoded audio changed by ``change`` (the notice, the watermark), written back as the notice is."""
         source = self._open(src)
         info = source.info
         opus = type(source).__name__ == "OggOpus"
@@ -213,7 +220,7 @@ class OggAdapter(_VorbisCommentAdapter):
             quality = next((q for q, kbps in VORBIS_Q.items() if kbps >= per_pair), max(VORBIS_Q))
             args = ["-c:a", "libvorbis", "-q:a", str(quality), "-f", "ogg"]
         encode_blocks(
-            with_cue(decode_blocks(src, rate, channels), rate, channels, plan), dst, rate, channels, ["-map_metadata", "-1", *args], encoder
+            change.apply(decode_blocks(src, rate, channels), rate, channels), dst, rate, channels, ["-map_metadata", "-1", *args], encoder
         )
         written = self._open(dst)
         _copy_comments(source.tags, written.tags)

@@ -28,7 +28,8 @@ from ...model import Backend, Evidence, Found, WriteOptions
 from ...notice import Notice
 from ..base import Adapter
 from . import common
-from .explicit import CuePlan, detect, edge_windows, with_cue
+from .common import Rewrite
+from .explicit import CuePlan, detect, edge_windows
 from .pcm import PcmFormat, parse_fmt
 
 if TYPE_CHECKING:
@@ -170,7 +171,10 @@ class WavAdapter(Adapter):
             _finish_riff(out, dst)
 
     def write_explicit(self, src: Path, dst: Path, notice: Notice, options: WriteOptions = WriteOptions()) -> None:
-        plan = CuePlan.of(notice)
+        self.rewrite_audio(src, dst, CuePlan.of(notice).rewrite())
+
+    def rewrite_audio(self, src: Path, dst: Path, change: Rewrite) -> None:
+        """``src`` with its decoded audio changed by ``change`` (the notice, the watermark), written back as the notice is."""
         handle, wave = _open(src)
         with handle:
             fmt, data = _format(handle, wave, src)
@@ -180,7 +184,7 @@ class WavAdapter(Adapter):
                 fact_at, frames = None, 0
                 for chunk in wave.chunks:
                     if chunk.id == b"data":
-                        size = _write_data(out, with_cue(_blocks(handle, data, fmt), fmt.sample_rate, fmt.channels, plan), fmt)
+                        size = _write_data(out, change.apply(_blocks(handle, data, fmt), fmt.sample_rate, fmt.channels), fmt)
                         frames = size // fmt.block_align
                     else:
                         if chunk.id == b"fact" and chunk.size >= 4:
