@@ -182,10 +182,18 @@ def _with_cover(path: Path, cover: Path) -> None:
 
 
 def _tags(path: Path) -> dict[str, str]:
-    import mutagen
-
-    handle = mutagen.File(path, easy=True)
-    return {key: str(value[0]) for key, value in (handle.tags or {}).items() if key in ("title", "artist")}
+    """Title and artist as ffprobe reads them (format tags: ID3, LIST/INFO, iTunes; stream tags: Vorbis comments)."""
+    result = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format_tags:stream_tags", "-of", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    data = json.loads(result.stdout)
+    tags = {**data.get("format", {}).get("tags", {})}
+    for stream in data.get("streams", []):
+        tags.update(stream.get("tags", {}))
+    return {key.lower(): value for key, value in tags.items() if key.lower() in ("title", "artist")}
 
 
 def _pictures(path: Path) -> list[bytes]:

@@ -68,7 +68,7 @@ MARGIN_S = 2
 STEP_S = 2
 FADE_S = 0.05
 SUBSHIFTS = 4
-SYNC_Z = 6.5
+SYNC_Z = 5.0
 MIN_RATE = 8000
 #: The shortest clip embedded: below it too few repetitions of the block make the payload unreliable
 #: on speech and sparse music (BENCHMARKS.md, "Watermark — audio": recovery by duration).

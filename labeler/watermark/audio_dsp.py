@@ -42,6 +42,8 @@ SYNC_TARGET_Z = 12.0
 LOW_BIN = math.ceil(LOW_HZ * FRAME / RATE)
 BANDS = int((HIGH_HZ - LOW_HZ) * FRAME / RATE) // TILE_BINS
 HIGH_BIN = LOW_BIN + BANDS * TILE_BINS
+#: Rates whose ratio needs a longer whole-sample step than this are resampled without padding.
+MAX_RESAMPLE_STEP = 4096
 
 
 @dataclass(frozen=True)
@@ -88,22 +90,40 @@ def layout(code_bits: int) -> Layout:
     return Layout(code_bits, slots, sign.reshape(slots, BANDS), bit.reshape(slots, BANDS))
 
 
+def _smooth(n: int) -> int:
+    """The smallest length >= ``n`` with no prime factor above 7 (a fast FFT size)."""
+    while True:
+        m = n
+        for p in (2, 3, 5, 7):
+            while m % p == 0:
+                m //= p
+        if m == 1:
+            return n
+        n += 1
+
+
 def resample(x: np.ndarray, rate_in: int, rate_out: int, length: int | None = None) -> np.ndarray:
-    """Band-limited FFT resampling along axis 0; ``length`` fixes the output length (else rounded)."""
+    """Band-limited FFT resampling along axis 0; ``length`` fixes the output length (else rounded).
+
+    The input is zero-padded to a length that maps to a whole number of output samples and whose FFT
+    is fast (an arbitrary length can have a large prime factor: seconds instead of milliseconds)."""
     n_out = round(len(x) * rate_out / rate_in) if length is None else length
+    tail = [(0, 0)] * (np.ndim(x) - 1)
     if rate_in == rate_out or len(x) == 0:
         same = np.asarray(x, dtype=np.float64)[:n_out]
-        return np.pad(same, [(0, n_out - len(same))] + [(0, 0)] * (same.ndim - 1))
-    spectrum = np.fft.rfft(x, axis=0)
-    bins = round(len(x) * rate_out / rate_in) // 2 + 1
-    kept = spectrum[: min(bins, len(spectrum))]
+        return np.pad(same, [(0, n_out - len(same)), *tail])
+    common = math.gcd(rate_in, rate_out)
+    step_in, step_out = rate_in // common, rate_out // common
+    padded = step_in * _smooth(-(-len(x) // step_in)) if step_in <= MAX_RESAMPLE_STEP else len(x)
+    n_fft = padded * step_out // step_in if step_in <= MAX_RESAMPLE_STEP else round(len(x) * rate_out / rate_in)
+    spectrum = np.fft.rfft(np.pad(np.asarray(x, dtype=np.float64), [(0, padded - len(x)), *tail]), axis=0)
+    bins = n_fft // 2 + 1
     full = np.zeros((bins, *spectrum.shape[1:]), dtype=spectrum.dtype)
-    full[: len(kept)] = kept
-    n_fft = round(len(x) * rate_out / rate_in)
-    out: np.ndarray = np.fft.irfft(full, n_fft, axis=0) * (n_fft / len(x))
+    full[: min(bins, len(spectrum))] = spectrum[:bins]
+    out: np.ndarray = np.fft.irfft(full, n_fft, axis=0) * (n_fft / padded)
     if n_out <= n_fft:
         return out[:n_out]
-    return np.pad(out, [(0, n_out - n_fft)] + [(0, 0)] * (out.ndim - 1))
+    return np.pad(out, [(0, n_out - n_fft), *tail])
 
 
 @functools.cache
