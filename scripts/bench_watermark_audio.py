@@ -162,6 +162,50 @@ def evaluate(work: Path, marked: int, unmarked: int, seconds: tuple[float, float
     }
 
 
+LONG_CHILD = """
+import resource, sys, time
+from pathlib import Path
+from labeler.watermark import audio
+from labeler.watermark.payload import decode, encode
+payload = bytes(range(8))
+started = time.perf_counter()
+audio.embed_file(Path(sys.argv[1]), Path(sys.argv[2]), encode(payload))
+embedded = time.perf_counter() - started
+started = time.perf_counter()
+soft = audio.extract_file(Path(sys.argv[2]))
+extracted = time.perf_counter() - started
+found = decode(soft) if soft is not None else None
+print(embedded, extracted, found is not None and found.payload == payload, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def long_file(work: Path, minutes: int) -> dict[str, object]:
+    """Embed into and extract from one long MP3 (streaming) in a child process: seconds and peak RSS."""
+    part = work / "part.wav"
+    subprocess.run(
+        ["sox", "-n", "-r", "44100", "-c", "2", str(part), "synth", "60", "pinknoise", "tremolo", "2", "50", "vol", "0.3"], check=True
+    )
+    long = work / "long.mp3"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-stream_loop", str(minutes - 1), "-i", str(part), "-c:a", "libmp3lame", "-b:a", "128k", str(long)],
+        check=True,
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", LONG_CHILD, str(long.resolve()), str((work / "long-wm.mp3").resolve())],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    ).stdout.split()
+    return {
+        "minutes": minutes,
+        "embed_s": float(out[0]),
+        "extract_s": float(out[1]),
+        "recovered": out[2] == "True",
+        "peak_mb": float(out[3]),
+    }
+
+
 def run(quick: bool) -> list[dict[str, object]]:
     """Rows in the benchmark format (labeler only: no offline peer tool is installed)."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -210,6 +254,8 @@ def main() -> None:
             result = evaluate(Path(tmp), 2, 3, (22.0, 24.0))
         else:
             result = evaluate(Path(tmp), args.marked, args.unmarked, (args.min_seconds, args.max_seconds))
+        if not args.quick:
+            result["long_file"] = long_file(Path(tmp), 10)
     load_after = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     print(f"load before: {load_before}\nload after:  {load_after}\nwall: {time.perf_counter() - started:.0f} s")
     for key, value in result.items():
