@@ -182,9 +182,9 @@ def _with_cover(path: Path, cover: Path) -> None:
 
 
 def _tags(path: Path) -> dict[str, str]:
-    """Title and artist as ffprobe reads them (format tags: ID3, LIST/INFO, iTunes; stream tags: Vorbis comments)."""
+    """Title and artist as ffprobe reads them (format tags: ID3, LIST/INFO, iTunes; audio stream tags: Vorbis comments)."""
     result = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_entries", "format_tags:stream_tags", "-of", "json", str(path)],
+        ["ffprobe", "-v", "error", "-select_streams", "a", "-show_entries", "format_tags:stream_tags", "-of", "json", str(path)],
         capture_output=True,
         text=True,
         check=True,
