@@ -275,3 +275,30 @@ def test_hostile_file_names_never_reach_a_shell(tmp_path: Path) -> None:
     audio.embed_file(source, target, CODE)
     assert recovered(target)
     assert not (tmp_path / "pwned").exists() and not Path("pwned").exists()
+
+
+@pytest.mark.slow
+def test_label_and_verify_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """labeler label --watermark on an MP3, then verify after the tags are stripped and the audio
+    re-encoded to AAC 96k: the metadata label is gone, the watermark still names the payload."""
+    from labeler.cli import main
+
+    source = tmp_path / "talk.mp3"
+    ffmpeg("-i", str(clip(tmp_path, "speech-music", 30)), "-c:a", "libmp3lame", "-b:a", "128k", str(source))
+    base = ["--no-config", "--no-progress", "-j", "1"]
+    label = ["label", *base, "--producer", PRODUCER, "--produce-id", "talk-1", "--no-explicit", "--watermark"]
+    assert main([*label, "--out", str(tmp_path / "out"), str(source)]) == 0
+    labelled = tmp_path / "out" / "talk.mp3"
+    expected = payload_for(Label(content_producer=PRODUCER, produce_id="talk-1"), None).hex()
+
+    def mark(path: Path) -> dict[str, Any]:
+        capsys.readouterr()
+        main(["verify", *base, "--format", "json", str(path)])
+        [entry] = json.loads(capsys.readouterr().out)["files"]
+        return dict(entry["signals"]["watermark"])
+
+    assert mark(labelled) | {"confidence": 1} == {"present": True, "payload": expected, "matches_label": True, "confidence": 1}
+    stripped = tmp_path / "stripped.m4a"
+    ffmpeg("-i", str(labelled), "-map_metadata", "-1", "-c:a", "aac", "-b:a", "96k", str(stripped))
+    found = mark(stripped)
+    assert found["present"] is True and found["payload"] == expected and found["matches_label"] is None

@@ -76,6 +76,8 @@ MIN_SECONDS = 15
 #: Extraction reads the 16 kHz mono signal in chunks of this many frames (plus a margin for the smoothing).
 CHUNK_FRAMES = 1 << 12
 CHUNK_MARGIN = 64
+#: extract_file reads at most this much audio from the start of a file.
+MAX_EXTRACT_S = 180
 
 
 def minimum_seconds(code_bits: int = CODE_BITS) -> int:
@@ -272,10 +274,20 @@ def embed_file(source: Path, target: Path, code: np.ndarray) -> None:
 
 
 def extract_file(path: Path) -> np.ndarray | None:
-    """Soft code bits of the first audio stream of ``path`` (any file ffmpeg decodes), or None."""
+    """Soft code bits of the first audio stream of ``path`` (any file ffmpeg decodes), or None.
+    Only the first ``MAX_EXTRACT_S`` are read: the block repeats every few seconds, so that window
+    holds dozens of repetitions, and the cost of a check stays per file, not per hour of audio."""
     folder = Folder(CODE_BITS)
-    for block in decode_blocks(path, dsp.RATE, 1):
-        folder.add(block[:, 0])
+    wanted = int(MAX_EXTRACT_S * dsp.RATE)
+    blocks = decode_blocks(path, dsp.RATE, 1)
+    try:
+        for block in blocks:
+            folder.add(block[:wanted, 0])
+            wanted -= len(block)
+            if wanted <= 0:
+                break
+    finally:
+        blocks.close()  # stops the decoder when the window is read (verify runs this on every audio file)
     folder.add(np.zeros(0), final=True)
     z, soft = folder.result()
     return soft if z >= SYNC_Z else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import subprocess
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,7 +27,7 @@ else:
 BLOCK_FRAMES = 1 << 16
 
 
-def decode_blocks(path: Path, sample_rate: int, channels: int, *, stream: str = "0:a:0") -> Iterator[np.ndarray]:
+def decode_blocks(path: Path, sample_rate: int, channels: int, *, stream: str = "0:a:0") -> Generator[np.ndarray, None, None]:
     """Float64 blocks ``(frames, channels)`` of the first audio stream, resampled to ``sample_rate``."""
     args = [
         "-v",
