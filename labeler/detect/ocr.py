@@ -35,9 +35,11 @@ else:
 
 INSTALL_HINT = "pip install 'gb45438-labeler[ocr]'  (rapidocr-onnxruntime==1.4.4, Python < 3.13)"
 TARGET_SHORT = 720
+#: rapidocr's detector upscales its input to this short side (config ``Det.limit_side_len``).
+DET_SHORT = 736
 MAX_LONG = 1600
 MIN_SCORE = 0.5
-_LOCK = threading.Lock()
+LOCK = threading.Lock()
 _MISREAD_AI = re.compile(r"(?<![A-Za-z])(?:A[l1I|](?=[\u4e00-\u9fff]|$|\s)|AL(?=[\u4e00-\u9fff]))")  # "AL生成" too, not a lone "AL"
 
 
@@ -106,10 +108,9 @@ def glyph_extent(gray: np.ndarray) -> tuple[int, int] | None:
     return int(rows[0]), int(rows[-1])
 
 
-def read_lines(image: Image.Image, scale: float | None = None) -> list[TextHit]:
-    """Every text line OCR sees in ``image`` (display orientation), in its pixel coordinates.
-
-    ``scale`` overrides the automatic rescale (a caller that already upscaled its crops passes 1)."""
+def working_image(image: Image.Image, scale: float | None = None) -> tuple[Image.Image, Image.Image]:
+    """``image`` in a mode OCR reads (``source``) and rescaled to about ``TARGET_SHORT`` on its
+    short side (``work``, RGB): recognition cuts its lines from ``work``, glyphs are measured in ``source``."""
     source = image.convert("RGBA") if image.mode in ("P", "PA", "1") else image
     if source.mode.startswith("I"):  # 16-bit grey: scale to 8 bits (a plain convert would clip to white)
         source = Image.fromarray((np.asarray(source, dtype=np.float32) / 257).astype(np.uint8))
@@ -121,13 +122,16 @@ def read_lines(image: Image.Image, scale: float | None = None) -> list[TextHit]:
         if abs(scale - 1) > 0.05
         else source
     )
-    work = work if work.mode == "RGB" else work.convert("RGB")  # resized first: no full-size copy of a big frame
-    scale_x, scale_y = work.width / width, work.height / height
-    ocr = engine()
-    with _LOCK:  # onnxruntime sessions are thread-safe, the rapidocr wrapper is not documented as such
-        result, _ = ocr(np.asarray(work)[:, :, ::-1])
+    return source, work if work.mode == "RGB" else work.convert("RGB")  # resized first: no full-size copy of a big frame
+
+
+def hits_from(source: Image.Image, results: list[Any], scale: tuple[float, float]) -> list[TextHit]:
+    """OCR results ``(points, text, score)`` in working-image pixels as ``TextHit``s in ``source``
+    pixels, each with its glyph height measured there (detector boxes are padded)."""
+    width, height = source.size
+    scale_x, scale_y = scale
     hits = []
-    for points, text, score in result or []:
+    for points, text, score in results:
         if float(score) < MIN_SCORE:
             continue
         xs, ys = [p[0] / scale_x for p in points], [p[1] / scale_y for p in points]
@@ -137,7 +141,19 @@ def read_lines(image: Image.Image, scale: float | None = None) -> list[TextHit]:
         extent = glyph_extent(np.asarray(source.crop(box).convert("L"), dtype=np.float32))  # per box: no full-size grey copy
         glyph = (extent[1] - extent[0] + 1) if extent else (box[3] - box[1]) / 1.6
         hits.append(TextHit(normalise_text(str(text)), box, float(glyph), float(score)))
-    return _with_joined(hits)
+    return hits
+
+
+def read_lines(image: Image.Image, scale: float | None = None) -> list[TextHit]:
+    """Every text line OCR sees in ``image`` (display orientation), in its pixel coordinates.
+
+    ``scale`` overrides the automatic rescale (a caller that already upscaled its crops passes 1).
+    For a notice verdict on a picture, ``scan.read_notice_lines`` reads only what can decide it."""
+    source, work = working_image(image, scale)
+    ocr = engine()
+    with LOCK:  # onnxruntime sessions are thread-safe, the rapidocr wrapper is not documented as such
+        result, _ = ocr(np.asarray(work)[:, :, ::-1])
+    return with_joined(hits_from(source, result or [], (work.width / source.width, work.height / source.height)))
 
 
 def read_line(image: Image.Image) -> tuple[str, float]:
@@ -146,13 +162,13 @@ def read_line(image: Image.Image) -> tuple[str, float]:
     ``read_lines`` (the detector upscales any input to 736 px on its short side)."""
     ocr = engine()
     work = image if image.mode == "RGB" else image.convert("RGB")
-    with _LOCK:
+    with LOCK:
         result, _ = ocr(np.asarray(work)[:, :, ::-1], use_det=False, use_cls=False, use_rec=True)
     text, score = (result or [["", 0.0]])[0]
     return normalise_text(str(text)), float(score)
 
 
-def _with_joined(hits: list[TextHit]) -> list[TextHit]:
+def with_joined(hits: list[TextHit]) -> list[TextHit]:
     """Also offer neighbouring lines joined (``元宝`` above ``AI生成``, ``人工智能`` / ``生成``)."""
     joined = []
     for a in hits:

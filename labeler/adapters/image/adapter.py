@@ -189,7 +189,7 @@ class ImageAdapter(Adapter):
         return with_path(path, lambda: self._detect(read_bytes(path)))
 
     def _detect(self, data: bytes) -> Evidence:
-        from ...detect import ocr
+        from ...detect import ocr, scan
         from ...detect.geometry import TextHit, hit_evidence, judge_hits
 
         why = self.container.no_notice(data) if self.container.no_notice else None
@@ -244,7 +244,7 @@ class ImageAdapter(Adapter):
                     h.glyph_height * sy,
                     h.score,
                 )
-                for h in ocr.read_lines(shown)
+                for h in scan.read_notice_lines(shown)
             ]  # back to full-resolution coordinates when the frame was decoded reduced
             return judge_hits(hits, display_size(full, orientation), "ocr", extra)
 
