@@ -525,13 +525,16 @@ def build(family: str, folder: Path, work: Path, quick: bool) -> list[Case]:
     return makers[family]()
 
 
-def verify(folder: Path, jobs: int) -> tuple[dict[str, dict], float]:  # type: ignore[type-arg]
+def verify(folder: Path, jobs: int, checkout: Path | None = None) -> tuple[dict[str, dict], float]:  # type: ignore[type-arg]
+    """``labeler verify`` over ``folder``; ``checkout``: run that checkout's labeler (``python -m``
+    imports from the working directory first) instead of the installed one."""
     start = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "labeler", "verify", str(folder), "--format", "json", "--no-progress", "--jobs", str(jobs), "--no-config"],
         capture_output=True,
         text=True,
         check=False,
+        cwd=checkout,
     )
     seconds = time.perf_counter() - start
     if result.returncode not in (0, 1):
@@ -571,12 +574,17 @@ def score(family: str, cases: list[Case], verdicts: dict[str, dict], seconds: fl
     }
 
 
-def evaluate(families: list[str], work: Path, quick: bool, jobs: int) -> list[dict]:  # type: ignore[type-arg]
+def evaluate(families: list[str], work: Path, quick: bool, jobs: int, baseline: Path | None = None) -> list[dict]:  # type: ignore[type-arg]
+    """Scores per family; with ``baseline``, that checkout verifies the same files right before this
+    one (rows named ``FAMILY (baseline)``): a before/after comparison under the same load."""
     results = []
     for family in families:
         folder = work / family
         cases = build(family, folder, work, quick)
-        verdicts, seconds = verify(folder, jobs)
+        if baseline is not None:
+            verdicts, seconds = verify(folder, jobs, baseline)
+            results.append(score(f"{family} (baseline)", cases, verdicts, seconds))
+        verdicts, seconds = verify(folder, jobs, ROOT)
         results.append(score(family, cases, verdicts, seconds))
     return results
 
@@ -630,6 +638,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--keep", type=Path, help="generate the set here and keep it (default: a temp folder)")
     parser.add_argument("--jobs", type=int, default=1, help="labeler verify --jobs (default 1: time per file without parallelism)")
     parser.add_argument("--json", type=Path, help="write every case with truth and result here")
+    parser.add_argument("--baseline", type=Path, help="another labeler checkout, run on the same files right before this one")
     args = parser.parse_args(argv)
     families = [f.strip() for f in args.only.split(",") if f.strip()]
     unknown = sorted(set(families) - set(FAMILIES))
@@ -641,7 +650,7 @@ def main(argv: list[str]) -> int:
         return 2
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-detection-"))
     try:
-        results = evaluate(families, work, args.quick, args.jobs)
+        results = evaluate(families, work, args.quick, args.jobs, args.baseline)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
