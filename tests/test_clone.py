@@ -262,11 +262,13 @@ def _audio(path: Path) -> None:
 
 
 @pytest.mark.skipif(FFMPEG is None, reason="ffmpeg is not installed")
-@pytest.mark.parametrize(("name", "shared"), [("tone.flac", True), ("tone.mp3", True), ("bare.mp3", True), ("v1.mp3", False)])
+@pytest.mark.parametrize(
+    ("name", "shared"), [("tone.flac", True), ("nopad.flac", True), ("tone.mp3", True), ("bare.mp3", True), ("v1.mp3", False)]
+)
 def test_audio_tags_share_the_audio(xfs: Path, name: str, shared: bool) -> None:
-    """FLAC (ffmpeg leaves an 8 KB PADDING block) and an MP3 whose ID3v2 tag has padding: cloned
-    whole, the tag edited in place. An MP3 whose tag has no padding (ffmpeg's): the tag is rebuilt in
-    memory with padding to a whole block and the audio cloned behind it. With an ID3v1 tag at the end
+    """A FLAC's metadata blocks and an MP3's ID3v2 tag are rebuilt in memory, the same size when the
+    label fits their padding (ffmpeg leaves 8 KB in a FLAC), else grown by a whole block; the audio
+    is cloned behind them. With an ID3v1 tag at the end
     too (mutagen updates it) and no padding, mutagen moves the audio: a copy, and the report says so."""
     import mutagen
 
@@ -278,6 +280,10 @@ def test_audio_tags_share_the_audio(xfs: Path, name: str, shared: bool) -> None:
         tags = ID3(source)
         tags.add(TIT2(encoding=3, text="tone"))
         tags.save(source, padding=lambda info: 4096 if name == "tone.mp3" else 0, v1=2 if name == "v1.mp3" else 1)
+    if name == "nopad.flac":  # no PADDING block: the metadata must grow by a whole block
+        from mutagen.flac import FLAC
+
+        FLAC(source).save(padding=lambda info: 0)
     original = source.read_bytes()
     result = label_file(source, xfs / f"out-{name}", OPTIONS)
     assert result.status == "labelled", result.error

@@ -9,6 +9,7 @@ All comments and pictures of the source are copied to the new file.
 
 from __future__ import annotations
 
+import io
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -93,19 +94,45 @@ class _VorbisCommentAdapter(Adapter):
     def write_implicit(self, src: Path, dst: Path, label: Label, options: WriteOptions = WriteOptions()) -> None:
         text = label.require_writable().to_json()
         self._open(src)
-        # Where the file system clones, a FLAC's edited metadata alone gets new blocks (Ogg pages may
-        # all be renumbered, so Ogg is copied).
-        flac = self.kind == "FLAC"
-        cloned = clone.clone_or_copy(src, dst) if flac else False
-        if not flac:
-            shutil.copyfile(src, dst)
+        # Where the file system clones, a FLAC's metadata is rewritten in memory and its audio cloned
+        # behind it (Ogg pages may all be renumbered, so Ogg is copied).
+        block = clone.block_size(src, dst) if self.kind == "FLAC" else None
+        if block is not None and self._write_metadata_clone_audio(src, dst, text, block):
+            return
+        shutil.copyfile(src, dst)
         audio = self._open(dst)
         if audio.tags is None:
             audio.add_tags()
         _set_label(audio.tags, text)
         audio.save(padding=_padding)
-        if flac:
-            clone.record_edit(src, dst, cloned, head=_flac_metadata_end(dst))
+        if self.kind == "FLAC":
+            clone.record(dst, clone.Layout("copy", 0, dst.stat().st_size, clone.why_not(src, dst)))
+
+    def _write_metadata_clone_audio(self, src: Path, dst: Path, text: str, block: int) -> bool:
+        """The metadata blocks edited in memory, with padding that keeps the audio at its offset
+        modulo ``block`` (the same size when the label fits the old padding), the audio cloned.
+        False when mutagen cannot work on the metadata alone: the caller copies and edits instead."""
+        seen = clone.identity(src)
+        end = _flac_metadata_end(src)
+        with open(src, "rb") as handle:
+            buffer = io.BytesIO(handle.read(end))
+            total = handle.seek(0, 2)
+        try:
+            audio = type(self).loader(buffer)  # type: ignore[arg-type]  # mutagen takes a file object too
+        except Exception:  # noqa: BLE001 - the source itself opened: the copy path reports real damage
+            return False
+        if audio.tags is None:
+            audio.add_tags()
+        _set_label(audio.tags, text)
+
+        def aligned(info: Any) -> int:
+            padding: int = info.padding  # what the old padding leaves (negative: the metadata must grow)
+            return padding if padding >= 0 else padding % block  # growth by whole blocks
+
+        buffer.seek(0)
+        audio.save(buffer, padding=aligned)
+        clone.write_pieces(src, dst, [buffer.getvalue(), clone.Range(end, total - end)], block=block, expect=seen)
+        return True
 
     def backends(self) -> list[Backend]:
         return [common.ffmpeg_backend("decode/encode for the audible notice"), *common.spoken_backends()]
