@@ -28,6 +28,7 @@ The pattern and the pilot are fixed (seeded), not keyed: the key scrambles the p
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PIL import Image
@@ -124,7 +125,7 @@ def upsample(change: npt.NDArray[np.float32], size: tuple[int, int]) -> npt.NDAr
 
 #: The eight ways a platform may have turned the pixels (EXIF orientation applied, then stripped);
 #: the canvas of a turned image is the turned canvas, so the detector turns it back.
-_TURNS = (
+_TURNS: tuple[Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]], ...] = (
     lambda c: c, np.rot90, lambda c: np.rot90(c, 2), lambda c: np.rot90(c, 3),
     np.fliplr, np.flipud, np.transpose, lambda c: np.rot90(c, 2).T,
 )  # fmt: skip
@@ -133,26 +134,36 @@ _TURNS = (
 def correlate(*lumas: npt.NDArray[np.float32]) -> tuple[float, npt.NDArray[np.float64]]:
     """(pilot z-score, CODE_BITS soft bits) of canvas luminances (one image, or video frames whose
     evidence adds up); the other seven orientations are tried when the stored one shows no
-    synchronisation."""
+    synchronisation. Only the pilot cells are read per orientation; the data cells once, for the
+    orientation that synchronises (or the best one)."""
     whitened = np.zeros((CANVAS, CANVAS), dtype=np.float64)
     for luma in lumas:
         residual, energy = _residual(luma)
         whitened += residual / (energy + 1.0)
-    best = (0.0, np.zeros(CODE_BITS))
-    for turn in _TURNS:
-        z, soft = _correlate(np.ascontiguousarray(turn(whitened)))
+    flat = whitened.ravel()
+    best_z, best_turn = -np.inf, 0
+    for number in range(len(_TURNS)):
+        pilots = flat[_cells(number)[0]] * _signs()[0]
+        spread = float(np.sqrt(np.sum(pilots * pilots)))
+        z = float(pilots.sum()) / spread if spread > 0 else 0.0
+        if z > best_z:
+            best_z, best_turn = z, number
         if z >= SYNC_Z:
-            return z, soft
-        best = max(best, (z, soft), key=lambda found: found[0])
-    return best
+            break
+    weighted = flat[_cells(best_turn)[1]] * _signs()[1]
+    return best_z, np.bincount(_signs()[2], weights=weighted, minlength=CODE_BITS).astype(np.float64)
 
 
-def _correlate(whitened: npt.NDArray[np.float64]) -> tuple[float, npt.NDArray[np.float64]]:
+@functools.cache
+def _cells(number: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Flat canvas positions of the pilot and the data cells, seen through turn ``number``."""
+    _, pilot, bit = layout()
+    grid = _TURNS[number](np.arange(CANVAS * CANVAS, dtype=np.int64).reshape(CANVAS, CANVAS).astype(np.float64)).astype(np.int64)
+    return grid[pilot], grid[bit >= 0]
+
+
+@functools.cache
+def _signs() -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+    """(pilot signs, data signs, data cells' code bit), in the order ``_cells`` lists the cells."""
     sign, pilot, bit = layout()
-    weighted = whitened * sign
-    pilots = weighted[pilot]
-    spread = float(np.sqrt(np.sum(pilots * pilots)))
-    z = float(pilots.sum()) / spread if spread > 0 else 0.0
-    data = bit >= 0
-    soft = np.bincount(bit[data], weights=weighted[data], minlength=CODE_BITS).astype(np.float64)
-    return z, soft
+    return sign[pilot], sign[bit >= 0], bit[bit >= 0]
