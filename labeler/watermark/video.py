@@ -38,7 +38,7 @@ FRAMES = 16
 _SAMPLE_RATE = 2  # frames per second sampled
 _DETECT_WIDTH = 512
 #: Source codec -> (encoder, its quality arguments): the same codec, at a quality that keeps the
-#: picture (the watermark is 40 dB under it; the platform's re-encode is the lossy step).
+#: picture (the watermark is 39 dB under it; the platform's re-encode is the lossy step).
 ENCODERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "h264": ("libx264", ("-crf", "18", "-preset", "medium")),
     "hevc": ("libx265", ("-crf", "20", "-preset", "medium")),
