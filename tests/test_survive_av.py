@@ -124,6 +124,7 @@ def test_c2pa_manifest_breaks_on_reencode_and_goes_on_strip(tmp_path: Path) -> N
     assert "signingCredential.untrusted" not in q90.reason, "no trust list was given: not a failure"
 
 
+@pytest.mark.slow  # ~6 s: the file runs into its 3 s limit
 def test_a_file_over_its_time_limit_is_an_error_and_leaves_no_temp_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import tempfile
 
