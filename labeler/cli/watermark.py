@@ -20,7 +20,7 @@ def _key_arguments(group: argparse._ArgumentGroup) -> None:
 def add_label_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group(
         "invisible watermark (optional)",
-        "a second implicit label in the pixels (images, video) that survives metadata stripping and recompression; "
+        "a second implicit label in the content (images, video, audio) that survives metadata stripping and recompression; "
         "never a replacement for the metadata label",
     )
     group.add_argument(
@@ -33,7 +33,7 @@ def add_label_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_verify_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("invisible watermark", "reported under signals.watermark for images and video")
+    group = parser.add_argument_group("invisible watermark", "reported under signals.watermark for images, video and audio")
     _key_arguments(group)
     group.add_argument(
         "--watermark-producer",

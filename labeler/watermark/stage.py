@@ -36,7 +36,7 @@ def plan_watermark(src: Path, media: str, label: Label, settings: WatermarkSetti
 
     module = medium(media)
     if module is None:
-        return None, Action(Step.NOTE, f"no watermark: {media} files cannot carry one (images and video can)")
+        return None, Action(Step.NOTE, f"no watermark: {media} files cannot carry one (images, video and audio can)")
     payload = payload_for(label, settings.key)
     soft = module.extract_file(src)
     if soft is not None:
