@@ -117,10 +117,14 @@ def pattern(
     return change
 
 
-def upsample(change: npt.NDArray[np.float32], size: tuple[int, int]) -> npt.NDArray[np.int16]:
-    """The canvas change at image size (width, height), rounded to whole levels."""
-    full = np.asarray(Image.fromarray(change, "F").resize(size, Image.Resampling.BICUBIC), dtype=np.float32)
-    return np.rint(full).astype(np.int16)
+def upsample(change: npt.NDArray[np.float32], size: tuple[int, int], rows: tuple[int, int] | None = None) -> npt.NDArray[np.int16]:
+    """The canvas change at image size (width, height), rounded to whole levels; ``rows`` (first,
+    end) gives only those rows of it (the filter still reads the canvas beyond them: no seams)."""
+    width, height = size
+    first, end = rows or (0, height)
+    box = (0.0, first * CANVAS / height, float(CANVAS), end * CANVAS / height)
+    part = Image.fromarray(change, "F").resize((width, end - first), Image.Resampling.BICUBIC, box=box)
+    return np.rint(np.asarray(part, dtype=np.float32)).astype(np.int16)
 
 
 #: The eight ways a platform may have turned the pixels (EXIF orientation applied, then stripped);
