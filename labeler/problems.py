@@ -22,6 +22,7 @@ RULES = frozenset({
     "notice.borderline-size", "notice.clip-too-short", "notice.english-only", "notice.late", "notice.missing-element",
     "notice.not-both-ends", "notice.placement", "notice.receipt-mismatch", "notice.receipt-unreadable", "notice.small", "notice.too-short", "notice.too-small",
     "provider.bad-service", "provider.bad-uscc", "provider.malformed-code", "provider.not-a-code", "provider.role-mismatch",
+    "watermark.mismatch", "watermark.without-label",
     "xmp.hostile", "xmp.jpeg-header", "xmp.malformed", "xmp.namespace", "xmp.too-large",
 })  # fmt: skip
 

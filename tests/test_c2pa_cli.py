@@ -123,3 +123,16 @@ def test_make_test_pki_script(tmp_path: Path) -> None:
     assert ExtendedKeyUsageOID.EMAIL_PROTECTION in eku and x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36") in eku
     assert chain[0].extensions.get_extension_for_class(x509.KeyUsage).value.digital_signature
     assert (tmp_path / "pki" / "key.pem").stat().st_mode & 0o077 == 0
+
+
+def test_a_forked_worker_signs_and_reads_after_the_parent_did(tmp_path: Path, pki, capsys: pytest.CaptureFixture[str]) -> None:
+    """c2pa-python refuses a Context made in another process; a forked worker inherits the parent's caches."""
+    from labeler.c2pa import read, sign
+
+    sign._context(False), read._context(None)  # the parent's contexts, as after an earlier file in this process
+    common = ["--producer", PRODUCER, "--c2pa-cert", str(pki.chain), "--c2pa-key", str(pki.key), "--no-progress", "--jobs", "2"]
+    out = tmp_path / "out"
+    assert main(["label", str(_inputs(tmp_path) / "photo.jpg"), "--out", str(out), *common]) == 0
+    assert "c2pa cannot" not in capsys.readouterr().out
+    code, report = _verify(capsys, str(out), "--require", "c2pa", "--jobs", "2")
+    assert code == 0 and report["files"][0]["signals"]["c2pa"]["state"] == "Valid"

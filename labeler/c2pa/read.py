@@ -9,6 +9,7 @@ manifest is a finding about the file, never an ``error`` status.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -71,8 +72,14 @@ class C2paSignal:
         }
 
 
-@lru_cache(maxsize=8)
 def _context(anchors: bytes | None) -> Any:
+    # c2pa-python refuses a Context in any process but the one that made it ("Context is not valid"),
+    # and a forked worker inherits the parent's cache: cache per process.
+    return _context_in_process(anchors, os.getpid())
+
+
+@lru_cache(maxsize=8)
+def _context_in_process(anchors: bytes | None, pid: int) -> Any:
     import c2pa
 
     settings: dict[str, Any] = {"verify": {"remote_manifest_fetch": False, "ocsp_fetch": False}}

@@ -10,6 +10,7 @@ any later byte change breaks the hash the signature covers.
 from __future__ import annotations
 
 import io
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -54,8 +55,14 @@ def manifest_definition(label: Label | None, source_type: str, title: str, mime:
     return {"claim_generator_info": [SOFTWARE_AGENT], "title": title, "format": mime, "assertions": assertions}
 
 
-@lru_cache(maxsize=4)
 def _context(thumbnail: bool) -> Any:
+    # c2pa-python refuses a Context in any process but the one that made it ("Context is not valid"),
+    # and a forked worker inherits the parent's cache: cache per process.
+    return _context_in_process(thumbnail, os.getpid())
+
+
+@lru_cache(maxsize=8)
+def _context_in_process(thumbnail: bool, pid: int) -> Any:
     import c2pa
 
     settings = {"builder": {"thumbnail": {"enabled": thumbnail}}, "verify": {"remote_manifest_fetch": False}}
