@@ -58,7 +58,12 @@ multiprocessing.spawn.get_preparation_data = _preparation_data
 @dataclass(frozen=True)
 class Limits:
     seconds: float | None = None  # wall time per file
-    memory_bytes: int | None = None  # address space per worker process
+    memory_bytes: int | None = None  # address space a worker may add to what it starts with
+
+
+def _address_space() -> int:
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        return int(statm.read().split()[0]) * resource.getpagesize()
 
 
 def _serve(conn: Connection, watch: Connection, work: Callable[[T], R], memory_bytes: int | None, threads: int) -> None:
@@ -66,7 +71,11 @@ def _serve(conn: Connection, watch: Connection, work: Callable[[T], R], memory_b
     lifeline.attach(watch)
     os.environ[THREADS_ENV] = str(threads)
     if memory_bytes:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        # Counted from the worker's own start: one forked from the caller inherits the caller's mappings
+        # (shared copy-on-write; gigabytes in a process that loaded onnxruntime or OpenCV), a fork-server
+        # worker starts at ~50 MB. Either way a file gets the same headroom.
+        limit = memory_bytes + _address_space()
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
         conn.send(None)  # ready: imports are done, so a file's time limit measures only its own work
         while True:

@@ -148,7 +148,7 @@ def _common(p: argparse.ArgumentParser) -> None:
         "--max-memory",
         type=_size,
         metavar="SIZE",
-        help="per-worker memory limit, e.g. 4G (default: 3/4 of RAM shared by the workers; 0 = none)",
+        help="address space a worker may add to what it starts with, e.g. 4G (default: 3/4 of RAM shared by the workers; 0 = none)",
     )
     _asr_argument(p)
     add_engine_arguments(p)
