@@ -86,6 +86,8 @@ def first_ifd(data: bytes) -> tuple[str, Ifd]:
     order = byte_order(data)
     if data[2:4] in (b"+\0", b"\0+"):
         raise InputError("BigTIFF is not supported; convert to classic TIFF (e.g. tiffcp) first")
+    if len(data) < 8:
+        raise InputError(f"the TIFF header is cut short ({len(data)} of 8 bytes): the file is truncated or corrupt")
     (offset,) = struct.unpack_from(order + "I", data, 4)
     return order, read_ifd(data, offset, order)
 
