@@ -22,7 +22,7 @@ import string
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ...errors import LabelFormatError
+from ...errors import InputError, LabelFormatError
 from ...lazy import lazy_module
 from ...notice import Notice, has_ai_element, has_generation_element
 from ...noticerule import is_notice
@@ -224,7 +224,12 @@ def find_notice(doc: pymupdf.Document) -> tuple[list[Seen], bool]:
     any_text = hidden_notice = False
     found: list[Seen] = []
     for number in dict.fromkeys((0, doc.page_count - 1)):
-        page = doc[number]
+        try:
+            page = doc[number]
+        except IndexError as exc:  # the page count says it exists, the page tree cannot reach it
+            raise InputError(
+                f"page {number + 1} of {doc.page_count} cannot be loaded (the page tree is damaged); repair the PDF (e.g. qpdf)"
+            ) from exc
         plain = page.get_text("text")
         any_text = any_text or bool(plain.strip())
         if not (has_ai_element(plain) or has_generation_element(plain)):  # cheap pre-check: nothing to judge

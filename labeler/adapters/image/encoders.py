@@ -78,7 +78,7 @@ def encode_png(image: Image.Image, placement: Placement, original: bytes, packet
     if original[24] == 16 and original[25] in (2, 6):  # IHDR: 16-bit RGB/RGBA, which Pillow reads as 8-bit
         return png.carry_metadata(encode_png16(original, placement), original, packet)
     buffer = io.BytesIO()
-    if getattr(image, "n_frames", 1) > 1:
+    if _frame_count(image) > 1:
         frames, infos = _frames(image, placement, False)
         frames[0].save(
             buffer, "PNG", save_all=True, append_images=frames[1:], duration=[i.get("duration", 0) for i in infos],
@@ -99,7 +99,7 @@ def encode_webp(image: Image.Image, placement: Placement, original: bytes, packe
         if image.info.get(key):
             options[key] = image.info[key]
     buffer = io.BytesIO()
-    if getattr(image, "n_frames", 1) > 1:
+    if _frame_count(image) > 1:
         frames, infos = _frames(image, placement, False)
         frames[0].save(
             buffer, "WEBP", save_all=True, append_images=frames[1:], duration=[i.get("duration", 0) for i in infos],
@@ -131,12 +131,21 @@ def encode_tiff(image: Image.Image, placement: Placement, original: bytes, packe
     if exif.get_ifd(0x8769):
         options["exif"] = exif
     buffer = io.BytesIO()
-    if getattr(image, "n_frames", 1) > 1:
+    if _frame_count(image) > 1:
         frames, _ = _frames(image, placement, False)
         frames[0].save(buffer, "TIFF", save_all=True, append_images=frames[1:], **options)
     else:
         composite(image, placement, in_place=True).save(buffer, "TIFF", **options)
     return _restore_pairs(buffer.getvalue(), original)
+
+
+def _frame_count(image: Image.Image) -> int:
+    """Pillow finds a multi-page file's later pages by reading them; a damaged one raises whatever its
+    parser hit (TypeError "Missing dimensions" for a TIFF page without a size)."""
+    try:
+        return int(getattr(image, "n_frames", 1))
+    except (TypeError, ValueError, OSError, EOFError, SyntaxError) as exc:
+        raise InputError(f"a later page or frame of this image is damaged ({exc}); repair or re-export the file") from exc
 
 
 def _restore_pairs(encoded: bytes, original: bytes) -> bytes:
