@@ -77,7 +77,9 @@ def verify_paths(
 
 class _LabelJob:
     """Picklable per-file work for the worker processes; its temp files carry the run's mark. With
-    ``defer``, finished outputs are staged for the main process's group commit (``labeler.commit``)."""
+    ``defer``, finished outputs are staged for a durable group commit (``labeler.commit``): the local
+    pool's main process commits them; a runner on other machines calls ``commit_chunk`` where the
+    files were written (``DaskEngine`` does, per task)."""
 
     def __init__(self, options: LabelOptions, out: Path | None, run: str, defer: bool = False) -> None:
         self.options, self.out, self.run, self.defer = options, out, run, defer
@@ -95,6 +97,16 @@ class _LabelJob:
                 discard(staged)
                 return result
             return dataclasses.replace(result, staged=tuple(staged))
+
+    def commit_chunk(self, results: list[LabelResult]) -> list[LabelResult]:
+        """Make the staged outputs of ``results`` durable together and publish them, in this process:
+        run on the machine that wrote them, its ``syncfs`` covers their bytes (one per chunk instead
+        of an ``fsync`` per file and per folder). Results that staged nothing pass through."""
+        group = GroupCommit(lambda _: None, files=len(results) + 1, seconds=float("inf"))
+        for result in results:
+            group.add(result)
+        group.flush()
+        return group.final(results)
 
     def _label(self, item: Item) -> LabelResult:
         if self.out is not None:
@@ -141,8 +153,9 @@ def label_paths(
     items, skipped = discover(roots, include_hidden=include_hidden, exclude=out_dir)
     items, ignored = filter_ignored(items, ignore)
     skipped += ignored
-    # Local workers stage their outputs for one durable group commit here (a Dask worker's files publish themselves).
-    job = _LabelJob(options, out_dir, new_run_id(), defer=runner is run and not options.dry_run)
+    # Workers stage their outputs for a durable group commit: a Dask worker commits each chunk it
+    # ran (``commit_chunk``); whatever a runner returns still staged is committed here.
+    job = _LabelJob(options, out_dir, new_run_id(), defer=not options.dry_run)
     state_dir = out_dir or (roots[0] if roots[0].is_dir() else roots[0].parent)
     if options.dry_run:
         if on_plan:
@@ -176,11 +189,10 @@ def label_paths(
                 return LabelResult(item.path, job.target(item), Outcome.FAILED, error=reason)
 
             jobs = jobs or default_jobs()
-            group = GroupCommit(record) if job.defer else None
-            results = runner(todo, job, jobs=jobs, limits=limits, failed=failed, on_result=group.add if group else record)
-            if group is not None:
-                group.flush()
-                results = group.final(results)
+            group = GroupCommit(record)
+            results = runner(todo, job, jobs=jobs, limits=limits, failed=failed, on_result=group.add)
+            group.flush()
+            results = group.final(results)
         finally:
             if group is not None:
                 group.flush()  # stopped: the files already finished are kept (a no-op after a normal end)

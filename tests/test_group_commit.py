@@ -228,3 +228,39 @@ def test_an_interrupted_commit_resumes_where_it_stopped(tmp_path: Path, monkeypa
     assert sorted(r.output.name for r in emitted if r.output) == ["t0", "t1", "t2", "t3"]
     assert all((tmp_path / f"t{n}").read_text() == str(n) for n in range(4))
     assert not [p for p in tmp_path.iterdir() if is_temp_name(p.name)]
+
+
+def test_a_runner_that_commits_chunks_and_one_that_does_not(tmp_path: Path) -> None:
+    """``commit_chunk`` (what a Dask worker runs after each task) makes the chunk durable and visible
+    in its own process; a runner that returns staged results still gets them committed by the batch."""
+    make_inputs(tmp_path / "in", 4)
+    seen: list[tuple[bool, bool]] = []
+
+    def chunk_runner(items: list, work: object, *, on_result: object, **_: object) -> list[LabelResult]:
+        staged = [work(i) for i in items]  # type: ignore[operator]
+        assert all(r.staged and not r.output.exists() for r in staged)
+        results = work.commit_chunk(staged)  # type: ignore[attr-defined]
+        for result in results:
+            seen.append((bool(result.staged), result.output.exists()))
+            on_result(result)  # type: ignore[operator]
+        return results
+
+    def plain_runner(items: list, work: object, *, on_result: object, **_: object) -> list[LabelResult]:
+        results = [work(i) for i in items]  # type: ignore[operator]
+        for result in results:
+            on_result(result)  # type: ignore[operator]
+        return results
+
+    for name, runner in (("chunks", chunk_runner), ("plain", plain_runner)):
+        out = tmp_path / name
+        outcome = label_paths(
+            [tmp_path / "in"],
+            out=out,
+            options=LabelOptions(producer=PRODUCER, explicit=False),
+            runner=runner,  # type: ignore[arg-type]
+        )
+        assert [r.status for r in outcome.results] == ["labelled"] * 4, name
+        assert all(r.staged == () and r.write and r.write["durable"].startswith("group commit") for r in outcome.results)
+        assert [verify_file(p, check_explicit=False).status for p in visible(out)] == ["unverified"] * 4
+        assert len((out / JOURNAL_NAME).read_text().splitlines()) >= 4
+    assert seen == [(False, True)] * 4

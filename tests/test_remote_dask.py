@@ -203,3 +203,46 @@ def test_dask_and_local_pool_give_the_same_results_on_300_mixed_files(s3: S3Serv
     assert sorted(k.removeprefix("out/") for k in s3.keys(bucket, "out/") if "/.labeler" not in "/" + k) == written
     for relative in written:  # implicit-only: byte for byte the same outputs
         assert s3.get(bucket, "out/" + relative) == (tmp_path / "local" / relative).read_bytes(), relative
+
+
+def test_local_paths_on_dask_commit_each_task_durably_and_match_the_local_pool(cluster: DaskCluster, tmp_path: Path) -> None:
+    # Local paths on Dask: the workers write beside the outputs and each task's files are made
+    # durable together on the worker (one syncfs, then the renames), as the local pool's group commit.
+    _mixed_inputs(tmp_path / "in", 200)
+    local = cli("label", str(tmp_path / "in"), "--out", str(tmp_path / "local"), *LABEL, "-j", "2")
+    remote = cli("label", str(tmp_path / "in"), "--out", str(tmp_path / "dask"), *LABEL, "--engine", "dask", "--scheduler", cluster.address)
+    assert remote.returncode == local.returncode in (0, 1), remote.stderr
+    pool = {f["source"]: f for f in json.loads(local.stdout)["files"]}
+    dask = {f["source"]: f for f in json.loads(remote.stdout)["files"]}
+    assert set(dask) == set(pool) and len(pool) == 200
+    assert {k: (f["status"], f["label"]) for k, f in dask.items()} == {k: (f["status"], f["label"]) for k, f in pool.items()}
+    written = [f for f in dask.values() if f["status"] == "labelled"]
+    assert written and all(f["write"]["durable"].startswith("group commit (") for f in written)
+    for f in written:  # implicit-only: byte for byte the local pool's output
+        mine = Path(f["output"])
+        assert mine.read_bytes() == (tmp_path / "local" / mine.relative_to(tmp_path / "dask")).read_bytes(), mine
+    assert not [p for p in (tmp_path / "dask").rglob(".labeler-*") if p.name != ".labeler-journal.jsonl" and "lock" not in p.name]
+    again = cli(
+        "label",
+        str(tmp_path / "in"),
+        "--out",
+        str(tmp_path / "dask"),
+        *LABEL,
+        "--engine",
+        "dask",
+        "--scheduler",
+        cluster.address,
+        "--resume",
+    )
+    redone = {f["source"] for f in json.loads(again.stdout)["files"]}
+    assert redone == {k for k, f in dask.items() if f["status"] == "failed"}, "every committed file is in the journal"
+
+
+def test_chunks_shrink_towards_the_end_of_a_batch() -> None:
+    from labeler.remote.dask_engine import MAX_CHUNK, chunk_size
+
+    sizes, left = [], 10_000
+    while left:
+        sizes.append(chunk_size(left, 2))
+        left -= sizes[-1]
+    assert sizes[0] == MAX_CHUNK and sizes[-8:] == [1] * 8 and sizes == sorted(sizes, reverse=True)

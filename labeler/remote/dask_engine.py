@@ -2,13 +2,16 @@
 
 ``DaskEngine.run`` has the signature of ``labeler.batch.run`` (items, work, jobs, on_result,
 limits, failed) and returns results in input order, so the CLI's reports, exit codes and progress
-are the same as with the local pool. One Dask task is one file:
+are the same as with the local pool. One Dask task is a chunk of files:
 
 - The client submits a bounded window of tasks (``WINDOW_PER_THREAD`` per worker thread) and
   tops it up as results arrive, so a million-file batch never holds a million futures. A task
-  carries a chunk of up to ``MAX_CHUNK`` files (``chunk_size``): Dask's cost per task is
-  milliseconds, more than labelling a small file's metadata. Each file keeps its own limits and
+  carries up to ``MAX_CHUNK`` files, fewer towards the end (``chunk_size``): Dask's cost per task
+  is milliseconds, more than labelling a small file's metadata. Each file keeps its own limits and
   its own result; a chunk lost with its worker is run again whole (publishing is idempotent).
+- Labelling outputs are made durable per task, on the worker that wrote them: the files are
+  staged, then one ``syncfs`` and the renames (``_LabelJob.commit_chunk``, the local pool's group
+  commit) instead of an ``fsync`` per file and per folder.
 - On the worker, the task hands the file to a long-lived child process of that worker thread
   (``labeler.pool``'s worker: its own process group, the address-space limit, the lifeline), so
   the per-file time and memory limits are the local pool's: a file over its time limit or a child
@@ -46,10 +49,11 @@ WORKER_TIMEOUT = 60.0
 #: Tasks in flight per worker thread: enough to hide the scheduler's round trip between small files.
 WINDOW_PER_THREAD = 4
 #: Files per Dask task, at most: Dask costs a few ms of scheduler and network time per task, more
-#: than labelling a small file's metadata, so small batches group files; a batch is cut so that
-#: every worker thread still gets ``CHUNKS_PER_THREAD`` tasks (large batches keep the balance).
-MAX_CHUNK = 16
-CHUNKS_PER_THREAD = 8
+#: than labelling a small file's metadata, and each task's outputs are made durable together (one
+#: ``syncfs`` per task). Chunks are guided: each takes 1/``CHUNKS_PER_THREAD`` of a thread's share of
+#: the files not yet submitted, so they shrink towards the end and no worker idles long on the tail.
+MAX_CHUNK = 64
+CHUNKS_PER_THREAD = 4
 #: Seconds a new child process may take to import labeler.
 START_TIMEOUT = 120.0
 
@@ -125,8 +129,15 @@ def _threads() -> int:
 
 
 def _task(run: str, work: Callable[[Any], Any], items: list[Any], limits: Limits, default_memory: bool) -> list[tuple[bool, Any]]:
-    """On a Dask worker: ``work(item)`` for each of a chunk's items, in this thread's child process."""
-    return [_one(run, work, item, limits, default_memory) for item in items]
+    """On a Dask worker: ``work(item)`` for each of a chunk's items, in this thread's child process;
+    then, when the work has one, its ``commit_chunk`` over the chunk's results, here on the machine
+    that wrote the files (labelling: one durable group commit per chunk)."""
+    outcomes = [_one(run, work, item, limits, default_memory) for item in items]
+    commit = getattr(work, "commit_chunk", None)
+    if commit is None:
+        return outcomes
+    committed = iter(commit([value for ok, value in outcomes if ok]))
+    return [(True, next(committed)) if ok else (False, value) for ok, value in outcomes]
 
 
 def _one(run: str, work: Callable[[Any], Any], item: Any, limits: Limits, default_memory: bool) -> tuple[bool, Any]:
@@ -168,9 +179,9 @@ def _client(address: str | None, workers: int) -> Any:
     return client
 
 
-def chunk_size(files: int, threads: int) -> int:
-    """Files per task: up to ``MAX_CHUNK``, while every thread still gets ``CHUNKS_PER_THREAD`` tasks."""
-    return max(1, min(MAX_CHUNK, files // max(1, threads * CHUNKS_PER_THREAD)))
+def chunk_size(remaining: int, threads: int) -> int:
+    """Files for the next task when ``remaining`` files are not yet submitted (guided scheduling)."""
+    return max(1, min(MAX_CHUNK, remaining // max(1, threads * CHUNKS_PER_THREAD)))
 
 
 class DaskEngine:
@@ -211,26 +222,27 @@ class DaskEngine:
         results: dict[int, R] = {}
         threads = sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values())
         window = max(8, WINDOW_PER_THREAD * threads)
-        size = chunk_size(len(items), threads)
-        todo = iter(range(0, len(items), size))
-        where: dict[str, int] = {}
+        submitted = 0
+        where: dict[str, tuple[int, int]] = {}  # task key: (first item, item count)
         running = as_completed()
 
         def submit() -> None:
-            for start in todo:
-                chunk = list(items[start : start + size])
-                memory = self.default_memory and limits.memory_bytes is None
-                future = self.client.submit(_task, run, work, chunk, limits, memory, key=f"labeler-{run}-{start}", pure=False)
-                where[future.key] = start
-                running.add(future)
+            nonlocal submitted
+            if submitted == len(items):
                 return
+            start, count = submitted, chunk_size(len(items) - submitted, threads)
+            chunk = list(items[start : start + count])
+            memory = self.default_memory and limits.memory_bytes is None
+            future = self.client.submit(_task, run, work, chunk, limits, memory, key=f"labeler-{run}-{start}", pure=False)
+            where[future.key] = (start, len(chunk))
+            running.add(future)
+            submitted = start + len(chunk)
 
         for _ in range(window):
             submit()
         try:
             for future in running:
-                start = where.pop(future.key)
-                count = min(size, len(items) - start)
+                start, count = where.pop(future.key)
                 try:
                     outcomes = future.result()
                 except KilledWorker:
