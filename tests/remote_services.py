@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -173,3 +174,13 @@ class DaskCluster:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def misbehaving_work(n: int) -> int:
+    """Per-file work for the Dask limit test (importable by the workers): item 3 overstays its time
+    limit, item 5 kills its process, every other item doubles."""
+    if n == 3:
+        time.sleep(60)
+    if n == 5:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return 2 * n

@@ -246,3 +246,17 @@ def test_chunks_shrink_towards_the_end_of_a_batch() -> None:
         sizes.append(chunk_size(left, 2))
         left -= sizes[-1]
     assert sizes[0] == MAX_CHUNK and sizes[-8:] == [1] * 8 and sizes == sorted(sizes, reverse=True)
+
+
+def test_per_file_limits_on_dask_fail_only_that_file(cluster: DaskCluster) -> None:
+    # Chunks of 5, 4, 3...: the file that times out and the one that kills its process are each that
+    # file's failure; the files queued behind them in the same task run in a new child process.
+    from labeler.pool import Limits
+    from labeler.remote.dask_engine import DaskEngine
+
+    from .remote_services import misbehaving_work
+
+    with DaskEngine(cluster.address, 2) as engine:
+        results = engine.run(list(range(40)), misbehaving_work, limits=Limits(seconds=3), failed=lambda n, why: f"{n}: {why}")
+    assert results[3].startswith("3: timed out after 3 s") and results[5].startswith("5: the worker died (signal 9)")
+    assert [r for n, r in enumerate(results) if n not in (3, 5)] == [2 * n for n in range(40) if n not in (3, 5)]

@@ -33,12 +33,12 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import wait
 from typing import Any, TypeVar
 
 from ..errors import LabelerError
-from ..pool import Limits, _Worker, default_memory_limit
+from ..pool import QUEUE_DEPTH, Limits, _Worker, default_memory_limit
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -81,29 +81,36 @@ class _Child:
         self.worker.conn.recv()  # ready: its imports are done
         self.alive = True
 
-    def run(self, item: Any) -> tuple[bool, Any]:
-        """``(True, result)``, or ``(False, reason)`` when the file timed out or killed the process."""
-        worker = self.worker
-        worker.give(0, item)
-        timeout = None if worker.deadline == float("inf") else max(0.0, worker.deadline - time.monotonic())
-        ready = wait([worker.conn, worker.process.sentinel], timeout=timeout)
-        if worker.conn in ready:
-            try:
-                _, result = worker.conn.recv()
-            except (EOFError, OSError):
-                result = None
-            if result is not None:
-                worker.done()
-                return True, result
-        if ready:
-            worker.process.join(1)
-            code = worker.process.exitcode
-            why = f"the worker died (signal {-code})" if code and code < 0 else f"the worker exited ({code})"
-            reason = f"{why} while processing this file; it may be hostile or need more memory than --max-memory allows"
-        else:
-            reason = f"timed out after {self.seconds:g} s (raise --timeout for very long media)"
-        self.close()
-        return False, reason
+    def run(self, items: Sequence[Any]) -> Iterator[tuple[bool, Any]]:
+        """Per item in order, ``(True, result)`` or ``(False, reason)`` when the file timed out or
+        killed the process. The next item waits in the pipe (``QUEUE_DEPTH``) so the process never
+        idles between small files; each item's clock starts when it starts. After a failure the
+        child is closed and yields nothing more: the caller runs the rest in a new child."""
+        worker, pending = self.worker, list(enumerate(items))[::-1]
+        while pending or worker.tasks:
+            while pending and len(worker.tasks) < QUEUE_DEPTH:
+                worker.give(*pending.pop())
+            timeout = None if worker.deadline == float("inf") else max(0.0, worker.deadline - time.monotonic())
+            ready = wait([worker.conn, worker.process.sentinel], timeout=timeout)
+            if worker.conn in ready:
+                try:
+                    _, result = worker.conn.recv()
+                except (EOFError, OSError):
+                    result = None
+                if result is not None:
+                    worker.done()
+                    yield True, result
+                    continue
+            if ready:
+                worker.process.join(1)
+                code = worker.process.exitcode
+                why = f"the worker died (signal {-code})" if code and code < 0 else f"the worker exited ({code})"
+                reason = f"{why} while processing this file; it may be hostile or need more memory than --max-memory allows"
+            else:
+                reason = f"timed out after {self.seconds:g} s (raise --timeout for very long media)"
+            self.close()
+            yield False, reason
+            return
 
     def close(self) -> None:
         self.alive = False
@@ -129,10 +136,13 @@ def _threads() -> int:
 
 
 def _task(run: str, work: Callable[[Any], Any], items: list[Any], limits: Limits, default_memory: bool) -> list[tuple[bool, Any]]:
-    """On a Dask worker: ``work(item)`` for each of a chunk's items, in this thread's child process;
-    then, when the work has one, its ``commit_chunk`` over the chunk's results, here on the machine
-    that wrote the files (labelling: one durable group commit per chunk)."""
-    outcomes = [_one(run, work, item, limits, default_memory) for item in items]
+    """On a Dask worker: ``work(item)`` for each of a chunk's items, in this thread's child process
+    (a new one after a file that failed it); then, when the work has one, its ``commit_chunk`` over
+    the chunk's results, here on the machine that wrote the files (labelling: one durable group
+    commit per chunk)."""
+    outcomes: list[tuple[bool, Any]] = []
+    while len(outcomes) < len(items):
+        outcomes += _child(run, work, limits, default_memory).run(items[len(outcomes) :])
     commit = getattr(work, "commit_chunk", None)
     if commit is None:
         return outcomes
@@ -140,7 +150,8 @@ def _task(run: str, work: Callable[[Any], Any], items: list[Any], limits: Limits
     return [(True, next(committed)) if ok else (False, value) for ok, value in outcomes]
 
 
-def _one(run: str, work: Callable[[Any], Any], item: Any, limits: Limits, default_memory: bool) -> tuple[bool, Any]:
+def _child(run: str, work: Callable[[Any], Any], limits: Limits, default_memory: bool) -> _Child:
+    """This thread's child process for ``run`` (started on first use, and again after a failure)."""
     children: dict[str, _Child] = _state.__dict__.setdefault("children", {})
     child = children.get(run)
     if child is None or not child.alive:
@@ -151,7 +162,7 @@ def _one(run: str, work: Callable[[Any], Any], item: Any, limits: Limits, defaul
         if default_memory:
             limits = Limits(limits.seconds, default_memory_limit(max(1, os.cpu_count() or 1)))
         child = children[run] = _Child(work, limits)
-    return child.run(item)
+    return child
 
 
 def _client(address: str | None, workers: int) -> Any:
