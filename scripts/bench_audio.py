@@ -29,6 +29,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from benchtools import parser  # noqa: E402
 
 from labeler import ffmpeg  # noqa: E402
 
@@ -313,5 +316,5 @@ def run(quick: bool) -> list[dict[str, object]]:
 
 
 if __name__ == "__main__":
-    for row in run("--quick" in sys.argv):
+    for row in run(parser(__doc__).parse_args().quick):
         print(json.dumps(row, ensure_ascii=False))

@@ -24,6 +24,9 @@ from pathlib import Path
 import pymupdf
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from benchtools import parser  # noqa: E402
+
 SHIPPED_CONFIG = ROOT / "labeler" / "data" / "exiftool-tc260.config"
 PRODUCER = "001191110102MACQD9K64010000"
 LABEL = (
@@ -294,7 +297,7 @@ def run(quick: bool) -> list[dict[str, object]]:
 
 
 def main(argv: list[str]) -> int:
-    rows = run("--quick" in argv)
+    rows = run(parser(__doc__).parse_args(argv).quick)
     for row in rows:
         print(json.dumps(row, ensure_ascii=False))
     return 0

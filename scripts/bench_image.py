@@ -42,7 +42,7 @@ from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from benchtools import measured  # noqa: E402
+from benchtools import measured, parser  # noqa: E402
 
 CONFIG = ROOT / "labeler" / "data" / "exiftool-tc260.config"
 PRODUCER = "001191110102MACQD9K64010000"
@@ -681,15 +681,22 @@ def run(quick: bool) -> list[dict[str, object]]:
 
 
 def main(argv: list[str]) -> int:
-    """``--implicit-on DIR``: only the implicit-label case, in DIR; ``--only-implicit``: the same in a temp folder."""
-    quick = "--quick" in argv
-    if "--implicit-on" in argv:
-        rows = implicit_on(Path(argv[argv.index("--implicit-on") + 1]), quick)
-    elif "--only-implicit" in argv:
+    cli = parser(__doc__)
+    cli.add_argument(
+        "--implicit-on",
+        type=Path,
+        metavar="DIR",
+        help="only the implicit-label case, inputs and outputs in DIR (e.g. an XFS mount: cloning)",
+    )
+    cli.add_argument("--only-implicit", action="store_true", help="only the implicit-label case, in a temp folder")
+    args = cli.parse_args(argv)
+    if args.implicit_on:
+        rows = implicit_on(args.implicit_on, args.quick)
+    elif args.only_implicit:
         with tempfile.TemporaryDirectory(prefix="bench-image-") as tmp:
-            rows = implicit_on(Path(tmp), quick)
+            rows = implicit_on(Path(tmp), args.quick)
     else:
-        rows = run(quick)
+        rows = run(args.quick)
     for row in rows:
         print(json.dumps(row, ensure_ascii=False))
     return 0

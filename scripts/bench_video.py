@@ -32,6 +32,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from benchtools import parser  # noqa: E402
 
 from labeler import ffmpeg  # noqa: E402 - importable only after the sys.path entry
 
@@ -280,11 +283,20 @@ def run(quick: bool, explicit_only: bool = False, repeat: int | None = None) -> 
 
 
 def main(argv: list[str]) -> int:
-    repeat = int(argv[argv.index("--repeat") + 1]) if "--repeat" in argv else None
-    if "--implicit-on" in argv:  # only the implicit case, with the input and outputs in DIR (an XFS mount)
-        rows = implicit_on(Path(argv[argv.index("--implicit-on") + 1]), "--quick" in argv, repeat)
+    cli = parser(__doc__)
+    cli.add_argument(
+        "--implicit-on",
+        type=Path,
+        metavar="DIR",
+        help="only the implicit-label case, inputs and outputs in DIR (e.g. an XFS mount: cloning)",
+    )
+    cli.add_argument("--repeat", type=int, metavar="N", help="best of N runs per tool")
+    cli.add_argument("--explicit", action="store_true", help="also the explicit (notice) cases")
+    args = cli.parse_args(argv)
+    if args.implicit_on:
+        rows = implicit_on(args.implicit_on, args.quick, args.repeat)
     else:
-        rows = run("--quick" in argv, "--explicit" in argv, repeat)
+        rows = run(args.quick, args.explicit, args.repeat)
     for row in rows:
         print(f"{row['case']:45s} {row['tool']:28s} {row['seconds']:8.3f} s  {row['peak_mb']:7.0f} MB  {row['note']}")
     return 0

@@ -8,6 +8,7 @@ samples ``VmHWM`` of every process in the tool's tree every 50 ms.
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -60,3 +61,10 @@ def measured(command: Sequence[str], *, ok: Sequence[int] = (0,), cwd: Path | No
     if code not in ok:
         raise RuntimeError(f"{list(command[:3])} failed ({code}): {run.stderr[-2000:]}")
     return seconds, peak / 1024, run.stderr
+
+
+def parser(doc: str | None) -> argparse.ArgumentParser:
+    """The family benchmarks' command line: ``--quick``, and ``--help`` printing the script's docstring."""
+    out = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    out.add_argument("--quick", action="store_true", help="tiny inputs, seconds: the smoke run the tests use")
+    return out

@@ -7,6 +7,7 @@ Clips are 1.5-2 s at low sample rates so the whole set stays far below 1.5 MB.
 
 from __future__ import annotations
 
+import argparse
 import io
 import struct
 import subprocess
@@ -294,7 +295,9 @@ def _add_flac_picture(path: Path) -> None:
 
 
 if __name__ == "__main__":
-    target = Path(tempfile.mkdtemp()) if "--tmp" in sys.argv else Path(__file__).resolve().parent.parent / "fixtures"
+    cli = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    cli.add_argument("--tmp", action="store_true", help="generate into a new temp folder instead of fixtures/")
+    target = Path(tempfile.mkdtemp()) if cli.parse_args().tmp else Path(__file__).resolve().parent.parent / "fixtures"
     generate(target)
     print(target)
     subprocess.run(["du", "-sh", str(target / "samples" / "audio"), str(target / "cases" / "audio")], check=False)

@@ -6,6 +6,7 @@ sources), so the bytes are deterministic for a given ffmpeg build. Clips are 320
 
 from __future__ import annotations
 
+import argparse
 import struct
 import subprocess
 import sys
@@ -175,4 +176,5 @@ def generate(root: Path) -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     generate(Path(__file__).resolve().parent.parent / "fixtures")

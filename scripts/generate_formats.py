@@ -7,6 +7,7 @@ Usage: python scripts/generate_formats.py [--check]   (--check: exit 1 if a file
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -19,7 +20,9 @@ TARGETS = ((ROOT / ".pre-commit-hooks.yaml", with_precommit_pattern), (ROOT / "R
 
 
 def main(argv: list[str]) -> int:
-    check = "--check" in argv
+    cli = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    cli.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file is out of date")
+    check = cli.parse_args(argv).check
     stale = []
     for path, generate in TARGETS:
         text = path.read_text(encoding="utf-8")

@@ -6,6 +6,7 @@ Usage: python scripts/make_fixtures.py [FAMILY ...]   (default: all families)
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import sys
 from pathlib import Path
@@ -15,7 +16,12 @@ ROOT = HERE.parent / "fixtures"
 
 
 def main(argv: list[str]) -> int:
-    wanted = set(argv)
+    families = sorted(p.stem.removeprefix("fixtures_") for p in HERE.glob("fixtures_*.py"))
+    cli = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    cli.add_argument("family", nargs="*", help=f"the families to regenerate: {', '.join(families)} (default: all)")
+    wanted = set(cli.parse_args(argv).family)
+    if wanted - set(families):
+        cli.error(f"no such family: {', '.join(sorted(wanted - set(families)))}")
     for module_path in sorted(HERE.glob("fixtures_*.py")):
         family = module_path.stem.removeprefix("fixtures_")
         if wanted and family not in wanted:

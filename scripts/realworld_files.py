@@ -16,9 +16,9 @@ openpyxl, plistlib. Usage: ``python scripts/realworld_files.py DIR`` (prints wha
 
 from __future__ import annotations
 
+import argparse
 import plistlib
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -500,5 +500,7 @@ def generate(root: Path, names: list[str] | None = None) -> list[Path]:
 
 
 if __name__ == "__main__":
-    for made in generate(Path(sys.argv[1] if len(sys.argv) > 1 else "realworld")):
+    cli = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    cli.add_argument("folder", nargs="?", type=Path, default=Path("realworld"), help="where to make the files (default: ./realworld)")
+    for made in generate(cli.parse_args().folder):
         print(f"{made.stat().st_size:>9,}  {made}")
