@@ -13,7 +13,6 @@ skips them after a crash), and run each file under a time and memory limit.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import os
@@ -22,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .atomic import Staged, deferred, discard, new_run_id, temp_mark
+from .atomic import deferred, discard, new_run_id, temp_mark
 from .batch import Item, Skipped, default_jobs, discover, run
 from .commit import GroupCommit
 from .errors import OutputError
@@ -76,20 +75,19 @@ def verify_paths(
 
 
 class _LabelJob:
-    """Picklable per-file work for the worker processes; its temp files carry the run's mark. With
-    ``defer``, finished outputs are staged for a durable group commit (``labeler.commit``): the local
-    pool's main process commits them; a runner on other machines calls ``commit_chunk`` where the
-    files were written (``DaskEngine`` does, per task)."""
+    """Picklable per-file work for the worker processes; its temp files carry the run's mark.
+    Finished outputs are staged for a durable group commit (``labeler.commit``): the local pool's
+    main process commits them; a runner on other machines calls ``commit_chunk`` where the files
+    were written (``DaskEngine`` does, per task)."""
 
-    def __init__(self, options: LabelOptions, out: Path | None, run: str, defer: bool = False) -> None:
-        self.options, self.out, self.run, self.defer = options, out, run, defer
+    def __init__(self, options: LabelOptions, out: Path | None, run: str) -> None:
+        self.options, self.out, self.run = options, out, run
 
     def target(self, item: Item) -> Path:
         return item.path if self.out is None else self.out / item.relative
 
     def __call__(self, item: Item) -> LabelResult:
-        staging: contextlib.AbstractContextManager[list[Staged] | None] = deferred() if self.defer else contextlib.nullcontext()
-        with temp_mark(self.run), staging as staged:
+        with temp_mark(self.run), deferred() as staged:
             result = self._label(item)
             if not staged:
                 return result
@@ -155,7 +153,7 @@ def label_paths(
     skipped += ignored
     # Workers stage their outputs for a durable group commit: a Dask worker commits each chunk it
     # ran (``commit_chunk``); whatever a runner returns still staged is committed here.
-    job = _LabelJob(options, out_dir, new_run_id(), defer=not options.dry_run)
+    job = _LabelJob(options, out_dir, new_run_id())
     state_dir = out_dir or (roots[0] if roots[0].is_dir() else roots[0].parent)
     if options.dry_run:
         if on_plan:
