@@ -127,12 +127,56 @@ def dispatch_rate(address: str, count: int) -> float:
         return count / (time.perf_counter() - start)
 
 
+def ceiling(count: int, rounds: int) -> dict[str, Any]:
+    """What this machine lets two workers gain, measured without the engine's own scaling: two
+    independent 1-worker clusters, each with its own client, input and output, labelling
+    implicit-only at the same time, against one of them alone. They share nothing but the machine,
+    so ``alone / together`` is the best 1 -> 2 worker scaling any engine could show here."""
+    results: dict[str, Any] = {"load_before": os.getloadavg(), "files": count}
+    with tempfile.TemporaryDirectory(prefix="bench-dask-ceiling-") as scratch:
+        work = Path(scratch)
+        clusters = []
+        try:
+            for name in ("a", "b"):
+                populate(work / f"in-{name}", count)
+                (work / f"cluster-{name}").mkdir()
+                clusters.append(Cluster(work / f"cluster-{name}", 1))
+
+            def command(name: str, cluster: Cluster) -> list[str]:
+                shutil.rmtree(work / f"out-{name}", ignore_errors=True)
+                return [sys.executable, "-m", "labeler", "label", str(work / f"in-{name}"), "--out", str(work / f"out-{name}"),
+                        "--producer", PRODUCER, "--no-progress", *MODES["implicit-only"], "--engine", "dask", "--scheduler", cluster.address]  # fmt: skip
+
+            alone, together = [], []
+            for _ in range(rounds):
+                alone.append(timed(command("a", clusters[0]))[0])
+                started = time.perf_counter()
+                pair = [subprocess.Popen(command(n, c), env=env(), stdout=subprocess.DEVNULL) for n, c in zip("ab", clusters, strict=True)]
+                for process in pair:
+                    process.wait()
+                together.append(time.perf_counter() - started)
+        finally:
+            for cluster in clusters:
+                cluster.close()
+    results |= {"alone_s": alone, "together_s": together, "ceiling": round(sum(alone) / sum(together), 2), "load_after": os.getloadavg()}
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=10_000, help="files for implicit-only labelling")
     parser.add_argument("--full-count", type=int, default=1_000, help="files for full labelling (notice + label)")
     parser.add_argument("--markdown", type=Path, help="also write the table here")
+    parser.add_argument(
+        "--ceiling",
+        type=int,
+        metavar="ROUNDS",
+        help="instead: the machine's own 1 -> 2 worker ceiling (two independent clusters; --count files each)",
+    )
     args = parser.parse_args()
+    if args.ceiling:
+        print(json.dumps(ceiling(args.count, args.ceiling), indent=2))
+        return
     results: dict[str, Any] = {"load_before": os.getloadavg(), "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}
     with tempfile.TemporaryDirectory(prefix="bench-dask-") as scratch:
         work = Path(scratch)
