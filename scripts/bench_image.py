@@ -681,13 +681,7 @@ def run(quick: bool) -> list[dict[str, object]]:
 
 
 def main(argv: list[str]) -> int:
-    cli = parser(__doc__)
-    cli.add_argument(
-        "--implicit-on",
-        type=Path,
-        metavar="DIR",
-        help="only the implicit-label case, inputs and outputs in DIR (e.g. an XFS mount: cloning)",
-    )
+    cli = parser(__doc__, implicit_on=True)
     cli.add_argument("--only-implicit", action="store_true", help="only the implicit-label case, in a temp folder")
     args = cli.parse_args(argv)
     if args.implicit_on:

@@ -283,13 +283,7 @@ def run(quick: bool, explicit_only: bool = False, repeat: int | None = None) -> 
 
 
 def main(argv: list[str]) -> int:
-    cli = parser(__doc__)
-    cli.add_argument(
-        "--implicit-on",
-        type=Path,
-        metavar="DIR",
-        help="only the implicit-label case, inputs and outputs in DIR (e.g. an XFS mount: cloning)",
-    )
+    cli = parser(__doc__, implicit_on=True)
     cli.add_argument("--repeat", type=int, metavar="N", help="best of N runs per tool")
     cli.add_argument("--explicit", action="store_true", help="also the explicit (notice) cases")
     args = cli.parse_args(argv)

@@ -63,8 +63,16 @@ def measured(command: Sequence[str], *, ok: Sequence[int] = (0,), cwd: Path | No
     return seconds, peak / 1024, run.stderr
 
 
-def parser(doc: str | None) -> argparse.ArgumentParser:
-    """The family benchmarks' command line: ``--quick``, and ``--help`` printing the script's docstring."""
+def parser(doc: str | None, *, implicit_on: bool = False) -> argparse.ArgumentParser:
+    """The family benchmarks' command line: ``--quick``, ``--help`` printing the script's docstring,
+    and with ``implicit_on`` the ``--implicit-on DIR`` option of the benchmarks that can clone."""
     out = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     out.add_argument("--quick", action="store_true", help="tiny inputs, seconds: the smoke run the tests use")
+    if implicit_on:
+        out.add_argument(
+            "--implicit-on",
+            type=Path,
+            metavar="DIR",
+            help="only the implicit-label case, inputs and outputs in DIR (e.g. an XFS mount: cloning)",
+        )
     return out
