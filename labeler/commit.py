@@ -99,7 +99,9 @@ class GroupCommit:
         #: Progress of the group being committed: renames done per pending result, results renamed but not
         #: yet emitted, folders renamed into but not yet fsynced.
         self.renamed: dict[int, int] = {}
-        self.ready: list[LabelResult] = []
+        #: The staged rename under way: a stop can land between ``os.replace`` and its count.
+        self.renaming: Staged | None = None
+        self.ready: dict[int, LabelResult] = {}  # by the original's id: a stop cannot queue one twice
         self.folders: set[str] = set()
 
     def add(self, result: LabelResult) -> None:
@@ -116,38 +118,49 @@ class GroupCommit:
         """Commit the pending group. Safe to call again after an interruption (Ctrl-C, SIGTERM
         raise inside it): each step resumes where it stopped; no renamed file loses its journal line."""
         group = self.pending
+        how = ""
         if group:
             try:
                 how = make_durable(s.temp for r in group for s in self._left(r))
             except OSError as exc:
-                self.pending = []
+                # Those a stopped flush already renamed were durable then; the rest fail.
+                self.pending = [r for r in group if not self._left(r)]
                 for result in group:
-                    self._fail(result, f"the output could not be made durable ({exc.strerror or exc}); nothing was published")
-                return
+                    if self._left(result):
+                        self._fail(result, f"the output could not be made durable ({exc.strerror or exc}); nothing was published")
             while self.pending:
                 result = self.pending[0]
                 try:
                     for item in self._left(result):
-                        _rename(item.temp, item.target)
+                        self.renaming = item
                         self.folders.add(os.path.dirname(item.target))
+                        _rename(item.temp, item.target)
                         self.renamed[id(result)] += 1
+                        self.renaming = None
                 except OSError as exc:
                     self.pending.pop(0)
                     self._fail(result, f"cannot publish the output ({exc.strerror or exc})")
                     continue
                 write = {**(result.write or {}), "durable": f"group commit ({how}, {len(group)} files)"}
-                self.ready.append(self._keep(result, replace(result, staged=(), write=write)))
+                self.ready[id(result)] = self._keep(result, replace(result, staged=(), write=write))
                 self.pending.pop(0)
                 del self.renamed[id(result)]
         while self.folders:
             fsync_dir(Path(min(self.folders)))
             self.folders.discard(min(self.folders))
         while self.ready:
-            self.emit(self.ready.pop(0))
+            self.emit(self.ready.pop(next(iter(self.ready))))
 
     def _left(self, result: LabelResult) -> tuple[Staged, ...]:
         """The staged renames of ``result`` not yet done (all of them, unless a flush was interrupted)."""
-        return result.staged[self.renamed.setdefault(id(result), 0) :]
+        done = self.renamed.setdefault(id(result), 0)
+        item = self.renaming
+        if item is not None and result.staged[done : done + 1] == (item,) and not os.path.lexists(item.temp):
+            # Stopped after the rename, before its count: the temp is this run's own and nothing
+            # else removes it before the sweep, so its absence means the rename happened.
+            done = self.renamed[id(result)] = done + 1
+            self.renaming = None
+        return result.staged[done:]
 
     def _keep(self, original: LabelResult, result: LabelResult) -> LabelResult:
         self.committed[id(original)] = (original, result)  # the original too: its id stays its own while it lives

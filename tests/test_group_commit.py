@@ -198,36 +198,77 @@ def test_group_commits_when_full(tmp_path: Path) -> None:
     assert (tmp_path / "t2").read_text() == "2" and len(emitted) == 3
 
 
-def test_an_interrupted_commit_resumes_where_it_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Ctrl-C or SIGTERM raise inside a commit; the batch's ``finally`` flushes again: every file is
-    renamed once and reported once (its journal line is not lost)."""
+def staged_group(folder: Path, emitted: list[LabelResult], count: int) -> GroupCommit:
+    """A group of ``count`` results, each staging a sidecar and its file."""
+    group = GroupCommit(emitted.append, files=100)
+    for n in range(count):
+        temps = []
+        for suffix in (".aigc.json", ""):
+            temp = folder / f".labeler-{'0' * 32}-{n}{suffix}"
+            temp.write_text(f"{n}{suffix}")
+            temps.append(Staged(str(temp), str(folder / f"t{n}{suffix}")))
+        group.add(LabelResult(folder / f"s{n}", folder / f"t{n}", "labelled", staged=tuple(temps)))
+    return group
+
+
+@pytest.mark.parametrize(("call", "after_rename"), [(4, False), (4, True), (3, True), (8, True)])
+def test_an_interrupted_commit_resumes_where_it_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, call: int, after_rename: bool
+) -> None:
+    """Ctrl-C or SIGTERM raise inside a commit, before a rename or just after it (the handler runs as
+    ``os.replace`` returns); the batch's ``finally`` flushes again: every file is renamed once and
+    reported once (its journal line is not lost)."""
     import labeler.commit as commit
 
     emitted: list[LabelResult] = []
-    group = GroupCommit(emitted.append, files=100)
-    for n in range(4):
-        temps = []
-        for suffix in (".aigc.json", ""):
-            temp = tmp_path / f".labeler-{'0' * 32}-{n}{suffix}"
-            temp.write_text(f"{n}{suffix}")
-            temps.append(Staged(str(temp), str(tmp_path / f"t{n}{suffix}")))
-        group.add(LabelResult(tmp_path / f"s{n}", tmp_path / f"t{n}", "labelled", staged=tuple(temps)))
+    group = staged_group(tmp_path, emitted, 4)
     real, calls = commit._rename, [0]
 
     def rename(temp: str, target: str) -> None:
         calls[0] += 1
-        if calls[0] == 4:  # between a sidecar and its file
+        if calls[0] == call and not after_rename:
             raise KeyboardInterrupt
         real(temp, target)
+        if calls[0] == call:
+            raise KeyboardInterrupt
 
     monkeypatch.setattr(commit, "_rename", rename)
     with pytest.raises(KeyboardInterrupt):
         group.flush()
-    assert [r.output.name for r in emitted if r.output] == [] and (tmp_path / "t1.aigc.json").exists() and not (tmp_path / "t1").exists()
+    assert emitted == []
     group.flush()
     assert sorted(r.output.name for r in emitted if r.output) == ["t0", "t1", "t2", "t3"]
+    assert all(r.status == "labelled" and r.staged == () for r in emitted)
     assert all((tmp_path / f"t{n}").read_text() == str(n) for n in range(4))
     assert not [p for p in tmp_path.iterdir() if is_temp_name(p.name)]
+
+
+def test_results_renamed_before_a_stop_are_reported_even_if_the_rest_then_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stopped mid-group, then the rest cannot be made durable: the files already visible still get
+    their journal lines, and only the rest fail."""
+    import labeler.commit as commit
+
+    emitted: list[LabelResult] = []
+    group = staged_group(tmp_path, emitted, 4)
+    real, calls = commit._rename, [0]
+
+    def rename(temp: str, target: str) -> None:
+        calls[0] += 1
+        real(temp, target)
+        if calls[0] == 4:  # t1 renamed, its count not yet taken
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(commit, "_rename", rename)
+    with pytest.raises(KeyboardInterrupt):
+        group.flush()
+
+    def broken(temps: object) -> str:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(commit, "make_durable", broken)
+    group.flush()
+    assert {r.output.name: r.status for r in emitted if r.output} == {"t0": "labelled", "t1": "labelled", "t2": "failed", "t3": "failed"}
+    assert not (tmp_path / "t2").exists() and not [p for p in tmp_path.iterdir() if is_temp_name(p.name)]
 
 
 def test_a_runner_that_commits_chunks_and_one_that_does_not(tmp_path: Path) -> None:

@@ -31,6 +31,9 @@ SYNC_SHARE = 0.25
 SEED = 0x6B45438
 SMOOTH_TILES = 3
 CLIP_SIGMA = 2.5
+FLOOR = 1e-5
+LOUDNESS = "mean"
+SIGMA_ACTIVE: float | None = None
 #: Per-bit gain: starts at STRENGTH, then set so that the bit reads TARGET_Z, within [MIN, MAX].
 STRENGTH = 0.12
 MIN_STRENGTH = 0.04
@@ -175,14 +178,21 @@ def features(band: np.ndarray) -> np.ndarray:
     csum = np.concatenate([np.zeros((1, BANDS)), np.cumsum(power, axis=0)])
     ends = np.minimum(np.arange(len(power)) + TILE_FRAMES, len(power))
     tile = csum[ends] - csum[: len(power)]
-    log = np.log(tile + 1e-12 + 1e-5 * float(np.mean(tile)))
-    log -= log.mean(axis=1, keepdims=True)  # the loudness of the moment (a syllable, a drum hit) moves all bands
+    log = np.log(tile + 1e-12 + FLOOR * float(np.mean(tile)))
+    if LOUDNESS == "median":
+        log -= np.median(log, axis=1, keepdims=True)
+    else:
+        log -= log.mean(axis=1, keepdims=True)  # the loudness of the moment (a syllable, a drum hit) moves all bands
     span = SMOOTH_TILES * TILE_FRAMES
     padded = np.pad(log, ((span // 2, span - 1 - span // 2), (0, 0)), mode="edge")
     lsum = np.concatenate([np.zeros((1, BANDS)), np.cumsum(padded, axis=0)])
     smooth = (lsum[span:] - lsum[:-span]) / span
     white = log - smooth[: len(log)]
-    sigma = 1.4826 * float(np.median(np.abs(white))) + 1e-12
+    if SIGMA_ACTIVE is None:
+        sigma = 1.4826 * float(np.median(np.abs(white))) + 1e-12
+    else:
+        active = tile > SIGMA_ACTIVE * float(np.mean(tile))
+        sigma = 1.4826 * float(np.median(np.abs(white[active]))) + 1e-12 if active.any() else 1.0
     out: np.ndarray = np.clip(white / sigma, -CLIP_SIGMA, CLIP_SIGMA)
     return out
 
