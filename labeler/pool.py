@@ -61,13 +61,22 @@ class Limits:
     memory_bytes: int | None = None  # address space a worker may add to what it starts with
 
 
+Context = multiprocessing.context.ForkServerContext | multiprocessing.context.ForkContext
+
+
 def _address_space() -> int:
     with open("/proc/self/statm", encoding="ascii") as statm:
         return int(statm.read().split()[0]) * resource.getpagesize()
 
 
-def _serve(conn: Connection, watch: Connection, work: Callable[[T], R], memory_bytes: int | None, threads: int) -> None:
+def _serve(
+    conn: Connection, watch: Connection, lifeline_end: int | None, work: Callable[[T], R], memory_bytes: int | None, threads: int
+) -> None:
+    if lifeline_end is not None:  # forked: only the main process may hold the write end, or its death goes unseen
+        os.close(lifeline_end)
     os.setpgrp()  # the parent kills the group: this worker and any ffmpeg it started
+    for sig in lifeline.STOP_SIGNALS:  # a forked worker inherits the main process's stop handlers
+        signal.signal(sig, signal.SIG_DFL)
     lifeline.attach(watch)
     os.environ[THREADS_ENV] = str(threads)
     if memory_bytes:
@@ -95,14 +104,17 @@ class _Worker(Generic[T, R]):
 
     def __init__(
         self,
-        context: multiprocessing.context.ForkServerContext | multiprocessing.context.ForkContext,
-        watch: Connection,
+        context: Context,
+        watch: tuple[Connection, Connection],
         work: Callable[[T], R],
         limits: Limits,
         threads: int,
     ) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, watch, work, limits.memory_bytes, threads), daemon=True)
+        read_end, write_end = watch
+        forked = isinstance(context, multiprocessing.context.ForkContext)
+        args = (child, read_end, write_end.fileno() if forked else None, work, limits.memory_bytes, threads)
+        self.process = context.Process(target=_serve, args=args, daemon=True)
         _starting.worker = True
         try:
             self.process.start()
@@ -151,6 +163,20 @@ class _Worker(Generic[T, R]):
             self.kill()
 
 
+def _context(work: Callable[[Any], Any]) -> Context:
+    """How to start a worker: fork this process when it runs no other thread (the CLI: labeler is
+    imported, ~5 ms per worker); a fork server otherwise (a library caller's threads could hold a lock
+    at the fork), a new interpreter that imports labeler again (~0.3 s, before the first file)."""
+    if threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    # Import the work's module once in the fork server: workers fork with it loaded instead of each
+    # importing labeler afresh (paid again for every replaced worker).
+    target = getattr(work, "func", work)
+    context.set_forkserver_preload([getattr(target, "__module__", None) or type(target).__module__])
+    return context
+
+
 def run_limited(
     items: Sequence[T],
     work: Callable[[T], R],
@@ -162,25 +188,13 @@ def run_limited(
 ) -> list[R]:
     """Map ``work`` over ``items`` in ``jobs`` limited workers; ``failed(item, reason)`` builds the
     result for a file whose worker timed out or died."""
-    context: multiprocessing.context.ForkServerContext | multiprocessing.context.ForkContext
-    if len(items) == 1 and threading.active_count() == 1:
-        # One file (``labeler label one.jpg``) from a single-threaded process: fork this process, which
-        # has labeler imported (~5 ms), instead of starting a fork server, a new interpreter that
-        # imports labeler again (~0.25 s). The file keeps its time and memory limits.
-        context = multiprocessing.get_context("fork")
-    else:
-        context = multiprocessing.get_context("forkserver")
-        # Import the work's module once in the fork server: workers fork with it loaded instead of each
-        # importing labeler afresh (~0.3 s of CPU per worker, paid again for every replaced worker).
-        target = getattr(work, "func", work)
-        context.set_forkserver_preload([getattr(target, "__module__", None) or type(target).__module__])
     results: dict[int, R] = {}
     pending = list(enumerate(items))[::-1]
     count = max(1, min(jobs, len(items)))
     threads = max(1, (os.cpu_count() or 1) // count)
     # The workers watch this pipe; only this process holds its write end, and never writes.
-    watch, lifeline_end = context.Pipe(duplex=False)
-    workers = [_Worker(context, watch, work, limits, threads) for _ in range(count)]
+    watch, lifeline_end = multiprocessing.Pipe(duplex=False)
+    workers = [_Worker(_context(work), (watch, lifeline_end), work, limits, threads) for _ in range(count)]
 
     def finish(index: int, result: R) -> None:
         results[index] = result
@@ -236,7 +250,7 @@ def run_limited(
                 worker.kill()
                 worker.tasks.popleft()
                 pending.extend(reversed(worker.tasks))  # queued behind the failed file: not started, run them again
-                workers[position] = _Worker(context, watch, work, limits, threads)
+                workers[position] = _Worker(_context(work), (watch, lifeline_end), work, limits, threads)
     finally:
         sent = []
         for worker in workers:

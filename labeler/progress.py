@@ -9,6 +9,9 @@ from typing import Any
 
 from .names import display
 
+#: The bar is redrawn at most this often (thousands of small files finish per second).
+REDRAW_SECONDS = 0.1
+
 
 class Progress:
     def __init__(self, total: int, verb: str, *, enabled: bool = True) -> None:
@@ -17,7 +20,8 @@ class Progress:
         self.enabled = enabled and total > 0
         interactive = sys.stderr.isatty() and not os.environ.get("CI")
         self._bar: Any = None
-        if self.enabled and interactive and total > 1:  # one file: no bar (its refresh thread would also keep the pool from forking)
+        self._drawn = 0.0
+        if self.enabled and interactive and total > 1:  # one file: no bar
             from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
             from rich.progress import Progress as RichProgress
 
@@ -28,6 +32,7 @@ class Progress:
                 TextColumn("{task.fields[rate]}"),
                 TimeRemainingColumn(),
                 transient=True,
+                auto_refresh=False,  # redrawn as files finish: a refresh thread would keep the pool from forking its workers
             )
             self._task = self._bar.add_task(verb, total=total, rate="")
             self._bar.start()
@@ -39,6 +44,10 @@ class Progress:
         rate = self.done / max(time.monotonic() - self.started, 1e-6)
         if self._bar is not None:
             self._bar.update(self._task, advance=1, rate=f"{rate:.1f} files/s")
+            now = time.monotonic()
+            if now - self._drawn >= REDRAW_SECONDS or self.done == self.total:
+                self._bar.refresh()
+                self._drawn = now
         else:
             left = (self.total - self.done) / rate
             eta = f"{int(left // 3600)}:{int(left % 3600 // 60):02d}:{int(left % 60):02d}"

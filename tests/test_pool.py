@@ -72,3 +72,32 @@ def test_no_time_limit_waits_for_results() -> None:
     # --timeout 0: no deadline at all (an infinite wait once overflowed the selector's timeout)
     results = run_limited([0.05, 0.0], _work, _failed, jobs=1, limits=Limits(seconds=None))
     assert [r[0] for r in results] == [0.05, 0.0] and all(isinstance(r[1], int) for r in results)
+
+
+def _start_method_and_lifeline_writers(_: object) -> tuple[str, int, int]:
+    """In a worker: how it was started, its stop-signal handler, and how many of its descriptors
+    can write to the lifeline pipe it watches (the main process must hold the only one)."""
+    import multiprocessing
+    import signal
+
+    from labeler import lifeline
+
+    assert lifeline._watch is not None
+    pipe = os.fstat(lifeline._watch.fileno()).st_ino
+    writers = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            same = os.fstat(int(fd)).st_ino == pipe
+            flags = int(open(f"/proc/self/fdinfo/{fd}").read().split("flags:")[1].split()[0], 8)  # noqa: SIM115
+        except OSError:
+            continue
+        writers += same and flags & os.O_ACCMODE == os.O_WRONLY
+    return multiprocessing.get_start_method(), signal.getsignal(signal.SIGTERM) == signal.SIG_DFL, writers
+
+
+def test_forked_workers_leave_the_lifeline_to_the_main_process_and_drop_its_handlers() -> None:
+    from labeler.lifeline import stop_signals
+
+    with stop_signals():  # as in the CLI: the main process's handlers must not run in a worker
+        results = run_limited(list(range(4)), _start_method_and_lifeline_writers, _failed, jobs=2, limits=Limits())
+    assert results == [("fork", True, 0)] * 4

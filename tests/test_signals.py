@@ -102,7 +102,7 @@ def test_a_stop_signal_ends_the_batch_cleanly(tmp_path: Path, signum: int, statu
     proc = start(folder, out)
     wait_for(lambda: len(outputs(out)) >= 20)
     family = descendants(proc.pid)
-    assert len(family) >= 3, "the fork server and two workers"
+    assert len(family) >= 2, "two workers"
     proc.send_signal(signum)  # the main process only, as `kill PID` or a service manager's stop does
     _, stderr = proc.communicate(timeout=300)
     assert proc.returncode == status, stderr

@@ -73,7 +73,7 @@ class _Child:
         target = getattr(work, "func", work)
         context.set_forkserver_preload([getattr(target, "__module__", None) or type(target).__module__])
         self.watch, self.lifeline = context.Pipe(duplex=False)
-        self.worker: _Worker[Any, Any] = _Worker(context, self.watch, work, limits, _threads())
+        self.worker: _Worker[Any, Any] = _Worker(context, (self.watch, self.lifeline), work, limits, _threads())
         self.seconds = limits.seconds
         if not self.worker.conn.poll(START_TIMEOUT):
             self.close()
