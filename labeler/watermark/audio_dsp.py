@@ -34,6 +34,10 @@ CLIP_SIGMA = 2.5
 FLOOR = 1e-5
 LOUDNESS = "mean"
 SIGMA_ACTIVE: float | None = None
+QUIET: float | None = None
+ABS_FLOOR = 0.0
+ROW_GATE: float | None = None
+EVAL_SHIFT = 0
 #: Per-bit gain: starts at STRENGTH, then set so that the bit reads TARGET_Z, within [MIN, MAX].
 STRENGTH = 0.12
 MIN_STRENGTH = 0.04
@@ -178,7 +182,8 @@ def features(band: np.ndarray) -> np.ndarray:
     csum = np.concatenate([np.zeros((1, BANDS)), np.cumsum(power, axis=0)])
     ends = np.minimum(np.arange(len(power)) + TILE_FRAMES, len(power))
     tile = csum[ends] - csum[: len(power)]
-    log = np.log(tile + 1e-12 + FLOOR * float(np.mean(tile)))
+    floor = max(ABS_FLOOR, FLOOR * float(np.mean(tile)))
+    log = np.log(tile + 1e-12 + floor)
     if LOUDNESS == "median":
         log -= np.median(log, axis=1, keepdims=True)
     else:
@@ -188,10 +193,14 @@ def features(band: np.ndarray) -> np.ndarray:
     lsum = np.concatenate([np.zeros((1, BANDS)), np.cumsum(padded, axis=0)])
     smooth = (lsum[span:] - lsum[:-span]) / span
     white = log - smooth[: len(log)]
+    if QUIET is not None:
+        white[tile < QUIET * floor] = 0.0
+    if ROW_GATE is not None:
+        white[tile < ROW_GATE * tile.max(axis=1, keepdims=True)] = 0.0
     if SIGMA_ACTIVE is None:
         sigma = 1.4826 * float(np.median(np.abs(white))) + 1e-12
     else:
-        active = tile > SIGMA_ACTIVE * float(np.mean(tile))
+        active = tile > SIGMA_ACTIVE * floor
         sigma = 1.4826 * float(np.median(np.abs(white[active]))) + 1e-12 if active.any() else 1.0
     out: np.ndarray = np.clip(white / sigma, -CLIP_SIGMA, CLIP_SIGMA)
     return out
@@ -248,7 +257,7 @@ def segment_delta(x16: np.ndarray, first: int, core: slice, code: np.ndarray) ->
 
     def reading(amplitude: np.ndarray) -> np.ndarray:
         marked = mono + band_istft(band * np.repeat(chips * amplitude[bits], TILE_BINS, axis=1), len(mono))
-        feats = features(band_stft(marked))[core]
+        feats = features(band_stft(marked[EVAL_SHIFT:]))[core]
         out: np.ndarray = read_bits(fold(feats, first + (core.start or 0), plan.frames), 0, plan, with_sync=True) * want
         return out
 
