@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from ..errors import InputError, UnsupportedError
-from ..facts import Format, extensions_of, signature_score
+from ..facts import Format, extensions_of, signature_score, suffix_of
 from ..label import Label
 from ..model import Backend, Evidence, Found, WriteOptions
 from ..notice import Notice
@@ -58,7 +58,7 @@ class Adapter(ABC):
         return signature_score(self.formats, head)
 
     def format_of(self, name: str, head: bytes) -> str:
-        suffix = Path(name).suffix.lower().lstrip(".")
+        suffix = suffix_of(name)
         return suffix if suffix in self.extensions else self.extensions[0]
 
     @abstractmethod
@@ -92,7 +92,7 @@ class Adapter(ABC):
         return make(path, detail) if make else None
 
     def extension_score(self, name: str) -> int:
-        return 1 if Path(name).suffix.lower().lstrip(".") in self.extensions else 0
+        return 1 if suffix_of(name) in self.extensions else 0
 
 
 _T = TypeVar("_T")

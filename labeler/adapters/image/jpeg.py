@@ -45,6 +45,25 @@ _MARKER = re.compile(rb"\xff(?=[^\x00\xff\xd0-\xd7])")
 _cache: tuple[bytes, list[Segment]] | None = None
 
 
+#: The last single scan searched: (file, offset of its data, offset of its EOI), for files up to this size.
+REMEMBERED_SCAN = 64 << 20
+_last_scan: tuple[bytes, int, int] | None = None
+
+
+def _scan_end(data: bytes, start: int) -> int:
+    """The EOI after the scan data starting at ``start``. Labelling walks a source, then its output,
+    whose scan data is the source's, moved by the new header: when the bytes from ``start`` to the
+    end equal the last scan's (a memcmp), so does the EOI's place in them, and the search is skipped."""
+    global _last_scan
+    if (last := _last_scan) is not None:
+        previous, previous_start, previous_eoi = last
+        if len(data) - start == len(previous) - previous_start and data.startswith(memoryview(previous)[previous_start:], start):
+            return previous_eoi - previous_start + start
+    eoi = _find_eoi(data, start)
+    _last_scan = (data, start, eoi) if eoi >= 0 and len(data) <= REMEMBERED_SCAN else None  # a huge file is not kept alive
+    return eoi
+
+
 def _find_eoi(data: bytes, start: int) -> int:
     """Offset of the first FF D9 at or after ``start``, or -1. Each 0xD9 is found by ``memchr`` and its
     preceding byte checked: ~3x faster than ``bytes.find(b"\\xff\\xd9")`` over entropy-coded data,
@@ -111,7 +130,7 @@ def _walk(data: bytes) -> list[Segment]:
         if marker == SOS and components and data[pos + 4] == components:
             # The only scan, and entropy-coded data cannot hold FF D9: the first FF D9 is the EOI. No segment can follow it; what does (the other images of an MPO,
             # a camera's trailer) is copied, and ``mpf.relink`` keeps an MPO's index pointing at it.
-            eoi = _find_eoi(data, end)
+            eoi = _scan_end(data, end)
             if eoi < 0:
                 raise InputError("the JPEG is truncated: the image data ends without an end-of-image marker; re-export the file")
             found.append(Segment(EOI, eoi, eoi + 2))
