@@ -128,8 +128,9 @@ def _walk(data: bytes) -> list[Segment]:
         if marker in _SEQUENTIAL and length >= 8:
             components = data[pos + 9]
         if marker == SOS and components and data[pos + 4] == components:
-            # The only scan, and entropy-coded data cannot hold FF D9: the first FF D9 is the EOI. No segment can follow it; what does (the other images of an MPO,
-            # a camera's trailer) is copied, and ``mpf.relink`` keeps an MPO's index pointing at it.
+            # The only scan, and entropy-coded data cannot hold FF D9: the first FF D9 is the EOI. No
+            # segment can follow it; what does (the other images of an MPO, a camera's trailer) is
+            # copied, and ``mpf.relink`` keeps an MPO's index pointing at it.
             eoi = _scan_end(data, end)
             if eoi < 0:
                 raise InputError("the JPEG is truncated: the image data ends without an end-of-image marker; re-export the file")
