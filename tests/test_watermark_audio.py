@@ -18,7 +18,7 @@ import soundfile
 
 from labeler.errors import InputError, UnsupportedError
 from labeler.label import Label
-from labeler.watermark import audio, medium
+from labeler.watermark import audio, audio_dsp, medium
 from labeler.watermark.payload import CODE_BITS, decode, encode, payload_for
 
 from .conftest import PRODUCER, ROOT
@@ -111,6 +111,32 @@ def test_recovered_from_a_cut_excerpt(tmp_path: Path) -> None:
     excerpt = tmp_path / "excerpt.mp3"
     ffmpeg("-ss", "13.37", "-i", str(marked), "-t", "24", "-c:a", "libmp3lame", "-b:a", "128k", str(excerpt))
     assert recovered(excerpt)
+
+
+def test_silence_reads_zero_whatever_its_residue() -> None:
+    """Tiles at the floor carry no mark: digital silence and a codec's or 16-bit rounding's residue in it
+    read the same (scaled up, that residue used to decide the bits of silence-heavy clips)."""
+    rate = audio_dsp.RATE
+    t = np.arange(8 * rate) / rate
+    x = np.where((t % 4) < 0.5, 0.3 * np.sin(2 * np.pi * 1234 * t) * (1 + 0.5 * np.sin(2 * np.pi * 3 * t)), 0.0)
+    residue = x + np.where(x == 0, np.random.default_rng(1).choice([-1.0, 0.0, 1.0], len(x)) / 32768, 0.0)
+    clean = audio_dsp.features(audio_dsp.band_stft(x))
+    noisy = audio_dsp.features(audio_dsp.band_stft(residue))
+    centre = (np.arange(len(clean)) * audio_dsp.HOP + audio_dsp.FRAME // 2) / rate % 4
+    silent = (centre > 0.6) & (centre < 3.9)  # frames (and their smoothing) clear of the bursts
+    assert silent.mean() > 0.7
+    assert not clean[silent].any() and not noisy[silent].any()
+    assert np.mean(np.abs(clean - noisy) > 0.05) < 0.001
+
+
+def test_speech_read_off_the_frame_grid(tmp_path: Path) -> None:
+    """A cut at any sample: speech reads the same between the detector's sub-frame shifts."""
+    x, rate = soundfile.read(str(clip(tmp_path, "speech", 24)), dtype="float32", always_2d=True)
+    y = audio.embed(x, rate, CODE)
+    for skip in (61, 87):  # 22 and 32 samples at 16 kHz: off the 64-sample grid of the shifts
+        soft = audio.extract(y[skip:], rate)
+        found = decode(soft) if soft is not None else None
+        assert found is not None and found.payload == PAYLOAD, skip
 
 
 @pytest.mark.slow
