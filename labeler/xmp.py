@@ -8,6 +8,7 @@ still well-formed XML.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import xml.etree.ElementTree as ET
@@ -96,7 +97,13 @@ def _parse_tree(data: bytes) -> ET.Element:
 
 
 def parse_xmp(data: bytes) -> XmpInfo:
-    """Every ``AIGC`` property (element or attribute form, any namespace) and the IPTC source type."""
+    """Every ``AIGC`` property (element or attribute form, any namespace) and the IPTC source type.
+    Memoised (``XmpInfo`` is immutable): a verify reads the same packet for the label and for IPTC."""
+    return _parse_xmp(bytes(data))  # the same object when it already is bytes; a buffer cannot be a key
+
+
+@functools.lru_cache(maxsize=4)
+def _parse_xmp(data: bytes) -> XmpInfo:
     try:
         root = _parse_tree(data)
     except ValueError as exc:
