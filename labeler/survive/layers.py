@@ -77,8 +77,12 @@ def _notice(verdict: Verdict) -> Seen:
 def _watermark(verdict: Verdict) -> Seen:
     signals: dict[str, Any] = verdict.to_dict().get("signals") or {}
     mark = signals.get("watermark")
-    if not isinstance(mark, dict):  # verify reads none for this medium, its backend is missing, or the check is off
-        return Seen(None, f"not checked (no watermark reader for {verdict.media} files, or the check is off)")
+    if not isinstance(mark, dict):  # verify read none: see labeler.watermark.signal.read_watermark
+        return Seen(
+            None,
+            f"not checked (verify reads no watermark in this {verdict.media} file: too short or undecodable, "
+            "no reader for the medium, or the check is off)",
+        )
     if not mark.get("present"):
         return Seen(False, f"no watermark detected (confidence {_number(mark.get('confidence'))})")
     matches = mark.get("matches_label")
