@@ -75,8 +75,9 @@ def _serve(
     if lifeline_end is not None:  # forked: only the main process may hold the write end, or its death goes unseen
         os.close(lifeline_end)
     os.setpgrp()  # the parent kills the group: this worker and any ffmpeg it started
-    for sig in lifeline.STOP_SIGNALS:  # a forked worker inherits the main process's stop handlers
+    for sig in lifeline.STOP_SIGNALS:  # a forked worker inherits the main process's stop handlers (blocked until here)
         signal.signal(sig, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, lifeline.STOP_SIGNALS)
     lifeline.attach(watch)
     os.environ[THREADS_ENV] = str(threads)
     if memory_bytes:
@@ -116,10 +117,14 @@ class _Worker(Generic[T, R]):
         args = (child, read_end, write_end.fileno() if forked else None, work, limits.memory_bytes, threads)
         self.process = context.Process(target=_serve, args=args, daemon=True)
         _starting.worker = True
+        # A stop signal landing in a forked child before it leaves the terminal's process group would run
+        # the main process's handler there: the child starts with them blocked and unblocks them in _serve.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, lifeline.STOP_SIGNALS)
         try:
             self.process.start()
         finally:
             _starting.worker = False
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         child.close()
         self.ready = False
         self.tasks: deque[tuple[int, T]] = deque()

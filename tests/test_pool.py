@@ -74,9 +74,10 @@ def test_no_time_limit_waits_for_results() -> None:
     assert [r[0] for r in results] == [0.05, 0.0] and all(isinstance(r[1], int) for r in results)
 
 
-def _start_method_and_lifeline_writers(_: object) -> tuple[str, int, int]:
-    """In a worker: how it was started, its stop-signal handler, and how many of its descriptors
-    can write to the lifeline pipe it watches (the main process must hold the only one)."""
+def _start_method_and_lifeline_writers(_: object) -> tuple[str, bool, int]:
+    """In a worker: how it was started, whether its stop signals are unblocked with their default
+    handlers, and how many of its descriptors can write to the lifeline pipe it watches (the main
+    process must hold the only one)."""
     import multiprocessing
     import signal
 
@@ -92,12 +93,18 @@ def _start_method_and_lifeline_writers(_: object) -> tuple[str, int, int]:
         except OSError:
             continue
         writers += same and flags & os.O_ACCMODE == os.O_WRONLY
-    return multiprocessing.get_start_method(), signal.getsignal(signal.SIGTERM) == signal.SIG_DFL, writers
+    stops = set(lifeline.STOP_SIGNALS)
+    defaults = all(signal.getsignal(sig) == signal.SIG_DFL for sig in stops) and not stops & signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    return multiprocessing.get_start_method(), defaults, writers
 
 
 def test_forked_workers_leave_the_lifeline_to_the_main_process_and_drop_its_handlers() -> None:
+    import signal
+
     from labeler.lifeline import stop_signals
 
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, [])
     with stop_signals():  # as in the CLI: the main process's handlers must not run in a worker
         results = run_limited(list(range(4)), _start_method_and_lifeline_writers, _failed, jobs=2, limits=Limits())
     assert results == [("fork", True, 0)] * 4
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before, "the caller's signal mask is restored"
