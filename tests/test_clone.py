@@ -1,6 +1,6 @@
-"""Outputs sharing the source's unchanged blocks (issue 18b) on a real XFS file system.
+"""Outputs sharing the source's unchanged blocks (issue 18b) on real XFS and Btrfs file systems.
 
-An XFS file system with reflinks is made in a file and loop-mounted (as root; skipped with the
+Each file system with reflinks is made in a file and loop-mounted (as root; skipped with the
 reason where that is impossible). Labelled outputs must own only their new head (the file
 system's used blocks are measured), read the same in independent readers (exiftool, Pillow,
 ffprobe, mutagen), and be exactly what the copy path writes on a file system that cannot clone,
@@ -34,28 +34,37 @@ CONFIG = Path(__file__).resolve().parent.parent / "labeler" / "data" / "exiftool
 OPTIONS = LabelOptions(producer=PRODUCER, produce_id="clone-1", explicit=False)
 
 
-def _xfs_unavailable() -> str | None:
+#: The file systems with reflinks the clone path is tested on: mkfs command and Debian package.
+FILE_SYSTEMS = {
+    "xfs": (["mkfs.xfs", "-q", "-m", "reflink=1"], "xfsprogs"),
+    "btrfs": (["mkfs.btrfs", "-q"], "btrfs-progs"),
+}
+
+
+def _unavailable(kind: str) -> str | None:
+    mkfs, package = FILE_SYSTEMS[kind]
     if os.geteuid() != 0:
         return "mounting a loop device needs root"
-    if shutil.which("mkfs.xfs") is None:
-        return "mkfs.xfs is not installed (apt-get install xfsprogs)"
+    if shutil.which(mkfs[0]) is None:
+        return f"{mkfs[0]} is not installed (apt-get install {package})"
     if not Path("/dev/loop-control").exists():
         return "no loop device (/dev/loop-control missing)"
     return None
 
 
-@pytest.fixture(scope="module")
-def xfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """An empty XFS file system with reflinks, loop-mounted for this module."""
-    why = _xfs_unavailable()
+@pytest.fixture(scope="module", params=sorted(FILE_SYSTEMS))
+def fs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """An empty file system with reflinks (XFS, Btrfs), loop-mounted for this module."""
+    kind = request.param
+    why = _unavailable(kind)
     if why:
         pytest.skip(why)
-    base = tmp_path_factory.mktemp("xfs")
+    base = tmp_path_factory.mktemp(kind)
     image, mount = base / "fs.img", base / "mnt"
     mount.mkdir()
     with open(image, "wb") as handle:
         handle.truncate(600 << 20)
-    subprocess.run(["mkfs.xfs", "-q", "-m", "reflink=1", str(image)], check=True, capture_output=True)
+    subprocess.run([*FILE_SYSTEMS[kind][0], str(image)], check=True, capture_output=True)
     mounted = subprocess.run(["mount", "-o", "loop", str(image), str(mount)], capture_output=True, text=True)
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a loop device here: {mounted.stderr.strip()}")
@@ -104,14 +113,14 @@ def test_plan_finds_shared_blocks_at_both_offsets() -> None:
     assert clone.plan(b"x" + data[1:], data, block)[1:] == [clone.Range(16, 1008)]  # same offsets, first block changed
 
 
-def test_jpegs_share_all_but_their_head(xfs: Path) -> None:
-    src, out = xfs / "jpeg-in", xfs / "jpeg-out"
+def test_jpegs_share_all_but_their_head(fs: Path) -> None:
+    src, out = fs / "jpeg-in", fs / "jpeg-out"
     src.mkdir()
     for n in range(6):
         photo_jpeg(src / f"p{n}.jpg", n)
-    before = used_bytes(xfs)
+    before = used_bytes(fs)
     outcome = label_paths([src], out=out, options=OPTIONS, jobs=2)
-    grown = used_bytes(xfs) - before
+    grown = used_bytes(fs) - before
     assert [r.status for r in outcome.results] == ["labelled"] * 6
     for result in outcome.results:
         assert result.write is not None and result.write["layout"] == "clone", result.write
@@ -128,36 +137,36 @@ def test_jpegs_share_all_but_their_head(xfs: Path) -> None:
             assert exif_label(labelled)["ProduceID"] == "clone-1"
 
 
-def test_copy_path_elsewhere_is_unchanged_and_said(xfs: Path, tmp_path: Path) -> None:
+def test_copy_path_elsewhere_is_unchanged_and_said(fs: Path, tmp_path: Path) -> None:
     """The same file labelled onto a file system that cannot clone (the test's own tmp folder, or
     XFS once it refused): exactly the bytes the copy path writes, and the report says why."""
-    source = xfs / "one.jpg"
+    source = fs / "one.jpg"
     photo_jpeg(source, 42)
     elsewhere = label_file(source, tmp_path / "one.jpg", OPTIONS)
     assert elsewhere.write is not None and elsewhere.write["layout"] == "copy" and "another file system" in elsewhere.write["why"]
-    cloned = label_file(source, xfs / "cloned.jpg", OPTIONS)
+    cloned = label_file(source, fs / "cloned.jpg", OPTIONS)
     assert cloned.write is not None and cloned.write["layout"] == "clone"
-    plain, shared = (tmp_path / "one.jpg").read_bytes(), (xfs / "cloned.jpg").read_bytes()
+    plain, shared = (tmp_path / "one.jpg").read_bytes(), (fs / "cloned.jpg").read_bytes()
     assert len(shared) > len(plain) and (len(shared) - len(source.read_bytes())) % 4096 == 0
-    assert pixels(tmp_path / "one.jpg") == pixels(xfs / "cloned.jpg")
-    device = os.stat(xfs).st_dev
+    assert pixels(tmp_path / "one.jpg") == pixels(fs / "cloned.jpg")
+    device = os.stat(fs).st_dev
     clone._refused.add(device)
     try:
-        refused = label_file(source, xfs / "refused.jpg", OPTIONS)
+        refused = label_file(source, fs / "refused.jpg", OPTIONS)
     finally:
         clone._refused.discard(device)
     assert refused.write is not None and refused.write["layout"] == "copy" and "refused" in refused.write["why"]
-    assert (xfs / "refused.jpg").read_bytes() == plain
+    assert (fs / "refused.jpg").read_bytes() == plain
 
 
-def test_source_changed_since_read_is_copied_from_what_was_read(xfs: Path) -> None:
-    source = xfs / "moving.jpg"
+def test_source_changed_since_read_is_copied_from_what_was_read(fs: Path) -> None:
+    source = fs / "moving.jpg"
     photo_jpeg(source, 7)
     data = source.read_bytes()
     seen = clone.identity(source)
     os.utime(source, ns=(1, 1))  # the file is no longer the one read
-    layout = clone.write_like(source, xfs / "moved.jpg", data[:100] + data[100:], data, block=4096, expect=seen)
-    assert layout.path == "copy" and (xfs / "moved.jpg").read_bytes() == data
+    layout = clone.write_like(source, fs / "moved.jpg", data[:100] + data[100:], data, block=4096, expect=seen)
+    assert layout.path == "copy" and (fs / "moved.jpg").read_bytes() == data
 
 
 def _mp4(path: Path, *extra: str) -> None:
@@ -179,18 +188,18 @@ def _decoded_md5(path: Path) -> str:
 
 @pytest.mark.skipif(FFMPEG is None, reason="ffmpeg is not installed")
 @pytest.mark.parametrize("layout", ["faststart", "moov-at-end"])
-def test_mp4_shares_its_media(xfs: Path, layout: str) -> None:
-    source = xfs / f"{layout}.mp4"
+def test_mp4_shares_its_media(fs: Path, layout: str) -> None:
+    source = fs / f"{layout}.mp4"
     _mp4(source, *(["-movflags", "+faststart"] if layout == "faststart" else []))
     original = hashlib.sha256(source.read_bytes()).hexdigest()
-    before = used_bytes(xfs)
-    result = label_file(source, xfs / f"{layout}-out.mp4", OPTIONS)
-    grown = used_bytes(xfs) - before
+    before = used_bytes(fs)
+    result = label_file(source, fs / f"{layout}-out.mp4", OPTIONS)
+    grown = used_bytes(fs) - before
     assert result.status == "labelled", result.error
     assert result.write is not None and result.write["layout"] == "clone", result.write
     size = source.stat().st_size
     assert result.write["cloned_bytes"] >= size - 3 * 65536 and grown <= 128 << 10, (result.write, grown)
-    output = xfs / f"{layout}-out.mp4"
+    output = fs / f"{layout}-out.mp4"
     assert hashlib.sha256(source.read_bytes()).hexdigest() == original
     assert _decoded_md5(output) == _decoded_md5(source)
     probe = subprocess.run(
@@ -203,37 +212,37 @@ def test_mp4_shares_its_media(xfs: Path, layout: str) -> None:
 
 
 @pytest.mark.parametrize("kind", ["png", "webp", "tiff"])
-def test_other_image_containers(xfs: Path, kind: str) -> None:
+def test_other_image_containers(fs: Path, kind: str) -> None:
     rng = np.random.default_rng(3)
-    source = xfs / f"noise.{kind}"
+    source = fs / f"noise.{kind}"
     # an extended WebP (VP8X header, as any with EXIF or ICC): its image data keeps its offset
     extra = {"lossless": True, "exif": Image.Exif().tobytes()} if kind == "webp" else {}
     Image.fromarray(rng.integers(0, 255, (400, 500, 3), dtype=np.uint8)).save(source, **extra)
-    result = label_file(source, xfs / f"noise-out.{kind}", OPTIONS)
+    result = label_file(source, fs / f"noise-out.{kind}", OPTIONS)
     assert result.status == "labelled", result.error
     assert result.write is not None and result.write["layout"] == "clone", result.write
     assert result.write["written_bytes"] <= 64 << 10
-    assert pixels(xfs / f"noise-out.{kind}") == pixels(source)
+    assert pixels(fs / f"noise-out.{kind}") == pixels(source)
     if EXIFTOOL:
-        assert exif_label(xfs / f"noise-out.{kind}")["ProduceID"] == "clone-1"
+        assert exif_label(fs / f"noise-out.{kind}")["ProduceID"] == "clone-1"
 
 
-def test_simple_webp_is_copied_and_says_why(xfs: Path) -> None:
+def test_simple_webp_is_copied_and_says_why(fs: Path) -> None:
     """A simple WebP gets a VP8X header in front of its image data (18 bytes): nothing stays in place."""
-    source = xfs / "simple.webp"
+    source = fs / "simple.webp"
     Image.fromarray(np.random.default_rng(4).integers(0, 255, (300, 300, 3), dtype=np.uint8)).save(source, lossless=True)
-    result = label_file(source, xfs / "simple-out.webp", OPTIONS)
+    result = label_file(source, fs / "simple-out.webp", OPTIONS)
     assert result.status == "labelled" and result.write is not None
     assert result.write["layout"] == "copy" and result.write["why"] == "no block of the output equals one of the source"
-    assert pixels(xfs / "simple-out.webp") == pixels(source)
+    assert pixels(fs / "simple-out.webp") == pixels(source)
 
 
-def test_cli_report_names_the_layout(xfs: Path) -> None:
-    folder = xfs / "cli-in"
+def test_cli_report_names_the_layout(fs: Path) -> None:
+    folder = fs / "cli-in"
     folder.mkdir()
     photo_jpeg(folder / "a.jpg", 1)
     run = subprocess.run(
-        [sys.executable, "-m", "labeler", "label", str(folder), "--out", str(xfs / "cli-out"), "--producer", PRODUCER,
+        [sys.executable, "-m", "labeler", "label", str(folder), "--out", str(fs / "cli-out"), "--producer", PRODUCER,
          "--no-explicit", "--no-progress", "--format", "json"],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
@@ -265,14 +274,14 @@ def _audio(path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "shared"), [("tone.flac", True), ("nopad.flac", True), ("tone.mp3", True), ("bare.mp3", True), ("v1.mp3", False)]
 )
-def test_audio_tags_share_the_audio(xfs: Path, name: str, shared: bool) -> None:
+def test_audio_tags_share_the_audio(fs: Path, name: str, shared: bool) -> None:
     """A FLAC's metadata blocks and an MP3's ID3v2 tag are rebuilt in memory, the same size when the
     label fits their padding (ffmpeg leaves 8 KB in a FLAC), else grown by a whole block; the audio
     is cloned behind them. With an ID3v1 tag at the end
     too (mutagen updates it) and no padding, mutagen moves the audio: a copy, and the report says so."""
     import mutagen
 
-    source = xfs / name
+    source = fs / name
     _audio(source)
     if name in ("tone.mp3", "v1.mp3"):
         from mutagen.id3 import ID3, TIT2
@@ -285,7 +294,7 @@ def test_audio_tags_share_the_audio(xfs: Path, name: str, shared: bool) -> None:
 
         FLAC(source).save(padding=lambda info: 0)
     original = source.read_bytes()
-    result = label_file(source, xfs / f"out-{name}", OPTIONS)
+    result = label_file(source, fs / f"out-{name}", OPTIONS)
     assert result.status == "labelled", result.error
     assert result.write is not None
     if shared:
@@ -293,20 +302,20 @@ def test_audio_tags_share_the_audio(xfs: Path, name: str, shared: bool) -> None:
     else:
         assert result.write["layout"] == "copy" and "outgrew its padding" in result.write["why"]
     assert source.read_bytes() == original
-    labelled = mutagen.File(xfs / f"out-{name}")
+    labelled = mutagen.File(fs / f"out-{name}")
     assert labelled is not None and labelled.tags is not None
     text = str(labelled.tags["TXXX:AIGC"]) if name.endswith(".mp3") else labelled.tags["AIGC"][0]
     assert json.loads(text)["ProduceID"] == "clone-1"
-    assert _decoded_md5(xfs / f"out-{name}") == _decoded_md5(source)
+    assert _decoded_md5(fs / f"out-{name}") == _decoded_md5(source)
     if name == "tone.mp3":
         assert str(labelled.tags["TIT2"]) == "tone"
     if EXIFTOOL and name.endswith(".mp3"):
-        out = subprocess.run([EXIFTOOL, "-j", "-UserDefinedText", str(xfs / f"out-{name}")], capture_output=True, text=True, check=True)
+        out = subprocess.run([EXIFTOOL, "-j", "-UserDefinedText", str(fs / f"out-{name}")], capture_output=True, text=True, check=True)
         assert "clone-1" in out.stdout
 
 
-def test_in_place_clone_keeps_mode_and_times(xfs: Path) -> None:
-    folder = xfs / "in-place"
+def test_in_place_clone_keeps_mode_and_times(fs: Path) -> None:
+    folder = fs / "in-place"
     folder.mkdir()
     source = folder / "a.jpg"
     photo_jpeg(source, 9)
@@ -323,16 +332,16 @@ def test_in_place_clone_keeps_mode_and_times(xfs: Path) -> None:
     assert pixels(source) == before and verify_file(source, check_explicit=False).status == "unverified"
 
 
-def test_an_explicit_produce_id_reads_no_hash(xfs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_explicit_produce_id_reads_no_hash(fs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Only a template with {sha256} hashes the content (a 1 GB video took seconds for nothing)."""
     from labeler.source import Source
 
-    source = xfs / "nohash.jpg"
+    source = fs / "nohash.jpg"
     photo_jpeg(source, 10)
 
     def refuse(self: Source) -> str:
         raise AssertionError("hashed")
 
     monkeypatch.setattr(Source, "sha256", refuse)
-    assert label_file(source, xfs / "nohash-out.jpg", OPTIONS).status == "labelled"
-    assert label_file(source, xfs / "hash-out.jpg", LabelOptions(producer=PRODUCER, explicit=False)).status == "failed"
+    assert label_file(source, fs / "nohash-out.jpg", OPTIONS).status == "labelled"
+    assert label_file(source, fs / "hash-out.jpg", LabelOptions(producer=PRODUCER, explicit=False)).status == "failed"
