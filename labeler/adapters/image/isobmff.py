@@ -91,7 +91,7 @@ def parse_meta(data: bytes) -> Meta:
     meta = Meta(meta_box, boxes(data, meta_box.body + 4, meta_box.end))
     try:
         _parse_children(data, meta)
-    except (struct.error, IndexError) as exc:
+    except (struct.error, IndexError, ValueError) as exc:  # ValueError: an item name without its NUL (bytes.index)
         raise InputError(f"the HEIF/AVIF item tables are corrupt ({exc}); re-export the file") from exc
     return meta
 
