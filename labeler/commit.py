@@ -99,8 +99,8 @@ class GroupCommit:
         #: Progress of the group being committed: renames done per pending result, results renamed but not
         #: yet emitted, folders renamed into but not yet fsynced.
         self.renamed: dict[int, int] = {}
-        #: The staged rename under way: a stop can land between ``os.replace`` and its count.
-        self.renaming: Staged | None = None
+        #: The staged rename under way and its temp's inode: a stop can land between ``os.replace`` and its count.
+        self.renaming: tuple[Staged, int] | None = None
         self.ready: dict[int, LabelResult] = {}  # by the original's id: a stop cannot queue one twice
         self.folders: set[str] = set()
 
@@ -132,7 +132,7 @@ class GroupCommit:
                 result = self.pending[0]
                 try:
                     for item in self._left(result):
-                        self.renaming = item
+                        self.renaming = (item, os.lstat(item.temp).st_ino)
                         self.folders.add(os.path.dirname(item.target))
                         _rename(item.temp, item.target)
                         self.renamed[id(result)] += 1
@@ -154,13 +154,18 @@ class GroupCommit:
     def _left(self, result: LabelResult) -> tuple[Staged, ...]:
         """The staged renames of ``result`` not yet done (all of them, unless a flush was interrupted)."""
         done = self.renamed.setdefault(id(result), 0)
-        item = self.renaming
-        if item is not None and result.staged[done : done + 1] == (item,) and not os.path.lexists(item.temp):
-            # Stopped after the rename, before its count: the temp is this run's own and nothing
-            # else removes it before the sweep, so its absence means the rename happened.
-            done = self.renamed[id(result)] = done + 1
+        if self.renaming is not None and result.staged[done : done + 1] == (self.renaming[0],) and self._renamed(*self.renaming):
+            done = self.renamed[id(result)] = done + 1  # stopped after the rename, before its count
             self.renaming = None
         return result.staged[done:]
+
+    @staticmethod
+    def _renamed(item: Staged, inode: int) -> bool:
+        """True when ``item``'s rename took effect: its temp is gone and the target is that very inode."""
+        try:
+            return not os.path.lexists(item.temp) and os.lstat(item.target).st_ino == inode
+        except OSError:
+            return False
 
     def _keep(self, original: LabelResult, result: LabelResult) -> LabelResult:
         self.committed[id(original)] = (original, result)  # the original too: its id stays its own while it lives

@@ -305,3 +305,28 @@ def test_a_runner_that_commits_chunks_and_one_that_does_not(tmp_path: Path) -> N
         assert [verify_file(p, check_explicit=False).status for p in visible(out)] == ["unverified"] * 4
         assert len((out / JOURNAL_NAME).read_text().splitlines()) >= 4
     assert seen == [(False, True)] * 4
+
+
+def test_a_temp_that_vanished_before_its_rename_is_not_taken_as_renamed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stopped just before a rename, then the temp disappears (not by labeler): the target is not its
+    inode, so that file fails instead of being journalled as published."""
+    import labeler.commit as commit
+
+    emitted: list[LabelResult] = []
+    group = staged_group(tmp_path, emitted, 2)
+    real, calls = commit._rename, [0]
+
+    def rename(temp: str, target: str) -> None:
+        calls[0] += 1
+        if calls[0] == 4:  # t1's file, its sidecar already renamed
+            raise KeyboardInterrupt
+        real(temp, target)
+
+    monkeypatch.setattr(commit, "_rename", rename)
+    with pytest.raises(KeyboardInterrupt):
+        group.flush()
+    (tmp_path / f".labeler-{'0' * 32}-1").unlink()
+    monkeypatch.setattr(commit, "_rename", real)
+    group.flush()
+    assert {r.output.name: r.status for r in emitted if r.output} == {"t0": "labelled", "t1": "failed"}
+    assert not (tmp_path / "t1").exists()
