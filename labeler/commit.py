@@ -103,6 +103,9 @@ class GroupCommit:
         self.renaming: tuple[Staged, int] | None = None
         self.ready: dict[int, LabelResult] = {}  # by the original's id: a stop cannot queue one twice
         self.folders: set[str] = set()
+        #: How the last group was made durable (``syncfs`` or ``fdatasync``): a flush resumed after a
+        #: stop may only have files the interrupted one already made durable.
+        self.how = ""
 
     def add(self, result: LabelResult) -> None:
         if not result.staged:
@@ -118,10 +121,9 @@ class GroupCommit:
         """Commit the pending group. Safe to call again after an interruption (Ctrl-C, SIGTERM
         raise inside it): each step resumes where it stopped; no renamed file loses its journal line."""
         group = self.pending
-        how = ""
         if group:
             try:
-                how = make_durable(s.temp for r in group for s in self._left(r))
+                self.how = make_durable(s.temp for r in group for s in self._left(r))
             except OSError as exc:
                 # Those a stopped flush already renamed were durable then; the rest fail.
                 self.pending = [r for r in group if not self._left(r)]
@@ -141,7 +143,7 @@ class GroupCommit:
                     self.pending.pop(0)
                     self._fail(result, f"cannot publish the output ({exc.strerror or exc})")
                     continue
-                write = {**(result.write or {}), "durable": f"group commit ({how}, {len(group)} files)"}
+                write = {**(result.write or {}), "durable": f"group commit ({self.how}, {len(group)} files)"}
                 self.ready[id(result)] = self._keep(result, replace(result, staged=(), write=write))
                 self.pending.pop(0)
                 del self.renamed[id(result)]
