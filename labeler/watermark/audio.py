@@ -10,8 +10,9 @@ Why this design (the numbers are in ``audio_dsp``)
 - **How**: each tile (one frame: a 32 ms window every 16 ms, x 2 bins = 62.5 Hz; 44 bands) is
   scaled by ``1 + g * chip``, chip = +-1. The change is proportional to the tile's own magnitude:
   loud tiles change more, quiet ones less, silence not at all (a psychoacoustic shortcut: the added
-  signal stays ``-20 log10(g)`` dB under the content in every tile, 10.5 dB for the largest g = 0.3, 18 dB for g = 0.12). Phases
-  are kept; every channel gets the same gains, so the mono downmix carries the same mark.
+  signal stays ``-20 log10(g)`` dB under the content in every tile, 10.5 dB for the largest
+  g = 0.3, 18 dB for g = 0.12). Phases are kept; every channel gets the same gains, so the mono
+  downmix carries the same mark.
 - **What**: a block of 2.2 s repeats through the file. A fixed pseudorandom map (not keyed: the
   payload is already keyed by ``payload``) gives a quarter of its tiles to a known synchronisation
   pattern and the rest to the code bits, each bit 24 times per block with its own signs, spread
