@@ -310,7 +310,7 @@ def audio_cases(folder: Path, work: Path, quick: bool) -> list[Case]:
 VIDEO_BACKGROUNDS = {
     "testsrc": "testsrc2=s=640x360:r=25",
     "mandelbrot": "mandelbrot=s=640x360:r=25",
-    "life": "life=s=640x360:r=25:mold=10:ratio=0.3:death_color=#C83232:life_color=#00ff00",
+    "life": "life=s=640x360:r=25:mold=10:ratio=0.3:death_color=#C83232:life_color=#00ff00:seed=1",
     "noise": "color=c=gray:s=640x360:r=25,noise=alls=90:allf=t+u",
 }
 

@@ -4,7 +4,9 @@ Search (OCR; the second pass runs only when the first found nothing, so a video 
 shows its notice costs one OCR call, as an image does):
 
 1. the first frame, whole;
-2. overlays the pixels betray, in the top and bottom thirds: glyph outlines (strong edges) that
+2. the lines OCR read in the first frame without finding a notice, read again in the next two
+   samples (OCR can slip on one frame over busy content);
+3. overlays the pixels betray, in the top and bottom thirds: glyph outlines (strong edges) that
    hold still across three samples (around 0.5 s: a notice OCR slipped on in the first frame, over
    busy content; from 2 s or from 3.25 s and new since the first frame: a late notice). Each line-shaped box is
    read by recognition only (no detector pass), so the pass costs a fraction of a whole-frame read.
@@ -50,6 +52,8 @@ STABLE = 12.0
 EDGE = 40.0
 #: Overlay boxes read per time group (recognition only: a fraction of a whole-frame read each).
 MAX_CANDIDATES = 3
+#: Samples after the first in which the lines OCR read in the first frame are read again.
+REREADS = 2
 #: How often a too-short run may be re-checked by OCR before its length is believed.
 MAX_CONFIRMATIONS = 3
 
@@ -149,14 +153,27 @@ def overlay_candidates(samples: Frames) -> list[tuple[int, Box]]:
     return found
 
 
-def _candidate_hits(samples: Frames, read_line: Callable[[Image.Image], tuple[str, float]]) -> dict[int, list[TextHit]]:
-    """Each overlay candidate read as one line (recognition only), per sample."""
+def reread_boxes(samples: Frames, first_frame_boxes: list[Box]) -> list[tuple[int, Box]]:
+    """(sample index, box): the lines OCR read in the first frame without finding a notice, to be
+    read again in the next ``REREADS`` samples. Over busy content OCR can slip on one frame
+    (``AT生成``, or a background blob read as a letter: ``LAI生成``) and read the same overlay
+    right a quarter of a second later. The largest ``MAX_CANDIDATES`` lines."""
+    largest = sorted(first_frame_boxes, key=lambda b: -(b[2] - b[0]) * (b[3] - b[1]))[:MAX_CANDIDATES]
+    return [(index, box) for index in range(1, min(1 + REREADS, len(samples))) for box in largest]
+
+
+def _candidate_hits(
+    samples: Frames, boxes: list[tuple[int, Box]], read_line: Callable[[Image.Image], tuple[str, float]], pad: bool
+) -> dict[int, list[TextHit]]:
+    """Each candidate box read as one line (recognition only), per sample. ``pad``: the box is the
+    glyphs' own extent and needs a margin (an OCR detector's box already has one; more would let
+    a busy background in)."""
     from ...detect.ocr import MIN_SCORE, glyph_extent
 
     per_sample: dict[int, list[TextHit]] = {}
-    for index, box in overlay_candidates(samples):
+    for index, box in boxes:
         image = samples[index][1]
-        margin = max(2, (box[3] - box[1]) // 4)
+        margin = max(2, (box[3] - box[1]) // 4) if pad else 0
         padded = (max(0, box[0] - margin), max(0, box[1] - margin), min(image.width, box[2] + margin), min(image.height, box[3] + margin))
         text, score = read_line(image.crop(padded))
         if text and score >= MIN_SCORE:
@@ -171,13 +188,15 @@ def search(samples: Frames, extra: tuple[Any, ...]) -> tuple[int, Evidence]:
     from ...detect import ocr
 
     frame = samples[0][1].size
-    first = judge_hits(ocr.read_lines(samples[0][1]), frame, "ocr", extra)
+    lines = ocr.read_lines(samples[0][1])
+    first = judge_hits(lines, frame, "ocr", extra)
     if first.state is Presence.PRESENT:
         return 0, first
-    found = [
-        (index, judge_hits(hits, frame, "ocr (still overlay)", extra))
-        for index, hits in sorted(_candidate_hits(samples, ocr.read_line).items())
-    ]
+    per_sample: dict[int, list[TextHit]] = {}
+    for boxes, pad in ((reread_boxes(samples, [hit.box for hit in lines]), False), (overlay_candidates(samples), True)):
+        for index, hits in _candidate_hits(samples, boxes, ocr.read_line, pad).items():
+            per_sample.setdefault(index, []).extend(hits)
+    found = [(index, judge_hits(hits, frame, "ocr (still overlay)", extra)) for index, hits in sorted(per_sample.items())]
     present = [(sum(p.is_error for p in e.problems), index, e) for index, e in found if e.state is Presence.PRESENT]
     if present:
         _, index, evidence = min(present, key=lambda x: x[:2])
