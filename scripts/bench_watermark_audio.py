@@ -183,7 +183,7 @@ def long_file(work: Path, minutes: int) -> dict[str, object]:
     """Embed into and extract from one long MP3 (streaming) in a child process: seconds and peak RSS."""
     part = work / "part.wav"
     subprocess.run(
-        ["sox", "-n", "-r", "44100", "-c", "2", str(part), "synth", "60", "pinknoise", "tremolo", "2", "50", "vol", "0.3"], check=True
+        ["sox", "-R", "-n", "-r", "44100", "-c", "2", str(part), "synth", "60", "pinknoise", "tremolo", "2", "50", "vol", "0.3"], check=True
     )
     long = work / "long.mp3"
     subprocess.run(

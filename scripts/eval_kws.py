@@ -67,7 +67,7 @@ def sox(x: np.ndarray, *effects: str) -> np.ndarray:
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = Path(tmp) / "a.wav", Path(tmp) / "b.wav"
         soundfile.write(src, x, RATE)
-        subprocess.run(["sox", str(src), str(dst), *effects], check=True, stderr=subprocess.DEVNULL)
+        subprocess.run(["sox", "-R", str(src), str(dst), *effects], check=True, stderr=subprocess.DEVNULL)
         y, _ = soundfile.read(dst)
     return (y if y.ndim == 1 else y.mean(axis=1)).astype(np.float32)
 

@@ -42,7 +42,7 @@ def _run(*command: str) -> None:
 
 def _fit(src: Path, out: Path, seconds: float, channels: int) -> None:
     """``src`` as 44.1 kHz, ``channels``, exactly ``seconds`` long (repeated, then trimmed)."""
-    _run("sox", str(src), "-r", "44100", "-c", str(channels), str(out), "repeat", "20", "trim", "0", f"{seconds:.3f}")
+    _run("sox", "-R", str(src), "-r", "44100", "-c", str(channels), str(out), "repeat", "20", "trim", "0", f"{seconds:.3f}")
 
 
 def _speech(rng: random.Random, out: Path) -> str:
@@ -64,19 +64,34 @@ def make(kind: str, rng: random.Random, work: Path, out: Path, seconds: float) -
         for _ in range(rng.randint(12, 24)):
             length = rng.choice([0.15, 0.2, 0.3, 0.45, 0.6])
             notes += [":", "synth", str(length), instrument, rng.choice(NOTES), "fade", "0.01", str(length), "0.05"]
-        _run("sox", "-n", "-r", "44100", "-c", "1", str(raw), *notes[1:], "vol", f"{rng.uniform(0.3, 0.8):.2f}")
+        _run("sox", "-R", "-n", "-r", "44100", "-c", "1", str(raw), *notes[1:], "vol", f"{rng.uniform(0.3, 0.8):.2f}")
         what = f"{instrument} melody"
     elif kind == "sox-chirp":
         wave = rng.choice(["sine", "square"])
         low, high = rng.randint(100, 500), rng.randint(2000, 6000)
-        _run("sox", "-n", "-r", "44100", "-c", "1", str(raw), "synth", "5", wave, f"{low}-{high}", "vol", f"{rng.uniform(0.2, 0.6):.2f}")
+        _run(
+            "sox",
+            "-R",
+            "-n",
+            "-r",
+            "44100",
+            "-c",
+            "1",
+            str(raw),
+            "synth",
+            "5",
+            wave,
+            f"{low}-{high}",
+            "vol",
+            f"{rng.uniform(0.2, 0.6):.2f}",
+        )
         what = f"{wave} chirp {low}-{high} Hz"
     elif kind == "sox-noise":
         colour = rng.choice(["whitenoise", "pinknoise", "brownnoise"])
         shape = rng.choice(
             [["tremolo", f"{rng.uniform(0.5, 6):.1f}", "60"], ["sinc", f"{rng.randint(200, 800)}-{rng.randint(2500, 6000)}"]]
         )
-        _run("sox", "-n", "-r", "44100", "-c", "1", str(raw), "synth", "10", colour, *shape, "vol", f"{rng.uniform(0.1, 0.4):.2f}")
+        _run("sox", "-R", "-n", "-r", "44100", "-c", "1", str(raw), "synth", "10", colour, *shape, "vol", f"{rng.uniform(0.1, 0.4):.2f}")
         what = f"{colour} {shape[0]}"
     elif kind == "sox-chords":
         wave = rng.choice(["sawtooth", "triangle", "sine"])
@@ -84,7 +99,7 @@ def make(kind: str, rng: random.Random, work: Path, out: Path, seconds: float) -
         for _ in range(rng.randint(6, 10)):
             chord = [word for note in rng.sample(NOTES, 3) for word in (wave, note)]
             parts += [":", "synth", str(rng.choice([0.5, 0.8, 1.2])), *chord, "fade", "0.02", "0", "0.1"]
-        _run("sox", "-n", "-r", "44100", "-c", "1", str(raw), *parts[1:], "vol", "0.25")
+        _run("sox", "-R", "-n", "-r", "44100", "-c", "1", str(raw), *parts[1:], "vol", "0.25")
         what = f"{wave} chords"
     elif kind == "speech":
         what = _speech(rng, raw)
@@ -92,7 +107,7 @@ def make(kind: str, rng: random.Random, work: Path, out: Path, seconds: float) -
         voice = work / "voice.wav"
         what = _speech(rng, voice) + " over music"
         bed = f"sine=f={rng.choice([110, 147, 196])}:d=60,volume=0.15"
-        _run("ffmpeg", "-v", "error", "-y", "-i", str(voice), "-f", "lavfi", "-i", bed, "-f", "lavfi", "-i", "anoisesrc=d=60:c=pink:a=0.03",
+        _run("ffmpeg", "-v", "error", "-y", "-i", str(voice), "-f", "lavfi", "-i", bed, "-f", "lavfi", "-i", "anoisesrc=d=60:c=pink:a=0.03:seed=7",
              "-filter_complex", "[0:a]aresample=44100[v];[v][1:a][2:a]amix=inputs=3:duration=first:normalize=0", str(raw))  # fmt: skip
     elif kind == "ffmpeg-music":
         base, tempo = rng.choice([110, 131, 147, 165]), rng.choice([2, 3, 4])
@@ -104,10 +119,26 @@ def make(kind: str, rng: random.Random, work: Path, out: Path, seconds: float) -
         if rng.random() < 0.5:
             phrase = work / "phrase.wav"
             what = _speech(rng, phrase) + " with long silences"
-            _run("sox", str(phrase), str(raw), "trim", "0", "3", "pad", "0", f"{rng.uniform(4, 8):.1f}")
+            _run("sox", "-R", str(phrase), str(raw), "trim", "0", "3", "pad", "0", f"{rng.uniform(4, 8):.1f}")
         else:
             freq = rng.randint(400, 3000)
-            _run("sox", "-n", "-r", "44100", "-c", "1", str(raw), "synth", "0.3", "sine", str(freq), "pad", "0", f"{rng.uniform(3, 6):.1f}")
+            _run(
+                "sox",
+                "-R",
+                "-n",
+                "-r",
+                "44100",
+                "-c",
+                "1",
+                str(raw),
+                "synth",
+                "0.3",
+                "sine",
+                str(freq),
+                "pad",
+                "0",
+                f"{rng.uniform(3, 6):.1f}",
+            )
             what = f"{freq} Hz beeps every few seconds"
     else:
         raise ValueError(kind)

@@ -57,12 +57,14 @@ WAVES = ("sine", "sine", "square", "sawtooth", "triangle")
 
 
 def sox(out: Path, *effects: str) -> Path:
-    subprocess.run([SOX or "sox", "-n", "-r", "44100", "-c", "1", str(out), *effects], check=True, capture_output=True)
+    subprocess.run([SOX or "sox", "-R", "-n", "-r", "44100", "-c", "1", str(out), *effects], check=True, capture_output=True)
     return out
 
 
 def concat(parts: list[Path], out: Path, pad: tuple[float, float] = (0.8, 0.8)) -> Path:
-    subprocess.run([SOX or "sox", *map(str, parts), str(out), "pad", f"{pad[0]:.2f}", f"{pad[1]:.2f}"], check=True, capture_output=True)
+    subprocess.run(
+        [SOX or "sox", "-R", *map(str, parts), str(out), "pad", f"{pad[0]:.2f}", f"{pad[1]:.2f}"], check=True, capture_output=True
+    )
     return out
 
 

@@ -25,7 +25,7 @@ FFMPEG = shutil.which("ffmpeg")
 def sox_file(path: Path) -> Path:
     if SOX is None:
         pytest.skip("sox makes the input")
-    subprocess.run([SOX, "-n", "-r", "8000", "-c", "1", "-b", "16", str(path), "synth", "0.1", "sine", "440"], check=True)
+    subprocess.run([SOX, "-R", "-n", "-r", "8000", "-c", "1", "-b", "16", str(path), "synth", "0.1", "sine", "440"], check=True)
     return path
 
 

@@ -101,7 +101,7 @@ def test_waveform_draws_a_tone_as_a_symmetric_band_and_silence_as_a_flat_line(tm
 
     tone = tmp_path / "tone.wav"  # 1 s of a 440 Hz sine at half of full scale, then 1 s of digital silence
     subprocess.run(
-        ["sox", "-n", "-r", "16000", "-b", "16", str(tone), "synth", "1", "sine", "440", "vol", "0.5", "pad", "0", "1"],
+        ["sox", "-R", "-n", "-r", "16000", "-b", "16", str(tone), "synth", "1", "sine", "440", "vol", "0.5", "pad", "0", "1"],
         check=True,
         timeout=60,
     )

@@ -273,7 +273,7 @@ def test_short_clip_refused_with_the_minimum(tmp_path: Path) -> None:
 
 def test_low_sample_rate_refused(tmp_path: Path) -> None:
     source = tmp_path / "6k.wav"
-    subprocess.run(["sox", "-n", "-r", "6000", "-c", "1", str(source), "synth", "30", "pinknoise"], check=True)
+    subprocess.run(["sox", "-R", "-n", "-r", "6000", "-c", "1", str(source), "synth", "30", "pinknoise"], check=True)
     with pytest.raises(InputError, match="6000 Hz cannot carry the watermark"):
         audio.embed_file(source, tmp_path / "out.wav", CODE)
 
