@@ -32,7 +32,7 @@ def showcase(tmp: Path) -> Path:
     bg = layer(tmp, "bg", "-size", "200x150", "gradient:skyblue-white")
     red = layer(tmp, "red", "-size", "40x40", "xc:none", "-fill", "red", "-draw", "circle 20,20 20,2")
     blue = layer(tmp, "blue", "-size", "40x40", "xc:blue")
-    plasma = layer(tmp, "plasma", "-size", "200x150", "plasma:fractal", "-seed", "5")
+    plasma = layer(tmp, "plasma", "-size", "200x150", "-seed", "5", "plasma:fractal")
     out = tmp / "showcase.gif"
     run("convert", "-loop", "3",
         "-dispose", "none", "-delay", "20", "-page", "+0+0", bg,
@@ -137,8 +137,8 @@ def test_frames_cleared_to_background_each_get_the_notice(tmp_path: Path) -> Non
 
 def test_identical_frames_and_a_full_palette_survive(tmp_path: Path) -> None:
     """Runs of identical frames (Pillow's writer merged these: 31 became 22), each a 256-colour photo."""
-    plasma = layer(tmp_path, "p", "-size", "120x90", "plasma:fractal", "-seed", "9")
-    other = layer(tmp_path, "q", "-size", "120x90", "plasma:fractal", "-seed", "10")
+    plasma = layer(tmp_path, "p", "-size", "120x90", "-seed", "9", "plasma:fractal")
+    other = layer(tmp_path, "q", "-size", "120x90", "-seed", "10", "plasma:fractal")
     frames = [plasma if i % 6 < 3 else other for i in range(12)]
     src = tmp_path / "photo.gif"
     run("convert", "-loop", "0", "-delay", "7", *frames, str(src))

@@ -47,7 +47,7 @@ def imagemagick_rgb(path: Path, tmp: Path) -> np.ndarray:
 def rich_jpeg(tmp: Path, *extra: str) -> Path:
     """A photo-like ImageMagick JPEG with EXIF, IPTC and a comment written by exiftool."""
     path = tmp / "src.jpg"
-    run("convert", "-size", "320x240", "plasma:fractal", "-seed", "7", *extra, "-quality", "88", str(path))
+    run("convert", "-size", "320x240", "-seed", "7", "plasma:fractal", *extra, "-quality", "88", str(path))
     run("exiftool", "-q", "-overwrite_original", "-Artist=Ann Example", "-Copyright=CC0", "-IPTC:Keywords=test",
         "-IPTC:City=Hangzhou", "-Comment=made by ImageMagick", "-EXIF:Make=TestCam", str(path))  # fmt: skip
     return path

@@ -28,7 +28,7 @@ CASES = {
 
 def make(tmp: Path, name: str, options: list[str]) -> Path:
     path = tmp / name
-    run("convert", "-size", "320x240", "plasma:fractal", "-seed", "4", *options, "-set", "comment", "made by ImageMagick", str(path))
+    run("convert", "-size", "320x240", "-seed", "4", "plasma:fractal", *options, "-set", "comment", "made by ImageMagick", str(path))
     run("exiftool", "-q", "-overwrite_original", "-Artist=Ann Example", "-XMP-dc:Title=tiff", str(path))
     return path
 

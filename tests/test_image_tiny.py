@@ -19,7 +19,7 @@ pytestmark = needs_imagemagick
 
 def icon(tmp: Path, name: str, size: str) -> Path:
     path = tmp / name
-    run("convert", "-size", size, "plasma:fractal", "-seed", "3", str(path))
+    run("convert", "-size", size, "-seed", "3", "plasma:fractal", str(path))
     return path
 
 

@@ -102,7 +102,7 @@ def test_mp4_through_video_transforms(tmp_path: Path) -> None:
 def test_c2pa_manifest_breaks_on_reencode_and_goes_on_strip(tmp_path: Path) -> None:
     pki = make_test_pki(tmp_path / "pki")
     source = tmp_path / "photo.jpg"
-    subprocess.run(["convert", "-size", "480x320", "plasma:fractal", "-seed", "3", str(source)], check=True)
+    subprocess.run(["convert", "-size", "480x320", "-seed", "3", "plasma:fractal", str(source)], check=True)
     labelled = _label(tmp_path, source, "--c2pa-cert", str(pki.chain), "--c2pa-key", str(pki.key), "--c2pa-alg", "es256")
     kept = tmp_path / "kept"
     result = survive_file(labelled, select(["strip", "jpeg-q90", "wechat"]), kept)

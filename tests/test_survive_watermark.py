@@ -34,7 +34,7 @@ def _cells(report: dict, layer: str) -> dict[str, dict[str, str]]:
 def test_the_watermark_outlives_the_metadata_and_needs_its_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = tmp_path / "in" / "poster.jpg"
     source.parent.mkdir()
-    subprocess.run(["convert", "-size", "1024x768", "plasma:fractal", "-seed", "5", str(source)], check=True)
+    subprocess.run(["convert", "-size", "1024x768", "-seed", "5", "plasma:fractal", str(source)], check=True)
     out = tmp_path / "out"
     code = main(
         ["label", str(source), "--out", str(out), "--producer", PRODUCER, "--watermark", "--watermark-key", KEY]
