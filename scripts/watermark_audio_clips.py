@@ -40,9 +40,14 @@ def _run(*command: str) -> None:
     subprocess.run(list(command), check=True, capture_output=True)
 
 
+def _sox(*arguments: str) -> None:
+    """sox in repeatable mode (``-R``): its noise, plucked strings and dither are seeded."""
+    _run("sox", "-R", *arguments)
+
+
 def _fit(src: Path, out: Path, seconds: float, channels: int) -> None:
     """``src`` as 44.1 kHz, ``channels``, exactly ``seconds`` long (repeated, then trimmed)."""
-    _run("sox", "-R", str(src), "-r", "44100", "-c", str(channels), str(out), "repeat", "20", "trim", "0", f"{seconds:.3f}")
+    _sox(str(src), "-r", "44100", "-c", str(channels), str(out), "repeat", "20", "trim", "0", f"{seconds:.3f}")
 
 
 def _speech(rng: random.Random, out: Path) -> str:
@@ -64,34 +69,19 @@ def make(kind: str, rng: random.Random, work: Path, out: Path, seconds: float) -
         for _ in range(rng.randint(12, 24)):
             length = rng.choice([0.15, 0.2, 0.3, 0.45, 0.6])
             notes += [":", "synth", str(length), instrument, rng.choice(NOTES), "fade", "0.01", str(length), "0.05"]
-        _run("sox", "-R", "-n", "-r", "44100", "-c", "1", str(raw), *notes[1:], "vol", f"{rng.uniform(0.3, 0.8):.2f}")
+        _sox("-n", "-r", "44100", "-c", "1", str(raw), *notes[1:], "vol", f"{rng.uniform(0.3, 0.8):.2f}")
         what = f"{instrument} melody"
     elif kind == "sox-chirp":
         wave = rng.choice(["sine", "square"])
         low, high = rng.randint(100, 500), rng.randint(2000, 6000)
-        _run(
-            "sox",
-            "-R",
-            "-n",
-            "-r",
-            "44100",
-            "-c",
-            "1",
-            str(raw),
-            "synth",
-            "5",
-            wave,
-            f"{low}-{high}",
-            "vol",
-            f"{rng.uniform(0.2, 0.6):.2f}",
-        )
+        _sox("-n", "-r", "44100", "-c", "1", str(raw), "synth", "5", wave, f"{low}-{high}", "vol", f"{rng.uniform(0.2, 0.6):.2f}")
         what = f"{wave} chirp {low}-{high} Hz"
     elif kind == "sox-noise":
         colour = rng.choice(["whitenoise", "pinknoise", "brownnoise"])
         shape = rng.choice(
             [["tremolo", f"{rng.uniform(0.5, 6):.1f}", "60"], ["sinc", f"{rng.randint(200, 800)}-{rng.randint(2500, 6000)}"]]
         )
-        _run("sox", "-R", "-n", "-r", "44100", "-c", "1", str(raw), "synth", "10", colour, *shape, "vol", f"{rng.uniform(0.1, 0.4):.2f}")
+        _sox("-n", "-r", "44100", "-c", "1", str(raw), "synth", "10", colour, *shape, "vol", f"{rng.uniform(0.1, 0.4):.2f}")
         what = f"{colour} {shape[0]}"
     elif kind == "sox-chords":
         wave = rng.choice(["sawtooth", "triangle", "sine"])
@@ -99,7 +89,7 @@ def make(kind: str, rng: random.Random, work: Path, out: Path, seconds: float) -
         for _ in range(rng.randint(6, 10)):
             chord = [word for note in rng.sample(NOTES, 3) for word in (wave, note)]
             parts += [":", "synth", str(rng.choice([0.5, 0.8, 1.2])), *chord, "fade", "0.02", "0", "0.1"]
-        _run("sox", "-R", "-n", "-r", "44100", "-c", "1", str(raw), *parts[1:], "vol", "0.25")
+        _sox("-n", "-r", "44100", "-c", "1", str(raw), *parts[1:], "vol", "0.25")
         what = f"{wave} chords"
     elif kind == "speech":
         what = _speech(rng, raw)
@@ -119,26 +109,10 @@ def make(kind: str, rng: random.Random, work: Path, out: Path, seconds: float) -
         if rng.random() < 0.5:
             phrase = work / "phrase.wav"
             what = _speech(rng, phrase) + " with long silences"
-            _run("sox", "-R", str(phrase), str(raw), "trim", "0", "3", "pad", "0", f"{rng.uniform(4, 8):.1f}")
+            _sox(str(phrase), str(raw), "trim", "0", "3", "pad", "0", f"{rng.uniform(4, 8):.1f}")
         else:
             freq = rng.randint(400, 3000)
-            _run(
-                "sox",
-                "-R",
-                "-n",
-                "-r",
-                "44100",
-                "-c",
-                "1",
-                str(raw),
-                "synth",
-                "0.3",
-                "sine",
-                str(freq),
-                "pad",
-                "0",
-                f"{rng.uniform(3, 6):.1f}",
-            )
+            _sox("-n", "-r", "44100", "-c", "1", str(raw), "synth", "0.3", "sine", str(freq), "pad", "0", f"{rng.uniform(3, 6):.1f}")
             what = f"{freq} Hz beeps every few seconds"
     else:
         raise ValueError(kind)
